@@ -1,0 +1,59 @@
+"""The :class:`Finding`: one observation that speaks against a document.
+
+Every component (the MRZ core, each forensic detector) reports what it found
+as findings with a stable UPPER_SNAKE ``code``; every code is documented in
+``docs/findings.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Severity = Literal["low", "medium", "high"]
+SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reason to doubt a document.
+
+    Attributes:
+        code: stable UPPER_SNAKE identifier, e.g. ``"MRZ_CHECK_DIGIT_BIRTH_DATE"``.
+        severity: ``"low"``, ``"medium"`` or ``"high"``.
+        detector: name of the component that produced it (``"mrz"``, ``"jpeg"``, ...).
+        message: plain-words explanation for an examiner.
+        region: (x, y, w, h) in pixels of the document image, or None.
+        data: small JSON-able details (expected and found values, positions).
+    """
+
+    code: str
+    severity: Severity
+    detector: str
+    message: str
+    region: tuple[int, int, int, int] | None = None
+    data: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "code": self.code,
+            "severity": self.severity,
+            "detector": self.detector,
+            "message": self.message,
+            "region": list(self.region) if self.region is not None else None,
+        }
+        if self.data:
+            out["data"] = self.data
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Finding:
+        region = d.get("region")
+        return cls(
+            code=d["code"],
+            severity=d["severity"],
+            detector=d["detector"],
+            message=d["message"],
+            region=tuple(region) if region is not None else None,  # type: ignore[arg-type]
+            data=d.get("data"),
+        )
