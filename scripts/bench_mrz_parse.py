@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from docfraud.mrz import generate, parse  # noqa: E402
-from docfraud.mrz.batch import parse_many  # noqa: E402
-from docfraud.mrz.generate import random_fields  # noqa: E402
+from docfraud.mrz import generate, parse
+from docfraud.mrz.batch import parse_many
+from docfraud.mrz.generate import random_fields
 
 FORMATS = ["TD1", "TD2", "TD3", "MRVA", "MRVB"]
 CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"

@@ -31,7 +31,9 @@ def test_mrz_malformed_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "error:" in err and "Traceback" not in err
 
 
-def test_mrz_from_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_mrz_from_stdin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(TD3) + "\n"))
     assert main(["mrz", "--today", "2010-01-01", "--compact"]) == 0
     assert json.loads(capsys.readouterr().out)["valid"]
