@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import numpy as np
 
@@ -120,27 +121,47 @@ def blocking_pairs(table: Table, rows: I64, *, cap: int = 60, window: int = 6) -
     return _unique_pairs(parts, len(table))
 
 
+#: nearest-neighbour index: exact below this many targets, else IVF with cells of ~this size
+_IVF_CELL = 1000
+#: IVF cells searched per query (recall of the true 10 neighbours ~0.999 on generated data)
+_IVF_PROBE = 6
+
+
 def knn_pairs(table: Table, queries: I64, targets: I64, *, k: int) -> I64:
     """Each query row paired with its ``k`` nearest target rows in :func:`embedding` space.
 
-    sklearn NearestNeighbors with a KD-tree; a row is never its own neighbour.
+    faiss: exact search (IndexFlatL2) for up to 2000 targets, else an inverted
+    file index (IndexIVFFlat, ~1000 targets per cell, 6 cells probed), so the
+    time grows linearly with the number of documents.
 
     Returns:
         (P, 2) int64 unique pairs (i < j) of table rows.
     """
-    from sklearn.neighbors import NearestNeighbors
+    import faiss
 
     queries = np.asarray(queries, dtype=np.int64)
     targets = np.asarray(targets, dtype=np.int64)
     if queries.size == 0 or targets.size == 0:
         return np.zeros((0, 2), dtype=np.int64)
+    xt = np.ascontiguousarray(embedding(table, targets), dtype=np.float32)
+    xq = np.ascontiguousarray(embedding(table, queries), dtype=np.float32)
+    dim = xt.shape[1]
     kk = min(k + 1, targets.size)
-    nn = NearestNeighbors(n_neighbors=kk, algorithm="kd_tree", leaf_size=40)
-    nn.fit(embedding(table, targets))
-    _, ind = nn.kneighbors(embedding(table, queries))
+    index: Any
+    if targets.size <= 2 * _IVF_CELL:
+        index = faiss.IndexFlatL2(dim)
+    else:
+        quantizer = faiss.IndexFlatL2(dim)
+        index = faiss.IndexIVFFlat(quantizer, dim, int(targets.size // _IVF_CELL))
+        index.train(xt)
+        index.nprobe = _IVF_PROBE
+    index.add(xt)
+    _, ind = index.search(xq, kk)
     a = np.repeat(queries, kk)
-    b = targets[ind.reshape(-1)]
-    return _unique_pairs([np.stack([a, b], axis=1)], len(table))
+    flat = ind.reshape(-1)
+    ok = flat >= 0
+    b = targets[np.where(ok, flat, 0)]
+    return _unique_pairs([np.stack([a[ok], b[ok]], axis=1)], len(table))
 
 
 def candidate_pairs(table: Table, rows: I64, *, k: int = 10, cap: int = 60,
