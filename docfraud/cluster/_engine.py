@@ -6,7 +6,7 @@ import json
 import logging
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -275,8 +275,17 @@ def _fmt_dev(name: str, dim: str, value: float, ref: float) -> str:
     return f"{name} {dim} {value:.3g} (design {ref:.3g})"
 
 
-def explain(table: Table, rows: I64, *, max_items: int = 8) -> list[str]:
-    """What the members of a group share, most telling first (plain words)."""
+def explain(table: Table, rows: I64, *, max_items: int = 8,
+            number_text: Callable[[str], str] | None = None) -> list[str]:
+    """What the members of a group share, most telling first (plain words).
+
+    Args:
+        table: the signatures.
+        rows: the group's rows.
+        max_items: longest list returned.
+        number_text: how document numbers are written (e.g. a pseudonymiser).
+    """
+    show = number_text or (lambda x: x)
     n = rows.size
     out: list[str] = []
     sigs = table.sigs
@@ -294,7 +303,9 @@ def explain(table: Table, rows: I64, *, max_items: int = 8) -> list[str]:
     if (auth >= 0).any():
         code, cnt = Counter(auth[auth >= 0].tolist()).most_common(1)[0]
         share = table.authority_count[code] / len(table)
-        if cnt >= max(2, 0.5 * n) and share < 0.2:
+        n_low = max(int((table.risk < 0.5).sum()), 1)
+        official = table.authority_count_low[code] / n_low >= 0.05
+        if cnt >= max(2, 0.5 * n) and share < 0.2 and not official:
             out.append(f"authority text '{table.authority_names[code]}' ({cnt}/{n})")
     sch = table.scheme[rows]
     if (sch >= 0).any():
@@ -305,8 +316,10 @@ def explain(table: Table, rows: I64, *, max_items: int = 8) -> list[str]:
             gaps = np.diff(v)
             seq = int((gaps <= 1000).sum()) + 1
             if seq >= max(2, 0.5 * n):
-                lo = next(sigs[r].number for r in rows if table.number[r] == v[0])
-                hi = next(sigs[r].number for r in rows if table.number[r] == v[-1])
+                in_scheme = [r for r in rows if table.scheme[r] == code]
+                lo = show(next(str(sigs[r].number) for r in in_scheme if table.number[r] == v[0]))
+                hi = show(next(str(sigs[r].number) for r in in_scheme
+                               if table.number[r] == v[-1]))
                 out.append(f"document numbers close in sequence ({seq}/{n}), "
                            f"scheme {table.scheme_names[code]}: {lo} .. {hi}")
     for tok, (codes, counts) in table.habits.items():

@@ -49,7 +49,9 @@ class Table:
         phash: (N, 2) uint64 portrait (hash, mirror hash); ``has_phash`` (N,) bool.
         number: (N,) float64 numeric part of the document number, NaN if none.
         scheme: (N,) int64 code of the number scheme (-1 none).
-        authority: (N,) int64 code of the authority token (-1 none); ``authority_count`` per code.
+        authority: (N,) int64 code of the authority token (-1 none); ``authority_count`` per
+            code, ``authority_count_low`` per code among documents with risk < 0.5 (the
+            text genuine documents carry is common there).
         habits: token name -> ((N,) int64 codes, (K,) int64 counts).
         seen_day: (N,) float64 days since 1970-01-01, NaN if unknown.
     """
@@ -71,6 +73,7 @@ class Table:
     authority: I64
     authority_names: list[str]
     authority_count: I64
+    authority_count_low: I64
     habits: dict[str, tuple[I64, I64]]
     seen_day: F64
 
@@ -149,11 +152,14 @@ def build_table(sigs: Sequence[Signature]) -> Table:
             except ValueError:
                 pass
     del dcounts
+    risk = np.array([s.risk for s in sigs], dtype=np.float64)
     return Table(
-        sigs=sigs, design=design, design_names=list(dvocab), risk=np.array([s.risk for s in sigs]),
+        sigs=sigs, design=design, design_names=list(dvocab), risk=risk,
         raw=raw, z=z, ref_median=ref_median, evidence=evidence, detectors=detectors,
         phash=phash, has_phash=has, number=numbers, scheme=scheme, scheme_names=list(svocab),
         authority=authority, authority_names=list(avocab), authority_count=acount,
+        authority_count_low=np.bincount(
+            authority[(authority >= 0) & (risk < 0.5)], minlength=len(avocab)).astype(np.int64),
         habits=habits, seen_day=seen)
 
 
