@@ -23,6 +23,7 @@ from docfraud.synth.dataset import (
     make_document,
     make_plan,
     make_spec,
+    identity_for,
 )
 from docfraud.synth.designs import DESIGNS, PX_PER_MM, Design, get_design
 from docfraud.synth.identity import REFERENCE_DATE, Identity, random_identity
@@ -33,6 +34,7 @@ from docfraud.synth.operators import (
     apply_operator,
     forgery_operators,
     null_operators,
+    start_document,
 )
 from docfraud.synth.render import PrintStyle, page_background, render_document
 from docfraud.synth.workshops import Workshop, make_workshops, random_profile
@@ -40,8 +42,8 @@ from docfraud.synth.workshops import Workshop, make_workshops, random_profile
 __all__ = [
     "DESIGNS", "OPERATORS", "PX_PER_MM", "REFERENCE_DATE", "CaptureParams", "Design", "DocState",
     "ForgerProfile", "Identity", "PrintStyle", "SynthDocument", "Workshop", "apply_operator",
-    "capture", "encode", "forgery_operators", "generate_dataset", "get_design", "iter_documents",
+    "capture", "encode", "forgery_operators", "generate_dataset", "get_design", "identity_for", "iter_documents",
     "make_document", "make_plan", "make_spec", "make_workshops", "null_operators",
     "page_background", "random_identity", "random_profile", "render_document",
-    "sample_capture_params", "warp_mask",
+    "sample_capture_params", "start_document", "warp_mask",
 ]

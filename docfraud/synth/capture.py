@@ -154,27 +154,26 @@ def sample_capture_params(
 
 
 def _background(params: CaptureParams, size: tuple[int, int], rng: np.random.Generator
-                ) -> NDArray[np.float32]:
+                ) -> NDArray[np.uint8]:
+    """Scanner lid or table/cloth texture, (H, W, 3) uint8; built at a quarter of the size."""
     import cv2
 
     w, h = size
+    gh, gw = max(h // 4, 2), max(w // 4, 2)
     base = np.array(params.background_rgb, np.float32)
-    coarse = rng.normal(0, 1, (6, 8, 1)).astype(np.float32)
-    field = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC)[..., None]
+    coarse = cv2.resize(rng.normal(0, 1, (6, 8)).astype(np.float32), (gw, gh),
+                        interpolation=cv2.INTER_CUBIC)
     amount = {"scanner_white": 2.0, "scanner_grey": 4.0, "table": 14.0, "cloth": 8.0}[
         params.background]
-    out = base + amount * field
-    if params.background in ("table", "cloth"):
-        # grain (wood) or weave (cloth) at a quarter of the resolution
-        gh, gw = max(h // 4, 1), max(w // 4, 1)
-        if params.background == "table":
-            grain = np.repeat(rng.normal(0, 1, (gh, 1)).astype(np.float32), gw, axis=1)
-        else:
-            yy, xx = np.mgrid[0:gh, 0:gw].astype(np.float32)
-            grain = np.sin(xx * 1.3) * np.sin(yy * 1.3)
-        grain = cv2.resize(grain.reshape(gh, gw), (w, h), interpolation=cv2.INTER_LINEAR)
-        out = out + 8.0 * grain[..., None]
-    return out.astype(np.float32)
+    small = base + (amount * coarse)[..., None]
+    if params.background == "table":  # wood grain
+        grain = np.repeat(rng.normal(0, 1, (gh, 1)).astype(np.float32), gw, axis=1)
+        small += 8.0 * grain[..., None]
+    elif params.background == "cloth":  # weave
+        yy, xx = np.mgrid[0:gh, 0:gw].astype(np.float32)
+        small += 8.0 * (np.sin(xx * 1.3) * np.sin(yy * 1.3))[..., None]
+    small_u8 = np.clip(small, 0, 255).astype(np.uint8)
+    return np.asarray(cv2.resize(small_u8, (w, h), interpolation=cv2.INTER_LINEAR), np.uint8)
 
 
 def capture_geometry(page_size: tuple[int, int], params: CaptureParams,
@@ -229,12 +228,15 @@ def capture(
     homography, (w, h) = capture_geometry((pw, ph), params, rng)
     alpha_src = (np.full((ph, pw), 255, np.uint8) if card_mask is None
                  else card_mask.astype(np.uint8) * 255)
-    warped = cv2.warpPerspective(page, homography, (w, h), flags=cv2.INTER_AREA
-                                 if params.long_side < max(pw, ph) * 0.8 else cv2.INTER_LINEAR,
+    shrink = params.long_side < max(pw, ph) * 0.8
+    warped = cv2.warpPerspective(page, homography, (w, h),
+                                 flags=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR,
                                  borderMode=cv2.BORDER_CONSTANT)
     alpha = cv2.warpPerspective(alpha_src, homography, (w, h), flags=cv2.INTER_LINEAR)
-    a = (alpha.astype(np.float32) / 255.0)[..., None]
-    out = _background(params, (w, h), rng) * (1 - a) + warped.astype(np.float32) * a
+    a = alpha.astype(np.float32) * np.float32(1 / 255)
+    comp = cv2.blendLinear(warped, _background(params, (w, h), rng), a, 1 - a)
+    if params.blur_sigma > 0.3:
+        comp = cv2.GaussianBlur(comp, (0, 0), params.blur_sigma)
 
     # light: gradient, vignette, white balance (multiplicative), glare (additive); built small
     gw, gh = 64, max(int(64 * h / w), 4)
@@ -243,22 +245,21 @@ def capture(
     strength, direction = params.illumination
     d = np.deg2rad(direction)
     gain = 1.0 + strength * (np.cos(d) * xx + np.sin(d) * yy) - params.vignette * (xx**2 + yy**2) * 2
+    gain3 = gain[..., None] * np.array(params.gains, np.float32)
     glare_s, gx, gy, gr = params.glare
-    glare = np.zeros_like(gain)
+    offset = np.zeros((gh, gw, 3), np.float32)
     if glare_s > 0:
-        glare = glare_s * 255 * np.exp(-((xx + 0.5 - gx) ** 2 + ((yy + 0.5 - gy) * gh / gw) ** 2)
-                                       / (2 * gr**2))
-    gain_full = cv2.resize(gain, (w, h), interpolation=cv2.INTER_LINEAR)[..., None]
-    out = out * gain_full * np.array(params.gains, np.float32)
-    if glare_s > 0:
-        out += cv2.resize(glare.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)[..., None]
-    if params.blur_sigma > 0.3:
-        out = cv2.GaussianBlur(out, (0, 0), params.blur_sigma)
-    noise = rng.standard_normal((h, w, 1), dtype=np.float32) * params.noise_sigma
+        offset += (glare_s * 255 * np.exp(-((xx + 0.5 - gx) ** 2 + ((yy + 0.5 - gy) * gh / gw) ** 2)
+                                          / (2 * gr**2)))[..., None]
+    # sensor noise: luminance at full resolution, colour noise at a quarter
     chroma = rng.standard_normal((max(h // 4, 1), max(w // 4, 1), 3), dtype=np.float32)
-    chroma = cv2.resize(chroma, (w, h), interpolation=cv2.INTER_LINEAR) * (params.noise_sigma * 0.5)
-    out += noise + chroma
-    img = np.clip(out, 0, 255).astype(np.uint8)
+    offset = cv2.resize(offset, (max(w // 4, 1), max(h // 4, 1))) + chroma * (params.noise_sigma * 0.5)
+    f = comp.astype(np.float32)
+    cv2.multiply(f, cv2.resize(gain3.astype(np.float32), (w, h)), dst=f)
+    cv2.add(f, cv2.resize(offset, (w, h)), dst=f)
+    f += rng.standard_normal((h, w, 1), dtype=np.float32) * np.float32(params.noise_sigma)
+    np.clip(f, 0, 255, out=f)
+    img = f.astype(np.uint8)
     if abs(params.gamma - 1.0) > 1e-3:
         lut = (np.linspace(0, 1, 256) ** params.gamma * 255).round().astype(np.uint8)
         img = cv2.LUT(img, lut)

@@ -37,8 +37,9 @@ from docfraud.synth.operators import (
     forgery_operators,
     mrz_checks_pass,
     null_operators,
+    start_document,
 )
-from docfraud.synth.render import page_background, render_document, viz_values
+from docfraud.synth.render import page_background
 from docfraud.synth.workshops import Workshop, make_workshops, random_profile
 
 logger = logging.getLogger(__name__)
@@ -158,7 +159,8 @@ def make_plan(spec: DatasetSpec) -> list[PlanItem]:
             for i, o in enumerate(order)]
 
 
-def _identity_for(design: Design, rng: np.random.Generator) -> Identity:
+def identity_for(design: Design, rng: np.random.Generator) -> Identity:
+    """A random holder and document of ``design`` (the issuer's numbering and authority)."""
     return random_identity(
         rng, issuing_state="UTO", document_code=design.document_code,
         number_prefix=design.number_prefix, number_digits=design.number_digits,
@@ -193,17 +195,9 @@ def make_document(
     capture_rng = np.random.default_rng([spec.seed, 4, item.index])
     params = sample_capture_params(capture_rng, long_side=spec.long_side, png_rate=spec.png_rate)
 
-    identity = _identity_for(design, rng)
-    page, layout = render_document(design, identity, rng)
-    mrz = list(layout["mrz"]["lines"])
-    viz = {k: v["text"] for k, v in layout["fields"].items()}
-    state = DocState(
-        design=design, identity=identity, claimed=identity, page=page, layout=layout,
-        mrz_genuine=mrz, mrz_printed=list(mrz), viz_genuine=dict(viz), viz_printed=dict(viz),
-        face_genuine=identity.face_seed, face_printed=identity.face_seed,
-        mask=np.zeros(page.shape[:2], bool), null_region=np.zeros(page.shape[:2], bool),
-        serial=item.serial,
-    )
+    identity = identity_for(design, rng)
+    state = start_document(design, identity, rng)
+    state.serial = item.serial
     shop: Workshop | None = workshops[item.workshop] if item.workshop is not None else None
     profile: ForgerProfile = shop.profile if shop else random_profile(rng)
     for name in item.operators:

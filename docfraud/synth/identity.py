@@ -198,7 +198,7 @@ def random_identity(
     sex = "M" if r < 0.49 else "F" if r < 0.98 else "X"
     surname, given, tradition_nation = random_name(rng, sex)
     today = REFERENCE_DATE
-    birth = random_date(rng, dt.date(1938, 1, 1), dt.date(today.year - 1, 1, 1))
+    birth = random_date(rng, dt.date(1938, 1, 1), dt.date(today.year - 18, 1, 1))
     if rng.random() < expired_rate:
         expiry = random_date(rng, add_years(today, -6), today - dt.timedelta(days=1))
     else:

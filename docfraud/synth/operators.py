@@ -613,3 +613,15 @@ def null_self_paste(state: DocState, rng: np.random.Generator,
         state.page[y0:y1, x0:x1] = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
     state.null_region[y0:y1, x0:x1] = True
     return {"quality": quality, "region": [x0, y0, x1 - x0, y1 - y0]}
+
+
+def start_document(design: Design, identity: Identity, rng: np.random.Generator) -> DocState:
+    """Print a genuine document and wrap it in a :class:`DocState` ready for operators."""
+    page, layout = render_document(design, identity, rng)
+    viz = {k: v["text"] for k, v in layout["fields"].items()}
+    mrz = list(layout["mrz"]["lines"])
+    return DocState(design=design, identity=identity, claimed=identity, page=page, layout=layout,
+                    mrz_genuine=mrz, mrz_printed=list(mrz), viz_genuine=dict(viz),
+                    viz_printed=dict(viz), face_genuine=identity.face_seed,
+                    face_printed=identity.face_seed, mask=np.zeros(page.shape[:2], bool),
+                    null_region=np.zeros(page.shape[:2], bool))

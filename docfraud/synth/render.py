@@ -423,16 +423,22 @@ def print_ghost(page: RGBImage, photo: RGBImage, box: Box) -> None:
         np.uint8)
 
 
+@lru_cache(maxsize=16)
+def _dot_screen(h: int, w: int, period: float, angle_deg: float) -> NDArray[np.float32]:
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    a = np.deg2rad(angle_deg)
+    u = (np.cos(a) * xs + np.sin(a) * ys) * (2 * np.pi / period)
+    v = (-np.sin(a) * xs + np.cos(a) * ys) * (2 * np.pi / period)
+    screen = (np.cos(u) * np.cos(v)).astype(np.float32)  # in [-1, 1]
+    screen.setflags(write=False)
+    return screen
+
+
 def apply_print_dots(page: RGBImage, style: PrintStyle, card_mask: NDArray[np.bool_]) -> None:
     """A consumer printer's halftone: a periodic dot screen modulating the ink (in place)."""
     if style.dots_period_px <= 0 or style.dots_strength <= 0:
         return
-    h, w = page.shape[:2]
-    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
-    a = np.deg2rad(style.dots_angle_deg)
-    u = (np.cos(a) * xs + np.sin(a) * ys) * (2 * np.pi / style.dots_period_px)
-    v = (-np.sin(a) * xs + np.cos(a) * ys) * (2 * np.pi / style.dots_period_px)
-    screen = (np.cos(u) * np.cos(v)).astype(np.float32)  # in [-1, 1]
+    screen = _dot_screen(page.shape[0], page.shape[1], style.dots_period_px, style.dots_angle_deg)
     f = page.astype(np.float32)
     darkness = 1.0 - f.mean(axis=2, keepdims=True) / 255.0
     f -= style.dots_strength * 40.0 * screen[..., None] * (0.3 + darkness)

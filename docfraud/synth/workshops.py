@@ -61,10 +61,10 @@ class Workshop:
 
 def random_profile(rng: np.random.Generator, *, workshop: bool = False) -> ForgerProfile:
     """Tools and habits of a forger (a lone forger's are drawn per document)."""
-    fonts_viz = ("alt_sans_bold", "serif_bold", "sans_bold", "alt_serif")
+    fonts_viz = ("alt_sans_bold", "sans_bold", "alt_sans_bold")
     fonts_mrz = ("alt_mono", "ocrb", "mono", "ocrb")
     style = PrintStyle(
-        value_font=str(rng.choice(fonts_viz[:2] + ("alt_sans_bold",))),
+        value_font=str(rng.choice(fonts_viz)),
         label_font=str(rng.choice(("alt_sans", "sans", "serif"))),
         title_font=str(rng.choice(("alt_serif", "serif_bold", "alt_sans_bold"))),
         mrz_font=str(rng.choice(fonts_mrz)),
