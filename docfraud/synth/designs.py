@@ -206,7 +206,7 @@ _add(Design(
     palette=Palette(bg1=(232, 232, 222), bg2=(214, 226, 240), line1=(90, 120, 160),
                     line2=(160, 150, 90), accent=(30, 30, 80), label=(50, 50, 90)),
     portrait=(6.0, 17.0, 35.0, 45.0), ghost=(100.0, 33.0, 20.0, 24.0), ghost_side=0,
-    emblem=(104.0, 7.0, 5.0), slots=_td3_slots(True), number_prefix="D", number_digits=7,
+    emblem=(104.0, 7.0, 5.0), slots=tuple(s for s in _td3_slots(True) if s.key != "personal_number"), number_prefix="D", number_digits=7,
     validity_years=5, authority="MINISTRY OF FOREIGN AFFAIRS", personal_number=False,
     grey_portrait=True, pattern_seed=37,
 ))

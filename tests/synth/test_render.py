@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 
 from docfraud.mrz import parse
-from docfraud.synth import DESIGNS, PX_PER_MM, render_document
+from docfraud.synth import DESIGNS, PX_PER_MM, REFERENCE_DATE, render_document
 from docfraud.synth.dataset import identity_for
 from docfraud.synth.render import MRZ_PITCH_MM, viz_values
+
+from .mrzcheck import assert_genuine_mrz
 
 FORMAT_SIZES = {"TD3": (125.0, 88.0), "TD2": (105.0, 74.0), "TD1": (85.6, 54.0)}
 
@@ -22,14 +24,14 @@ def test_at_least_five_designs_cover_td1_td2_td3() -> None:
 @pytest.mark.parametrize("name", sorted(DESIGNS))
 def test_genuine_mrz_validates_and_matches_visual_zone(name: str) -> None:
     design = DESIGNS[name]
-    for seed in range(6):
+    for seed in range(10):
         rng = np.random.default_rng(seed)
         ident = identity_for(design, rng)
         page, layout = render_document(design, ident, rng)
         assert page.dtype == np.uint8 and page.shape[2] == 3
         assert layout["page_size"] == [page.shape[1], page.shape[0]]
-        result = parse(layout["mrz"]["lines"])
-        assert result.valid, (layout["mrz"]["lines"], result.findings)
+        result = parse(layout["mrz"]["lines"], today=REFERENCE_DATE)
+        assert_genuine_mrz(result, expired=ident.expired)
         assert result.format == design.format
         assert result.fields["document_number"] == ident.document_number
         assert result.fields["birth_date"] == ident.birth_date.isoformat()
@@ -51,7 +53,7 @@ def test_text_stays_in_its_box_and_mrz_sits_at_icao_geometry(name: str) -> None:
             bx, by, bw, bh = field["box"]
             ix, iy, iw, ih = field["ink"]
             # registration jitter of the printer may shift text by up to 0.15 mm
-            slack = 0.2 * PX_PER_MM
+            slack = 0.35 * PX_PER_MM  # printer registration jitter (0.15 mm) + glyph bearings
             assert ix >= bx - slack and ix + iw <= bx + bw + slack, (key, field)
         geom = layout["mrz"]["geometry"]
         assert geom["pitch"] == pytest.approx(MRZ_PITCH_MM * PX_PER_MM)
