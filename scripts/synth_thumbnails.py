@@ -59,8 +59,12 @@ def main() -> None:
         name = names[k % len(names)]
         state = state_for(name, args.seed + 50 + k)
         params = sample_capture_params(np.random.default_rng(args.seed + 60 + k))
-        img, _ = capture(state.page, params, np.random.default_rng(k),
-                         card_mask=page_background(DESIGNS[name])[1])
+        img, _ = capture(
+            state.page,
+            params,
+            np.random.default_rng(k),
+            card_mask=page_background(DESIGNS[name])[1],
+        )
         save(out / f"capture_{k}_{params.mode}.png", img, 0.5)
     print(f"wrote thumbnails to {out}")
 

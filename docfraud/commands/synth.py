@@ -42,19 +42,37 @@ def add_parser(subparsers: Any, name: str) -> argparse.ArgumentParser:
     parser.add_argument("--genuine", type=_count, required=True, help="genuine documents")
     parser.add_argument("--workshops", type=_count, default=0, help="forgery workshops")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--forged", type=_count, default=None,
-                        help="forgeries by lone forgers (default: as many as --genuine)")
-    parser.add_argument("--per-workshop", type=_count, default=8,
-                        help="documents made by each workshop (default 8)")
+    parser.add_argument(
+        "--forged",
+        type=_count,
+        default=None,
+        help="forgeries by lone forgers (default: as many as --genuine)",
+    )
+    parser.add_argument(
+        "--per-workshop", type=_count, default=8, help="documents made by each workshop (default 8)"
+    )
     parser.add_argument("--designs", help="comma-separated designs to use (default all)")
     parser.add_argument("--operators", help="comma-separated forgery operators (default all)")
-    parser.add_argument("--null-rate", type=float, default=0.25,
-                        help="share of genuine documents with a null edit (default 0.25)")
-    parser.add_argument("--long-side", type=_count, nargs=2, metavar=("MIN", "MAX"),
-                        default=(1100, 1800), help="image long side range in pixels")
+    parser.add_argument(
+        "--null-rate",
+        type=float,
+        default=0.25,
+        help="share of genuine documents with a null edit (default 0.25)",
+    )
+    parser.add_argument(
+        "--long-side",
+        type=_count,
+        nargs=2,
+        metavar=("MIN", "MAX"),
+        default=(1100, 1800),
+        help="image long side range in pixels",
+    )
     parser.add_argument("--workers", type=_count, default=1, help="processes (default 1)")
-    parser.add_argument("--list", action="store_true",
-                        help="list designs and operators, then exit (--out still required)")
+    parser.add_argument(
+        "--list",
+        action="store_true",
+        help="list designs and operators, then exit (--out still required)",
+    )
     parser.set_defaults(run=run)
     return parser
 
@@ -72,14 +90,23 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--workers must be at least 1")
     start = time.perf_counter()
     truths = generate_dataset(
-        args.out, genuine=args.genuine, workshops=args.workshops, seed=args.seed,
-        forged=args.forged, per_workshop=args.per_workshop, designs=_names(args.designs),
-        operators=_names(args.operators), workers=args.workers, null_rate=args.null_rate,
+        args.out,
+        genuine=args.genuine,
+        workshops=args.workshops,
+        seed=args.seed,
+        forged=args.forged,
+        per_workshop=args.per_workshop,
+        designs=_names(args.designs),
+        operators=_names(args.operators),
+        workers=args.workers,
+        null_rate=args.null_rate,
         long_side=tuple(args.long_side),
     )
     elapsed = time.perf_counter() - start
     labels = collections.Counter(t["label"] for t in truths)
-    print(f"wrote {len(truths)} documents to {args.out} in {elapsed:.1f} s "
-          f"({labels['genuine']} genuine, {labels['forged']} forged, "
-          f"{len({t['workshop'] for t in truths if t['workshop']})} workshops)")
+    print(
+        f"wrote {len(truths)} documents to {args.out} in {elapsed:.1f} s "
+        f"({labels['genuine']} genuine, {labels['forged']} forged, "
+        f"{len({t['workshop'] for t in truths if t['workshop']})} workshops)"
+    )
     return EXIT_OK

@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from docfraud.errors import InputError
+from docfraud.synth._cv import jpeg_roundtrip
 
 RGBImage = NDArray[np.uint8]
 Homography = NDArray[np.float64]
@@ -107,9 +108,16 @@ def sample_capture_params(
         noise = rng.uniform(1.0, 7.0)
         illum = (_r(rng.uniform(0.0, 0.35)), _r(rng.uniform(0, 360)))
         vignette = rng.uniform(0.0, 0.35)
-        glare = ((_r(rng.uniform(0.2, 0.7)), _r(rng.uniform(0.15, 0.85)),
-                  _r(rng.uniform(0.15, 0.85)), _r(rng.uniform(0.05, 0.2)))
-                 if rng.random() < 0.35 else (0.0, 0.5, 0.5, 0.1))
+        glare = (
+            (
+                _r(rng.uniform(0.2, 0.7)),
+                _r(rng.uniform(0.15, 0.85)),
+                _r(rng.uniform(0.15, 0.85)),
+                _r(rng.uniform(0.05, 0.2)),
+            )
+            if rng.random() < 0.35
+            else (0.0, 0.5, 0.5, 0.1)
+        )
         background = str(rng.choice(["table", "cloth", "table", "scanner_grey"]))
         base = rng.integers(30, 200, 3) if background != "scanner_grey" else np.full(3, 90)
         gains = tuple(_r(v) for v in rng.uniform(0.9, 1.1, 3))
@@ -125,8 +133,11 @@ def sample_capture_params(
         vignette = 0.0
         glare = (0.0, 0.5, 0.5, 0.1)
         background = str(rng.choice(["scanner_white", "scanner_grey"]))
-        base = np.full(3, int(rng.integers(225, 256))) if background == "scanner_white" \
+        base = (
+            np.full(3, int(rng.integers(225, 256)))
+            if background == "scanner_white"
             else np.full(3, int(rng.integers(40, 120)))
+        )
         gains = tuple(_r(v) for v in rng.uniform(0.96, 1.04, 3))
         gamma = rng.uniform(0.9, 1.1)
         resave = 0
@@ -153,18 +164,21 @@ def sample_capture_params(
     )
 
 
-def _background(params: CaptureParams, size: tuple[int, int], rng: np.random.Generator
-                ) -> NDArray[np.uint8]:
+def _background(
+    params: CaptureParams, size: tuple[int, int], rng: np.random.Generator
+) -> NDArray[np.uint8]:
     """Scanner lid or table/cloth texture, (H, W, 3) uint8; built at a quarter of the size."""
     import cv2
 
     w, h = size
     gh, gw = max(h // 4, 2), max(w // 4, 2)
     base = np.array(params.background_rgb, np.float32)
-    coarse = cv2.resize(rng.normal(0, 1, (6, 8)).astype(np.float32), (gw, gh),
-                        interpolation=cv2.INTER_CUBIC)
+    coarse = cv2.resize(
+        rng.normal(0, 1, (6, 8)).astype(np.float32), (gw, gh), interpolation=cv2.INTER_CUBIC
+    )
     amount = {"scanner_white": 2.0, "scanner_grey": 4.0, "table": 14.0, "cloth": 8.0}[
-        params.background]
+        params.background
+    ]
     small = base + (amount * coarse)[..., None]
     if params.background == "table":  # wood grain
         grain = np.repeat(rng.normal(0, 1, (gh, 1)).astype(np.float32), gw, axis=1)
@@ -176,8 +190,9 @@ def _background(params: CaptureParams, size: tuple[int, int], rng: np.random.Gen
     return np.asarray(cv2.resize(small_u8, (w, h), interpolation=cv2.INTER_LINEAR), np.uint8)
 
 
-def capture_geometry(page_size: tuple[int, int], params: CaptureParams,
-                     rng: np.random.Generator) -> tuple[Homography, tuple[int, int]]:
+def capture_geometry(
+    page_size: tuple[int, int], params: CaptureParams, rng: np.random.Generator
+) -> tuple[Homography, tuple[int, int]]:
     """Homography from page pixels to image pixels, and the image size (W, H)."""
     import cv2
 
@@ -195,7 +210,7 @@ def capture_geometry(page_size: tuple[int, int], params: CaptureParams,
     cw, ch = bw * (1 + ml + mr), bh * (1 + mt + mb)
     scale = params.long_side / max(cw, ch)
     dst = (dst - (x0 - ml * bw, y0 - mt * bh)) * scale
-    size = (max(int(round(cw * scale)), 16), max(int(round(ch * scale)), 16))
+    size = (max(round(cw * scale), 16), max(round(ch * scale), 16))
     homography = cv2.getPerspectiveTransform(src.astype(np.float32), dst.astype(np.float32))
     return np.asarray(homography, np.float64), size
 
@@ -226,12 +241,17 @@ def capture(
         raise InputError(f"page must be (H, W, 3) uint8; got {page.shape} {page.dtype}")
     ph, pw = page.shape[:2]
     homography, (w, h) = capture_geometry((pw, ph), params, rng)
-    alpha_src = (np.full((ph, pw), 255, np.uint8) if card_mask is None
-                 else card_mask.astype(np.uint8) * 255)
+    alpha_src = (
+        np.full((ph, pw), 255, np.uint8) if card_mask is None else card_mask.astype(np.uint8) * 255
+    )
     shrink = params.long_side < max(pw, ph) * 0.8
-    warped = cv2.warpPerspective(page, homography, (w, h),
-                                 flags=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR,
-                                 borderMode=cv2.BORDER_CONSTANT)
+    warped = cv2.warpPerspective(
+        page,
+        homography,
+        (w, h),
+        flags=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+    )
     alpha = cv2.warpPerspective(alpha_src, homography, (w, h), flags=cv2.INTER_LINEAR)
     a = alpha.astype(np.float32) * np.float32(1 / 255)
     comp = cv2.blendLinear(warped, _background(params, (w, h), rng), a, 1 - a)
@@ -244,16 +264,23 @@ def capture(
     xx, yy = xx / (gw - 1) - 0.5, yy / (gh - 1) - 0.5
     strength, direction = params.illumination
     d = np.deg2rad(direction)
-    gain = 1.0 + strength * (np.cos(d) * xx + np.sin(d) * yy) - params.vignette * (xx**2 + yy**2) * 2
+    gain = (
+        1.0 + strength * (np.cos(d) * xx + np.sin(d) * yy) - params.vignette * (xx**2 + yy**2) * 2
+    )
     gain3 = gain[..., None] * np.array(params.gains, np.float32)
     glare_s, gx, gy, gr = params.glare
     offset = np.zeros((gh, gw, 3), np.float32)
     if glare_s > 0:
-        offset += (glare_s * 255 * np.exp(-((xx + 0.5 - gx) ** 2 + ((yy + 0.5 - gy) * gh / gw) ** 2)
-                                          / (2 * gr**2)))[..., None]
+        offset += (
+            glare_s
+            * 255
+            * np.exp(-((xx + 0.5 - gx) ** 2 + ((yy + 0.5 - gy) * gh / gw) ** 2) / (2 * gr**2))
+        )[..., None]
     # sensor noise: luminance at full resolution, colour noise at a quarter
     chroma = rng.standard_normal((max(h // 4, 1), max(w // 4, 1), 3), dtype=np.float32)
-    offset = cv2.resize(offset, (max(w // 4, 1), max(h // 4, 1))) + chroma * (params.noise_sigma * 0.5)
+    offset = cv2.resize(offset, (max(w // 4, 1), max(h // 4, 1))) + chroma * (
+        params.noise_sigma * 0.5
+    )
     f = comp.astype(np.float32)
     cv2.multiply(f, cv2.resize(gain3.astype(np.float32), (w, h)), dst=f)
     cv2.add(f, cv2.resize(offset, (w, h)), dst=f)
@@ -262,12 +289,13 @@ def capture(
     img = f.astype(np.uint8)
     if abs(params.gamma - 1.0) > 1e-3:
         lut = (np.linspace(0, 1, 256) ** params.gamma * 255).round().astype(np.uint8)
-        img = cv2.LUT(img, lut)
+        img = np.asarray(cv2.LUT(img, lut), dtype=np.uint8)
     return np.ascontiguousarray(img), homography
 
 
-def warp_mask(mask: NDArray[np.bool_], homography: Homography, size: tuple[int, int]
-              ) -> NDArray[np.bool_]:
+def warp_mask(
+    mask: NDArray[np.bool_], homography: Homography, size: tuple[int, int]
+) -> NDArray[np.bool_]:
     """Carry a page mask into the captured image (conservatively: any overlap counts).
 
     Args:
@@ -277,8 +305,9 @@ def warp_mask(mask: NDArray[np.bool_], homography: Homography, size: tuple[int, 
     """
     import cv2
 
-    warped = cv2.warpPerspective(mask.astype(np.uint8) * 255, homography, size,
-                                 flags=cv2.INTER_LINEAR)
+    warped = cv2.warpPerspective(
+        mask.astype(np.uint8) * 255, homography, size, flags=cv2.INTER_LINEAR
+    )
     return np.asarray(warped > 0)
 
 
@@ -299,16 +328,16 @@ def encode(image: RGBImage, params: CaptureParams) -> tuple[bytes, str]:
     """
     import cv2
 
-    bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    bgr = np.asarray(cv2.cvtColor(image, cv2.COLOR_RGB2BGR), dtype=np.uint8)
     if params.format == "PNG":
         ok, buf = cv2.imencode(".png", bgr, [cv2.IMWRITE_PNG_COMPRESSION, 3])
         ext = "png"
     else:
-        ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, params.quality])
-        if ok and params.resave_quality:
-            again = cv2.imdecode(buf, cv2.IMREAD_COLOR)
-            ok, buf = cv2.imencode(".jpg", again, [cv2.IMWRITE_JPEG_QUALITY,
-                                                   params.resave_quality])
+        if params.resave_quality:
+            bgr = jpeg_roundtrip(bgr, params.quality)
+            ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, params.resave_quality])
+        else:
+            ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, params.quality])
         ext = "jpg"
     if not ok:  # pragma: no cover - OpenCV failure
         raise InputError("could not encode the captured image")

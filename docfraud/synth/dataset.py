@@ -19,8 +19,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from docfraud.errors import InputError
+from docfraud.synth._cv import decode_rgb
 from docfraud.synth.capture import (
-    CaptureParams,
     capture,
     encode,
     sample_capture_params,
@@ -31,7 +31,6 @@ from docfraud.synth.designs import DESIGNS, Design, get_design
 from docfraud.synth.identity import REFERENCE_DATE, Identity, random_identity
 from docfraud.synth.operators import (
     OPERATORS,
-    DocState,
     ForgerProfile,
     apply_operator,
     forgery_operators,
@@ -119,20 +118,35 @@ def make_spec(
         spec = OPERATORS.get(name)
         if spec is None or spec.label != "forged":
             raise InputError(
-                f"unknown forgery operator {name!r}; choose from {', '.join(forgery_operators())}")
+                f"unknown forgery operator {name!r}; choose from {', '.join(forgery_operators())}"
+            )
     if not 0 <= null_rate <= 1:
         raise InputError(f"null_rate must be in [0, 1]; got {null_rate}")
     if long_side[0] < 200 or long_side[1] < long_side[0]:
-        raise InputError(f"long_side must be a range (lo, hi) with 200 <= lo <= hi; got {long_side}")
-    return DatasetSpec(genuine=genuine, forged=genuine if forged is None else forged,
-                       workshops=workshops, per_workshop=per_workshop, seed=int(seed),
-                       designs=design_names, operators=ops, null_rate=null_rate,
-                       long_side=(int(long_side[0]), int(long_side[1])), png_rate=png_rate)
+        raise InputError(
+            f"long_side must be a range (lo, hi) with 200 <= lo <= hi; got {long_side}"
+        )
+    return DatasetSpec(
+        genuine=genuine,
+        forged=genuine if forged is None else forged,
+        workshops=workshops,
+        per_workshop=per_workshop,
+        seed=int(seed),
+        designs=design_names,
+        operators=ops,
+        null_rate=null_rate,
+        long_side=(int(long_side[0]), int(long_side[1])),
+        png_rate=png_rate,
+    )
 
 
 def dataset_workshops(spec: DatasetSpec) -> list[Workshop]:
-    return make_workshops(spec.workshops, np.random.default_rng([spec.seed, 1]),
-                          designs=list(spec.designs), operators=list(spec.operators))
+    return make_workshops(
+        spec.workshops,
+        np.random.default_rng([spec.seed, 1]),
+        designs=list(spec.designs),
+        operators=list(spec.operators),
+    )
 
 
 def make_plan(spec: DatasetSpec) -> list[PlanItem]:
@@ -154,18 +168,32 @@ def make_plan(spec: DatasetSpec) -> list[PlanItem]:
         for j in range(spec.per_workshop):
             raw.append(("workshop", shop.designs[j % len(shop.designs)], shop.operators, w, j))
     order = rng.permutation(len(raw))
-    return [PlanItem(index=i, kind=raw[int(o)][0], design=raw[int(o)][1],
-                     operators=raw[int(o)][2], workshop=raw[int(o)][3], serial=raw[int(o)][4])
-            for i, o in enumerate(order)]
+    return [
+        PlanItem(
+            index=i,
+            kind=raw[int(o)][0],
+            design=raw[int(o)][1],
+            operators=raw[int(o)][2],
+            workshop=raw[int(o)][3],
+            serial=raw[int(o)][4],
+        )
+        for i, o in enumerate(order)
+    ]
 
 
 def identity_for(design: Design, rng: np.random.Generator) -> Identity:
     """A random holder and document of ``design`` (the issuer's numbering and authority)."""
     return random_identity(
-        rng, issuing_state="UTO", document_code=design.document_code,
-        number_prefix=design.number_prefix, number_digits=design.number_digits,
-        authority=design.authority, validity_years=design.validity_years,
-        foreign_holders=design.foreign_holders, personal_number=design.personal_number)
+        rng,
+        issuing_state="UTO",
+        document_code=design.document_code,
+        number_prefix=design.number_prefix,
+        number_digits=design.number_digits,
+        authority=design.authority,
+        validity_years=design.validity_years,
+        foreign_holders=design.foreign_holders,
+        personal_number=design.personal_number,
+    )
 
 
 def _json_ready(value: Any) -> Any:
@@ -188,7 +216,6 @@ def make_document(
     decode: bool = True,
 ) -> SynthDocument:
     """Generate document ``item`` of the dataset ``spec`` (deterministic)."""
-    import cv2
 
     design = get_design(item.design)
     rng = np.random.default_rng([spec.seed, 3, item.index])
@@ -211,8 +238,7 @@ def make_document(
     mask = warp_mask(state.mask, homography, size) if forged else None
     decoded = None
     if decode:
-        buf = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-        decoded = cv2.cvtColor(buf, cv2.COLOR_BGR2RGB)
+        decoded = decode_rgb(data)
 
     lay = state.layout
     image_layout = {
@@ -224,8 +250,11 @@ def make_document(
         "fields": {k: warp_box(v["box"], homography) for k, v in lay["fields"].items()},
     }
     if forged:
-        changed = [int(v) for v in np.flatnonzero(state.mask.any(axis=1))[[0, -1]]] \
-            if state.mask.any() else None
+        changed = (
+            [int(v) for v in np.flatnonzero(state.mask.any(axis=1))[[0, -1]]]
+            if state.mask.any()
+            else None
+        )
     else:
         changed = None
     printed_valid = mrz_checks_pass(state.mrz_printed, design.format)
@@ -238,9 +267,12 @@ def make_document(
         "operators": [op for op in state.operators if OPERATORS[op].label == "forged"],
         "null_edits": [op for op in state.operators if OPERATORS[op].label == "genuine"],
         "workshop": shop.id if shop else None,
-        "mrz": {"printed": state.mrz_printed, "genuine": state.mrz_genuine,
-                "printed_checks_pass": printed_valid,
-                "intended_valid": state.mrz_intended_valid},
+        "mrz": {
+            "printed": state.mrz_printed,
+            "genuine": state.mrz_genuine,
+            "printed_checks_pass": printed_valid,
+            "intended_valid": state.mrz_intended_valid,
+        },
         "viz": {"printed": state.viz_printed, "genuine": state.viz_genuine},
         "identity": state.identity.to_dict(),
         "claimed": state.claimed.to_dict(),
@@ -252,17 +284,33 @@ def make_document(
         "details": state.details,
         "capture": params.to_dict(),
         "image_size": list(size),
-        "encoding": {"format": "PNG" if ext == "png" else "JPEG",
-                     "quality": None if ext == "png" else params.quality,
-                     "resave_quality": params.resave_quality or None},
+        "encoding": {
+            "format": "PNG" if ext == "png" else "JPEG",
+            "quality": None if ext == "png" else params.quality,
+            "resave_quality": params.resave_quality or None,
+        },
         "layout": image_layout,
-        "page_layout": {k: lay[k] for k in ("page_size", "px_per_mm", "cards", "portrait", "ghost",
-                                             "title", "signature")}
-        | {"mrz": lay["mrz"], "fields": {k: {"box": v["box"], "ink": v["ink"], "text": v["text"]}
-                                          for k, v in lay["fields"].items()}},
+        "page_layout": {
+            k: lay[k]
+            for k in ("page_size", "px_per_mm", "cards", "portrait", "ghost", "title", "signature")
+        }
+        | {
+            "mrz": lay["mrz"],
+            "fields": {
+                k: {"box": v["box"], "ink": v["ink"], "text": v["text"]}
+                for k, v in lay["fields"].items()
+            },
+        },
     }
-    return SynthDocument(data=data, ext=ext, image=decoded, mask=mask,
-                         truth=_json_ready(truth), page=state.page, page_mask=state.mask)
+    return SynthDocument(
+        data=data,
+        ext=ext,
+        image=decoded,
+        mask=mask,
+        truth=_json_ready(truth),
+        page=state.page,
+        page_mask=state.mask,
+    )
 
 
 def iter_documents(
@@ -278,8 +326,16 @@ def iter_documents(
     **options: Any,
 ) -> Iterator[SynthDocument]:
     """Generate documents in memory, in plan order (see :func:`generate_dataset`)."""
-    spec = make_spec(genuine=genuine, workshops=workshops, seed=seed, forged=forged,
-                     per_workshop=per_workshop, designs=designs, operators=operators, **options)
+    spec = make_spec(
+        genuine=genuine,
+        workshops=workshops,
+        seed=seed,
+        forged=forged,
+        per_workshop=per_workshop,
+        designs=designs,
+        operators=operators,
+        **options,
+    )
     shops = dataset_workshops(spec)
     for item in make_plan(spec):
         yield make_document(item, spec, shops, decode=decode)
@@ -297,8 +353,9 @@ def _write_one(args: tuple[PlanItem, DatasetSpec, list[Workshop], str]) -> dict[
     truth["file"] = rel
     if doc.mask is not None:
         mask_rel = f"masks/{name}.png"
-        ok, buf = cv2.imencode(".png", doc.mask.astype(np.uint8) * 255,
-                               [cv2.IMWRITE_PNG_COMPRESSION, 9])
+        ok, buf = cv2.imencode(
+            ".png", doc.mask.astype(np.uint8) * 255, [cv2.IMWRITE_PNG_COMPRESSION, 9]
+        )
         if not ok:  # pragma: no cover
             raise InputError("could not encode a mask")
         Path(out, mask_rel).write_bytes(buf.tobytes())
@@ -336,8 +393,16 @@ def generate_dataset(
     Returns:
         The truth records, in file order.
     """
-    spec = make_spec(genuine=genuine, workshops=workshops, seed=seed, forged=forged,
-                     per_workshop=per_workshop, designs=designs, operators=operators, **options)
+    spec = make_spec(
+        genuine=genuine,
+        workshops=workshops,
+        seed=seed,
+        forged=forged,
+        per_workshop=per_workshop,
+        designs=designs,
+        operators=operators,
+        **options,
+    )
     shops = dataset_workshops(spec)
     plan = make_plan(spec)
     root = Path(out)
@@ -357,13 +422,21 @@ def generate_dataset(
     with open(root / "truth.jsonl", "w", encoding="utf-8") as fh:
         for t in truths:
             fh.write(json.dumps(t, ensure_ascii=False, sort_keys=True) + "\n")
-    meta = {"spec": _json_ready(spec.__dict__), "workshops": [w.to_dict() for w in shops],
-            "operators": {n: {"label": s.label, "mrz": s.mrz, "description": s.description}
-                          for n, s in OPERATORS.items()},
-            "designs": {n: {"format": d.format, "document_code": d.document_code,
-                            "title": list(d.title)} for n, d in DESIGNS.items()
-                        if n in spec.designs}}
-    (root / "workshops.json").write_text(json.dumps(_json_ready(meta), indent=1,
-                                                    ensure_ascii=False) + "\n", encoding="utf-8")
+    meta = {
+        "spec": _json_ready(spec.__dict__),
+        "workshops": [w.to_dict() for w in shops],
+        "operators": {
+            n: {"label": s.label, "mrz": s.mrz, "description": s.description}
+            for n, s in OPERATORS.items()
+        },
+        "designs": {
+            n: {"format": d.format, "document_code": d.document_code, "title": list(d.title)}
+            for n, d in DESIGNS.items()
+            if n in spec.designs
+        },
+    }
+    (root / "workshops.json").write_text(
+        json.dumps(_json_ready(meta), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     logger.info("wrote %d documents to %s", len(truths), root)
     return truths

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from PIL import ImageFont
 
@@ -46,7 +46,7 @@ class FontError(DocfraudError):
     """A font the synthetic-document generator needs is not installed."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def font_path(name: str) -> str:
     """Absolute path of logical font ``name`` (see :data:`FONT_FILES`).
 
@@ -79,7 +79,7 @@ def get_font(name: str, size_px: int) -> ImageFont.FreeTypeFont:
 def cap_ratio(name: str) -> float:
     """Height of a capital 'H' divided by the em size, for sizing text by cap height."""
     font = get_font(name, 200)
-    left, top, right, bottom = font.getbbox("H")
+    _left, top, _right, bottom = font.getbbox("H")
     return (bottom - top) / 200.0
 
 

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw
 
 from docfraud.errors import InputError
+from docfraud.synth._cv import jpeg_roundtrip
 from docfraud.synth.designs import Design
 from docfraud.synth.identity import REFERENCE_DATE, Identity, add_years, random_name
 from docfraud.synth.render import (
@@ -29,7 +30,6 @@ from docfraud.synth.render import (
     char_boxes,
     draw_mrz_chars,
     fit_text,
-    format_date,
     mrz_cell,
     page_background,
     portrait_image,
@@ -92,8 +92,13 @@ class ForgerProfile:
     authority: str = ""
     empty_check: str = "<"
     composite_bug: bool = False
-    alter_fields: tuple[str, ...] = ("expiry_date", "birth_date", "surname", "given_names",
-                                     "document_number")
+    alter_fields: tuple[str, ...] = (
+        "expiry_date",
+        "birth_date",
+        "surname",
+        "given_names",
+        "document_number",
+    )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -146,7 +151,9 @@ class OperatorSpec:
 OPERATORS: dict[str, OperatorSpec] = {}
 
 
-def register(name: str, *, label: str, mrz: str, description: str) -> Callable[[Operator], Operator]:
+def register(
+    name: str, *, label: str, mrz: str, description: str
+) -> Callable[[Operator], Operator]:
     def wrap(fn: Operator) -> Operator:
         OPERATORS[name] = OperatorSpec(name, fn, label, mrz, description)
         return fn
@@ -162,8 +169,9 @@ def null_operators() -> list[str]:
     return [n for n, s in OPERATORS.items() if s.label == "genuine"]
 
 
-def apply_operator(name: str, state: DocState, rng: np.random.Generator,
-                   profile: ForgerProfile) -> dict[str, Any]:
+def apply_operator(
+    name: str, state: DocState, rng: np.random.Generator, profile: ForgerProfile
+) -> dict[str, Any]:
     """Run operator ``name`` on ``state`` (in place) and return its details."""
     spec = OPERATORS.get(name)
     if spec is None:
@@ -194,8 +202,9 @@ def _pad(box: Box, px: int) -> Box:
     return [box[0] - px, box[1] - px, box[2] + 2 * px, box[3] + 2 * px]
 
 
-def restore_background(state: DocState, box: Box, rng: np.random.Generator,
-                       profile: ForgerProfile) -> None:
+def restore_background(
+    state: DocState, box: Box, rng: np.random.Generator, profile: ForgerProfile
+) -> None:
     """Erase ``box`` back to the blank background (as a forger with a blank or a good
     retouch would), leaving a little grain; marks it in the mask."""
     x0, y0, x1, y1 = _clip_box(box, state.page.shape)
@@ -208,33 +217,36 @@ def restore_background(state: DocState, box: Box, rng: np.random.Generator,
     state.mask[y0:y1, x0:x1] = True
 
 
-def _draw(state: DocState, fn: Callable[[ImageDraw.ImageDraw], Any], region: Box) -> Any:
+def _ink(state: DocState) -> tuple[int, int, int]:
+    c = state.layout["style"]["ink"] or state.design.palette.ink
+    return (int(c[0]), int(c[1]), int(c[2]))
+
+
+def _draw(
+    state: DocState,
+    fn: Callable[[ImageDraw.ImageDraw, tuple[int, int]], Any],
+    region: Box,
+) -> Any:
     """Draw on a crop of the page (fast) and write it back; returns ``fn``'s result.
 
-    ``fn`` receives a drawer in page coordinates restricted to ``region``.
+    ``fn(draw, origin)`` receives a drawer of the crop and the crop's page position.
     """
     x0, y0, x1, y1 = _clip_box(region, state.page.shape)
     crop = Image.fromarray(state.page[y0:y1, x0:x1])
-    draw = ImageDraw.Draw(crop)
-
-    class _Shifted:
-        def __init__(self, inner: ImageDraw.ImageDraw) -> None:
-            self.inner = inner
-
-        def text(self, xy: tuple[float, float], text: str, **kw: Any) -> None:
-            self.inner.text((xy[0] - x0, xy[1] - y0), text, **kw)
-
-        def textbbox(self, xy: tuple[float, float], text: str, **kw: Any) -> tuple[float, ...]:
-            l, t, r, b = self.inner.textbbox((xy[0] - x0, xy[1] - y0), text, **kw)
-            return (l + x0, t + y0, r + x0, b + y0)
-
-    result = fn(_Shifted(draw))  # type: ignore[arg-type]
+    result = fn(ImageDraw.Draw(crop), (x0, y0))
     state.page[y0:y1, x0:x1] = np.asarray(crop, dtype=np.uint8)
     return result
 
 
-def rewrite_field(state: DocState, key: str, text: str, rng: np.random.Generator,
-                  profile: ForgerProfile, *, erase: str = "background") -> Box:
+def rewrite_field(
+    state: DocState,
+    key: str,
+    text: str,
+    rng: np.random.Generator,
+    profile: ForgerProfile,
+    *,
+    erase: str = "background",
+) -> Box:
     """Erase the value of visual field ``key`` and print ``text`` in the forger's font.
 
     ``erase``: ``"background"`` (restore the blank background) or ``"inpaint"``
@@ -252,19 +264,29 @@ def rewrite_field(state: DocState, key: str, text: str, rng: np.random.Generator
         grey = crop.astype(np.float32).mean(axis=2)
         ink = (grey < np.percentile(grey, 60) - 25).astype(np.uint8)
         ink = cv2.dilate(ink, np.ones((5, 5), np.uint8))
-        state.page[y0:y1, x0:x1] = cv2.inpaint(np.ascontiguousarray(crop), ink, 3,
-                                               cv2.INPAINT_TELEA)
+        state.page[y0:y1, x0:x1] = cv2.inpaint(
+            np.ascontiguousarray(crop), ink, 3, cv2.INPAINT_TELEA
+        )
         state.mask[y0:y1, x0:x1] = True
     else:
         restore_background(state, [x0, y0, x1 - x0, y1 - y0], rng, profile)
-    ink_colour = tuple(state.layout["style"]["ink"] or state.design.palette.ink)
+    ink_colour = _ink(state)
     cap = state.design.value_cap_mm * state.layout["px_per_mm"] * profile.rewrite_scale
     dx, dy = profile.rewrite_offset
     orig_dx = record["origin"][0] - box[0]
 
-    def draw_it(draw: ImageDraw.ImageDraw) -> dict[str, Any]:
-        return fit_text(draw, text, box, font_name=profile.rewrite_font, cap_px=cap,
-                        fill=ink_colour, dx=orig_dx + dx, dy=dy)  # type: ignore[arg-type]
+    def draw_it(draw: ImageDraw.ImageDraw, origin: tuple[int, int]) -> dict[str, Any]:
+        return fit_text(
+            draw,
+            text,
+            box,
+            font_name=profile.rewrite_font,
+            cap_px=cap,
+            fill=ink_colour,
+            dx=orig_dx + dx,
+            dy=dy,
+            origin=origin,
+        )
 
     new = _draw(state, draw_it, _pad(region, 12))
     new_ink: Box = new["ink"]
@@ -277,23 +299,31 @@ def rewrite_field(state: DocState, key: str, text: str, rng: np.random.Generator
     return [xa, ya, xb - xa, yb - ya]
 
 
-def rewrite_mrz(state: DocState, lines: list[str], rng: np.random.Generator,
-                profile: ForgerProfile) -> list[tuple[int, int]]:
+def rewrite_mrz(
+    state: DocState, lines: list[str], rng: np.random.Generator, profile: ForgerProfile
+) -> list[tuple[int, int]]:
     """Overprint the MRZ cells that differ from ``lines`` (erase, then print in the forger's
     MRZ font). Returns the changed (line, index) cells."""
     geom = dict(state.layout["mrz"]["geometry"])
-    cells = [(li, i) for li, (old, new) in enumerate(zip(state.mrz_printed, lines, strict=True))
-             for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
+    cells = [
+        (li, i)
+        for li, (old, new) in enumerate(zip(state.mrz_printed, lines, strict=True))
+        for i, (a, b) in enumerate(zip(old, new, strict=True))
+        if a != b
+    ]
     if not cells:
         return cells
     for li, i in cells:
         restore_background(state, mrz_cell(geom, li, i), rng, profile)
     geom["font"] = profile.mrz_font
     geom["cap"] = geom["cap"] * profile.mrz_scale
-    ink = tuple(state.layout["style"]["ink"] or state.design.palette.ink)
+    ink = _ink(state)
     box = state.layout["mrz"]["box"]
-    _draw(state, lambda d: draw_mrz_chars(d, geom, lines, fill=ink, only=set(cells)),  # type: ignore[arg-type]
-          _pad(box, 20))
+    _draw(
+        state,
+        lambda d, o: draw_mrz_chars(d, geom, lines, fill=ink, only=set(cells), origin=o),
+        _pad(box, 20),
+    )
     for li, i in cells:  # glyphs stay inside their cells; mark them (and the erase) changed
         x0, y0, x1, y1 = _clip_box(_pad(mrz_cell(geom, li, i), 2), state.page.shape)
         state.mask[y0:y1, x0:x1] = True
@@ -302,8 +332,13 @@ def rewrite_mrz(state: DocState, lines: list[str], rng: np.random.Generator,
     return cells
 
 
-def _mrz_lines(state: DocState, identity: Identity, *, keep_checks_of: list[str] | None = None,
-               profile: ForgerProfile | None = None) -> list[str]:
+def _mrz_lines(
+    state: DocState,
+    identity: Identity,
+    *,
+    keep_checks_of: list[str] | None = None,
+    profile: ForgerProfile | None = None,
+) -> list[str]:
     """MRZ the forger prints for ``identity``; ``keep_checks_of``: copy these printed check
     digits instead of recomputing them (naive alteration)."""
     from docfraud.mrz import FORMATS, generate
@@ -313,8 +348,9 @@ def _mrz_lines(state: DocState, identity: Identity, *, keep_checks_of: list[str]
     if keep_checks_of is not None:
         for check in fmt.checks:
             overrides[check.name] = state.mrz_printed[check.line][check.position]
-    lines = generate(identity.mrz_fields(), format=state.design.format,
-                     check_digit_overrides=overrides or None)
+    lines = generate(
+        identity.mrz_fields(), format=state.design.format, check_digit_overrides=overrides or None
+    )
     if profile is not None and keep_checks_of is None:
         fixes: dict[str, str] = {}
         for check in fmt.checks:
@@ -324,8 +360,9 @@ def _mrz_lines(state: DocState, identity: Identity, *, keep_checks_of: list[str]
             c = fmt.check("composite")
             fixes["composite"] = str((int(lines[c.line][c.position]) + 3) % 10)
         if fixes:
-            lines = generate(identity.mrz_fields(), format=state.design.format,
-                             check_digit_overrides=fixes)
+            lines = generate(
+                identity.mrz_fields(), format=state.design.format, check_digit_overrides=fixes
+            )
     return lines
 
 
@@ -347,8 +384,7 @@ def mrz_checks_pass(lines: list[str], fmt_name: str) -> bool:
     return True
 
 
-def _new_value(attr: str, ident: Identity, rng: np.random.Generator,
-               profile: ForgerProfile) -> Any:
+def _new_value(attr: str, ident: Identity, rng: np.random.Generator, profile: ForgerProfile) -> Any:
     if attr == "birth_date":
         years = int(rng.choice([-12, -8, -5, -3, -2, 2, 3, 4, 6]))
         new = add_years(ident.birth_date, years) + dt.timedelta(days=int(rng.integers(-40, 41)))
@@ -375,30 +411,47 @@ def _new_value(attr: str, ident: Identity, rng: np.random.Generator,
     raise InputError(f"cannot alter {attr!r}")
 
 
-def _altered_identity(state: DocState, rng: np.random.Generator, profile: ForgerProfile,
-                      *, attrs: tuple[str, ...], n: int) -> tuple[Identity, list[str]]:
+def _altered_identity(
+    state: DocState,
+    rng: np.random.Generator,
+    profile: ForgerProfile,
+    *,
+    attrs: tuple[str, ...],
+    n: int,
+) -> tuple[Identity, list[str]]:
     pool = [a for a in profile.alter_fields if a in attrs] or list(attrs)
     k = min(n, len(pool))
     # a workshop prefers its first fields; a lone forger picks at random
-    chosen = pool[:k] if rng.random() < 0.7 else [str(a) for a in rng.choice(pool, k, replace=False)]
+    chosen = (
+        pool[:k] if rng.random() < 0.7 else [str(a) for a in rng.choice(pool, k, replace=False)]
+    )
     changes = {a: _new_value(a, state.claimed, rng, profile) for a in chosen}
     return replace(state.claimed, **changes), chosen
 
 
 def _viz_for(state: DocState, ident: Identity, attrs: list[str]) -> dict[str, str]:
     values = viz_values(state.design, ident)
-    return {key: values[key] for a in attrs for key in VIZ_KEY.get(a, ())
-            if key in state.layout["fields"]}
+    return {
+        key: values[key]
+        for a in attrs
+        for key in VIZ_KEY.get(a, ())
+        if key in state.layout["fields"]
+    }
 
 
 # ----------------------------------------------------------------------------- operators
 
 
-@register("photo_substitution", label="forged", mrz="unchanged",
-          description="holder's photo replaced by another person's (resampled, recompressed, "
-                      "pasted); the ghost image is left alone")
-def photo_substitution(state: DocState, rng: np.random.Generator,
-                       profile: ForgerProfile) -> dict[str, Any]:
+@register(
+    "photo_substitution",
+    label="forged",
+    mrz="unchanged",
+    description="holder's photo replaced by another person's (resampled, recompressed, "
+    "pasted); the ghost image is left alone",
+)
+def photo_substitution(
+    state: DocState, rng: np.random.Generator, profile: ForgerProfile
+) -> dict[str, Any]:
     import cv2
 
     box: Box = state.layout["portrait"]
@@ -411,35 +464,56 @@ def photo_substitution(state: DocState, rng: np.random.Generator,
         face += 1
     sw, sh = max(int(w * profile.paste_scale), 16), max(int(h * profile.paste_scale), 16)
     photo = portrait_image(state.claimed, state.design, (sw, sh), face_seed=face)
-    ok, buf = cv2.imencode(".jpg", photo, [cv2.IMWRITE_JPEG_QUALITY, profile.paste_quality])
-    photo = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED) if ok else photo
-    photo = cv2.resize(photo, (w, h), interpolation=cv2.INTER_LINEAR)
+    photo = jpeg_roundtrip(photo, profile.paste_quality)
+    photo = np.asarray(cv2.resize(photo, (w, h), interpolation=cv2.INTER_LINEAR), np.uint8)
     pasted = state.page.copy()
-    print_portrait(pasted, state.background, photo, box,
-                   overlay=state.design.portrait_overlay if profile.paste_overlay else 0.0)
+    print_portrait(
+        pasted,
+        state.background,
+        photo,
+        box,
+        overlay=state.design.portrait_overlay if profile.paste_overlay else 0.0,
+    )
     alpha = np.ones((h, w), np.float32)
     f = profile.feather_px
     if f > 0:
         ramp = np.minimum(np.arange(w)[None, :] + 1, np.arange(w)[::-1][None, :] + 1)
-        ramp = np.minimum(ramp, np.minimum(np.arange(h)[:, None] + 1, np.arange(h)[::-1][:, None] + 1))
+        ramp = np.minimum(
+            ramp, np.minimum(np.arange(h)[:, None] + 1, np.arange(h)[::-1][:, None] + 1)
+        )
         alpha = np.clip(ramp / (f + 1), 0, 1).astype(np.float32)
-    region = (alpha[..., None] * pasted[y:y + h, x:x + w] +
-              (1 - alpha[..., None]) * state.page[y:y + h, x:x + w])
-    state.page[y:y + h, x:x + w] = np.clip(region + 0.5, 0, 255).astype(np.uint8)
-    state.mask[y:y + h, x:x + w] = True
+    region = (
+        alpha[..., None] * pasted[y : y + h, x : x + w]
+        + (1 - alpha[..., None]) * state.page[y : y + h, x : x + w]
+    )
+    state.page[y : y + h, x : x + w] = np.clip(region + 0.5, 0, 255).astype(np.uint8)
+    state.mask[y : y + h, x : x + w] = True
     state.face_printed = face
-    return {"face_seed": face, "paste_quality": profile.paste_quality,
-            "paste_scale": profile.paste_scale, "feather_px": f, "region": box}
+    return {
+        "face_seed": face,
+        "paste_quality": profile.paste_quality,
+        "paste_scale": profile.paste_scale,
+        "feather_px": f,
+        "region": box,
+    }
 
 
-def _alter(state: DocState, rng: np.random.Generator, profile: ForgerProfile, *,
-           viz: bool, mrz: str) -> dict[str, Any]:
-    attrs = ("birth_date", "expiry_date", "surname", "given_names", "document_number")
+def _alter(
+    state: DocState, rng: np.random.Generator, profile: ForgerProfile, *, viz: bool, mrz: str
+) -> dict[str, Any]:
+    attrs: tuple[str, ...] = (
+        "birth_date",
+        "expiry_date",
+        "surname",
+        "given_names",
+        "document_number",
+    )
     if not viz:
         attrs = ("birth_date", "expiry_date", "document_number", "nationality")
     for _attempt in range(20):
-        new_ident, chosen = _altered_identity(state, rng, profile, attrs=attrs,
-                                              n=int(rng.integers(1, 3)))
+        new_ident, chosen = _altered_identity(
+            state, rng, profile, attrs=attrs, n=int(rng.integers(1, 3))
+        )
         if mrz == "invalid":
             lines = _mrz_lines(state, new_ident, keep_checks_of=chosen)
             if not mrz_checks_pass(lines, state.design.format):
@@ -462,34 +536,53 @@ def _alter(state: DocState, rng: np.random.Generator, profile: ForgerProfile, *,
     return {"fields": chosen, "viz_regions": regions, "mrz_cells": [list(c) for c in cells]}
 
 
-@register("data_alteration", label="forged", mrz="valid",
-          description="data changed in the visual zone and the MRZ, check digits recomputed")
-def data_alteration(state: DocState, rng: np.random.Generator,
-                    profile: ForgerProfile) -> dict[str, Any]:
+@register(
+    "data_alteration",
+    label="forged",
+    mrz="valid",
+    description="data changed in the visual zone and the MRZ, check digits recomputed",
+)
+def data_alteration(
+    state: DocState, rng: np.random.Generator, profile: ForgerProfile
+) -> dict[str, Any]:
     return _alter(state, rng, profile, viz=True, mrz="valid")
 
 
-@register("mrz_only_alteration", label="forged", mrz="valid",
-          description="data changed in the MRZ only (check digits recomputed); the visual "
-                      "zone keeps the genuine data")
-def mrz_only_alteration(state: DocState, rng: np.random.Generator,
-                        profile: ForgerProfile) -> dict[str, Any]:
+@register(
+    "mrz_only_alteration",
+    label="forged",
+    mrz="valid",
+    description="data changed in the MRZ only (check digits recomputed); the visual "
+    "zone keeps the genuine data",
+)
+def mrz_only_alteration(
+    state: DocState, rng: np.random.Generator, profile: ForgerProfile
+) -> dict[str, Any]:
     return _alter(state, rng, profile, viz=False, mrz="valid")
 
 
-@register("naive_alteration", label="forged", mrz="invalid",
-          description="data changed in the visual zone and the MRZ without recomputing the "
-                      "check digits")
-def naive_alteration(state: DocState, rng: np.random.Generator,
-                     profile: ForgerProfile) -> dict[str, Any]:
+@register(
+    "naive_alteration",
+    label="forged",
+    mrz="invalid",
+    description="data changed in the visual zone and the MRZ without recomputing the check digits",
+)
+def naive_alteration(
+    state: DocState, rng: np.random.Generator, profile: ForgerProfile
+) -> dict[str, Any]:
     return _alter(state, rng, profile, viz=True, mrz="invalid")
 
 
-@register("counterfeit", label="forged", mrz="any",
-          description="the whole document re-made: substitute fonts, re-drawn background, "
-                      "printer dot pattern")
-def counterfeit(state: DocState, rng: np.random.Generator,
-                profile: ForgerProfile) -> dict[str, Any]:
+@register(
+    "counterfeit",
+    label="forged",
+    mrz="any",
+    description="the whole document re-made: substitute fonts, re-drawn background, "
+    "printer dot pattern",
+)
+def counterfeit(
+    state: DocState, rng: np.random.Generator, profile: ForgerProfile
+) -> dict[str, Any]:
     design = state.design
     ident = state.claimed
     changes: dict[str, Any] = {}
@@ -505,8 +598,9 @@ def counterfeit(state: DocState, rng: np.random.Generator,
     if profile.portrait_pool:
         face = int(profile.portrait_pool[int(rng.integers(len(profile.portrait_pool)))])
     lines = _mrz_lines(state, ident, profile=profile)
-    page, layout = render_document(design, ident, rng, style=profile.print_style, mrz_lines=lines,
-                                   face_seed=face)
+    page, layout = render_document(
+        design, ident, rng, style=profile.print_style, mrz_lines=lines, face_seed=face
+    )
     state.page[...] = page
     state.layout = layout
     state.mask[...] = page_background(design)[1]
@@ -518,15 +612,21 @@ def counterfeit(state: DocState, rng: np.random.Generator,
     state.viz_printed = {k: v["text"] for k, v in layout["fields"].items()}
     state.face_genuine = state.face_printed = face
     state.mrz_intended_valid = mrz_checks_pass(lines, design.format)
-    return {"print_style": profile.print_style.to_dict(), "face_seed": face,
-            "composite_bug": profile.composite_bug}
+    return {
+        "print_style": profile.print_style.to_dict(),
+        "face_seed": face,
+        "composite_bug": profile.composite_bug,
+    }
 
 
-@register("copy_move", label="forged", mrz="unchanged",
-          description="a digit of a date in the visual zone replaced by a digit copied from "
-                      "elsewhere on the same page")
-def copy_move(state: DocState, rng: np.random.Generator,
-              profile: ForgerProfile) -> dict[str, Any]:
+@register(
+    "copy_move",
+    label="forged",
+    mrz="unchanged",
+    description="a digit of a date in the visual zone replaced by a digit copied from "
+    "elsewhere on the same page",
+)
+def copy_move(state: DocState, rng: np.random.Generator, profile: ForgerProfile) -> dict[str, Any]:
     fields = state.layout["fields"]
     targets = [k for k in ("expiry_date", "birth_date") if k in fields]
     target = targets[0] if rng.random() < 0.65 else targets[-1]
@@ -554,63 +654,81 @@ def copy_move(state: DocState, rng: np.random.Generator,
     dst_box = char_boxes(rec)[pos]
     sx, sy, w, h = src_box
     dx = dst_box[0]
-    dy = sy + (int(round(rec["origin"][1])) - int(round(fields[key]["origin"][1])))
+    dy = sy + (round(rec["origin"][1]) - round(fields[key]["origin"][1]))
     w = max(w, dst_box[2])
-    patch = state.page[sy:sy + h, sx:sx + w].copy()
+    patch = state.page[sy : sy + h, sx : sx + w].copy()
     x0, y0, x1, y1 = _clip_box([dx, dy, w, h], state.page.shape)
     state.page[y0:y1, x0:x1] = patch[: y1 - y0, : x1 - x0]
     state.mask[y0:y1, x0:x1] = True
-    new_text = text[:pos] + ch + text[pos + 1:]
+    new_text = text[:pos] + ch + text[pos + 1 :]
     rec["text"] = new_text
     state.viz_printed[target] = new_text
-    return {"field": target, "position": pos, "from": [key, j], "digit": ch,
-            "source_box": [sx, sy, w, h], "region": [x0, y0, x1 - x0, y1 - y0]}
+    return {
+        "field": target,
+        "position": pos,
+        "from": [key, j],
+        "digit": ch,
+        "source_box": [sx, sy, w, h],
+        "region": [x0, y0, x1 - x0, y1 - y0],
+    }
 
 
-@register("erase_and_rewrite", label="forged", mrz="unchanged",
-          description="a visual-zone field erased (retouched over) and rewritten in a "
-                      "substitute font; the MRZ is left alone")
-def erase_and_rewrite(state: DocState, rng: np.random.Generator,
-                      profile: ForgerProfile) -> dict[str, Any]:
+@register(
+    "erase_and_rewrite",
+    label="forged",
+    mrz="unchanged",
+    description="a visual-zone field erased (retouched over) and rewritten in a "
+    "substitute font; the MRZ is left alone",
+)
+def erase_and_rewrite(
+    state: DocState, rng: np.random.Generator, profile: ForgerProfile
+) -> dict[str, Any]:
     attrs = ("expiry_date", "birth_date", "surname", "given_names")
     new_ident, chosen = _altered_identity(state, rng, profile, attrs=attrs, n=1)
     font = profile.rewrite_font if profile.rewrite_font != "sans_bold" else "alt_sans_bold"
     rough = replace(profile, rewrite_font=font)
-    regions = [rewrite_field(state, key, text, rng, rough, erase="inpaint")
-               for key, text in _viz_for(state, new_ident, chosen).items()]
+    regions = [
+        rewrite_field(state, key, text, rng, rough, erase="inpaint")
+        for key, text in _viz_for(state, new_ident, chosen).items()
+    ]
     state.claimed = new_ident
     return {"fields": chosen, "font": font, "regions": regions}
 
 
-@register("null_resave", label="genuine", mrz="unchanged",
-          description="genuine document whose page image was JPEG re-saved (no content change)")
-def null_resave(state: DocState, rng: np.random.Generator,
-                profile: ForgerProfile) -> dict[str, Any]:
-    import cv2
+@register(
+    "null_resave",
+    label="genuine",
+    mrz="unchanged",
+    description="genuine document whose page image was JPEG re-saved (no content change)",
+)
+def null_resave(
+    state: DocState, rng: np.random.Generator, profile: ForgerProfile
+) -> dict[str, Any]:
 
     quality = int(rng.integers(70, 96))
-    ok, buf = cv2.imencode(".jpg", state.page, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if ok:
-        state.page[...] = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+    state.page[...] = jpeg_roundtrip(state.page, quality)
     state.null_region[...] = True
     return {"quality": quality}
 
 
-@register("null_self_paste", label="genuine", mrz="unchanged",
-          description="genuine document with a region re-encoded and pasted onto itself")
-def null_self_paste(state: DocState, rng: np.random.Generator,
-                    profile: ForgerProfile) -> dict[str, Any]:
-    import cv2
+@register(
+    "null_self_paste",
+    label="genuine",
+    mrz="unchanged",
+    description="genuine document with a region re-encoded and pasted onto itself",
+)
+def null_self_paste(
+    state: DocState, rng: np.random.Generator, profile: ForgerProfile
+) -> dict[str, Any]:
 
     candidates: list[Box] = [state.layout["portrait"]] + [
-        f["box"] for f in state.layout["fields"].values()]
+        f["box"] for f in state.layout["fields"].values()
+    ]
     box = candidates[int(rng.integers(len(candidates)))]
     x0, y0, x1, y1 = _clip_box(_pad(box, 4), state.page.shape)
     quality = int(rng.integers(85, 98))
     crop = np.ascontiguousarray(state.page[y0:y1, x0:x1])
-    ok, buf = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if ok:
-        state.page[y0:y1, x0:x1] = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+    state.page[y0:y1, x0:x1] = jpeg_roundtrip(crop, quality)
     state.null_region[y0:y1, x0:x1] = True
     return {"quality": quality, "region": [x0, y0, x1 - x0, y1 - y0]}
 
@@ -620,8 +738,18 @@ def start_document(design: Design, identity: Identity, rng: np.random.Generator)
     page, layout = render_document(design, identity, rng)
     viz = {k: v["text"] for k, v in layout["fields"].items()}
     mrz = list(layout["mrz"]["lines"])
-    return DocState(design=design, identity=identity, claimed=identity, page=page, layout=layout,
-                    mrz_genuine=mrz, mrz_printed=list(mrz), viz_genuine=dict(viz),
-                    viz_printed=dict(viz), face_genuine=identity.face_seed,
-                    face_printed=identity.face_seed, mask=np.zeros(page.shape[:2], bool),
-                    null_region=np.zeros(page.shape[:2], bool))
+    return DocState(
+        design=design,
+        identity=identity,
+        claimed=identity,
+        page=page,
+        layout=layout,
+        mrz_genuine=mrz,
+        mrz_printed=list(mrz),
+        viz_genuine=dict(viz),
+        viz_printed=dict(viz),
+        face_genuine=identity.face_seed,
+        face_printed=identity.face_seed,
+        mask=np.zeros(page.shape[:2], bool),
+        null_region=np.zeros(page.shape[:2], bool),
+    )

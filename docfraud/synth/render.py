@@ -71,7 +71,7 @@ GENUINE_STYLE = PrintStyle()
 
 
 def mm(value: float) -> int:
-    return int(round(value * PX_PER_MM))
+    return round(value * PX_PER_MM)
 
 
 def box_mm(x: float, y: float, w: float, h: float) -> Box:
@@ -96,19 +96,24 @@ def _card_pattern(design: Design, side: int, variant: int) -> NDArray[np.uint8]:
     pal = design.palette
     w, h = mm(design.card_mm[0]), mm(design.card_mm[1])
     forged = variant > 0
-    jitter = (lambda c: tuple(int(np.clip(v + rng.integers(-14, 15), 0, 255)) for v in c)) if forged \
-        else (lambda c: tuple(int(v) for v in c))
+
+    def jitter(c: tuple[int, int, int]) -> tuple[int, int, int]:
+        if not forged:
+            return c
+        r, g, b = (int(np.clip(v + rng.integers(-14, 15), 0, 255)) for v in c)
+        return (r, g, b)
+
     bg1 = np.array(jitter(pal.bg1), np.float32)
     bg2 = np.array(jitter(pal.bg2), np.float32)
     ang = rng.uniform(0, np.pi)
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
-    t = (np.cos(ang) * xs / w + np.sin(ang) * ys / h)
+    t = np.cos(ang) * xs / w + np.sin(ang) * ys / h
     t = (t - t.min()) / max(float(t.max() - t.min()), 1e-6)
     img = bg1 * (1 - t[..., None]) + bg2 * t[..., None]
     # soft radial glow behind the rosette
     rcx, rcy = w * rng.uniform(0.55, 0.8), h * rng.uniform(0.3, 0.6)
     dist = np.sqrt((xs - rcx) ** 2 + (ys - rcy) ** 2) / max(w, h)
-    img += (np.exp(-(dist / 0.25) ** 2) * 10)[..., None]
+    img += (np.exp(-((dist / 0.25) ** 2)) * 10)[..., None]
     canvas = np.ascontiguousarray(np.clip(img, 0, 255).astype(np.uint8))
     line1, line2 = jitter(pal.line1), jitter(pal.line2)
     lw = 2 if forged else 1
@@ -123,8 +128,12 @@ def _card_pattern(design: Design, side: int, variant: int) -> NDArray[np.uint8]:
         n_lines = int(rng.integers(14, 26)) // (2 if forged else 1)
         colour = line1 if band % 2 == 0 else line2
         for k in range(n_lines):
-            yv = (base + amp * np.sin(2 * np.pi * xs1 / lam + phase + k * 0.22)
-                  + amp2 * np.sin(2 * np.pi * xs1 / lam2 + k * 0.5) + k * 1.6)
+            yv = (
+                base
+                + amp * np.sin(2 * np.pi * xs1 / lam + phase + k * 0.22)
+                + amp2 * np.sin(2 * np.pi * xs1 / lam2 + k * 0.5)
+                + k * 1.6
+            )
             pts = np.stack([xs1, yv], axis=1).astype(np.int32)
             cv2.polylines(canvas, [pts], False, colour, lw, aa)
     # rosette
@@ -133,8 +142,8 @@ def _card_pattern(design: Design, side: int, variant: int) -> NDArray[np.uint8]:
     scale = min(w, h) * rng.uniform(0.22, 0.34) / R
     for k in range(4 if not forged else 2):
         d = r * (0.6 + 0.25 * k)
-        pts = _hypotrochoid(R, r, d) * scale * (1 - 0.12 * k) + (rcx, rcy)
-        cv2.polylines(canvas, [pts.astype(np.int32)], True, line2 if k % 2 else line1, lw, aa)
+        curve = _hypotrochoid(R, r, d) * scale * (1 - 0.12 * k) + (rcx, rcy)
+        cv2.polylines(canvas, [curve.astype(np.int32)], True, line2 if k % 2 else line1, lw, aa)
     # emblem
     ex, ey, er = design.emblem
     ex, ey, er = mm(ex), mm(ey), mm(er)
@@ -142,13 +151,24 @@ def _card_pattern(design: Design, side: int, variant: int) -> NDArray[np.uint8]:
         col = jitter(pal.accent)
         cv2.circle(canvas, (ex, ey), er, col, lw + 1, aa)
         cv2.circle(canvas, (ex, ey), int(er * 0.8), col, lw, aa)
-        star = [(ex + er * 0.7 * np.cos(np.pi / 2 + i * 4 * np.pi / 5),
-                 ey - er * 0.7 * np.sin(np.pi / 2 + i * 4 * np.pi / 5)) for i in range(5)]
+        star = [
+            (
+                ex + er * 0.7 * np.cos(np.pi / 2 + i * 4 * np.pi / 5),
+                ey - er * 0.7 * np.sin(np.pi / 2 + i * 4 * np.pi / 5),
+            )
+            for i in range(5)
+        ]
         cv2.polylines(canvas, [np.array(star, np.int32)], True, col, lw, aa)
         for i in range(24):
             a = i * np.pi / 12
-            cv2.line(canvas, (int(ex + er * 1.05 * np.cos(a)), int(ey + er * 1.05 * np.sin(a))),
-                     (int(ex + er * 1.3 * np.cos(a)), int(ey + er * 1.3 * np.sin(a))), col, 1, aa)
+            cv2.line(
+                canvas,
+                (int(ex + er * 1.05 * np.cos(a)), int(ey + er * 1.05 * np.sin(a))),
+                (int(ex + er * 1.3 * np.cos(a)), int(ey + er * 1.3 * np.sin(a))),
+                col,
+                1,
+                aa,
+            )
     pil = Image.fromarray(canvas)
     draw = ImageDraw.Draw(pil)
     # microprint bands: text 0.45 mm high that a copier or a consumer printer cannot hold
@@ -160,8 +180,9 @@ def _card_pattern(design: Design, side: int, variant: int) -> NDArray[np.uint8]:
                 draw.rectangle([x, y + 1, x + 3, y + 3], fill=line1)
         else:
             font = font_for_cap_height("sans", 0.45 * PX_PER_MM)
-            draw.text((0, y), word * (w // max(int(font.getlength(word)), 1) + 2), font=font,
-                      fill=line1)
+            draw.text(
+                (0, y), word * (w // max(int(font.getlength(word)), 1) + 2), font=font, fill=line1
+            )
     return np.asarray(pil, dtype=np.uint8)
 
 
@@ -176,14 +197,18 @@ def _page_background_cached(design: Design, variant: int) -> tuple[RGBImage, NDA
     radius = mm(3.18) if design.format != "TD3" else mm(0.8)
     for side in range(2 if design.two_sided else 1):
         oy = mm(design.side_offset_mm(side))
-        page[oy:oy + ch, :cw] = _card_pattern(design, side, variant)
+        page[oy : oy + ch, :cw] = _card_pattern(design, side, variant)
         card = np.zeros((ch, cw), np.uint8)
         cv2.rectangle(card, (radius, 0), (cw - 1 - radius, ch - 1), 255, -1)
         cv2.rectangle(card, (0, radius), (cw - 1, ch - 1 - radius), 255, -1)
-        for cx, cy in ((radius, radius), (cw - 1 - radius, radius), (radius, ch - 1 - radius),
-                       (cw - 1 - radius, ch - 1 - radius)):
+        for cx, cy in (
+            (radius, radius),
+            (cw - 1 - radius, radius),
+            (radius, ch - 1 - radius),
+            (cw - 1 - radius, ch - 1 - radius),
+        ):
             cv2.circle(card, (cx, cy), radius, 255, -1)
-        alpha[oy:oy + ch, :cw] = card
+        alpha[oy : oy + ch, :cw] = card
     bg = page.copy()
     bg[alpha == 0] = 255
     bg.setflags(write=False)
@@ -261,9 +286,11 @@ def fit_text(
     fill: tuple[int, int, int],
     dx: float = 0.0,
     dy: float = 0.0,
+    origin: tuple[int, int] = (0, 0),
 ) -> dict[str, Any]:
     """Draw ``text`` left-aligned in ``box`` with capitals ``cap_px`` tall, shrinking the
-    font (to 55 %) and then truncating so that it never leaves the box.
+    font (to 55 %) and then truncating so that it never leaves the box. ``origin``: page
+    position of the drawing surface's top-left corner (when drawing on a crop).
 
     Returns the drawn field record: text as printed, font, size, origin (baseline start) and
     ink bounding box [x, y, w, h].
@@ -282,11 +309,19 @@ def fit_text(
     base_y = y + cap_px + dy + max(0.0, (h - cap_px * 1.45) / 2)
     ink: Box = [int(x), int(y), 0, 0]
     if text:
-        draw.text((base_x, base_y), text, font=font, fill=fill, anchor="ls")
-        l, t, r, b = draw.textbbox((base_x, base_y), text, font=font, anchor="ls")
-        ink = [int(l), int(t), int(r - l), int(b - t)]
-    return {"text": text, "font": font_name, "size": size, "origin": [round(base_x, 2),
-            round(base_y, 2)], "ink": ink}
+        ox, oy = origin
+        draw.text((base_x - ox, base_y - oy), text, font=font, fill=fill, anchor="ls")
+        left, top, right, bottom = draw.textbbox(
+            (base_x - ox, base_y - oy), text, font=font, anchor="ls"
+        )
+        ink = [int(left + ox), int(top + oy), int(right - left), int(bottom - top)]
+    return {
+        "text": text,
+        "font": font_name,
+        "size": size,
+        "origin": [round(base_x, 2), round(base_y, 2)],
+        "ink": ink,
+    }
 
 
 def char_boxes(field: dict[str, Any]) -> list[Box]:
@@ -299,22 +334,31 @@ def char_boxes(field: dict[str, Any]) -> list[Box]:
     for i in range(len(text)):
         a = x0 + font.getlength(text[:i])
         b = x0 + font.getlength(text[: i + 1])
-        boxes.append([int(np.floor(a)), int(base - ascent * 0.8), int(np.ceil(b - a)),
-                      int(ascent * 0.8 + descent * 0.6)])
+        boxes.append(
+            [
+                int(np.floor(a)),
+                int(base - ascent * 0.8),
+                int(np.ceil(b - a)),
+                int(ascent * 0.8 + descent * 0.6),
+            ]
+        )
     return boxes
 
 
 # ----------------------------------------------------------------------------- MRZ
 
 
-def mrz_geometry(design: Design, n_lines: int, *, style: PrintStyle = GENUINE_STYLE) -> dict[str, Any]:
+def mrz_geometry(
+    design: Design, n_lines: int, *, style: PrintStyle = GENUINE_STYLE
+) -> dict[str, Any]:
     """Pixel geometry of the MRZ: first cell x, pitch, centre line of each line, cap height."""
     left_mm, bottom_mm = MRZ_MARGINS_MM[design.format]
     side = 1 if design.two_sided else 0
     card_bottom = design.side_offset_mm(side) + design.card_mm[1]
     pitch = MRZ_PITCH_MM * style.mrz_pitch_scale * PX_PER_MM
     centres = [
-        (card_bottom - bottom_mm - (n_lines - 1 - i) * MRZ_LINE_MM + style.mrz_offset_mm[1]) * PX_PER_MM
+        (card_bottom - bottom_mm - (n_lines - 1 - i) * MRZ_LINE_MM + style.mrz_offset_mm[1])
+        * PX_PER_MM
         for i in range(n_lines)
     ]
     return {
@@ -331,8 +375,12 @@ def mrz_cell(geom: dict[str, Any], line: int, index: int) -> Box:
     x = geom["x0"] + index * geom["pitch"]
     cy = geom["centres"][line]
     half = geom["cap"] * 0.75
-    return [int(np.floor(x)), int(np.floor(cy - half)), int(np.ceil(geom["pitch"])),
-            int(np.ceil(2 * half))]
+    return [
+        int(np.floor(x)),
+        int(np.floor(cy - half)),
+        int(np.ceil(geom["pitch"])),
+        int(np.ceil(2 * half)),
+    ]
 
 
 def draw_mrz_chars(
@@ -342,6 +390,7 @@ def draw_mrz_chars(
     *,
     fill: tuple[int, int, int],
     only: set[tuple[int, int]] | None = None,
+    origin: tuple[int, int] = (0, 0),
 ) -> None:
     """Print MRZ characters at fixed pitch, each centred in its cell (``only``: those cells)."""
     font = font_for_cap_height(geom["font"], geom["cap"])
@@ -353,7 +402,7 @@ def draw_mrz_chars(
             if ch == " ":
                 continue
             cx = geom["x0"] + (i + 0.5) * geom["pitch"]
-            draw.text((cx, base), ch, font=font, fill=fill, anchor="ms")
+            draw.text((cx - origin[0], base - origin[1]), ch, font=font, fill=fill, anchor="ms")
 
 
 def mrz_box(geom: dict[str, Any], lines: list[str]) -> Box:
@@ -366,45 +415,56 @@ def mrz_box(geom: dict[str, Any], lines: list[str]) -> Box:
 # ----------------------------------------------------------------------------- document
 
 
-def _signature(draw: ImageDraw.ImageDraw, box: Box, rng: np.random.Generator,
-               fill: tuple[int, int, int]) -> None:
+def _signature(
+    draw: ImageDraw.ImageDraw, box: Box, rng: np.random.Generator, fill: tuple[int, int, int]
+) -> None:
     x, y, w, h = box
     n = int(rng.integers(3, 6))
     t = np.linspace(0, 1, 120)
     xs = x + w * (0.05 + 0.6 * rng.uniform(0.7, 1.0) * t)
-    ys = y + h * (0.5 + 0.3 * np.sin(2 * np.pi * n * t + rng.uniform(0, 6)) *
-                  np.sin(np.pi * t) + 0.1 * np.sin(2 * np.pi * 1.7 * t))
-    draw.line(list(zip(xs.tolist(), ys.tolist(), strict=True)), fill=fill,
-              width=max(2, int(PX_PER_MM * 0.22)), joint="curve")
+    ys = y + h * (
+        0.5
+        + 0.3 * np.sin(2 * np.pi * n * t + rng.uniform(0, 6)) * np.sin(np.pi * t)
+        + 0.1 * np.sin(2 * np.pi * 1.7 * t)
+    )
+    draw.line(
+        list(zip(xs.tolist(), ys.tolist(), strict=True)),
+        fill=fill,
+        width=max(2, int(PX_PER_MM * 0.22)),
+        joint="curve",
+    )
 
 
 def age_on(identity: Identity) -> int:
     return max(0, (identity.issue_date - identity.birth_date).days // 365)
 
 
-def portrait_image(identity: Identity, design: Design, size: tuple[int, int],
-                   *, face_seed: int | None = None) -> RGBImage:
+def portrait_image(
+    identity: Identity, design: Design, size: tuple[int, int], *, face_seed: int | None = None
+) -> RGBImage:
     """The holder's photo as the issuer prints it (greyscale on laser-engraved designs)."""
-    img = render_portrait(identity.face_seed if face_seed is None else face_seed, identity.sex,
-                          age_on(identity), size)
+    img = render_portrait(
+        identity.face_seed if face_seed is None else face_seed, identity.sex, age_on(identity), size
+    )
     if design.grey_portrait:
-        grey = (img.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32))
+        grey = img.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
         img = np.repeat(np.clip(grey * 0.92 + 10, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
     return img
 
 
-def print_portrait(page: RGBImage, background: RGBImage, photo: RGBImage, box: Box,
-                   *, overlay: float) -> None:
+def print_portrait(
+    page: RGBImage, background: RGBImage, photo: RGBImage, box: Box, *, overlay: float
+) -> None:
     """Put ``photo`` into ``box`` of ``page``, with ``overlay`` of the background's
     guilloche printed across it (in place)."""
     x, y, w, h = box
     region = photo.astype(np.float32)
     if overlay > 0:
-        bg = background[y:y + h, x:x + w].astype(np.float32)
+        bg = background[y : y + h, x : x + w].astype(np.float32)
         # only the line pattern (dark details of the background) crosses the photo
         detail = bg - bg.mean(axis=(0, 1), keepdims=True)
         region = region + overlay * 2.5 * np.minimum(detail, 0)
-    page[y:y + h, x:x + w] = np.clip(region, 0, 255).astype(np.uint8)
+    page[y : y + h, x : x + w] = np.clip(region, 0, 255).astype(np.uint8)
 
 
 def print_ghost(page: RGBImage, photo: RGBImage, box: Box) -> None:
@@ -414,13 +474,14 @@ def print_ghost(page: RGBImage, photo: RGBImage, box: Box) -> None:
     x, y, w, h = box
     small = cv2.resize(photo, (w, h), interpolation=cv2.INTER_AREA)
     grey = small.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32) / 255.0
-    grey = cv2.GaussianBlur(grey, (0, 0), 0.7)
+    grey = np.asarray(cv2.GaussianBlur(grey, (0, 0), 0.7), dtype=np.float32)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     r2 = ((xx - w / 2) / (w / 2)) ** 2 + ((yy - h / 2) / (h / 2)) ** 2
     vignette = np.clip(1.6 - 1.1 * r2, 0.0, 1.0)  # fades out towards the box edges
     factor = 1.0 - 0.45 * (1.0 - grey) * vignette
-    page[y:y + h, x:x + w] = np.clip(page[y:y + h, x:x + w] * factor[..., None], 0, 255).astype(
-        np.uint8)
+    page[y : y + h, x : x + w] = np.clip(
+        page[y : y + h, x : x + w] * factor[..., None], 0, 255
+    ).astype(np.uint8)
 
 
 @lru_cache(maxsize=16)
@@ -429,7 +490,7 @@ def _dot_screen(h: int, w: int, period: float, angle_deg: float) -> NDArray[np.f
     a = np.deg2rad(angle_deg)
     u = (np.cos(a) * xs + np.sin(a) * ys) * (2 * np.pi / period)
     v = (-np.sin(a) * xs + np.cos(a) * ys) * (2 * np.pi / period)
-    screen = (np.cos(u) * np.cos(v)).astype(np.float32)  # in [-1, 1]
+    screen: NDArray[np.float32] = (np.cos(u) * np.cos(v)).astype(np.float32)  # in [-1, 1]
     screen.setflags(write=False)
     return screen
 
@@ -485,12 +546,13 @@ def render_document(
     pal = design.palette
     ink = style.ink or pal.ink
     jit = style.registration_jitter_mm * PX_PER_MM
-    dx, dy = (rng.uniform(-jit, jit, 2) if jit > 0 else (0.0, 0.0))
+    dx, dy = rng.uniform(-jit, jit, 2) if jit > 0 else (0.0, 0.0)
 
     portrait_box = box_mm(*design.portrait)
     portrait_box[1] += mm(design.side_offset_mm(0))
-    photo = portrait_image(identity, design, (portrait_box[2], portrait_box[3]),
-                           face_seed=face_seed)
+    photo = portrait_image(
+        identity, design, (portrait_box[2], portrait_box[3]), face_seed=face_seed
+    )
     print_portrait(page, background, photo, portrait_box, overlay=design.portrait_overlay)
     ghost_box: Box | None = None
     if design.ghost is not None:
@@ -501,23 +563,34 @@ def render_document(
     pil = Image.fromarray(page)
     draw = ImageDraw.Draw(pil)
     # header: title and state name
-    title_font = font_for_cap_height(style.title_font, 2.6 * PX_PER_MM
-                                     if design.format != "TD1" else 1.9 * PX_PER_MM)
-    small = font_for_cap_height(style.label_font, 1.5 * PX_PER_MM
-                                if design.format != "TD1" else 1.15 * PX_PER_MM)
+    title_font = font_for_cap_height(
+        style.title_font, 2.6 * PX_PER_MM if design.format != "TD1" else 1.9 * PX_PER_MM
+    )
+    small = font_for_cap_height(
+        style.label_font, 1.5 * PX_PER_MM if design.format != "TD1" else 1.15 * PX_PER_MM
+    )
     tx = mm(design.portrait[0])
     head_y = mm(3.0 if design.format != "TD1" else 1.8)
     draw.text((tx, head_y), design.state[0], font=small, fill=pal.accent, anchor="lt")
-    draw.text((tx + small.getlength(design.state[0]) + mm(2), head_y), design.state[1], font=small,
-              fill=pal.accent, anchor="lt")
+    draw.text(
+        (tx + small.getlength(design.state[0]) + mm(2), head_y),
+        design.state[1],
+        font=small,
+        fill=pal.accent,
+        anchor="lt",
+    )
     title_y = head_y + small.size + mm(0.6)
     title = f"{design.title[0]}  {design.title[1]}"
     max_w = mm(design.emblem[0] - design.emblem[2] * 1.4) - tx
     while title_font.getlength(title) > max_w and title_font.size > 10:
         title_font = get_font(style.title_font, title_font.size - 2)
     draw.text((tx, title_y), title, font=title_font, fill=pal.accent, anchor="lt")
-    title_box = [tx, head_y, int(title_font.getlength(title)),
-                 int(title_y + title_font.size - head_y)]
+    title_box = [
+        tx,
+        head_y,
+        int(title_font.getlength(title)),
+        int(title_y + title_font.size - head_y),
+    ]
 
     label_cap = design.label_cap_mm * PX_PER_MM
     value_cap = design.value_cap_mm * PX_PER_MM
@@ -530,14 +603,23 @@ def render_document(
         lf = label_font
         while lf.getlength(label) > label_box[2] and lf.size > 8:
             lf = get_font(style.label_font, lf.size - 1)
-        draw.text((label_box[0], label_box[1] + label_cap), label, font=lf, fill=pal.label,
-                  anchor="ls")
+        draw.text(
+            (label_box[0], label_box[1] + label_cap), label, font=lf, fill=pal.label, anchor="ls"
+        )
         if slot.key == "signature":
             signature_box = value_box
             _signature(draw, value_box, rng, (30, 30, 90))
             continue
-        record = fit_text(draw, viz[slot.key], value_box, font_name=style.value_font,
-                          cap_px=value_cap, fill=ink, dx=dx, dy=dy)
+        record = fit_text(
+            draw,
+            viz[slot.key],
+            value_box,
+            font_name=style.value_font,
+            cap_px=value_cap,
+            fill=ink,
+            dx=dx,
+            dy=dy,
+        )
         record["box"] = value_box
         record["label_box"] = label_box
         fields[slot.key] = record
@@ -551,8 +633,9 @@ def render_document(
 
     cards = []
     for side in range(2 if design.two_sided else 1):
-        cards.append([0, mm(design.side_offset_mm(side)), mm(design.card_mm[0]),
-                      mm(design.card_mm[1])])
+        cards.append(
+            [0, mm(design.side_offset_mm(side)), mm(design.card_mm[0]), mm(design.card_mm[1])]
+        )
     layout: dict[str, Any] = {
         "design": design.name,
         "format": design.format,
@@ -564,10 +647,20 @@ def render_document(
         "title": title_box,
         "signature": signature_box,
         "fields": fields,
-        "mrz": {"box": mrz_box(geom, mrz_lines), "lines": list(mrz_lines),
-                "geometry": {k: (round(v, 3) if isinstance(v, float) else
-                                 [round(c, 3) for c in v] if isinstance(v, list) else v)
-                             for k, v in geom.items()}},
+        "mrz": {
+            "box": mrz_box(geom, mrz_lines),
+            "lines": list(mrz_lines),
+            "geometry": {
+                k: (
+                    round(v, 3)
+                    if isinstance(v, float)
+                    else [round(c, 3) for c in v]
+                    if isinstance(v, list)
+                    else v
+                )
+                for k, v in geom.items()
+            },
+        },
         "style": style.to_dict(),
     }
     return page, layout

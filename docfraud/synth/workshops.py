@@ -32,9 +32,14 @@ MODI: tuple[tuple[str, ...], ...] = (
 )
 
 _AUTHORITY_VARIANTS = (
-    "MINISTERY OF INTERIOR", "MINISTRY OF THE INTERIOR", "MINSTRY OF INTERIOR",
-    "PASSPORT OFFICE UTOPIA", "CITY HALL PORT MERIDIAN", "IMMIGRATION SERVICES",
-    "CIVIL REGISTRY OFFICE", "MINISTRY OF FOREIGN AFFAIR",
+    "MINISTERY OF INTERIOR",
+    "MINISTRY OF THE INTERIOR",
+    "MINSTRY OF INTERIOR",
+    "PASSPORT OFFICE UTOPIA",
+    "CITY HALL PORT MERIDIAN",
+    "IMMIGRATION SERVICES",
+    "CIVIL REGISTRY OFFICE",
+    "MINISTRY OF FOREIGN AFFAIR",
 )
 
 
@@ -55,8 +60,12 @@ class Workshop:
     profile: ForgerProfile
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "operators": list(self.operators), "designs": list(self.designs),
-                "profile": self.profile.to_dict()}
+        return {
+            "id": self.id,
+            "operators": list(self.operators),
+            "designs": list(self.designs),
+            "profile": self.profile.to_dict(),
+        }
 
 
 def random_profile(rng: np.random.Generator, *, workshop: bool = False) -> ForgerProfile:
@@ -70,8 +79,10 @@ def random_profile(rng: np.random.Generator, *, workshop: bool = False) -> Forge
         mrz_font=str(rng.choice(fonts_mrz)),
         mrz_pitch_scale=round(float(rng.uniform(0.95, 1.03)), 3),
         mrz_size_scale=round(float(rng.uniform(0.92, 1.1)), 3),
-        mrz_offset_mm=(round(float(rng.uniform(-1.2, 1.2)), 2), round(float(rng.uniform(-0.8, 0.8)),
-                                                                        2)),
+        mrz_offset_mm=(
+            round(float(rng.uniform(-1.2, 1.2)), 2),
+            round(float(rng.uniform(-0.8, 0.8)), 2),
+        ),
         background_variant=int(rng.integers(1, 1000)),
         dots_period_px=round(float(rng.uniform(3.0, 6.0)), 2),
         dots_angle_deg=round(float(rng.choice([0.0, 15.0, 45.0, 75.0])), 1),
@@ -88,9 +99,13 @@ def random_profile(rng: np.random.Generator, *, workshop: bool = False) -> Forge
     return ForgerProfile(
         print_style=style,
         rewrite_font="sans_bold" if skilled else str(rng.choice(fonts_viz)),
-        rewrite_scale=round(float(rng.uniform(0.97, 1.03) if skilled else rng.uniform(0.9, 1.1)), 3),
-        rewrite_offset=(round(float(rng.normal(0, 1.0 if skilled else 3.0)), 1),
-                        round(float(rng.normal(0, 0.7 if skilled else 2.0)), 1)),
+        rewrite_scale=round(
+            float(rng.uniform(0.97, 1.03) if skilled else rng.uniform(0.9, 1.1)), 3
+        ),
+        rewrite_offset=(
+            round(float(rng.normal(0, 1.0 if skilled else 3.0)), 1),
+            round(float(rng.normal(0, 0.7 if skilled else 2.0)), 1),
+        ),
         mrz_font="ocrb" if skilled else str(rng.choice(fonts_mrz)),
         mrz_scale=round(float(rng.uniform(0.98, 1.02) if skilled else rng.uniform(0.93, 1.07)), 3),
         paste_quality=int(rng.integers(70, 96) if skilled else rng.integers(35, 75)),
@@ -132,6 +147,12 @@ def make_workshops(
         modus = modi[int(order[k % len(modi)])]
         n_designs = 1 if rng.random() < 0.6 or len(allowed_designs) == 1 else 2
         chosen = tuple(str(d) for d in rng.choice(allowed_designs, n_designs, replace=False))
-        out.append(Workshop(id=f"W{k + 1:02d}", operators=tuple(modus), designs=chosen,
-                            profile=random_profile(rng, workshop=True)))
+        out.append(
+            Workshop(
+                id=f"W{k + 1:02d}",
+                operators=tuple(modus),
+                designs=chosen,
+                profile=random_profile(rng, workshop=True),
+            )
+        )
     return out

@@ -10,15 +10,17 @@ import pytest
 from docfraud.commands import synth as synth_command
 from docfraud.errors import InputError
 from docfraud.mrz import parse
-from .mrzcheck import assert_genuine_mrz
-
 from docfraud.synth import REFERENCE_DATE, forgery_operators, generate_dataset, iter_documents
+
+from .mrzcheck import assert_genuine_mrz
 
 SMALL = {"long_side": (400, 520)}
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def test_dataset_is_deterministic_and_independent_of_workers(tmp_path: Path) -> None:
@@ -34,8 +36,9 @@ def test_dataset_is_deterministic_and_independent_of_workers(tmp_path: Path) -> 
 
 def test_truth_records_and_masks(tmp_path: Path) -> None:
     ops = forgery_operators()
-    truths = generate_dataset(tmp_path, genuine=4, forged=len(ops), workshops=2, per_workshop=2,
-                              seed=3, **SMALL)
+    truths = generate_dataset(
+        tmp_path, genuine=4, forged=len(ops), workshops=2, per_workshop=2, seed=3, **SMALL
+    )
     assert len(truths) == 4 + len(ops) + 4
     lines = (tmp_path / "truth.jsonl").read_text().splitlines()
     assert [json.loads(line) for line in lines] == truths
@@ -46,8 +49,19 @@ def test_truth_records_and_masks(tmp_path: Path) -> None:
         img = tmp_path / t["file"]
         assert img.exists() and img.stat().st_size > 1000
         assert t["label"] in ("genuine", "forged")
-        assert set(t) >= {"file", "format", "mrz", "viz", "label", "operators", "workshop",
-                          "mask", "capture", "layout", "image_size"}
+        assert set(t) >= {
+            "file",
+            "format",
+            "mrz",
+            "viz",
+            "label",
+            "operators",
+            "workshop",
+            "mask",
+            "capture",
+            "layout",
+            "image_size",
+        }
         if t["label"] == "genuine":
             assert t["mask"] is None and t["operators"] == [] and t["workshop"] is None
             assert t["mrz"]["printed"] == t["mrz"]["genuine"]
@@ -82,17 +96,31 @@ def test_in_memory_iterator_matches_files(tmp_path: Path) -> None:
 
 
 def test_hold_out_designs_and_operators(tmp_path: Path) -> None:
-    truths = generate_dataset(tmp_path, genuine=2, forged=4, workshops=1, per_workshop=2, seed=2,
-                              designs=["uto_id_2019"], operators=["copy_move", "counterfeit"],
-                              **SMALL)
+    truths = generate_dataset(
+        tmp_path,
+        genuine=2,
+        forged=4,
+        workshops=1,
+        per_workshop=2,
+        seed=2,
+        designs=["uto_id_2019"],
+        operators=["copy_move", "counterfeit"],
+        **SMALL,
+    )
     assert {t["design"] for t in truths} == {"uto_id_2019"}
     assert {op for t in truths for op in t["operators"]} <= {"copy_move", "counterfeit"}
 
 
-@pytest.mark.parametrize("bad", [
-    {"designs": ["atlantis"]}, {"operators": ["null_resave"]}, {"operators": ["teleport"]},
-    {"genuine": -1}, {"null_rate": 2.0},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"designs": ["atlantis"]},
+        {"operators": ["null_resave"]},
+        {"operators": ["teleport"]},
+        {"genuine": -1},
+        {"null_rate": 2.0},
+    ],
+)
 def test_bad_options_raise_input_error(tmp_path: Path, bad: dict[str, object]) -> None:
     kw: dict[str, object] = dict(genuine=1, workshops=0, seed=0) | bad
     with pytest.raises(InputError):
@@ -108,8 +136,26 @@ def _cli(argv: list[str]) -> int:
 
 
 def test_cli_writes_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rc = _cli(["synth", "--out", str(tmp_path), "--genuine", "2", "--workshops", "1",
-               "--per-workshop", "1", "--forged", "1", "--seed", "4", "--long-side", "400", "500"])
+    rc = _cli(
+        [
+            "synth",
+            "--out",
+            str(tmp_path),
+            "--genuine",
+            "2",
+            "--workshops",
+            "1",
+            "--per-workshop",
+            "1",
+            "--forged",
+            "1",
+            "--seed",
+            "4",
+            "--long-side",
+            "400",
+            "500",
+        ]
+    )
     assert rc == 0
     assert "wrote 4 documents" in capsys.readouterr().out
     assert len((tmp_path / "truth.jsonl").read_text().splitlines()) == 4
@@ -127,8 +173,10 @@ def test_capture_is_independent_of_label() -> None:
     spec = make_spec(genuine=1, workshops=0, seed=5, long_side=(400, 500))
     shops = dataset_workshops(spec)
     g = make_document(PlanItem(0, "genuine", "uto_id_2008", ()), spec, shops, decode=False)
-    f = make_document(PlanItem(0, "forged", "uto_id_2008", ("copy_move",)), spec, shops,
-                      decode=False)
+    f = make_document(
+        PlanItem(0, "forged", "uto_id_2008", ("copy_move",)), spec, shops, decode=False
+    )
     assert g.truth["capture"] == f.truth["capture"]
-    assert np.array_equal(np.array(g.truth["layout"]["homography"]),
-                          np.array(f.truth["layout"]["homography"]))
+    assert np.array_equal(
+        np.array(g.truth["layout"]["homography"]), np.array(f.truth["layout"]["homography"])
+    )

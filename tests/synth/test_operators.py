@@ -5,8 +5,8 @@ import pytest
 
 from docfraud.mrz import parse
 from docfraud.synth import DESIGNS, OPERATORS, apply_operator, random_profile
-from docfraud.synth.operators import DocState, mrz_checks_pass, start_document
 from docfraud.synth.dataset import identity_for
+from docfraud.synth.operators import DocState, mrz_checks_pass, start_document
 
 
 def make_state(design_name: str, seed: int) -> DocState:
@@ -28,8 +28,9 @@ def test_mask_covers_every_changed_pixel(op: str, design: str) -> None:
         changed = (state.page != before).any(axis=2)
         region = state.null_region if OPERATORS[op].label == "genuine" else state.mask
         assert changed.any(), f"{op} changed nothing"
-        assert not (changed & ~region).any(), f"{op}: {int((changed & ~region).sum())} pixels " \
-                                              "changed outside the mask"
+        assert not (changed & ~region).any(), (
+            f"{op}: {int((changed & ~region).sum())} pixels changed outside the mask"
+        )
         if OPERATORS[op].label == "genuine":
             assert not state.mask.any()
         elif op != "counterfeit":  # local edits stay local
@@ -91,10 +92,10 @@ def test_visual_zone_changes_match_the_operator() -> None:
 def test_photo_substitution_leaves_the_ghost_alone() -> None:
     state = make_state("uto_passport_2020", 5)
     x, y, w, h = state.layout["ghost"]
-    ghost = state.page[y:y + h, x:x + w].copy()
+    ghost = state.page[y : y + h, x : x + w].copy()
     rng = np.random.default_rng(0)
     apply_operator("photo_substitution", state, rng, random_profile(rng))
-    assert np.array_equal(state.page[y:y + h, x:x + w], ghost)
+    assert np.array_equal(state.page[y : y + h, x : x + w], ghost)
     assert state.face_printed != state.face_genuine
 
 
@@ -103,5 +104,6 @@ def test_unknown_operator_is_a_clear_error() -> None:
 
     state = make_state("uto_id_2019", 1)
     with pytest.raises(InputError, match="unknown operator"):
-        apply_operator("nope", state, np.random.default_rng(0), random_profile(
-            np.random.default_rng(0)))
+        apply_operator(
+            "nope", state, np.random.default_rng(0), random_profile(np.random.default_rng(0))
+        )

@@ -50,8 +50,8 @@ def test_text_stays_in_its_box_and_mrz_sits_at_icao_geometry(name: str) -> None:
         ident = identity_for(design, rng)
         page, layout = render_document(design, ident, rng)
         for key, field in layout["fields"].items():
-            bx, by, bw, bh = field["box"]
-            ix, iy, iw, ih = field["ink"]
+            bx, _by, bw, _bh = field["box"]
+            ix, _iy, iw, _ih = field["ink"]
             # registration jitter of the printer may shift text by up to 0.15 mm
             slack = 0.35 * PX_PER_MM  # printer registration jitter (0.15 mm) + glyph bearings
             assert ix >= bx - slack and ix + iw <= bx + bw + slack, (key, field)
@@ -66,7 +66,7 @@ def test_text_stays_in_its_box_and_mrz_sits_at_icao_geometry(name: str) -> None:
         n = len(layout["mrz"]["lines"][0])
         assert mw == pytest.approx(n * MRZ_PITCH_MM * PX_PER_MM, abs=3)
         # MRZ band is printed: dark pixels in it
-        band = page[my:my + mh, mx:mx + mw].mean(axis=2)
+        band = page[my : my + mh, mx : mx + mw].mean(axis=2)
         assert (band < 90).mean() > 0.03
 
 
