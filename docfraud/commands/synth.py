@@ -67,6 +67,9 @@ def add_parser(subparsers: Any, name: str) -> argparse.ArgumentParser:
         default=(1100, 1800),
         help="image long side range in pixels",
     )
+    parser.add_argument(
+        "--png-rate", type=float, default=0.12, help="share of PNG files (default 0.12)"
+    )
     parser.add_argument("--workers", type=_count, default=1, help="processes (default 1)")
     parser.add_argument(
         "--list",
@@ -101,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         null_rate=args.null_rate,
         long_side=tuple(args.long_side),
+        png_rate=args.png_rate,
     )
     elapsed = time.perf_counter() - start
     labels = collections.Counter(t["label"] for t in truths)

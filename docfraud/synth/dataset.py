@@ -120,6 +120,8 @@ def make_spec(
             raise InputError(
                 f"unknown forgery operator {name!r}; choose from {', '.join(forgery_operators())}"
             )
+    if not 0 <= png_rate <= 1:
+        raise InputError(f"png_rate must be in [0, 1]; got {png_rate}")
     if not 0 <= null_rate <= 1:
         raise InputError(f"null_rate must be in [0, 1]; got {null_rate}")
     if long_side[0] < 200 or long_side[1] < long_side[0]:
@@ -341,6 +343,13 @@ def iter_documents(
         yield make_document(item, spec, shops, decode=decode)
 
 
+def _one_thread() -> None:
+    """Worker processes share the cores: one OpenCV thread each."""
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
 def _write_one(args: tuple[PlanItem, DatasetSpec, list[Workshop], str]) -> dict[str, Any]:
     import cv2
 
@@ -415,7 +424,7 @@ def generate_dataset(
     if workers > 1 and len(jobs) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_one_thread) as pool:
             truths = list(pool.map(_write_one, jobs, chunksize=4))
     else:
         truths = [_write_one(job) for job in jobs]
