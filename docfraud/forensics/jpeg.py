@@ -13,11 +13,14 @@ Three analyses of a JPEG file, all at native resolution on the 8x8 grid of the f
    Recognition 2009), in the per-block likelihood form of Bianchi & Piva (IEEE TIFS
    2012). When a JPEG is decoded, edited and saved again on the same grid, the
    histogram of each low-frequency DCT coefficient (quantised with the new table)
-   becomes periodic: some values are over-, some under-populated. Blocks that were
-   *not* compressed before - a region pasted from a PNG, a re-rendered field, content
-   pasted off-grid - do not follow the periodic pattern. For every block we add up,
-   over the periodic frequencies, the log-likelihood ratio "single compressed" vs
-   "double compressed" of its coefficients; the map of that sum shows the pasted area.
+   becomes periodic: some values are over-, some under-populated, compared with the
+   histogram of a *calibrated* copy (cropped by 4 px and re-compressed once, which
+   estimates the single-compression histogram). Blocks that were *not* compressed
+   before - a region pasted from a PNG, a re-rendered field, content pasted off-grid -
+   do not follow the pattern. For every block we add up, over the frequencies that
+   show the pattern, the log-ratio of the two histograms at its coefficients
+   ("single compressed" vs "double compressed"); the map of that sum shows the
+   pasted area.
 
 3. **Non-aligned grids** (NA-DJPG), after the block-artefact-grid idea of Li, Yuan & Yu
    (ICME 2009): the 8x8 blocking artefacts of an earlier compression survive a
@@ -184,10 +187,39 @@ def _largest_component(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
     return np.asarray(labels == best, dtype=np.bool_)
 
 
+def _calibrated_coefficients(
+    y: NDArray[np.float32], luma_table: NDArray[np.int64]
+) -> NDArray[np.float32]:
+    """DCT coefficients of the image cropped by 4 px and re-compressed with the same table.
+
+    Cropping moves the content off the old grid, so the re-compressed image is, to a
+    good approximation, what the content would look like compressed once with this
+    table (calibration, after Fridrich/Lukas; used for double-JPEG analysis by Bianchi
+    & Piva). Returns (h', w', 8, 8) float32 coefficients.
+    """
+    from PIL import Image
+
+    crop = np.clip(y[4:, 4:] + 0.5, 0, 255).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(crop, mode="L").save(
+        buf, "JPEG", qtables=[[int(v) for v in luma_table.ravel()]], subsampling=0)
+    decoded = np.asarray(Image.open(io.BytesIO(buf.getvalue())), dtype=np.float32)
+    return block_dct(decoded)
+
+
 def aligned_double_jpeg_map(
     y: NDArray[np.float32], luma_table: NDArray[np.int64]
 ) -> tuple[NDArray[np.float32], dict[str, Any]]:
     """Per-block evidence of *not* being aligned-double-compressed.
+
+    For each of the first 20 AC frequencies (zig-zag order), the histogram ``h`` of
+    the quantised coefficients is compared with the histogram ``c`` of the calibrated
+    image (:func:`_calibrated_coefficients`), which estimates what a single
+    compression would give. A frequency where they differ (total variation over the
+    non-zero values above 0.1) shows double compression; its coefficients then vote
+    ``log(c(v) / h(v))`` (clipped to +-3): positive where the value is rarer than a
+    single compression would make it (a valley of the double-compression pattern, so
+    this block probably was not compressed before), negative at the pattern's peaks.
 
     Args:
         y: (H, W) float32 luma in [0, 255] in the file's stored orientation.
@@ -195,57 +227,43 @@ def aligned_double_jpeg_map(
 
     Returns:
         (llr, facts): (H // 8, W // 8) float32 log-likelihood ratio "single vs double
-        compressed" summed over the periodic frequencies (positive = the block does
-        not follow the double-compression pattern; 0 = no evidence), and facts about the
-        histograms (periodic frequencies, their periods and strength).
+        compressed" summed over the informative frequencies (0 = no evidence), and
+        facts (informative frequencies, their distances).
     """
     coef = block_dct(y)
     hb, wb = coef.shape[:2]
     llr = np.zeros((hb, wb), dtype=np.float32)
     facts: dict[str, Any] = {"periodic_frequencies": 0, "periods": [], "strength": 0.0}
-    if hb * wb < 64:
+    if hb * wb < 64 or min(y.shape) < 40:
         return llr, facts
-    strengths: list[float] = []
+    cal = _calibrated_coefficients(y, luma_table)
+    distances: list[float] = []
     for r, c in ZIGZAG[1:_N_FREQ + 1]:
         q2 = float(luma_table[r, c])
-        k = np.rint(coef[:, :, r, c] / q2).astype(np.int64)
-        a = np.abs(k)
-        counts = np.bincount(np.minimum(a, _HIST_RANGE + 1).ravel(),
-                             minlength=_HIST_RANGE + 2)[: _HIST_RANGE + 1].astype(np.float64)
-        # bins 1..m with enough mass to say anything
-        m = int(np.nonzero(counts >= 8)[0].max(initial=0))
-        if m < 6:
+        a = np.abs(np.rint(coef[:, :, r, c] / q2).astype(np.int64))
+        ac = np.abs(np.rint(cal[:, :, r, c] / q2).astype(np.int64))
+        h = np.bincount(np.minimum(a, _HIST_RANGE + 1).ravel(), minlength=_HIST_RANGE + 2)
+        hc = np.bincount(np.minimum(ac, _HIST_RANGE + 1).ravel(), minlength=_HIST_RANGE + 2)
+        h = h[1:_HIST_RANGE + 1].astype(np.float64)
+        hc = hc[1:_HIST_RANGE + 1].astype(np.float64)
+        m = int(np.nonzero(hc >= 10)[0].max(initial=-1)) + 1  # bins 1..m well populated
+        if m < 3 or h[:m].sum() < 200:
             continue
-        h = counts[1:m + 1]
-        # smooth envelope: local mean over +-3 bins (the periodic part averages out)
-        kernel = np.ones(7) / 7.0
-        pad = np.pad(h, 3, mode="edge")
-        envelope = np.convolve(pad, kernel, mode="valid")
-        ratio = h / np.maximum(envelope, 1e-9)
-        weights = np.sqrt(h)
-        best_p, best_s, best_profile = 0, 0.0, np.ones(1)
-        v = np.arange(1, m + 1)
-        for p in range(2, min(16, m // 2) + 1):
-            profile = np.array([
-                np.average(ratio[v % p == ph], weights=weights[v % p == ph] + 1e-9)
-                for ph in range(p)
-            ])
-            # spread of the period-folded profile, against the noise of the ratios
-            noise = float(np.sqrt(np.mean(1.0 / np.maximum(h, 1.0))))
-            s = float(profile.std()) / max(noise * np.sqrt(p / max(m, 1)), 1e-6)
-            if s > best_s * 1.15:  # prefer the fundamental over its multiples
-                best_p, best_s, best_profile = p, s, profile
-        if best_s < 4.0:
+        hn = h[:m] / h[:m].sum()
+        cn = hc[:m] / hc[:m].sum()
+        tv = 0.5 * float(np.abs(hn - cn).sum())
+        # sampling noise of the total variation for these counts
+        noise = float(np.sqrt(m / (h[:m].sum() + 1.0)))
+        if tv < max(0.1, 3.0 * noise):
             continue
-        strengths.append(best_s)
-        facts["periods"].append({"frequency": [r, c], "period": best_p,
-                                 "strength": round(best_s, 2)})
-        g = np.clip(best_profile / max(float(best_profile.mean()), 1e-9), 0.05, 20.0)
-        contrib = -np.log(g[a % best_p])
-        contrib[(a == 0) | (a > m)] = 0.0
-        llr += contrib.astype(np.float32)
-    facts["periodic_frequencies"] = len(strengths)
-    facts["strength"] = round(float(np.sum(strengths)), 2)
+        distances.append(tv)
+        facts["periods"].append({"frequency": [r, c], "distance": round(tv, 3)})
+        ratio = np.log((cn + 1e-4) / (hn + 1e-4))
+        vote = np.zeros(_HIST_RANGE + 2)
+        vote[1:m + 1] = np.clip(ratio, -3.0, 3.0)
+        llr += vote[np.minimum(a, _HIST_RANGE + 1)].astype(np.float32)
+    facts["periodic_frequencies"] = len(distances)
+    facts["strength"] = round(float(np.sum(distances)), 3)
     return llr, facts
 
 

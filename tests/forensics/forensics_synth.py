@@ -136,3 +136,60 @@ def document_image(rng: np.random.Generator, h: int = 600, w: int = 900) -> NDAr
                     cv2.LINE_AA)
     noisy = img.astype(np.float32) + rng.normal(0, 2.5, img.shape)
     return np.clip(noisy, 0, 255).astype(np.uint8)
+
+
+def render_text(img: NDArray[np.uint8], text: str, x: float, y: float, *, scale: float = 1.0,
+                oversample: int = 4) -> None:
+    """Draw dark text at a sub-pixel position (x, y) = baseline start, in place.
+
+    Rendered at ``oversample`` times the resolution and area-averaged down, as a camera
+    or scanner samples print: two instances of the same word at different sub-pixel
+    positions are similar but not pixel-identical.
+    """
+    import cv2
+
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 2)
+    pad = 4
+    bw, bh = tw + 2 * pad, th + base + 2 * pad
+    x0, y0 = int(np.floor(x)) - pad, int(np.floor(y)) - th - pad
+    fx, fy = x - np.floor(x), y - np.floor(y)
+    big = np.zeros((bh * oversample, bw * oversample), np.uint8)
+    org = (int(round((pad + fx) * oversample)), int(round((th + pad + fy) * oversample)))
+    cv2.putText(big, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale * oversample, 255,
+                2 * oversample, cv2.LINE_AA)
+    cover = cv2.resize(big, (bw, bh), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+    h, w = img.shape[:2]
+    ys, xs = slice(max(0, y0), min(h, y0 + bh)), slice(max(0, x0), min(w, x0 + bw))
+    c = cover[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0, None]
+    region = img[ys, xs].astype(np.float32)
+    img[ys, xs] = np.clip(region * (1 - c) + 25 * c, 0, 255).astype(np.uint8)
+
+
+def repetitive_document(rng: np.random.Generator, h: int = 600, w: int = 900) -> NDArray[np.uint8]:
+    """A genuine document full of legitimate repetition, as captured (noise added last).
+
+    Guilloche bands (continuous periodic line pattern, sampled at non-integer period),
+    two MRZ lines with long ``<<<<`` filler runs, the same words printed several
+    times (country name, labels) at different sub-pixel positions.
+    """
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    img = np.full((h, w, 3), 235.0, np.float32)
+    phase = rng.uniform(0, 6.28)
+    period = rng.uniform(7.0, 11.0)
+    lines = np.abs(np.sin(xx / period + 5 * np.sin(yy / 23.3 + phase))) < 0.25
+    rosette = np.abs(np.sin(np.hypot(xx - w / 2, yy - h / 3) / 4.3)) < 0.2
+    band = ((yy // 120) % 2 == 0)
+    img -= (40 * (lines & band) + 25 * (rosette & ~band))[:, :, None] * np.array(
+        [0.4, 1.0, 0.7], np.float32)
+    out = np.clip(img, 0, 255).astype(np.uint8)
+    for k in range(3):
+        render_text(out, "UTOPIA", 560 + rng.uniform(0, 1), 60 + 90 * k + rng.uniform(0, 1),
+                    scale=1.1)
+        render_text(out, "Surname / Nom", 40 + rng.uniform(0, 1), 60 + 90 * k + rng.uniform(0, 1),
+                    scale=0.7)
+    render_text(out, "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<", 20 + rng.uniform(0, 1),
+                h - 90 + rng.uniform(0, 1), scale=0.9)
+    render_text(out, "L898902C36UTO7408122F1204159<<<<<<<<<<", 20 + rng.uniform(0, 1),
+                h - 40 + rng.uniform(0, 1), scale=0.9)
+    noisy = out.astype(np.float32) + rng.normal(0, 2.0, out.shape)
+    return np.clip(noisy, 0, 255).astype(np.uint8)
