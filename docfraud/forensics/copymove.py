@@ -3,7 +3,7 @@
 Method (keypoint based, after Amerini et al., "A SIFT-based forensic method for
 copy-move attack detection", IEEE TIFS 2011, with ORB features for speed):
 
-1. ORB keypoints and binary descriptors on the luma (downscaled to at most 1600 px).
+1. ORB keypoints and binary descriptors on the luma (downscaled to at most 1024 px).
 2. Each descriptor is matched against all others of the same image; a match is kept
    when it is clearly better than the next candidate (ratio test) and the two points
    are far enough apart.
@@ -42,8 +42,8 @@ from docfraud.forensics.registry import register
 
 logger = logging.getLogger(__name__)
 
-_MAX_SIDE = 1600
-_N_FEATURES = 3000
+_MAX_SIDE = 1024
+_N_FEATURES = 2000
 
 
 @dataclass(frozen=True)
@@ -459,9 +459,11 @@ class CopyMoveDetector(Detector):
             reason = "regions overlap"
         elif min(box_s[2] - box_s[0], box_s[3] - box_s[1]) < min_side:
             reason = "region too thin (a line of text or a border)"
-        corr_b = _warped_corr(bandpass, box_s, transform)
-        corr_r = _warped_corr(residual, box_s, transform)
-        periodic = _self_similarity(bandpass, box_s, offset) if reason is None else 0.0
+        corr_b = corr_r = periodic = 0.0
+        if reason is None:  # the costly region-level checks only for live candidates
+            corr_b = _warped_corr(bandpass, box_s, transform)
+            corr_r = _warped_corr(residual, box_s, transform)
+            periodic = _self_similarity(bandpass, box_s, offset)
         if reason is None and corr_b < self.min_similarity:
             reason = "regions only similar, not identical"
         if reason is None and periodic >= self.periodic_ratio * corr_b:

@@ -285,6 +285,9 @@ def grid_phase_energy(
         7 and pixel 8 of a block of the file's own grid.
     """
     th, tw = y.shape[0] // tile, y.shape[1] // tile
+    if th == 0 or tw == 0:
+        empty = np.zeros((th, tw, 8), dtype=np.float32)
+        return empty, empty.copy()
     out = []
     for axis in (1, 0):
         # jump between neighbours minus the mean of the two adjacent jumps: a blocking
