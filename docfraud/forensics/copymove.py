@@ -328,10 +328,13 @@ class CopyMoveDetector(Detector):
         import cv2
 
         matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
-        knn = matcher.knnMatch(desc, desc, k=3)
+        knn = matcher.knnMatch(desc, desc, k=6)
         pairs: set[tuple[int, int]] = set()
         for row in knn:
-            others = [m for m in row if m.trainIdx != m.queryIdx]
+            # neighbours near the point itself (itself, the same corner found at another
+            # pyramid level, its own edge) are no copy; the ratio test runs on the rest
+            others = [m for m in row if float(np.hypot(*(pts[m.queryIdx] - pts[m.trainIdx])))
+                      >= min_offset]
             if len(others) < 2:
                 continue
             best, second = others[0], others[1]
@@ -339,8 +342,6 @@ class CopyMoveDetector(Detector):
                     second.distance, 1.0):
                 continue
             i, j = best.queryIdx, best.trainIdx
-            if float(np.hypot(*(pts[i] - pts[j]))) < min_offset:
-                continue
             a, b = (i, j) if (pts[i][1], pts[i][0]) <= (pts[j][1], pts[j][0]) else (j, i)
             pairs.add((a, b))
         if not pairs:
@@ -459,6 +460,8 @@ class CopyMoveDetector(Detector):
             reason = "regions overlap"
         elif min(box_s[2] - box_s[0], box_s[3] - box_s[1]) < min_side:
             reason = "region too thin (a line of text or a border)"
+        elif mask is not None and float(mask.sum()) < min_side * min_side:
+            reason = "identical area too small (repeated glyphs or marks)"
         corr_b = corr_r = periodic = 0.0
         if reason is None:  # the costly region-level checks only for live candidates
             corr_b = _warped_corr(bandpass, box_s, transform)

@@ -268,7 +268,7 @@ def aligned_double_jpeg_map(
 
 
 def grid_phase_energy(
-    y: NDArray[np.float32], *, tile: int = _TILE, clip: float = 10.0
+    y: NDArray[np.float32], *, tile: int = _TILE, clip: float = 6.0
 ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     """Blocking-artefact energy per tile and grid phase.
 
@@ -292,14 +292,17 @@ def grid_phase_energy(
     for axis in (1, 0):
         # jump between neighbours minus the mean of the two adjacent jumps: a blocking
         # step stays, smooth texture and ramps cancel
+        # (only where all three jumps are small: edges and strokes carry no evidence)
         g = np.diff(y, axis=axis)
         if axis == 1:
             pad = np.pad(g, ((0, 0), (1, 2)), mode="edge")
-            d = np.abs(pad[:, 1:-1] - 0.5 * (pad[:, :-2] + pad[:, 2:]))
+            prev, cur, nxt = pad[:, :-2], pad[:, 1:-1], pad[:, 2:]
         else:
             pad = np.pad(g, ((1, 2), (0, 0)), mode="edge")
-            d = np.abs(pad[1:-1, :] - 0.5 * (pad[:-2, :] + pad[2:, :]))
-        keep = (d <= clip).astype(np.float32)
+            prev, cur, nxt = pad[:-2, :], pad[1:-1, :], pad[2:, :]
+        d = np.abs(cur - 0.5 * (prev + nxt))
+        keep = ((np.abs(prev) <= clip) & (np.abs(cur) <= clip)
+                & (np.abs(nxt) <= clip)).astype(np.float32)
         d = d * keep
         if axis == 0:  # vertical differences: make rows the phase axis
             d, keep = d.T, keep.T
@@ -437,32 +440,45 @@ class JpegDetector(Detector):
                     f"{(py + 1) % 8}) pixels: it was cropped or shifted between two compressions",
                     data={"shift": [(px + 1) % 8, (py + 1) % 8]},
                 ))
-            # local: a tile whose phase profile departs from the image's typical profile
-            # with an extra grid in both directions
-            # (averaged over 3x3 tiles per phase: a pasted region is larger than one tile
-            # and keeps one phase, while content noise does not)
-            dev_x = np.stack([_box_mean(ex[:, :, k] - gx[k], 3) for k in range(1, 6)], 2).max(2)
-            dev_y = np.stack([_box_mean(ey[:, :, k] - gy[k], 3) for k in range(1, 6)], 2).max(2)
-            strength = np.minimum(dev_x, dev_y)
-            base = float(np.median(strength))
-            spread = float(np.median(np.abs(strength - base))) * 1.4826 + 0.01
-            excess = (strength - base) / spread
-            heat_n = np.clip((strength - base) / (2 * self.grid_threshold), 0, 1).astype(
-                np.float32)
-            hot_n = _largest_component((strength - base > self.grid_threshold) & (excess > 2.5))
-            if hot_n.any() and hot_n.mean() < 0.5:
+            # local: tiles whose phase profile departs from the image's typical profile
+            # with an extra grid in both directions, at one (x, y) phase shared by a
+            # connected group of tiles (a pasted JPEG keeps one grid; content noise
+            # does not). Per phase, averaged over 3x3 tiles.
+            dev_x = np.stack([_box_mean(ex[:, :, k] - gx[k], 3) for k in range(1, 6)], 2)
+            dev_y = np.stack([_box_mean(ey[:, :, k] - gy[k], 3) for k in range(1, 6)], 2)
+            best_mass, best = 0.0, None
+            for kx in range(5):
+                for ky in range(5):
+                    strength = np.minimum(dev_x[:, :, kx], dev_y[:, :, ky])
+                    base = float(np.median(strength))
+                    spread = float(np.median(np.abs(strength - base))) * 1.4826 + 0.01
+                    hot = _largest_component((strength - base > self.grid_threshold)
+                                             & ((strength - base) / spread > 2.5))
+                    if hot.sum() < 2 or hot.mean() >= 0.5:
+                        continue
+                    mass = float((strength[hot] - base).sum())
+                    if mass > best_mass:
+                        best_mass, best = mass, (strength, base, hot, kx + 1, ky + 1)
+            if best is not None:
+                strength, base, hot_n, px, py = best
+                heat_n = np.clip((strength - base) / (2 * self.grid_threshold), 0, 1).astype(
+                    np.float32)
+                heat_n[~hot_n] *= 0.5
                 n_hot = float(hot_n.sum())
                 mag = float(np.clip((strength[hot_n].mean() - base) / (2 * self.grid_threshold),
                                     0, 1))
-                score_n = mag * (1.0 - np.exp(-n_hot / 2.0))
-                if score_n >= 0.4:
+                score_n = mag * (1.0 - np.exp(-(n_hot - 1.0) / 3.0))
+                data["misaligned_grid"] = {"tiles": int(n_hot),
+                                           "shift": [(px + 1) % 8, (py + 1) % 8]}
+                if score_n >= 0.5:
                     box = box_of(_redo_orientation(hot_n, orientation), scale=float(_TILE))
                     findings.append(self.finding(
                         "JPEG_MISALIGNED_GRID_REGION", "high",
                         "the JPEG blocking-artefact pattern of a region differs from the rest "
-                        "(artefacts on another 8x8 grid, or a different compression history): "
-                        "content pasted from another image",
-                        region=box, data={"tiles": int(n_hot)},
+                        f"(artefacts of an 8x8 grid shifted by ({(px + 1) % 8}, "
+                        f"{(py + 1) % 8}) px): content pasted from another JPEG image",
+                        region=box, data={"tiles": int(n_hot),
+                                          "shift": [(px + 1) % 8, (py + 1) % 8]},
                     ))
 
         h, w = analysis.shape

@@ -193,3 +193,123 @@ def repetitive_document(rng: np.random.Generator, h: int = 600, w: int = 900) ->
                 h - 40 + rng.uniform(0, 1), scale=0.9)
     noisy = out.astype(np.float32) + rng.normal(0, 2.0, out.shape)
     return np.clip(noisy, 0, 255).astype(np.uint8)
+
+
+# --- forgeries (shared by the tests and scripts/eval_forensics_basic.py) ----------------
+
+Box = tuple[int, int, int, int]
+
+
+def random_box(rng: np.random.Generator, shape: tuple[int, int], *, frac: float = 0.25) -> Box:
+    """(x, y, w, h) of a random rectangle about ``frac`` of each image side."""
+    h, w = shape
+    bh, bw = max(16, int(h * frac)), max(16, int(w * frac))
+    return int(rng.integers(0, w - bw)), int(rng.integers(0, h - bh)), bw, bh
+
+
+def splice_aligned(rng: np.random.Generator, base: NDArray[np.uint8], *, forged: bool,
+                   q1: int, q2: int) -> tuple[bytes, Box | None]:
+    """JPEG q1 -> decode -> (paste never-compressed content) -> JPEG q2."""
+    first = decode(jpeg_bytes(base, quality=q1))
+    box = None
+    if forged:
+        other = natural_image(rng, *base.shape[:2]) if rng.random() < 0.5 else \
+            document_image(rng, *base.shape[:2])
+        x, y, bw, bh = box = random_box(rng, base.shape[:2])
+        first = first.copy()
+        first[y:y + bh, x:x + bw] = other[y:y + bh, x:x + bw]
+    return jpeg_bytes(first, quality=q2), box
+
+
+def splice_shifted_jpeg(rng: np.random.Generator, base: NDArray[np.uint8], *, forged: bool,
+                        q1: int, q2: int, frac: float = 0.25,
+                        shifts: tuple[int, int] = (1, 8)) -> tuple[bytes, Box | None]:
+    """Never-compressed background; paste from a JPEG (quality q1) off the 8x8 grid; JPEG q2.
+
+    The pasted content's grid is shifted by a random (dx, dy) in ``range(*shifts)``.
+    """
+    out = base.copy()
+    box = None
+    if forged:
+        other = decode(jpeg_bytes(document_image(rng, *base.shape[:2]), quality=q1))
+        dy, dx = int(rng.integers(*shifts)), int(rng.integers(*shifts))
+        other = np.roll(other, (dy, dx), axis=(0, 1))
+        x, y, bw, bh = box = random_box(rng, base.shape[:2], frac=frac)
+        out[y:y + bh, x:x + bw] = other[y:y + bh, x:x + bw]
+    return jpeg_bytes(out, quality=q2), box
+
+
+def noise_splice(rng: np.random.Generator, base: NDArray[np.uint8], *, forged: bool,
+                 q2: int) -> tuple[bytes, Box | None]:
+    """A region with more noise (sigma 1.5-3) or smoothed (sigma 0.6-1.0); JPEG q2 or PNG."""
+    import cv2
+
+    out = base.astype(np.float32)
+    box = None
+    if forged:
+        x, y, bw, bh = box = random_box(rng, base.shape[:2])
+        patch = out[y:y + bh, x:x + bw]
+        if rng.random() < 0.5:
+            patch = patch + rng.normal(0, rng.uniform(1.5, 3.0), patch.shape)
+        else:
+            patch = cv2.GaussianBlur(patch, (0, 0), rng.uniform(0.6, 1.0))
+        out[y:y + bh, x:x + bw] = patch
+    pixels = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    return (png_bytes(pixels) if q2 >= 100 else jpeg_bytes(pixels, quality=q2)), box
+
+
+def copy_move(rng: np.random.Generator, base: NDArray[np.uint8], *, forged: bool,
+              q2: int, frac: float = 0.2) -> tuple[bytes, Box | None]:
+    """Copy a rectangle to a non-overlapping place in the same image; JPEG q2."""
+    out = base.copy()
+    box = None
+    if forged:
+        h, w = base.shape[:2]
+        x0, y0, bw, bh = random_box(rng, (h, w), frac=frac)
+        for _ in range(100):
+            x1, y1 = int(rng.integers(0, w - bw)), int(rng.integers(0, h - bh))
+            if abs(x1 - x0) >= bw or abs(y1 - y0) >= bh:
+                break
+        out[y1:y1 + bh, x1:x1 + bw] = base[y0:y0 + bh, x0:x0 + bw]
+        box = (x1, y1, bw, bh)
+    return jpeg_bytes(out, quality=q2), box
+
+
+def camera_file(rng: np.random.Generator, base: NDArray[np.uint8], *, forged: bool,
+                q2: int) -> tuple[bytes, Box | None]:
+    """A 'camera' JPEG with an EXIF thumbnail made at capture; forged: a region edited after."""
+    import cv2
+
+    h, w = base.shape[:2]
+    thumb_size = (160, max(1, round(160 * h / w)))
+    thumb = jpeg_bytes(cv2.resize(base, thumb_size, interpolation=cv2.INTER_AREA), quality=85)
+    out = base.copy()
+    box = None
+    if forged:
+        x, y, bw, bh = box = random_box(rng, (h, w), frac=0.2)
+        other = document_image(rng, h, w) if w > 340 else natural_image(rng, h, w)
+        out[y:y + bh, x:x + bw] = other[y:y + bh, x:x + bw]
+    exif = build_exif(make="ACME", modified="2024:03:01 10:00:00",
+                      original="2024:03:01 10:00:00", thumbnail=thumb)
+    return jpeg_bytes(out, quality=q2, exif=exif), box
+
+
+def iou(a: Box | None, b: Box | None) -> float:
+    if a is None or b is None:
+        return 0.0
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    ix = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    iy = max(0, min(ay + ah, by + bh) - max(ay, by))
+    inter = ix * iy
+    return inter / float(aw * ah + bw * bh - inter) if inter else 0.0
+
+
+def heat_contrast(heatmap: NDArray[np.float32] | None, box: Box) -> float:
+    """Mean heat inside the box minus mean heat outside."""
+    if heatmap is None:
+        return 0.0
+    x, y, w, h = box
+    inside = np.zeros(heatmap.shape, bool)
+    inside[y:y + h, x:x + w] = True
+    return float(heatmap[inside].mean() - heatmap[~inside].mean())
