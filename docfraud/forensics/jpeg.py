@@ -444,11 +444,15 @@ class JpegDetector(Detector):
             # with an extra grid in both directions, at one (x, y) phase shared by a
             # connected group of tiles (a pasted JPEG keeps one grid; content noise
             # does not). Per phase, averaged over 3x3 tiles.
-            dev_x = np.stack([_box_mean(ex[:, :, k] - gx[k], 3) for k in range(1, 6)], 2)
-            dev_y = np.stack([_box_mean(ey[:, :, k] - gy[k], 3) for k in range(1, 6)], 2)
+            # The file's own grid makes phase k and its mirror 6 - k alike (the block's
+            # artefacts are symmetric about its centre), so e[k] - e[6 - k] cancels the
+            # own grid and content symmetric on average, and keeps a foreign grid at k.
+            phases = (1, 2, 4, 5)
+            dev_x = np.stack([_box_mean(ex[:, :, k] - ex[:, :, 6 - k], 3) for k in phases], 2)
+            dev_y = np.stack([_box_mean(ey[:, :, k] - ey[:, :, 6 - k], 3) for k in phases], 2)
             best_mass, best = 0.0, None
-            for kx in range(5):
-                for ky in range(5):
+            for kx in range(len(phases)):
+                for ky in range(len(phases)):
                     strength = np.minimum(dev_x[:, :, kx], dev_y[:, :, ky])
                     base = float(np.median(strength))
                     spread = float(np.median(np.abs(strength - base))) * 1.4826 + 0.01
@@ -458,7 +462,7 @@ class JpegDetector(Detector):
                         continue
                     mass = float((strength[hot] - base).sum())
                     if mass > best_mass:
-                        best_mass, best = mass, (strength, base, hot, kx + 1, ky + 1)
+                        best_mass, best = mass, (strength, base, hot, phases[kx], phases[ky])
             if best is not None:
                 strength, base, hot_n, px, py = best
                 heat_n = np.clip((strength - base) / (2 * self.grid_threshold), 0, 1).astype(
