@@ -287,7 +287,7 @@ def camera_file(rng: np.random.Generator, base: NDArray[np.uint8], *, forged: bo
     box = None
     if forged:
         x, y, bw, bh = box = random_box(rng, (h, w), frac=0.2)
-        other = document_image(rng, h, w) if w > 340 else natural_image(rng, h, w)
+        other = natural_image(rng, h, w)  # a visible change (blank over blank is no edit)
         out[y:y + bh, x:x + bw] = other[y:y + bh, x:x + bw]
     exif = build_exif(make="ACME", modified="2024:03:01 10:00:00",
                       original="2024:03:01 10:00:00", thumbnail=thumb)
