@@ -65,7 +65,9 @@ class Candidate:
         return int(self.src.shape[0])
 
 
-def _box(points: NDArray[np.float32], pad: float, shape: tuple[int, int]) -> tuple[int, ...]:
+def _box(
+    points: NDArray[np.float32], pad: float, shape: tuple[int, int]
+) -> tuple[int, int, int, int]:
     h, w = shape
     x0 = int(max(0, np.floor(points[:, 0].min() - pad)))
     y0 = int(max(0, np.floor(points[:, 1].min() - pad)))
@@ -260,8 +262,9 @@ class CopyMoveDetector(Detector):
 
         gray, scale = analysis.downscaled_gray(_MAX_SIDE)
         h, w = gray.shape
-        orb = cv2.ORB_create(nfeatures=_N_FEATURES, scaleFactor=1.2, nlevels=6,
-                             edgeThreshold=15, patchSize=15, fastThreshold=8)
+        orb = cv2.ORB_create(  # type: ignore[attr-defined]
+            nfeatures=_N_FEATURES, scaleFactor=1.2, nlevels=6, edgeThreshold=15, patchSize=15,
+            fastThreshold=8)
         keypoints, desc = orb.detectAndCompute(gray, None)
         data: dict[str, Any] = {"keypoints": len(keypoints), "scale": round(scale, 4)}
         heat = np.zeros(analysis.shape, dtype=np.float32)
@@ -394,7 +397,8 @@ class CopyMoveDetector(Detector):
                 break
             positions = np.nonzero(remaining)[0][inl]
             remaining[positions] = False
-            out.append(self._verify(s[inl], d[inl], transform, bandpass, residual, shape,
+            out.append(self._verify(s[inl], d[inl], np.asarray(transform, np.float64),
+                                    bandpass, residual, shape,
                                     min_offset))
         return out
 
@@ -414,7 +418,7 @@ class CopyMoveDetector(Detector):
         options = [transform]
         if float(np.abs(transform[:, :2] - np.eye(2)).max()) < 0.03:
             base = np.round(transform[:, 2])
-            options = [np.hstack([np.eye(2), (base + [dx, dy])[:, None]])
+            options = [np.hstack([np.eye(2), (base + np.array([dx, dy]))[:, None]])
                        for dy in (-1.0, 0.0, 1.0) for dx in (-1.0, 0.0, 1.0)]
         # keep the matches whose neighbourhoods really are identical under the
         # transform (RANSAC also gathers chance matches of repeated glyphs on the way)

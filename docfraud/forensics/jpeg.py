@@ -115,7 +115,7 @@ def estimate_quality(table: NDArray[np.int64], *, chroma: bool = False) -> tuple
 def _dct_matrix() -> NDArray[np.float64]:
     k = np.arange(8)[:, None]
     n = np.arange(8)[None, :]
-    d = np.cos(np.pi * (2 * n + 1) * k / 16.0) * 0.5
+    d: NDArray[np.float64] = np.cos(np.pi * (2 * n + 1) * k / 16.0) * 0.5
     d[0, :] = np.sqrt(1.0 / 8.0)
     return d
 
@@ -491,6 +491,7 @@ class JpegDetector(Detector):
                           blocks_to_heatmap(heat_n, stored, _TILE))
         heatmap: FloatMap = _redo_orientation(heat, orientation).astype(np.float32)
         assert heatmap.shape == (h, w)
-        data["scores"] = {"aligned": round(float(score_a), 4), "nonaligned": round(float(score_n), 4)}
+        data["scores"] = {"aligned": round(float(score_a), 4),
+                          "nonaligned": round(float(score_n), 4)}
         score = float(max(score_a, score_n))
         return self.result(score=score, heatmap=heatmap, findings=findings, data=data)

@@ -168,11 +168,12 @@ def compare_thumbnail(
     else:
         cw, ch = max(1, round(th * aspect)), th
     cx, cy = (tw - cw) // 2, (th - ch) // 2
-    content = thumb_gray[cy:cy + ch, cx:cx + cw].astype(np.float32)
-    small = cv2.resize(gray, (cw, ch), interpolation=cv2.INTER_AREA).astype(np.float32)
+    content: NDArray[np.float32] = thumb_gray[cy:cy + ch, cx:cx + cw].astype(np.float32)
+    small: NDArray[np.float32] = cv2.resize(
+        gray, (cw, ch), interpolation=cv2.INTER_AREA).astype(np.float32)
     if min(cw, ch) >= 16:
-        content = cv2.GaussianBlur(content, (0, 0), 1.0)
-        small = cv2.GaussianBlur(small, (0, 0), 1.0)
+        content = np.asarray(cv2.GaussianBlur(content, (0, 0), 1.0), dtype=np.float32)
+        small = np.asarray(cv2.GaussianBlur(small, (0, 0), 1.0), dtype=np.float32)
     a, b = _normalise(small), _normalise(content)
     corr = float((a * b).mean())
     diff = np.abs(a - b).astype(np.float32)
@@ -240,7 +241,7 @@ class MetadataDetector(Detector):
         note_software("EXIF ProcessingSoftware", exif.get(_TAG_PROCESSING_SOFTWARE))
         for key in ("Software", "software", "Comment", "comment", "Description", "Title",
                     "Author", "Source"):
-            if key in info and key != "exif":
+            if key in info:
                 note_software(f"{analysis.document.format or 'file'} {key}", info[key])
         if "photoshop" in info:
             evidence.append({"where": "JPEG APP13 image resources", "value": "8BIM",
@@ -405,7 +406,7 @@ class MetadataDetector(Detector):
             return [], None
         if min(tgray.shape) < 8:
             return [], None
-        corr, diff, (cx, cy, cw, ch) = compare_thumbnail(analysis.gray, tgray)
+        corr, diff, (_, _, cw, ch) = compare_thumbnail(analysis.gray, tgray)
         data["thumbnail"] = {"size": [int(tgray.shape[1]), int(tgray.shape[0])],
                              "correlation": round(corr, 4)}
         h, w = analysis.shape

@@ -7,7 +7,8 @@ text on a clean background, or an area smoothed to hide an erasure carries anoth
 Method: the high-pass residual of the luminance (Immerkær's 3x3 kernel, see
 :attr:`docfraud.forensics.base.Analysis.noise_residual`) gives, per block, a robust
 noise level: the RMS residual over the block's *smooth* pixels (low
-local gradient), so edges, print strokes and guilloche lines do not inflate it. The expected level at each brightness is fitted across the image (median
+local gradient), so edges, print strokes and guilloche lines do not inflate it.
+The expected level at each brightness is fitted across the image (median
 per brightness bin), so bright paper and dark print are judged against their own
 kind. Block deviations in log-noise are standardised with the median absolute
 deviation, averaged over 3x3 blocks, and the largest connected group of blocks that
@@ -80,7 +81,9 @@ def block_noise(
     r2 = np.minimum(r * r, (4.0 * global_sigma) ** 2) * smooth
 
     def block_sum(a: NDArray[np.float32] | NDArray[np.bool_]) -> NDArray[np.float64]:
-        return np.asarray(a, dtype=np.float64).reshape(hb, block, wb, block).sum(axis=(1, 3))
+        out: NDArray[np.float64] = np.asarray(a, dtype=np.float64).reshape(
+            hb, block, wb, block).sum(axis=(1, 3))
+        return out
 
     count = block_sum(smooth)
     sigma = np.sqrt(block_sum(r2) / np.maximum(count, 1.0)).astype(np.float32)
@@ -124,7 +127,8 @@ class NoiseDetector(Detector):
         return (h // block) * (w // block) >= _MIN_BLOCKS
 
     def not_applicable_reason(self, analysis: Analysis) -> str:
-        return f"image too small for block noise statistics ({analysis.shape[1]}x{analysis.shape[0]})"
+        h, w = analysis.shape
+        return f"image too small for block noise statistics ({w}x{h})"
 
     def run(self, analysis: Analysis) -> DetectorResult:
         import cv2

@@ -154,7 +154,7 @@ def render_text(img: NDArray[np.uint8], text: str, x: float, y: float, *, scale:
     x0, y0 = int(np.floor(x)) - pad, int(np.floor(y)) - th - pad
     fx, fy = x - np.floor(x), y - np.floor(y)
     big = np.zeros((bh * oversample, bw * oversample), np.uint8)
-    org = (int(round((pad + fx) * oversample)), int(round((th + pad + fy) * oversample)))
+    org = (round((pad + fx) * oversample), round((th + pad + fy) * oversample))
     cv2.putText(big, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale * oversample, 255,
                 2 * oversample, cv2.LINE_AA)
     cover = cv2.resize(big, (bw, bh), interpolation=cv2.INTER_AREA).astype(np.float32) / 255

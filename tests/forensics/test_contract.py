@@ -73,7 +73,7 @@ def test_registry_discovers_every_detector() -> None:
     for name in available_detectors():
         det = get_detector(name)
         assert det.name == name and det.version and det.description and det.codes
-    with pytest.raises(InputError, match="unknown detector 'nope'.*available"):
+    with pytest.raises(InputError, match=r"unknown detector 'nope'.*available"):
         get_detector("nope")
     with pytest.raises(InputError):
         run_detectors(Analysis.from_source(np.zeros((8, 8, 3), np.uint8)), ["jpeg", "nope"])

@@ -84,7 +84,7 @@ def test_shifted_grid_splice_scores_above_genuine() -> None:
     for seed in SEEDS:
         base = document_image(np.random.default_rng(seed), 600, 900)
         # shifts of 1 or 7 px fall on the file's own grid phases and are not seen
-        f, box = splice_shifted_jpeg(np.random.default_rng(seed + 100), base, forged=True,
+        f, _ = splice_shifted_jpeg(np.random.default_rng(seed + 100), base, forged=True,
                                      q1=60, q2=92, frac=0.35, shifts=(2, 7))
         g, _ = splice_shifted_jpeg(np.random.default_rng(seed + 100), base, forged=False,
                                    q1=60, q2=92)

@@ -21,7 +21,7 @@ def test_block_noise_measures_gaussian_noise_and_ignores_edges() -> None:
     img[:, :128] += rng.normal(0, 1.0, (256, 128))
     img[::16, :] = 20.0  # dark ruled lines: edges must not inflate the estimate
     analysis = Analysis.from_source(np.clip(img, 0, 255).astype(np.uint8))
-    sigma, brightness, valid = block_noise(analysis.noise_residual, analysis.luminance, 32)
+    sigma, _, valid = block_noise(analysis.noise_residual, analysis.luminance, 32)
     assert valid.all()
     assert np.median(sigma[:, :4]) == pytest.approx(1.0, abs=0.3)
     assert np.median(sigma[:, 4:]) == pytest.approx(4.0, rel=0.15)
