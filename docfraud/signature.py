@@ -29,7 +29,6 @@ inside those functions.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import re
@@ -533,7 +532,3 @@ def signature_from_record(record: Mapping[str, Any]) -> Signature:
         sig.info.setdefault("sha256", record.get("sha256"))
     return sig
 
-
-def stable_hash(text: str, *, key: str = "", length: int = 10) -> str:
-    """Short keyed hex digest used for pseudonyms and token hashing."""
-    return hashlib.blake2b(text.encode(), key=key.encode()[:64], digest_size=16).hexdigest()[:length]

@@ -82,11 +82,11 @@ def main() -> int:
     p = base.predict(x)
     # calibration check on the training pairs: mean predicted vs. observed per bin
     bins = np.clip((p * 10).astype(int), 0, 9)
-    calib = [(b / 10, float(p[bins == b].mean()), float(y[bins == b].mean()), int((bins == b).sum()))
-             for b in range(10) if (bins == b).any()]
+    calib = [(b / 10, float(p[bins == b].mean()), float(y[bins == b].mean()),
+              int((bins == b).sum())) for b in range(10) if (bins == b).any()]
     print("calibration (bin, mean p, observed, n):")
     for row in calib:
-        print("  %.1f  %.3f  %.3f  %d" % row)
+        print("  {:.1f}  {:.3f}  {:.3f}  {}".format(*row))
 
     tune = dataset(TUNE_SEED)
     truth = [s.info["truth"] for s in tune]

@@ -376,9 +376,9 @@ def _attach_low_risk(table: Table, groups: list[I64], edges: I64, edge_p: F64,
         votes.setdefault(int(q), Counter())[int(gid[t])] += 1
     add: dict[int, list[int]] = {}
     for q, c in votes.items():
-        g, cnt = c.most_common(1)[0]
+        best, cnt = c.most_common(1)[0]
         if cnt >= model.attach_min_links:
-            add.setdefault(g, []).append(q)
+            add.setdefault(best, []).append(q)
     if not add:
         return groups, edges, edge_p, 0
     new_groups = [np.sort(np.r_[g, np.array(add.get(gi, []), dtype=np.int64)])
@@ -495,7 +495,7 @@ def match(
         return []
     p = score_pairs(table, pairs, result.model)
     other = np.where(pairs[:, 0] == q, pairs[:, 1], pairs[:, 0])
-    ranked = []
+    ranked: list[dict[str, Any]] = []
     for gi in np.unique(member[other]):
         if gi < 0:
             continue
@@ -506,6 +506,6 @@ def match(
                        "linked_members": int((ps >= result.model.threshold).sum()),
                        "size": int(s.rows.size), "shared": s.shared,
                        "members": [sigs[r].doc_id for r in s.rows[:10]]})
-    ranked.sort(key=lambda d: (-d["p_max"], -d["p_top3"]))
+    ranked.sort(key=lambda d: (-float(d["p_max"]), -float(d["p_top3"])))
     return ranked[:top]
 

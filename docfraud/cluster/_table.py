@@ -119,8 +119,8 @@ def build_table(sigs: Sequence[Signature]) -> Table:
     didx = {k: j for j, k in enumerate(detectors)}
     evidence = np.zeros((n, len(detectors)))
     for i, s in enumerate(sigs):
-        for k, v in s.evidence.items():
-            evidence[i, didx[k]] = v
+        for key, val in s.evidence.items():
+            evidence[i, didx[key]] = val
     phash = np.zeros((n, 2), dtype=np.uint64)
     has = np.zeros(n, dtype=bool)
     for i, s in enumerate(sigs):
@@ -133,9 +133,9 @@ def build_table(sigs: Sequence[Signature]) -> Table:
         sch = s.tokens.get("number_scheme") or (number_scheme(s.number) if s.number else None)
         schemes.append(sch)
         if s.number:
-            val = number_value(s.number)
-            if val is not None:
-                numbers[i] = float(val)
+            num = number_value(s.number)
+            if num is not None:
+                numbers[i] = float(num)
     scheme, svocab, _ = _codes(schemes)
     authority, avocab, acount = _codes([s.tokens.get("authority") for s in sigs])
     habits: dict[str, tuple[I64, I64]] = {}

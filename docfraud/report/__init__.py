@@ -1,5 +1,6 @@
-"""Series reports and exports.
+"""Reports for people: the screening page of one document, series reports, exports.
 
+Series reports and exports:
 :func:`build_view` turns a :class:`docfraud.cluster.ClusterResult` into what is
 shown (optionally pseudonymised by a :class:`Redactor`); :func:`write_html`
 renders the analyst report; :mod:`docfraud.report.exports` writes GraphML,

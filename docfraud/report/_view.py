@@ -102,8 +102,9 @@ def _thumbnail(path: str | None, *, width: int = 120) -> str | None:
     if not p.is_file():
         return None
     try:
-        from docfraud.imageio import load_image
         from PIL import Image
+
+        from docfraud.imageio import load_image
 
         pixels = load_image(str(p))
         img = Image.fromarray(pixels)

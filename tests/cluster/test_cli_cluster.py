@@ -39,12 +39,12 @@ def test_cluster_writes_contract_and_report(data: tuple[Path, Path, str], tmp_pa
 
 
 def test_cluster_match(data: tuple[Path, Path, str], capsys: pytest.CaptureFixture[str]) -> None:
-    inp, query, workshop = data
+    inp, query, _ = data
     assert main(["cluster", "--input", str(inp), "--match", str(query), "--top", "3"]) == 0
     out = json.loads(capsys.readouterr().out)
     top = out["series"][0]
     assert top["p_max"] > 0.5
-    assert all(m.startswith("cw0000_") for m in top["members"])
+    assert all(m.startswith("cw0000_") for m in top["members"])  # workshop cW0000
     assert len(out["series"]) <= 3
 
 

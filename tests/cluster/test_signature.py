@@ -130,7 +130,8 @@ def test_print_pattern_recovers_halftone_screen(period: float, angle: float) -> 
 
 def _mrz_image(pitch_scale: float) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     font = ImageFont.truetype(OCRB, 22)
-    lines = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
+    lines = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+             "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
     char_w = 14.0
     box = (20, 20, int(44 * char_w), 70)
     img = Image.new("RGB", (700, 120), "white")
@@ -177,7 +178,8 @@ def test_background_profile_values() -> None:
     assert v.shape == (5,) and v[0] > 150 and v[3] < 1.0
 
 
-@pytest.mark.parametrize("bad", [np.zeros((10, 10), np.float32), "x", np.zeros((4, 4, 3), np.uint8)])
+@pytest.mark.parametrize("bad", [np.zeros((10, 10), np.float32), "x",
+                                 np.zeros((4, 4, 3), np.uint8)])
 def test_image_functions_reject_bad_input(bad: object) -> None:
     with pytest.raises(InputError):
         portrait_hash(bad, (0, 0, 10, 10))  # type: ignore[arg-type]

@@ -38,7 +38,7 @@ def test_graphml_and_gexf_load_back(result: ClusterResult, tmp_path: Path) -> No
         g = reader(p)
         assert g.number_of_nodes() == n_members
         assert g.number_of_edges() == len(view.edges)
-        node, attrs = next(iter(g.nodes(data=True)))
+        _, attrs = next(iter(g.nodes(data=True)))
         assert attrs["series"].startswith("S")
         _, _, e = next(iter(g.edges(data=True)))
         assert 0.0 <= float(e["probability"]) <= 1.0
