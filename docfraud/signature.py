@@ -532,3 +532,86 @@ def signature_from_record(record: Mapping[str, Any]) -> Signature:
         sig.info.setdefault("sha256", record.get("sha256"))
     return sig
 
+
+
+def signature_from_page(
+    page: npt.NDArray[np.uint8],
+    *,
+    doc_id: str,
+    design: str,
+    zones: Mapping[str, Box],
+    mrz_format: str | None = None,
+    mrz_lines: Sequence[str] | None = None,
+    authority: str | None = None,
+    evidence: Mapping[str, float] | None = None,
+    risk: float = 0.0,
+    seen: str | None = None,
+) -> Signature:
+    """Signature of one document from its rectified page and zones.
+
+    Args:
+        page: (H, W, 3) uint8 RGB rectified page (``docfraud.layout``).
+        doc_id: document identifier.
+        design: design / document type (vectors are standardised per design).
+        zones: ``"portrait"``, ``"mrz"`` (the design's nominal MRZ zone, not where
+            this document's MRZ happens to be) and ``"background"`` (a background-only
+            area) boxes (x, y, w, h) in page pixels; missing zones leave their
+            components out.
+        mrz_format: ``"TD3"``, ``"TD2"``, ``"TD1"``, ... of the MRZ.
+        mrz_lines: the MRZ as read (for number scheme and habits); None if unread.
+        authority: issuing-authority text as read in the visual zone.
+        evidence: detector name -> score in [0, 1].
+        risk: fused risk in [0, 1].
+        seen: ISO date the document was seen.
+
+    Returns:
+        The signature; a component whose zone cannot be measured (no ink, box off
+        the page) is left out and logged, never guessed.
+    """
+    from docfraud.errors import DocfraudError
+
+    vectors: dict[str, FloatArray] = {}
+    phash: tuple[int, int] | None = None
+    jobs: list[tuple[str, Any]] = []
+    if "portrait" in zones:
+        jobs.append(("portrait", lambda: portrait_hash(page, zones["portrait"])))
+        jobs.append(("paste", lambda: paste_traces(page, zones["portrait"])))
+    if "mrz" in zones and mrz_format:
+        chars = {"TD1": 30, "TD2": 36, "MRVB": 36, "FRA_ID": 36}.get(mrz_format, 44)
+        lines = 3 if mrz_format == "TD1" else 2
+        jobs.append(("mrz", lambda: mrz_print_metrics(page, zones["mrz"], chars_per_line=chars,
+                                                      lines=lines)))
+    if "background" in zones:
+        jobs.append(("print", lambda: print_pattern(page, zones["background"])))
+        jobs.append(("background", lambda: background_profile(page, zones["background"])))
+    for name, job in jobs:
+        try:
+            value = job()
+        except DocfraudError as exc:
+            log.info("%s: no %s component: %s", doc_id, name, exc)
+            continue
+        if name == "portrait":
+            phash = value
+        else:
+            vectors[name] = value
+    tokens: dict[str, str] = {}
+    number: str | None = None
+    if mrz_lines:
+        from docfraud.mrz import parse
+
+        try:
+            res = parse(list(mrz_lines), format=mrz_format)
+        except DocfraudError as exc:
+            log.info("%s: MRZ not parsed: %s", doc_id, exc)
+        else:
+            num = res.fields.get("document_number")
+            if num:
+                number = str(num).replace("<", "")
+                tokens["number_scheme"] = number_scheme(number)
+            tokens.update(mrz_habits({"format": res.format, "checks": res.checks,
+                                      "lines": res.lines}))
+    if authority:
+        tokens["authority"] = normalise_authority(authority)
+    return Signature(doc_id=doc_id, design=design, tokens=tokens, vectors=vectors,
+                     portrait_hash=phash, number=number, evidence=dict(evidence or {}),
+                     risk=risk, seen=seen)

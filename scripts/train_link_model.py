@@ -45,8 +45,8 @@ def forged_scores(sigs: list, res: object) -> dict[str, float]:  # type: ignore[
     """Scores over forged documents plus the share of genuine ones put in a series."""
     pred = labels_from_result(res)
     truth = [s.info["truth"] for s in sigs]
-    forged = [i for i, t in enumerate(truth) if not t.startswith("genuine:")]
-    genuine = [i for i, t in enumerate(truth) if t.startswith("genuine:")]
+    forged = [i for i, t in enumerate(truth) if "genuine:" not in t]
+    genuine = [i for i, t in enumerate(truth) if "genuine:" in t]
     sc = scores([truth[i] for i in forged], [pred[i] for i in forged])
     sc["genuine_in_series"] = sum(not pred[i].startswith("_u") for i in genuine) / len(genuine)
     return sc
@@ -56,13 +56,22 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", default=str(ROOT / "models" / "cluster_link.json"))
     ap.add_argument("--C", type=float, default=1.0)
+    ap.add_argument("--signatures", type=Path, nargs="+",
+                    help="train and tune on these signature JSONL files (info.truth = source) "
+                         "instead of generated workshops, e.g. from cluster_synth_signatures.py")
     args = ap.parse_args()
     from sklearn.linear_model import LogisticRegression
 
     t0 = time.time()
     xs, ys = [], []
-    for seed in TRAIN_SEEDS:
-        sigs = dataset(seed)
+    if args.signatures:
+        from docfraud.signature import Signature
+
+        train_sets = [[Signature.from_dict(json.loads(x)) for x in p.read_text().splitlines()
+                       if x.strip()] for p in args.signatures]
+    else:
+        train_sets = [dataset(seed) for seed in TRAIN_SEEDS]
+    for seed, sigs in zip(args.signatures or TRAIN_SEEDS, train_sets, strict=True):
         table = build_table(sigs)
         active = np.flatnonzero(table.risk >= MIN_RISK)
         pairs = candidate_pairs(table, active)
@@ -88,7 +97,7 @@ def main() -> int:
     for row in calib:
         print("  {:.1f}  {:.3f}  {:.3f}  {}".format(*row))
 
-    tune = dataset(TUNE_SEED)
+    tune = [s for t in train_sets for s in t] if args.signatures else dataset(TUNE_SEED)
     truth = [s.info["truth"] for s in tune]
     best = None
     for thr in (0.5, 0.7, 0.8, 0.9, 0.95):
@@ -114,9 +123,12 @@ def main() -> int:
         features=FEATURE_NAMES, mean=mean, scale=scale, coef=base.coef, intercept=base.intercept,
         threshold=chosen.threshold, min_risk=MIN_RISK, split_density=chosen.split_density,
         merge_ratio=chosen.merge_ratio, attach_threshold=chosen.attach_threshold,
-        info={"script": "scripts/train_link_model.py", "train_seeds": list(TRAIN_SEEDS),
-              "tune_seed": TUNE_SEED, "modi": ["+".join(m) for m in TRAIN_MODI],
-              "held_out_modi": ["+".join(m) for m in HELDOUT_MODI], "C": args.C,
+        info={"script": "scripts/train_link_model.py",
+              **({"signatures": [str(p) for p in args.signatures]} if args.signatures else
+                 {"train_seeds": list(TRAIN_SEEDS), "tune_seed": TUNE_SEED,
+                  "modi": ["+".join(m) for m in TRAIN_MODI],
+                  "held_out_modi": ["+".join(m) for m in HELDOUT_MODI]}),
+              "C": args.C,
               "training_pairs": len(y), "positive_pairs": int(y.sum()),
               "tuning_scores": {k: round(v, 4) for k, v in sc.items()}})
     model.save(args.out)

@@ -225,3 +225,30 @@ def test_signature_from_screen_record() -> None:
     assert s2.vectors["mrz"][0] == 1.0 and s2.portrait_hash == (2**64 - 1, 5)
     with pytest.raises(InputError):
         signature_from_record({"mrz": {}})
+
+
+def test_signature_from_page_measures_every_zone() -> None:
+    from docfraud.signature import signature_from_page
+
+    mrz_img, mrz_box = _mrz_image(1.0)
+    page = np.full((420, 720, 3), 235, np.uint8)
+    page[300:420, 0:700] = mrz_img
+    page[20:220, 20:180] = _face(7)
+    page[20:148, 400:528] = _screen(5.0, 0.0)
+    x, y, w, h = mrz_box
+    zones = {"portrait": (20, 20, 160, 200), "mrz": (x, y + 300, w, h),
+             "background": (400, 20, 128, 128)}
+    lines = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+             "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
+    s = signature_from_page(page, doc_id="p.jpg", design="UTO-P", zones=zones, mrz_format="TD3",
+                            mrz_lines=lines, authority="Ministry of  the Interior.", risk=0.7)
+    assert set(s.vectors) == {"mrz", "paste", "print", "background"}
+    assert abs(s.vectors["mrz"][0] - 1.0) < 0.02
+    assert abs(s.vectors["print"][0] - 5.0) < 0.3
+    assert s.portrait_hash == portrait_hash(_face(7), (0, 0, 160, 200))
+    assert s.number == "L898902C3" and s.tokens["number_scheme"] == "L999999C9"
+    assert s.tokens["authority"] == "MINISTRY OF THE INTERIOR"
+    # an unmeasurable zone is left out, not guessed
+    blank = signature_from_page(np.full((420, 720, 3), 255, np.uint8), doc_id="b", design="x",
+                                zones={"mrz": zones["mrz"]}, mrz_format="TD3")
+    assert blank.vectors == {} and blank.portrait_hash is None
