@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Train the cluster link model (models/cluster_link.json) on generated training workshops.
 
-Training seeds 101-103 and tuning seed 104 use only TRAIN_MODI; the evaluation
+Training seeds 101-103 and tuning seeds 104-105 use only TRAIN_MODI; the evaluation
 (scripts/eval_cluster.py) uses other seeds and adds the held-out modi operandi.
 
     PYTHONPATH=. python scripts/train_link_model.py [--out models/cluster_link.json]
@@ -32,7 +32,7 @@ from docfraud.cluster.metrics import labels_from_result, scores  # noqa: E402
 from docfraud.cluster.synthetic import HELDOUT_MODI, TRAIN_MODI, generate  # noqa: E402
 
 TRAIN_SEEDS = (101, 102, 103)
-TUNE_SEED = 104
+TUNE_SEEDS = (104, 105)
 MIN_RISK = 0.5
 
 
@@ -97,8 +97,7 @@ def main() -> int:
     for row in calib:
         print("  {:.1f}  {:.3f}  {:.3f}  {}".format(*row))
 
-    tune = [s for t in train_sets for s in t] if args.signatures else dataset(TUNE_SEED)
-    truth = [s.info["truth"] for s in tune]
+    tunes = train_sets if args.signatures else [dataset(seed) for seed in TUNE_SEEDS]
     best = None
     for thr in (0.5, 0.7, 0.8, 0.9, 0.95):
         for dens in (0.0, 0.3, 0.6):
@@ -107,10 +106,13 @@ def main() -> int:
                     m = LinkModel(features=FEATURE_NAMES, mean=mean, scale=scale, coef=base.coef,
                                   intercept=base.intercept, threshold=thr, min_risk=MIN_RISK,
                                   split_density=dens, merge_ratio=merge, attach_threshold=att)
-                    res = cluster(tune, model=m)
-                    sc = forged_scores(tune, res)
-                    ok = sc["pairwise_precision"] >= 0.97 and sc["genuine_in_series"] <= 0.01
-                    key = (ok, sc["bcubed_f1"])
+                    all_sc = [forged_scores(t, cluster(t, model=m)) for t in tunes]
+                    sc = {k: float(np.mean([x[k] for x in all_sc])) for k in all_sc[0]}
+                    ok = (min(x["pairwise_precision"] for x in all_sc) >= 0.97
+                          and max(x["genuine_in_series"] for x in all_sc) <= 0.01)
+                    # ties (to 3 decimals) go to splitting sparse components: single
+                    # linkage chains unrelated series through a few false links
+                    key = (ok, round(sc["bcubed_f1"], 3), dens > 0, -abs(merge - 0.5))
                     print(f"  threshold {thr:.2f} split_density {dens:.2f} merge {merge:.1f} "
                           f"attach {att:.3f}: P {sc['pairwise_precision']:.3f} "
                           f"R {sc['pairwise_recall']:.3f} B3-F1 {sc['bcubed_f1']:.3f} "
@@ -125,7 +127,7 @@ def main() -> int:
         merge_ratio=chosen.merge_ratio, attach_threshold=chosen.attach_threshold,
         info={"script": "scripts/train_link_model.py",
               **({"signatures": [str(p) for p in args.signatures]} if args.signatures else
-                 {"train_seeds": list(TRAIN_SEEDS), "tune_seed": TUNE_SEED,
+                 {"train_seeds": list(TRAIN_SEEDS), "tune_seeds": list(TUNE_SEEDS),
                   "modi": ["+".join(m) for m in TRAIN_MODI],
                   "held_out_modi": ["+".join(m) for m in HELDOUT_MODI]}),
               "C": args.C,

@@ -107,10 +107,12 @@ def blocking_pairs(table: Table, rows: I64, *, cap: int = 60, window: int = 6) -
     sch = table.scheme[rows]
     ok = ~np.isnan(num) & (sch >= 0)
     if ok.sum() >= 2:
-        pairs = _bucket_pairs(sch[ok], rows[ok], order=num[ok], cap=0, window=window)
-        if pairs.size:
-            close = np.abs(table.number[pairs[:, 0]] - table.number[pairs[:, 1]]) <= 5000
-            parts.append(pairs[close])
+        # within a scheme, and across schemes (a workshop's serial counter on two designs)
+        for keys in (sch[ok], np.zeros(int(ok.sum()), dtype=np.int64)):
+            pairs = _bucket_pairs(keys, rows[ok], order=num[ok], cap=0, window=window)
+            if pairs.size:
+                close = np.abs(table.number[pairs[:, 0]] - table.number[pairs[:, 1]]) <= 5000
+                parts.append(pairs[close])
     auth = table.authority[rows]
     if auth.size:
         counts = table.authority_count[np.maximum(auth, 0)]
@@ -217,7 +219,7 @@ def _component_features(z1: F64, z2: F64) -> tuple[F64, F64, F64, F64]:
 FEATURE_NAMES: tuple[str, ...] = (
     *(f"{c}_{k}" for c in VECTOR_SPECS for k in ("present", "agree", "dis", "atyp")),
     "portrait_present", "portrait_same", "portrait_close",
-    "number_present", "number_logdiff", "number_near",
+    "number_present", "number_same_scheme", "number_logdiff", "number_near", "number_surprise",
     "authority_match_rarity", "authority_mismatch",
     *(f"habit_{t}" for t in HABIT_TOKENS),
     "same_design", "evidence_cos", "evidence_l1",
@@ -245,11 +247,17 @@ def pair_features(table: Table, pairs: I64) -> F64:
     cols += [hp.astype(np.float64), np.where(hp, np.exp(-dist / 4.0), 0.0),
              np.where(hp, (dist <= 10).astype(np.float64), 0.0)]
     ni, nj = table.number[i], table.number[j]
-    np_ok = ~np.isnan(ni) & ~np.isnan(nj) & (table.scheme[i] == table.scheme[j]) & (
-        table.scheme[i] >= 0)
+    np_ok = ~np.isnan(ni) & ~np.isnan(nj)
     diff = np.abs(np.where(np_ok, ni - nj, 0.0))
-    cols += [np_ok.astype(np.float64), np.where(np_ok, np.log10(1.0 + diff), 0.0),
-             np.where(np_ok, np.exp(-diff / 300.0), 0.0)]
+    # expected count of unrelated numbers between the two: closeness means little where
+    # numbers are dense
+    dens = np.maximum(table.number_density[i], table.number_density[j])
+    cols += [np_ok.astype(np.float64),
+             (np_ok & (table.scheme[i] == table.scheme[j]) & (table.scheme[i] >= 0)).astype(
+                 np.float64),
+             np.where(np_ok, np.log10(1.0 + diff), 0.0),
+             np.where(np_ok, np.exp(-diff / 300.0), 0.0),
+             np.where(np_ok, np.log1p(diff * np.nan_to_num(dens)), 0.0)]
     ai, aj = table.authority[i], table.authority[j]
     a_ok = (ai >= 0) & (aj >= 0)
     cnt = table.authority_count[np.maximum(ai, 0)].astype(np.float64)

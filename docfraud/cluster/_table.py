@@ -48,6 +48,8 @@ class Table:
         detectors: the E detector names.
         phash: (N, 2) uint64 portrait (hash, mirror hash); ``has_phash`` (N,) bool.
         number: (N,) float64 numeric part of the document number, NaN if none.
+        number_density: (N,) float64 documents per unit of number in the number's decade
+            (numbers with as many significant digits), NaN if none.
         scheme: (N,) int64 code of the number scheme (-1 none).
         authority: (N,) int64 code of the authority token (-1 none); ``authority_count`` per
             code, ``authority_count_low`` per code among documents with risk < 0.5 (the
@@ -68,6 +70,7 @@ class Table:
     phash: npt.NDArray[np.uint64]
     has_phash: npt.NDArray[np.bool_]
     number: F64
+    number_density: F64
     scheme: I64
     scheme_names: list[str]
     authority: I64
@@ -137,6 +140,14 @@ def build_table(sigs: Sequence[Signature]) -> Table:
             if num is not None:
                 numbers[i] = float(num)
     scheme, svocab, _ = _codes(schemes)
+    has_num = ~np.isnan(numbers)
+    decade = np.full(n, -1, dtype=np.int64)
+    decade[has_num] = np.floor(np.log10(np.maximum(numbers[has_num], 1.0))).astype(np.int64)
+    density = np.full(n, np.nan)
+    if has_num.any():
+        counts = np.bincount(decade[has_num], minlength=int(decade.max()) + 1)
+        widths = 9.0 * 10.0 ** np.arange(counts.size)
+        density[has_num] = counts[decade[has_num]] / widths[decade[has_num]]
     authority, avocab, acount = _codes([s.tokens.get("authority") for s in sigs])
     habits: dict[str, tuple[I64, I64]] = {}
     for tok in HABIT_TOKENS:
@@ -156,7 +167,8 @@ def build_table(sigs: Sequence[Signature]) -> Table:
     return Table(
         sigs=sigs, design=design, design_names=list(dvocab), risk=risk,
         raw=raw, z=z, ref_median=ref_median, evidence=evidence, detectors=detectors,
-        phash=phash, has_phash=has, number=numbers, scheme=scheme, scheme_names=list(svocab),
+        phash=phash, has_phash=has, number=numbers, number_density=density, scheme=scheme,
+        scheme_names=list(svocab),
         authority=authority, authority_names=list(avocab), authority_count=acount,
         authority_count_low=np.bincount(
             authority[(authority >= 0) & (risk < 0.5)], minlength=len(avocab)).astype(np.int64),
