@@ -114,7 +114,7 @@ def blocking_pairs(table: Table, rows: I64, *, cap: int = 60, window: int = 6) -
                 close = np.abs(table.number[pairs[:, 0]] - table.number[pairs[:, 1]]) <= 5000
                 parts.append(pairs[close])
     auth = table.authority[rows]
-    if auth.size:
+    if auth.size and table.authority_count.size:
         counts = table.authority_count[np.maximum(auth, 0)]
         rare = (auth >= 0) & (counts <= max(cap * 4, int(0.02 * len(table))))
         order = np.nan_to_num(table.seen_day[rows], nan=0.0)
@@ -260,7 +260,8 @@ def pair_features(table: Table, pairs: I64) -> F64:
              np.where(np_ok, np.log1p(diff * np.nan_to_num(dens)), 0.0)]
     ai, aj = table.authority[i], table.authority[j]
     a_ok = (ai >= 0) & (aj >= 0)
-    cnt = table.authority_count[np.maximum(ai, 0)].astype(np.float64)
+    cnt = (table.authority_count[np.maximum(ai, 0)].astype(np.float64)
+           if table.authority_count.size else np.ones(len(i)))
     cols += [np.where(a_ok & (ai == aj), np.log(n / np.maximum(cnt, 1.0)), 0.0),
              (a_ok & (ai != aj)).astype(np.float64)]
     for tok in HABIT_TOKENS:

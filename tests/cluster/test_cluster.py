@@ -145,3 +145,13 @@ def test_metrics_known_values() -> None:
     assert sc["pairwise_recall"] == pytest.approx(1 / 2)
     assert sc["bcubed_precision"] == pytest.approx((2 / 3 + 2 / 3 + 1 / 3 + 1) / 4)
     assert scores(["a", "b"], ["x", "y"])["pairwise_precision"] == 1.0
+
+
+def test_sparse_signatures_do_not_crash() -> None:
+    """Signatures with few components (no tokens, no vectors) cluster without error."""
+    one = cluster([Signature(doc_id="a", risk=0.9)])
+    assert one.series == [] and [one.table.sigs[int(r)].doc_id for r in one.unassigned] == ["a"]
+    few = [Signature(doc_id=str(i), risk=0.9, number=f"P{1234567 + i}") for i in range(5)]
+    res = cluster(few)
+    assert len(res.series) + len(res.unassigned) >= 1
+    assert match(Signature(doc_id="q", risk=0.9, number="P1234570"), res) is not None
