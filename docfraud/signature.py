@@ -52,7 +52,13 @@ VECTOR_SPECS: dict[str, tuple[str, ...]] = {
     "print": ("period_px", "angle_cos4", "angle_sin4", "strength"),
     "background": ("L", "a", "b", "L_std", "hf_ratio"),
     "paste": ("seam_ratio", "blockiness", "noise_ratio"),
+    "viz": tuple(f"{f}_{m}" for f in ("surname", "given_names", "birth_date", "expiry_date",
+                                       "document_number") for m in ("height", "top")),
 }
+
+#: visual-zone fields measured by :func:`viz_print_metrics`, in vector order
+VIZ_FIELDS: tuple[str, ...] = ("surname", "given_names", "birth_date", "expiry_date",
+                               "document_number")
 
 #: severity of a finding -> evidence score when a detector reports no score itself
 _SEVERITY_SCORE = {"low": 0.33, "medium": 0.66, "high": 1.0}
@@ -466,6 +472,44 @@ def paste_traces(image: npt.NDArray[np.uint8], box: Box) -> FloatArray:
     return np.array([seam, block, noise(inner) / out_noise])
 
 
+def viz_print_metrics(image: npt.NDArray[np.uint8], field_boxes: Mapping[str, Box], *,
+                      ink_level: int = 100) -> FloatArray:
+    """How the visual-zone fields were printed: text height and top offset in each box.
+
+    A forger who rewrites a field prints it in another font, size or position; the
+    design's own printing gives the same values on every genuine document.
+
+    Args:
+        image: RGB or gray uint8 rectified page.
+        field_boxes: the design's field boxes (x, y, w, h) in page pixels, keyed by
+            :data:`VIZ_FIELDS` names (``"document_number"`` may be given as
+            ``"passport_number"`` or ``"number"``).
+        ink_level: gray level below which a pixel counts as text ink (0..255).
+
+    Returns:
+        float64 (10,) -- per field ``height`` (ink height / box height) and ``top``
+        (ink top offset / box height); 0.0 for a field without a box or without ink.
+    """
+    out = np.zeros(2 * len(VIZ_FIELDS))
+    aliases = {"document_number": ("document_number", "passport_number", "number")}
+    for k, name in enumerate(VIZ_FIELDS):
+        box = next((field_boxes[a] for a in aliases.get(name, (name,)) if a in field_boxes), None)
+        if box is None:
+            continue
+        try:
+            gray = _gray(_crop(image, box, "viz_print_metrics"))
+        except InputError:
+            continue
+        rows = (gray < ink_level).mean(axis=1)
+        on = np.flatnonzero(rows > 0.02)
+        if on.size < 2:
+            continue
+        h = gray.shape[0]
+        out[2 * k] = (on[-1] - on[0] + 1) / h
+        out[2 * k + 1] = on[0] / h
+    return out
+
+
 # --------------------------------------------------------------------------- from screen records
 
 def evidence_profile(findings: Sequence[Mapping[str, Any]],
@@ -554,9 +598,10 @@ def signature_from_page(
         doc_id: document identifier.
         design: design / document type (vectors are standardised per design).
         zones: ``"portrait"``, ``"mrz"`` (the design's nominal MRZ zone, not where
-            this document's MRZ happens to be) and ``"background"`` (a background-only
-            area) boxes (x, y, w, h) in page pixels; missing zones leave their
-            components out.
+            this document's MRZ happens to be), ``"background"`` (a background-only
+            area) and ``"viz_<field>"`` (the design's field boxes, see
+            :func:`viz_print_metrics`), boxes (x, y, w, h) in page pixels; missing
+            zones leave their components out.
         mrz_format: ``"TD3"``, ``"TD2"``, ``"TD1"``, ... of the MRZ.
         mrz_lines: the MRZ as read (for number scheme and habits); None if unread.
         authority: issuing-authority text as read in the visual zone.
@@ -581,6 +626,9 @@ def signature_from_page(
         lines = 3 if mrz_format == "TD1" else 2
         jobs.append(("mrz", lambda: mrz_print_metrics(page, zones["mrz"], chars_per_line=chars,
                                                       lines=lines)))
+    fields = {k[4:]: v for k, v in zones.items() if k.startswith("viz_")}
+    if fields:
+        jobs.append(("viz", lambda: viz_print_metrics(page, fields)))
     if "background" in zones:
         jobs.append(("print", lambda: print_pattern(page, zones["background"])))
         jobs.append(("background", lambda: background_profile(page, zones["background"])))

@@ -63,6 +63,8 @@ def _zones(rec: dict[str, Any]) -> tuple[dict[str, Box], tuple[int, int]]:
     background = (int(card[0] + 0.05 * card[2]), max(int(mrz[1] - bg_h - 0.02 * card[3]), 0),
                   int(0.4 * card[2]), bg_h)
     zones: dict[str, Box] = {"mrz": mrz, "background": background}
+    for name, f in pl["fields"].items():
+        zones[f"viz_{name}"] = tuple(int(v) for v in f["box"])  # type: ignore[assignment]
     if pl.get("portrait"):
         zones["portrait"] = tuple(int(v) for v in pl["portrait"])  # type: ignore[assignment]
     return zones, (width, height)

@@ -253,3 +253,23 @@ def test_signature_from_page_measures_every_zone() -> None:
     blank = signature_from_page(np.full((420, 720, 3), 255, np.uint8), doc_id="b", design="x",
                                 zones={"mrz": zones["mrz"]}, mrz_format="TD3")
     assert blank.vectors == {} and blank.portrait_hash is None
+
+
+def test_viz_print_metrics_sees_a_rewritten_field() -> None:
+    from docfraud.signature import viz_print_metrics
+
+    def page(size: int, dy: int) -> np.ndarray:
+        img = Image.new("RGB", (400, 120), (230, 225, 210))
+        d = ImageDraw.Draw(img)
+        font = ImageFont.truetype(OCRB, 20)
+        d.text((12, 12), "ERIKSSON", font=font, fill="black")
+        d.text((12, 62 + dy), "12 AUG 1974", font=ImageFont.truetype(OCRB, size), fill="black")
+        return np.asarray(img)
+
+    boxes = {"surname": (10, 8, 300, 40), "birth_date": (10, 58, 300, 40)}
+    genuine = viz_print_metrics(page(20, 0), boxes)
+    rewritten = viz_print_metrics(page(26, 4), boxes)
+    assert genuine.shape == (10,)
+    assert genuine[0] == rewritten[0] and genuine[1] == rewritten[1]  # surname untouched
+    assert rewritten[4] > genuine[4] + 0.1 and rewritten[5] > genuine[5]  # birth date bigger, lower
+    assert genuine[6:].tolist() == [0.0] * 4  # fields without a box
