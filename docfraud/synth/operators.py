@@ -519,7 +519,10 @@ def _alter(
             if not mrz_checks_pass(lines, state.design.format):
                 break
         else:
-            lines = _mrz_lines(state, new_ident, profile=profile if mrz == "valid" else None)
+            # habits apply, but not the composite bug of counterfeits: an alteration that
+            # re-prints the MRZ with a wrong digit is a naive alteration
+            habits = replace(profile, composite_bug=False)
+            lines = _mrz_lines(state, new_ident, profile=habits)
             if mrz_checks_pass(lines, state.design.format) and lines != state.mrz_printed:
                 break
     else:  # pragma: no cover - 20 draws without a usable change is practically impossible

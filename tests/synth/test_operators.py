@@ -107,3 +107,21 @@ def test_unknown_operator_is_a_clear_error() -> None:
         apply_operator(
             "nope", state, np.random.default_rng(0), random_profile(np.random.default_rng(0))
         )
+
+
+def test_workshop_habits_keep_alterations_valid() -> None:
+    """A workshop's composite bug shows on its counterfeits only; its alterations keep the
+    outcome the operator intends."""
+    from dataclasses import replace
+
+    for k, design in enumerate(sorted(DESIGNS)):
+        for op in ("data_alteration", "mrz_only_alteration", "naive_alteration"):
+            state = make_state(design, 500 + k)
+            rng = np.random.default_rng(k)
+            profile = replace(
+                random_profile(rng, workshop=True), composite_bug=True, empty_check="0"
+            )
+            apply_operator(op, state, rng, profile)
+            assert mrz_checks_pass(state.mrz_printed, state.design.format) == (
+                OPERATORS[op].mrz == "valid"
+            ), (op, design, state.mrz_printed)
