@@ -125,3 +125,36 @@ def test_workshop_habits_keep_alterations_valid() -> None:
             assert mrz_checks_pass(state.mrz_printed, state.design.format) == (
                 OPERATORS[op].mrz == "valid"
             ), (op, design, state.mrz_printed)
+
+
+def test_copy_move_changes_a_year_and_the_claimed_data_follows() -> None:
+    for k, design in enumerate(sorted(DESIGNS)):
+        state = make_state(design, 600 + k)
+        rng = np.random.default_rng(k)
+        details = apply_operator("copy_move", state, rng, random_profile(rng))
+        key = details["field"]
+        printed = state.viz_printed[key]
+        assert printed != state.viz_genuine[key]
+        assert printed[-4:] == str(getattr(state.claimed, key).year)
+        assert state.mrz_printed == state.mrz_genuine
+
+
+def test_workshop_numbering_shows_in_altered_numbers() -> None:
+    from dataclasses import replace
+
+    rng = np.random.default_rng(0)
+    profile = replace(
+        random_profile(rng, workshop=True),
+        alter_fields=("document_number",),
+        number_base=4400000,
+        number_step=10,
+    )
+    for _ in range(5):  # the first preferred field is used most of the time
+        st = make_state("uto_passport_2020", 7)
+        st.serial = 3
+        apply_operator("data_alteration", st, rng, profile)
+        if st.claimed.document_number != st.identity.document_number:
+            assert st.claimed.document_number == "UT4400030"
+            assert st.viz_printed["passport_number"] == "UT4400030"
+            return
+    raise AssertionError("document number never altered")
