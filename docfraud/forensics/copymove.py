@@ -331,21 +331,29 @@ class CopyMoveDetector(Detector):
         import cv2
 
         matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
-        knn = matcher.knnMatch(desc, desc, k=6)
+        k = 6
+        knn = matcher.knnMatch(desc, desc, k=k)
+        n = len(knn)
+        train = np.full((n, k), -1, dtype=np.int64)
+        dist = np.full((n, k), np.inf)
+        for row_i, row in enumerate(knn):
+            for col, m in enumerate(row):
+                train[row_i, col] = m.trainIdx
+                dist[row_i, col] = m.distance
+        # neighbours near the point itself (itself, the same corner found at another
+        # pyramid level, its own edge) are no copy; the ratio test runs on the rest
+        query = np.arange(n)
+        far = (train >= 0) & (np.hypot(*(pts[np.maximum(train, 0)] - pts[query][:, None, :])
+                                       .transpose(2, 0, 1)) >= min_offset)
+        order = np.argsort(~far, axis=1, kind="stable")  # far neighbours first, in rank order
+        first, second = order[:, 0], order[:, 1]
+        ok = far[query, first] & far[query, second]
+        d1, d2 = dist[query, first], dist[query, second]
+        ok &= (d1 <= self.max_distance) & (d1 < self.ratio * np.maximum(d2, 1.0))
         pairs: set[tuple[int, int]] = set()
-        for row in knn:
-            # neighbours near the point itself (itself, the same corner found at another
-            # pyramid level, its own edge) are no copy; the ratio test runs on the rest
-            others = [m for m in row if float(np.hypot(*(pts[m.queryIdx] - pts[m.trainIdx])))
-                      >= min_offset]
-            if len(others) < 2:
-                continue
-            best, second = others[0], others[1]
-            if best.distance > self.max_distance or best.distance >= self.ratio * max(
-                    second.distance, 1.0):
-                continue
-            i, j = best.queryIdx, best.trainIdx
-            a, b = (i, j) if (pts[i][1], pts[i][0]) <= (pts[j][1], pts[j][0]) else (j, i)
+        for i in np.nonzero(ok)[0]:
+            j = int(train[i, first[i]])
+            a, b = (int(i), j) if (pts[i][1], pts[i][0]) <= (pts[j][1], pts[j][0]) else (j, int(i))
             pairs.add((a, b))
         if not pairs:
             empty = np.zeros((0, 2), np.float32)

@@ -333,7 +333,6 @@ class JpegDetector(Detector):
         "JPEG_DOUBLE_COMPRESSED",
         "JPEG_LOCAL_SINGLE_COMPRESSION",
         "JPEG_MISALIGNED_GRID_REGION",
-        "JPEG_GRID_SHIFTED",
     )
 
     #: A-DJPG: blocks whose 3x3-neighbourhood LLR exceeds this are "not double compressed"
@@ -430,23 +429,14 @@ class JpegDetector(Detector):
             gy = np.median(ey.reshape(-1, 8), axis=0)
             data["grid"] = {"x": [round(float(v), 3) for v in gx],
                             "y": [round(float(v), 3) for v in gy]}
-            # whole image: an earlier grid off the file's own (phases 6, 7, 0 carry the
-            # file's own grid and its spill-over, so a one-pixel shift is not seen)
-            px, py = 1 + int(np.argmax(gx[1:6])), 1 + int(np.argmax(gy[1:6]))
-            if min(gx[px], gy[py]) > 0.15:
-                findings.append(self.finding(
-                    "JPEG_GRID_SHIFTED", "low",
-                    f"the whole image carries an earlier JPEG grid shifted by ({(px + 1) % 8}, "
-                    f"{(py + 1) % 8}) pixels: it was cropped or shifted between two compressions",
-                    data={"shift": [(px + 1) % 8, (py + 1) % 8]},
-                ))
             # local: tiles whose phase profile departs from the image's typical profile
             # with an extra grid in both directions, at one (x, y) phase shared by a
             # connected group of tiles (a pasted JPEG keeps one grid; content noise
             # does not). Per phase, averaged over 3x3 tiles.
             # The file's own grid makes phase k and its mirror 6 - k alike (the block's
             # artefacts are symmetric about its centre), so e[k] - e[6 - k] cancels the
-            # own grid and content symmetric on average, and keeps a foreign grid at k.
+            # own grid and content symmetric on average, and keeps a foreign grid at k
+            # (phases 0, 3, 6 - shifts of 1, 4 and 7 px - are not examined).
             phases = (1, 2, 4, 5)
             dev_x = np.stack([_box_mean(ex[:, :, k] - ex[:, :, 6 - k], 3) for k in phases], 2)
             dev_y = np.stack([_box_mean(ey[:, :, k] - ey[:, :, 6 - k], 3) for k in phases], 2)
