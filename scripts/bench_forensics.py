@@ -25,7 +25,6 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "forensics"))
 sys.path.insert(0, str(ROOT))
 
 SPECIMENS = Path("/work/shared/benchmarks/mrz-specimens/images")
@@ -34,8 +33,8 @@ SPECIMENS = Path("/work/shared/benchmarks/mrz-specimens/images")
 def main(argv: list[str] | None = None) -> int:
     import cv2
 
-    import forensics_synth as fs
     from docfraud.forensics import Analysis, available_detectors, run_detectors
+    from tests.forensics import forensics_synth as fs
 
     cv2.setNumThreads(1)
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])

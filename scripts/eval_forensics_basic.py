@@ -34,12 +34,10 @@ from typing import Any
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "forensics"))
 sys.path.insert(0, str(ROOT))
 
-import forensics_synth as fs  # noqa: E402
-
 from docfraud.forensics import Analysis, available_detectors, run_detectors  # noqa: E402
+from tests.forensics import forensics_synth as fs  # noqa: E402
 
 
 def make_case(kind: str, seed: int, shape: tuple[int, int]) -> list[tuple[bytes, int, int]]:

@@ -239,7 +239,7 @@ class CopyMoveDetector(Detector):
     version = "1"
     description = ("copy-move (duplicated region) detection: ORB matching, RANSAC similarity "
                    "clusters, periodic-pattern and noise-residual verification")
-    codes = ("COPY_MOVE_REGION",)
+    codes = ("COPYMOVE_DUPLICATED_REGION",)
 
     ratio = 0.75  # Hamming-distance ratio test, best / second best
     max_distance = 64  # of 256 bits
@@ -314,7 +314,7 @@ class CopyMoveDetector(Detector):
                 else:
                     boxes.append((0, 0, 0, 0))
             findings.append(self.finding(
-                "COPY_MOVE_REGION", "high",
+                "COPYMOVE_DUPLICATED_REGION", "high",
                 f"a region is duplicated elsewhere in the image ({c.inliers} matching points, "
                 f"offset {c.offset[0] / scale:.0f}, {c.offset[1] / scale:.0f} px): "
                 "content was copied and pasted within the document",

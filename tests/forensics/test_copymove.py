@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from forensics_synth import (
+
+from docfraud.forensics import Analysis, DetectorResult, run_detectors
+from tests.forensics.forensics_synth import (
     copy_move,
     document_image,
     iou,
@@ -13,8 +15,6 @@ from forensics_synth import (
     repetitive_document,
 )
 
-from docfraud.forensics import Analysis, DetectorResult, run_detectors
-
 
 def copymove(data: bytes | np.ndarray) -> DetectorResult:
     return run_detectors(Analysis.from_source(data), ["copymove"])[0]
@@ -22,7 +22,7 @@ def copymove(data: bytes | np.ndarray) -> DetectorResult:
 
 def _located(r: DetectorResult, box: tuple[int, int, int, int]) -> bool:
     for f in r.findings:  # either side of the pair may be reported as the copy
-        assert f.code == "COPY_MOVE_REGION" and f.data is not None
+        assert f.code == "COPYMOVE_DUPLICATED_REGION" and f.data is not None
         src = tuple(f.data["source"])
         if max(iou(f.region, box), iou(src, box)) > 0.4:  # type: ignore[arg-type]
             return True

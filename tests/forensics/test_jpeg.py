@@ -6,7 +6,11 @@ import io
 
 import numpy as np
 import pytest
-from forensics_synth import (
+from PIL import Image
+
+from docfraud.forensics import Analysis, DetectorResult, run_detectors
+from docfraud.forensics.jpeg import IJG_LUMA, ZIGZAG, block_dct, estimate_quality, ijg_table
+from tests.forensics.forensics_synth import (
     build_exif,
     decode,
     document_image,
@@ -17,10 +21,6 @@ from forensics_synth import (
     splice_aligned,
     splice_shifted_jpeg,
 )
-from PIL import Image
-
-from docfraud.forensics import Analysis, DetectorResult, run_detectors
-from docfraud.forensics.jpeg import IJG_LUMA, ZIGZAG, block_dct, estimate_quality, ijg_table
 
 SEEDS = range(4)
 

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from forensics_synth import document_image, heat_contrast, iou, natural_image, noise_splice
 
 from docfraud.forensics import Analysis, DetectorResult, run_detectors
 from docfraud.forensics.noise import block_noise
+from tests.forensics.forensics_synth import (
+    document_image,
+    heat_contrast,
+    iou,
+    natural_image,
+    noise_splice,
+)
 
 
 def noise(data: bytes | np.ndarray) -> DetectorResult:
