@@ -288,37 +288,33 @@ def grid_phase_energy(
     if th == 0 or tw == 0:
         empty = np.zeros((th, tw, 8), dtype=np.float32)
         return empty, empty.copy()
+    hh, ww = th * tile, tw * tile
+    yf = np.asarray(y, dtype=np.float32)
     out = []
     for axis in (1, 0):
         # jump between neighbours minus the mean of the two adjacent jumps: a blocking
-        # step stays, smooth texture and ramps cancel
-        # (only where all three jumps are small: edges and strokes carry no evidence)
-        g = np.diff(y, axis=axis)
+        # step stays, smooth texture and ramps cancel; only where all three jumps are
+        # small (edges and strokes carry no evidence). Position x = between x and x+1.
+        g = np.diff(yf, axis=axis)
+        g = np.pad(g, ((1, 2), (0, 0)) if axis == 0 else ((0, 0), (1, 2)), mode="edge")
         if axis == 1:
-            pad = np.pad(g, ((0, 0), (1, 2)), mode="edge")
-            prev, cur, nxt = pad[:, :-2], pad[:, 1:-1], pad[:, 2:]
+            prev, cur, nxt = g[:hh, 0:ww], g[:hh, 1:ww + 1], g[:hh, 2:ww + 2]
         else:
-            pad = np.pad(g, ((1, 2), (0, 0)), mode="edge")
-            prev, cur, nxt = pad[:-2, :], pad[1:-1, :], pad[2:, :]
+            prev, cur, nxt = g[0:hh, :ww], g[1:hh + 1, :ww], g[2:hh + 2, :ww]
         d = np.abs(cur - 0.5 * (prev + nxt))
-        keep = ((np.abs(prev) <= clip) & (np.abs(cur) <= clip)
-                & (np.abs(nxt) <= clip)).astype(np.float32)
-        d = d * keep
-        if axis == 0:  # vertical differences: make rows the phase axis
-            d, keep = d.T, keep.T
-            n_t, n_s = tw, th
+        keep = (np.abs(prev) <= clip) & (np.abs(cur) <= clip) & (np.abs(nxt) <= clip)
+        d *= keep
+        if axis == 1:
+            sums = d.reshape(th, tile, tw, tile // 8, 8).sum(axis=(1, 3))
+            cnts = keep.reshape(th, tile, tw, tile // 8, 8).sum(axis=(1, 3), dtype=np.float32)
         else:
-            n_t, n_s = th, tw
-        d = d[: n_t * tile, : n_s * tile]
-        keep = keep[: n_t * tile, : n_s * tile]
-        sums = d.reshape(n_t, tile, n_s, tile // 8, 8).sum(axis=(1, 3))
-        cnts = keep.reshape(n_t, tile, n_s, tile // 8, 8).sum(axis=(1, 3))
+            sums = d.reshape(th, tile // 8, 8, tw, tile).sum(axis=(1, 4)).transpose(0, 2, 1)
+            cnts = keep.reshape(th, tile // 8, 8, tw, tile).sum(
+                axis=(1, 4), dtype=np.float32).transpose(0, 2, 1)
         e = sums / np.maximum(cnts, 1.0)
         rel = e / np.maximum(e.mean(axis=2, keepdims=True), 1e-3) - 1.0
         rel[cnts.min(axis=2) < tile * tile / 32] = 0.0  # mostly edges: no evidence
-        if axis == 0:
-            rel = rel.transpose(1, 0, 2)
-        out.append(rel.astype(np.float32))
+        out.append(np.asarray(rel, dtype=np.float32))
     return out[0], out[1]
 
 
