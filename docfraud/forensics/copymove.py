@@ -29,6 +29,7 @@ second one (in reading order), the first is in its ``data``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -248,7 +249,7 @@ class CopyMoveDetector(Detector):
     min_extent = 12.0  # pixels, working resolution: spread of the inlier points
     min_similarity = 0.7  # band-pass correlation of the two regions
     min_point_similarity = 0.8  # band-pass correlation of 15x15 px around a matched point
-    min_side_fraction = 0.08  # of the short image side: both sides of a copied region
+    min_side_fraction = 0.1  # of the short image side: both sides of a copied region
     periodic_ratio = 0.9  # periodic if the region matches itself elsewhere this well
 
     def applies_to(self, analysis: Analysis) -> bool:
@@ -280,6 +281,17 @@ class CopyMoveDetector(Detector):
             residual = analysis.noise_residual
         candidates = self._clusters(src, dst, gray.astype(np.float32),
                                     np.asarray(residual, np.float32))
+        mrz_zone = analysis.zones.get("mrz")
+        if mrz_zone is not None:
+            # the MRZ repeats codes and filler by design (issuing state = nationality)
+            x, y, bw, bh = (v * scale for v in mrz_zone)
+            for k, c in enumerate(candidates):
+                both = all(
+                    bool(((pts_[:, 0] >= x) & (pts_[:, 0] <= x + bw) & (pts_[:, 1] >= y)
+                          & (pts_[:, 1] <= y + bh)).mean() > 0.5)
+                    for pts_ in (c.src, c.dst))
+                if c.reason is None and both:
+                    candidates[k] = dataclasses.replace(c, reason="repetition inside the MRZ")
         data["candidates"] = [
             {"inliers": c.inliers, "offset": [round(c.offset[0] / scale, 1),
                                               round(c.offset[1] / scale, 1)],

@@ -72,3 +72,18 @@ def test_plain_images_are_not_flagged() -> None:
 def test_flat_image_has_no_keypoints_and_scores_zero() -> None:
     r = copymove(np.full((300, 400, 3), 200, np.uint8))
     assert r.status == "ok" and r.score == 0.0 and r.data["keypoints"] == 0
+
+
+def test_repetition_inside_the_mrz_zone_is_ignored() -> None:
+    # a clean digital render repeats the issuing state in both MRZ lines pixel for pixel
+    rng = np.random.default_rng(4)
+    base = natural_image(rng, 600, 900)
+    data, box = copy_move(np.random.default_rng(14), base, forged=True, q2=95, frac=0.25)
+    assert box is not None
+    flagged = copymove(data)
+    assert flagged.findings
+    analysis = Analysis.from_source(data)
+    analysis.zones["mrz"] = (0, 0, 900, 600)  # pretend the whole image is the MRZ
+    r = run_detectors(analysis, ["copymove"])[0]
+    assert not r.findings and r.score == 0.0
+    assert "repetition inside the MRZ" in {c["rejected"] for c in r.data["candidates"]}
