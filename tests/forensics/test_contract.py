@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from forensics_synth import build_exif, document_image, jpeg_bytes, natural_image, png_bytes
 from PIL import Image
 
 from docfraud.errors import ImageError, InputError
@@ -29,6 +28,13 @@ from docfraud.forensics import (
     run_detectors,
 )
 from docfraud.forensics.registry import DISCOVERY_ERRORS
+from tests.forensics.forensics_synth import (
+    build_exif,
+    document_image,
+    jpeg_bytes,
+    natural_image,
+    png_bytes,
+)
 
 SPECIMENS = Path("/work/shared/benchmarks/mrz-specimens/images")
 EXPECTED = {"jpeg", "noise", "copymove", "metadata"}
