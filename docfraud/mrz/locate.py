@@ -1,0 +1,317 @@
+"""Find the MRZ in a document image and cut out one rectified strip per MRZ line.
+
+Method (all on a copy scaled so its longer side is ``WORK_SIZE`` px):
+
+1. black-hat filter: dark strokes on lighter ground, whatever their size;
+2. text orientation: the dominant direction between neighbouring character blobs
+   (histogram of nearest-neighbour angles), so any rotation and tilt works;
+3. rotate the binary stroke map to horizontal, join characters into line blobs,
+   and merge collinear pieces;
+4. group 2 or 3 long, parallel, equally long, evenly spaced lines into MRZ candidates;
+5. for each line, sample a strip straight from the full-resolution image with one
+   affine warp, scaled to a glyph height of ``STRIP_GLYPH`` px.
+
+The text may still be upside down (0 or 180 degrees): the reader decides that by
+recognition confidence and check digits.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+logger = logging.getLogger(__name__)
+
+#: Longer side of the working copy, in pixels.
+WORK_SIZE = 1000
+#: Glyph height of the strips handed to the recogniser, in pixels.
+STRIP_GLYPH = 24.0
+#: Strip height in glyph heights.
+STRIP_HEIGHT = 2.4
+
+
+@dataclass(frozen=True)
+class LineBox:
+    """A text-line blob in the rotated working frame: centre, length, height (px)."""
+
+    cx: float
+    cy: float
+    length: float
+    height: float
+
+    @property
+    def left(self) -> float:
+        return self.cx - self.length / 2
+
+    @property
+    def right(self) -> float:
+        return self.cx + self.length / 2
+
+
+@dataclass(frozen=True)
+class MrzCandidate:
+    """A group of MRZ lines found in the image.
+
+    Attributes:
+        strips: one (STRIP_HEIGHT * STRIP_GLYPH, L) uint8 grey strip per line, top line first
+            in reading order if the text is upright (reverse order and rotate 180 degrees
+            otherwise).
+        angle: text direction in the original image, degrees (image x axis, y down).
+        glyph_height: estimated glyph height in the original image, px.
+        region: (x, y, w, h) bounding box of the MRZ in the original image.
+        score: ranking score (higher is more MRZ-like).
+    """
+
+    strips: tuple[NDArray[np.uint8], ...]
+    angle: float
+    glyph_height: float
+    region: tuple[int, int, int, int]
+    score: float
+
+    @property
+    def n_lines(self) -> int:
+        return len(self.strips)
+
+
+def _to_gray(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    import cv2
+
+    if image.ndim == 2:
+        return image
+    return np.asarray(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
+
+
+def _stroke_map(small: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Binary (0/255) map of dark strokes."""
+    import cv2
+
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (13, 13))
+    bh = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel)
+    thr, _ = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    thr = max(thr, 20.0)
+    return np.asarray((bh > thr).astype(np.uint8) * 255, dtype=np.uint8)
+
+
+def dominant_angle(binary: NDArray[np.uint8]) -> tuple[float, float]:
+    """Dominant text direction in degrees [0, 180) and the median blob height.
+
+    Uses the direction from each small blob to its nearest neighbour: inside text
+    lines characters are closer to each other than to the next line.
+    """
+    import cv2
+
+    n, _, stats, cents = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    if n < 4:
+        return 0.0, 10.0
+    w, h, area = stats[1:, 2], stats[1:, 3], stats[1:, 4]
+    size = np.maximum(w, h)
+    keep = (area >= 3) & (size <= 60) & (size >= 3)
+    pts = cents[1:][keep]
+    if len(pts) < 4:
+        return 0.0, 10.0
+    if len(pts) > 4000:  # plenty for a histogram; bounds the brute-force search below
+        pts = pts[np.linspace(0, len(pts) - 1, 4000).astype(int)]
+    pts32 = pts.astype(np.float32)
+    angles = []
+    for start in range(0, len(pts32), 512):
+        block = pts32[start:start + 512]
+        d2 = ((block[:, None, :] - pts32[None, :, :]) ** 2).sum(axis=2)
+        d2[np.arange(len(block)), start + np.arange(len(block))] = np.inf
+        nn = np.argpartition(d2, 1, axis=1)[:, :2]
+        for j in (0, 1):
+            v = pts32[nn[:, j]] - block
+            angles.append(np.degrees(np.arctan2(v[:, 1], v[:, 0])) % 180.0)
+    ang = np.concatenate(angles)
+    hist = np.bincount(np.round(ang).astype(int) % 180, minlength=180).astype(np.float64)
+    kern = np.exp(-0.5 * (np.arange(-6, 7) / 2.0) ** 2)
+    smooth = np.convolve(np.concatenate([hist[-6:], hist, hist[:6]]), kern, mode="valid")
+    peak = int(np.argmax(smooth))
+    # sub-degree refinement: circular mean of angles near the peak
+    d = ((ang - peak + 90.0) % 180.0) - 90.0
+    near = np.abs(d) < 4.0
+    refined = (peak + float(np.mean(d[near]))) % 180.0 if near.any() else float(peak)
+    return refined, float(np.median(np.minimum(w, h)[keep]))
+
+
+def _rotate(img: NDArray[np.uint8], angle: float) -> tuple[NDArray[np.uint8], NDArray[np.float64]]:
+    """Rotate so that direction ``angle`` (deg, image coords) becomes the +x axis."""
+    import cv2
+
+    h, w = img.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), angle, 1.0)
+    cos, sin = abs(m[0, 0]), abs(m[0, 1])
+    nw, nh = int(h * sin + w * cos) + 1, int(h * cos + w * sin) + 1
+    m[0, 2] += nw / 2.0 - w / 2.0
+    m[1, 2] += nh / 2.0 - h / 2.0
+    out = cv2.warpAffine(img, m, (nw, nh), flags=cv2.INTER_NEAREST, borderValue=0)
+    return np.asarray(out, dtype=np.uint8), m
+
+
+def _line_boxes(binary_rot: NDArray[np.uint8]) -> list[LineBox]:
+    """Text-line blobs in a horizontal binary stroke map."""
+    import cv2
+
+    closed = cv2.morphologyEx(
+        binary_rot, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (7, 1))
+    )
+    n, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    boxes = []
+    for x, y, w, h, area in stats[1:]:
+        if h < 3 or h > 80 or w < 2 or area < 4:
+            continue
+        boxes.append([float(x), float(y), float(x + w), float(y + h)])
+    # merge collinear pieces: vertical overlap > 60 % and gap < 1.5 heights
+    boxes.sort(key=lambda b: b[0])
+    merged: list[list[float]] = []
+    for b in boxes:
+        placed = False
+        bh = b[3] - b[1]
+        for m in merged:
+            mh = m[3] - m[1]
+            overlap = min(m[3], b[3]) - max(m[1], b[1])
+            if overlap < 0.6 * min(mh, bh) or max(mh, bh) > 1.8 * min(mh, bh):
+                continue
+            gap = b[0] - m[2]
+            if gap < 1.5 * min(mh, bh):
+                m[0], m[1] = min(m[0], b[0]), min(m[1], b[1])
+                m[2], m[3] = max(m[2], b[2]), max(m[3], b[3])
+                placed = True
+                break
+        if not placed:
+            merged.append(list(b))
+    out = []
+    for x0, y0, x1, y1 in merged:
+        h = y1 - y0
+        if (x1 - x0) >= 12 * h and h >= 3:
+            out.append(LineBox((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, h))
+    return out
+
+
+def _groups(lines: list[LineBox]) -> list[tuple[list[LineBox], float]]:
+    """Groups of 2 or 3 consecutive, parallel, equally long lines, with a score."""
+    lines = sorted(lines, key=lambda b: b.cy)
+    out: list[tuple[list[LineBox], float]] = []
+
+    def compatible(a: LineBox, b: LineBox) -> bool:
+        h = max(a.height, b.height)
+        return (
+            abs(a.length - b.length) < 0.12 * max(a.length, b.length)
+            and abs(a.left - b.left) < 0.08 * max(a.length, b.length) + h
+            and max(a.height, b.height) < 1.7 * min(a.height, b.height)
+            and 0.85 * h < (b.cy - a.cy) < 3.2 * h
+        )
+
+    for i, a in enumerate(lines):
+        nexts = [b for b in lines[i + 1:] if compatible(a, b)]
+        for b in nexts:
+            group = [a, b]
+            out.append((group, 0.0))
+            for c in lines:
+                if c.cy > b.cy and compatible(b, c) and abs(c.length - a.length) < 0.12 * a.length:
+                    out.append(([a, b, c], 0.0))
+    scored = []
+    for group, _ in out:
+        hs = np.array([g.height for g in group])
+        ls = np.array([g.length for g in group])
+        aspect = float(np.mean(ls / hs))
+        # MRZ lines are 30-44 characters; glyph pitch ~ glyph height
+        if aspect < 14 or aspect > 90:
+            continue
+        score = float(np.sum(ls)) * (1.0 - float(np.std(ls) / np.mean(ls)))
+        scored.append((group, score))
+    scored.sort(key=lambda t: -t[1])
+    return scored
+
+
+def _strip(
+    gray: NDArray[np.uint8],
+    center: tuple[float, float],
+    angle: float,
+    length: float,
+    glyph: float,
+) -> NDArray[np.uint8]:
+    """Sample a strip along ``angle`` from ``gray`` (full resolution), glyphs scaled to
+    STRIP_GLYPH px; ``length`` and ``glyph`` are in ``gray`` pixels."""
+    import cv2
+
+    f = STRIP_GLYPH / max(glyph, 1.0)
+    src = gray
+    cx, cy = center
+    # strong downscaling: pre-shrink so that bilinear sampling does not alias
+    while f < 0.5 and min(src.shape) > 32:
+        src = cv2.pyrDown(src)
+        f *= 2.0
+        cx, cy, length, glyph = cx / 2.0, cy / 2.0, length / 2.0, glyph / 2.0
+    out_w = int(round((length + 2.2 * glyph) * f))
+    out_h = int(round(STRIP_HEIGHT * STRIP_GLYPH))
+    a = math.radians(angle)
+    d = np.array([math.cos(a), math.sin(a)])
+    nrm = np.array([-math.sin(a), math.cos(a)])
+    m = np.zeros((2, 3))
+    m[:, 0] = d / f
+    m[:, 1] = nrm / f
+    m[:, 2] = np.array([cx, cy]) - (out_w / 2.0) * d / f - (out_h / 2.0) * nrm / f
+    strip = cv2.warpAffine(
+        src, m, (out_w, out_h), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    return np.asarray(strip, dtype=np.uint8)
+
+
+def locate(image: NDArray[np.uint8], *, max_candidates: int = 4) -> list[MrzCandidate]:
+    """Find MRZ candidates in an image.
+
+    Args:
+        image: (H, W, 3) RGB or (H, W) grey uint8.
+        max_candidates: how many candidates to return at most.
+
+    Returns:
+        Candidates, most MRZ-like first; empty when nothing looks like an MRZ.
+    """
+    import cv2
+
+    gray = _to_gray(image)
+    h0, w0 = gray.shape
+    s = WORK_SIZE / max(h0, w0)
+    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC
+    small = cv2.resize(gray, (max(1, round(w0 * s)), max(1, round(h0 * s))), interpolation=interp)
+    binary = _stroke_map(small)
+    angle, _ = dominant_angle(binary)
+    cands: list[MrzCandidate] = []
+    tried: list[float] = []
+    for ang in (angle, angle + 90.0):
+        ang = ang % 180.0
+        if ang > 90.0:  # prefer the upright reading direction; 180 is tried by the reader
+            ang -= 180.0
+        if any(abs(((ang - t + 90) % 180) - 90) < 2 for t in tried):
+            continue
+        tried.append(ang)
+        rot, m = _rotate(binary, ang)
+        inv = cv2.invertAffineTransform(m)
+        groups = _groups(_line_boxes(rot))
+        for group, score in groups[:max_candidates]:
+            strips = []
+            pts = []
+            glyph = float(np.median([g.height for g in group])) / s
+            for g in group:
+                c_small = inv @ np.array([g.cx, g.cy, 1.0])
+                c = (float(c_small[0] / s), float(c_small[1] / s))
+                strips.append(_strip(gray, c, ang, g.length / s, glyph))
+                for dx in (-g.length / 2, g.length / 2):
+                    for dy in (-g.height / 2, g.height / 2):
+                        p = inv @ np.array([g.cx + dx, g.cy + dy, 1.0])
+                        pts.append(p / s)
+            pa = np.array(pts)
+            x0, y0 = np.floor(pa.min(axis=0)).astype(int)
+            x1, y1 = np.ceil(pa.max(axis=0)).astype(int)
+            x0, y0 = max(0, int(x0)), max(0, int(y0))
+            region = (x0, y0, int(min(w0, x1)) - x0, int(min(h0, y1)) - y0)
+            cands.append(MrzCandidate(tuple(strips), ang, glyph, region, score))
+        if cands:
+            break
+    cands.sort(key=lambda c: -c.score)
+    return cands[:max_candidates]

@@ -1,0 +1,279 @@
+"""MRZ line recognisers: a fixed-pitch cell classifier (own CNN) and Tesseract.
+
+MRZ text is OCR-B at a fixed pitch, so a rectified line of known length ``n``
+(30, 36 or 44) is cut into ``n`` equal cells whose centres are fitted to the ink,
+and each cell is classified into one of 37 classes (A-Z, 0-9, '<') by a small CNN
+(``models/mrz_ocr.onnx``, trained by ``scripts/train_mrz_ocr.py``). The CNN runs in
+OpenCV's dnn module so that reading an MRZ never pays for importing torch.
+
+Tesseract (through pytesseract) is the second engine, used on whole line strips.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from docfraud.errors import ModelError
+
+logger = logging.getLogger(__name__)
+
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
+#: Classifier input: one character cell, (CELL_H, CELL_W) float32.
+CELL_H, CELL_W = 32, 24
+#: Crop window around a cell centre, in pitches (width) and glyph heights (height).
+CROP_W_PITCH, CROP_H_CAP = 1.25, 1.6
+#: Mean ink width of an OCR-B glyph as a fraction of the pitch (measured on the font).
+_INK_WIDTH = 0.65
+
+MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "mrz_ocr.onnx"
+
+
+@dataclass(frozen=True)
+class LineCells:
+    """Character cells found on one line strip.
+
+    Attributes:
+        centers: (n, 2) float64 x, y of each cell centre in strip pixels.
+        pitch: character pitch in pixels.
+        height: glyph height in pixels.
+        fit_error: RMS distance of the ink centroids from the fitted grid, in pitches
+            (small for a good fit; large when ``n`` or the line extent is wrong).
+    """
+
+    centers: NDArray[np.float64]
+    pitch: float
+    height: float
+    fit_error: float
+
+
+def ink_map(gray: NDArray[np.uint8], *, glyph_height: float) -> NDArray[np.float32]:
+    """Background-normalised ink: (H, W) float32 in [0, 1], 1 = darkest print.
+
+    Args:
+        gray: (H, W) uint8 line strip, dark text on lighter ground.
+        glyph_height: approximate glyph height in pixels (sets the background filter).
+    """
+    import cv2
+
+    g = gray.astype(np.float32)
+    k = max(3, int(glyph_height * 1.2) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    bg = cv2.dilate(g, kernel)
+    bg = cv2.blur(bg, (k, k))
+    ink = np.clip(bg - g, 0, None)
+    top = float(np.percentile(ink, 99.5))
+    return np.asarray(np.clip(ink / max(top, 8.0), 0.0, 1.0), dtype=np.float32)
+
+
+def _robust_line(xs: NDArray[np.float64], ys: NDArray[np.float64], w: NDArray[np.float64],
+                 tol: float) -> tuple[float, float, NDArray[np.bool_]]:
+    """Weighted least-squares y = a + b x, refitted without points off by more than tol."""
+    keep = w > 0
+    a, b = 0.0, 0.0
+    for _ in range(3):
+        if keep.sum() < 2:
+            break
+        b, a = np.polyfit(xs[keep], ys[keep], 1, w=np.sqrt(w[keep]))
+        res = np.abs(ys - (a + b * xs))
+        new_keep = (w > 0) & (res < tol)
+        if new_keep.sum() < max(2, 0.5 * keep.sum()) or np.array_equal(new_keep, keep):
+            break
+        keep = new_keep
+    return float(a), float(b), keep
+
+
+def segment_line(ink: NDArray[np.float32], n: int) -> LineCells | None:
+    """Fit a grid of ``n`` fixed-pitch cells to the text line in the middle of ``ink``.
+
+    Args:
+        ink: (H, W) float32 in [0, 1] from :func:`ink_map`; the line runs roughly
+            horizontally through the vertical middle of the strip.
+        n: number of characters on the line (30, 36 or 44).
+
+    Returns:
+        The cells, or None when no line of text is found.
+    """
+    import cv2
+
+    h, w = ink.shape
+    u8 = (ink * 255).astype(np.uint8)
+    thr, _ = cv2.threshold(u8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    binary = (u8 > max(thr, 50)).astype(np.float32)
+    rows = binary.sum(axis=1)
+    rows_s = np.convolve(rows, np.ones(3) / 3, mode="same")
+    mid_lo, mid_hi = int(h * 0.3), int(h * 0.7) + 1
+    if rows_s[mid_lo:mid_hi].max(initial=0) <= 0:
+        return None
+    peak = mid_lo + int(np.argmax(rows_s[mid_lo:mid_hi]))
+    level = 0.3 * rows_s[peak]
+    top = peak
+    while top > 0 and rows_s[top - 1] > level:
+        top -= 1
+    bottom = peak
+    while bottom < h - 1 and rows_s[bottom + 1] > level:
+        bottom += 1
+    band_h = bottom - top + 1
+    if band_h < 3:
+        return None
+    band = binary[top:bottom + 1]
+    cols = band.sum(axis=0)
+    on = np.flatnonzero(cols > 0)
+    if on.size < 2:
+        return None
+    # split into runs of columns separated by gaps wider than a glyph height
+    breaks = np.flatnonzero(np.diff(on) > max(2.0, 1.0 * band_h))
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [on.size - 1]])
+    masses = [cols[on[s]:on[e] + 1].sum() for s, e in zip(starts, ends, strict=True)]
+    best = int(np.argmax(masses))
+    left, right = float(on[starts[best]]), float(on[ends[best]])
+    pitch = (right - left + 1.0) / (n - 1 + _INK_WIDTH)
+    if pitch < 2.0:
+        return None
+    c0 = left + _INK_WIDTH * pitch / 2.0
+    idx = np.arange(n, dtype=np.float64)
+    colw = ink[top:bottom + 1].sum(axis=0).astype(np.float64)
+    xs_all = np.arange(w, dtype=np.float64)
+    err = 1.0
+    for _ in range(3):
+        centers = c0 + idx * pitch
+        cx = np.zeros(n)
+        mass = np.zeros(n)
+        for i, c in enumerate(centers):
+            lo, hi = max(0, int(round(c - pitch / 2))), min(w, int(round(c + pitch / 2)))
+            if hi <= lo:
+                continue
+            m = colw[lo:hi]
+            s = m.sum()
+            if s > 0:
+                cx[i] = float((m * xs_all[lo:hi]).sum() / s)
+                mass[i] = s
+        a, b, keep = _robust_line(idx, cx, mass, tol=0.3 * pitch)
+        if keep.sum() < n // 2 or b <= 0:
+            break
+        c0, pitch = a, b
+        err = float(np.sqrt(np.mean(((cx - (a + b * idx))[keep] / pitch) ** 2)))
+    centers_x = c0 + idx * pitch
+    # vertical: ink centroid per cell, fitted along the line (residual tilt)
+    rowsw = np.arange(h, dtype=np.float64)[:, None]
+    cy = np.zeros(n)
+    my = np.zeros(n)
+    heights = []
+    lo_y, hi_y = max(0, int(top - 0.5 * band_h)), min(h, int(bottom + 0.5 * band_h) + 1)
+    for i, c in enumerate(centers_x):
+        lo, hi = max(0, int(round(c - pitch * 0.4))), min(w, int(round(c + pitch * 0.4)))
+        if hi <= lo:
+            continue
+        patch = ink[lo_y:hi_y, lo:hi].astype(np.float64)
+        s = patch.sum()
+        if s > 0:
+            cy[i] = float((patch * rowsw[lo_y:hi_y]).sum() / s)
+            my[i] = s
+            prow = np.flatnonzero(binary[lo_y:hi_y, lo:hi].max(axis=1) > 0)
+            if prow.size:
+                heights.append(prow[-1] - prow[0] + 1)
+    a_y, b_y, _ = _robust_line(centers_x, cy, my, tol=0.3 * band_h)
+    if my.sum() <= 0:
+        a_y, b_y = (top + bottom) / 2.0, 0.0
+    height = float(np.percentile(heights, 75)) if heights else float(band_h)
+    height = max(3.0, min(height, float(band_h) * 1.2))
+    centers_y = a_y + b_y * centers_x
+    return LineCells(
+        centers=np.stack([centers_x, centers_y], axis=1), pitch=float(pitch), height=height,
+        fit_error=err,
+    )
+
+
+def cell_crops(ink: NDArray[np.float32], cells: LineCells) -> NDArray[np.float32]:
+    """Cut and resize each cell: (n, CELL_H, CELL_W) float32 (ink in [0, 1])."""
+    import cv2
+
+    cw = max(2, int(round(cells.pitch * CROP_W_PITCH)))
+    ch = max(2, int(round(cells.height * CROP_H_CAP)))
+    out = np.empty((len(cells.centers), CELL_H, CELL_W), np.float32)
+    interp = cv2.INTER_AREA if ch > CELL_H else cv2.INTER_LINEAR
+    for i, (x, y) in enumerate(cells.centers):
+        patch = cv2.getRectSubPix(ink, (cw, ch), (float(x), float(y)))
+        out[i] = cv2.resize(patch, (CELL_W, CELL_H), interpolation=interp)
+    return out
+
+
+def standardize(crops: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Per-crop contrast normalisation applied before the CNN (training and inference)."""
+    mean = crops.mean(axis=(1, 2), keepdims=True)
+    std = crops.std(axis=(1, 2), keepdims=True)
+    return np.asarray((crops - mean) / (std + 0.05), dtype=np.float32)
+
+
+class CellClassifier:
+    """The cell CNN, run by OpenCV's dnn module from the ONNX file the training script writes.
+
+    Architecture (see ``scripts/train_mrz_ocr.py``): three conv3x3 + batch norm + ReLU +
+    maxpool2 blocks (16, 32, 64 channels), then fully connected 768 -> 128 -> 37.
+    OpenCV is used at run time so that reading an MRZ never pays for importing torch.
+    """
+
+    def __init__(self, net: Any) -> None:
+        self._net = net
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> CellClassifier:
+        import cv2
+
+        if not path.is_file():
+            raise ModelError(f"MRZ OCR model not found at {path}; run scripts/train_mrz_ocr.py")
+        try:
+            net = cv2.dnn.readNetFromONNX(str(path))
+        except cv2.error as exc:
+            raise ModelError(f"MRZ OCR model {path} is unusable: {exc}") from None
+        return cls(net)
+
+    def logits(self, crops: NDArray[np.float32]) -> NDArray[np.float32]:
+        """(B, CELL_H, CELL_W) float32 ink crops -> (B, 37) float32 logits."""
+        if len(crops) == 0:
+            return np.zeros((0, len(ALPHABET)), np.float32)
+        self._net.setInput(np.ascontiguousarray(standardize(crops)[:, None]))
+        return np.asarray(self._net.forward(), dtype=np.float32)
+
+    def predict(self, crops: NDArray[np.float32]) -> NDArray[np.float32]:
+        """(B, CELL_H, CELL_W) crops -> (B, 37) float32 class probabilities (ALPHABET order)."""
+        z = self.logits(crops)
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return np.asarray(e / e.sum(axis=1, keepdims=True), dtype=np.float32)
+
+
+@functools.lru_cache(maxsize=1)
+def default_classifier() -> CellClassifier:
+    """The shipped classifier, loaded once per process."""
+    return CellClassifier.load()
+
+
+def tesseract_line(gray: NDArray[np.uint8], *, timeout: float = 2.0) -> str:
+    """Read one line strip with Tesseract restricted to the MRZ alphabet.
+
+    Args:
+        gray: (H, W) uint8 strip, dark text on light ground, text about 20-40 px tall.
+
+    Returns:
+        The text (A-Z, 0-9, '<'), possibly of the wrong length; "" if Tesseract fails.
+    """
+    try:
+        import pytesseract
+    except ImportError:  # pragma: no cover - a declared dependency
+        logger.warning("pytesseract is not installed; second OCR engine unavailable")
+        return ""
+    config = f"--psm 7 --oem 1 -c tessedit_char_whitelist={ALPHABET}"
+    try:
+        text = pytesseract.image_to_string(gray, config=config, timeout=timeout)
+    except (RuntimeError, OSError, pytesseract.TesseractError) as exc:
+        logger.info("tesseract failed: %s", exc)
+        return ""
+    return "".join(ch for ch in text.upper() if ch in ALPHABET)
