@@ -23,7 +23,11 @@ _LAZY: dict[str, str] = {
     "DocfraudError": "docfraud.errors",
 }
 
-_ALIASES: dict[str, str] = {"parse_mrz": "parse", "generate_mrz": "generate", "repair_mrz": "repair"}
+_ALIASES: dict[str, str] = {
+    "parse_mrz": "parse",
+    "generate_mrz": "generate",
+    "repair_mrz": "repair",
+}
 
 __all__ = ["__version__", *sorted(_LAZY)]
 

@@ -20,6 +20,7 @@ from docfraud.errors import EXIT_INTERNAL, EXIT_USAGE, DocfraudError
 #: subcommand name -> module implementing it
 COMMANDS: dict[str, str] = {
     "mrz": "docfraud.commands.mrz",
+    "synth": "docfraud.commands.synth",
 }
 
 
@@ -65,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # noqa: BLE001 - last line of defence: no tracebacks for users
+    except Exception as exc:
         logging.getLogger("docfraud").debug("internal error", exc_info=True)
         print(
             f"docfraud {args.command}: internal error: {type(exc).__name__}: {exc} "

@@ -123,7 +123,7 @@ def decode_image(data: bytes, *, source: str = "<bytes>") -> Document:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            img = Image.open(io.BytesIO(data))
+            img: Image.Image = Image.open(io.BytesIO(data))
             width, height = img.size
             if width < 1 or height < 1:
                 raise ImageError(f"{source} has no pixels ({width}x{height})")

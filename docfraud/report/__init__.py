@@ -1,0 +1,1 @@
+"""Reports for people: the screening page of one document, series reports, exports."""

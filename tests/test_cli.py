@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from docfraud.cli import main
+from tests.mrz.specimens import ICAO
+
+TD3 = ICAO["TD3"]
+
+
+def test_mrz_valid_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["mrz", *TD3, "--today", "2010-01-01"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["valid"] and out["format"] == "TD3" and out["fields"]["surname"] == "ERIKSSON"
+
+
+def test_mrz_failed_checks_exit_10(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["mrz", TD3[0], TD3[1][:-1] + "9", "--today", "2010-01-01"]) == 10
+    out = json.loads(capsys.readouterr().out)
+    assert [f["code"] for f in out["findings"]] == ["MRZ_CHECK_DIGIT_COMPOSITE"]
+
+
+def test_mrz_malformed_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["mrz", "P<UTO", "abc"]) == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "Traceback" not in err
+
+
+def test_mrz_from_stdin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(TD3) + "\n"))
+    assert main(["mrz", "--today", "2010-01-01", "--compact"]) == 0
+    assert json.loads(capsys.readouterr().out)["valid"]
+
+
+def test_bad_usage_exit_2() -> None:
+    assert main(["no-such-command"]) == 2
+    assert main([]) == 2
+
+
+def test_console_script_runs_as_module() -> None:
+    proc = subprocess.run([sys.executable, "-m", "docfraud.cli", "mrz", *TD3, "--compact"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 10  # ERIKSSON's passport expired in 2012
+    assert json.loads(proc.stdout)["checks"]["not_expired"] is False
