@@ -221,7 +221,10 @@ def _groups(lines: list[LineBox]) -> list[tuple[list[LineBox], float]]:
         # MRZ lines are 30-44 characters; glyph pitch ~ glyph height
         if aspect < 14 or aspect > 90:
             continue
-        score = float(np.sum(ls)) * (1.0 - float(np.std(ls) / np.mean(ls)))
+        # long, equally long lines; a third line adds a little (TD1) but cannot
+        # outweigh longer lines
+        score = float(np.mean(ls)) * (1.0 - float(np.std(ls) / np.mean(ls))) * (
+            1.0 + 0.05 * (len(group) - 2))
         scored.append((group, score))
     scored.sort(key=lambda t: -t[1])
     return scored
@@ -262,7 +265,7 @@ def _strip(
     return np.asarray(strip, dtype=np.uint8)
 
 
-def locate(image: NDArray[np.uint8], *, max_candidates: int = 4) -> list[MrzCandidate]:
+def locate(image: NDArray[np.uint8], *, max_candidates: int = 6) -> list[MrzCandidate]:
     """Find MRZ candidates in an image.
 
     Args:

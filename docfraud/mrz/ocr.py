@@ -89,6 +89,39 @@ def _robust_line(xs: NDArray[np.float64], ys: NDArray[np.float64], w: NDArray[np
     return float(a), float(b), keep
 
 
+def _grid_search(colw: NDArray[np.float64], n: int, left: float,
+                 pitch0: float) -> tuple[float, float]:
+    """Best fixed-pitch grid for a column ink profile: (centre of cell 0, pitch).
+
+    A good grid puts cell boundaries in the gaps between glyphs, leaves no cell empty
+    (an MRZ prints a character, at least a filler, in every cell) and leaves little
+    ink outside (a border or stray mark beside the line stays outside).
+    """
+    w = len(colw)
+    xs = np.arange(w, dtype=np.float64)
+    prof = np.convolve(colw, np.ones(3) / 3.0, mode="same")
+    cum = np.concatenate([[0.0], np.cumsum(colw)])
+    total = max(float(cum[-1]), 1e-6)
+    pitches = pitch0 * np.linspace(0.9, 1.05, 31)
+    offs = np.arange(-0.6, 1.6, 0.5 / max(pitch0, 1.0))  # start offsets, in pitches
+    p = pitches[:, None, None]
+    x0 = left + offs[None, :, None] * p
+    b = x0 + np.arange(n + 1, dtype=np.float64)[None, None, :] * p  # (P, S, n+1)
+    edge = np.interp(np.clip(b, 0, w - 1), xs, prof)
+    inside = np.interp(np.clip(b, 0, w), np.arange(w + 1, dtype=np.float64), cum)
+    mass = np.diff(inside, axis=2)
+    span = inside[..., -1] - inside[..., 0]
+    boundary_cost = edge.mean(axis=2) / np.maximum(span / (n * p[..., 0]), 1e-6)
+    med = np.median(mass, axis=2, keepdims=True)
+    empty = (mass < 0.15 * np.maximum(med, 1e-6)).mean(axis=2)
+    outside = 1.0 - span / total
+    off_image = ((b[..., 0] < -0.3 * p[..., 0]) | (b[..., -1] > w + 0.3 * p[..., 0]))
+    cost = boundary_cost + 3.0 * outside + 3.0 * empty + 10.0 * off_image
+    i, j = np.unravel_index(int(np.argmin(cost)), cost.shape)
+    pb = float(pitches[i])
+    return float(x0[i, j, 0]) + pb / 2.0, pb
+
+
 def segment_line(ink: NDArray[np.float32], n: int) -> LineCells | None:
     """Fit a grid of ``n`` fixed-pitch cells to the text line in the middle of ``ink``.
 
@@ -108,17 +141,25 @@ def segment_line(ink: NDArray[np.float32], n: int) -> LineCells | None:
     binary = (u8 > max(thr, 50)).astype(np.float32)
     rows = binary.sum(axis=1)
     rows_s = np.convolve(rows, np.ones(3) / 3, mode="same")
-    mid_lo, mid_hi = int(h * 0.3), int(h * 0.7) + 1
-    if rows_s[mid_lo:mid_hi].max(initial=0) <= 0:
+    if rows_s.max(initial=0) <= 0:
         return None
-    peak = mid_lo + int(np.argmax(rows_s[mid_lo:mid_hi]))
-    level = 0.3 * rows_s[peak]
-    top = peak
-    while top > 0 and rows_s[top - 1] > level:
-        top -= 1
-    bottom = peak
-    while bottom < h - 1 and rows_s[bottom + 1] > level:
-        bottom += 1
+    # text bands: runs of rows with ink; keep the tallest-enough, heaviest, most central
+    expected = h / 2.4
+    level = 0.25 * float(rows_s.max())
+    above = np.concatenate([[False], rows_s > level, [False]])
+    edges = np.flatnonzero(np.diff(above.astype(np.int8)))
+    best_band: tuple[float, int, int] | None = None
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        height = b - a
+        if height < 0.35 * expected:
+            continue
+        centre = (a + b - 1) / 2.0
+        weight = float(rows_s[a:b].sum()) * np.exp(-(((centre - h / 2.0) / (0.35 * h)) ** 2))
+        if best_band is None or weight > best_band[0]:
+            best_band = (weight, int(a), int(b - 1))
+    if best_band is None:
+        return None
+    _, top, bottom = best_band
     band_h = bottom - top + 1
     if band_h < 3:
         return None
@@ -137,9 +178,9 @@ def segment_line(ink: NDArray[np.float32], n: int) -> LineCells | None:
     pitch = (right - left + 1.0) / (n - 1 + _INK_WIDTH)
     if pitch < 2.0:
         return None
-    c0 = left + _INK_WIDTH * pitch / 2.0
-    idx = np.arange(n, dtype=np.float64)
     colw = ink[top:bottom + 1].sum(axis=0).astype(np.float64)
+    c0, pitch = _grid_search(colw, n, left, pitch)
+    idx = np.arange(n, dtype=np.float64)
     xs_all = np.arange(w, dtype=np.float64)
     err = 1.0
     for _ in range(3):

@@ -1,17 +1,17 @@
 """Read the MRZ of a document image: locate -> rectify -> recognise -> repair -> parse.
 
-The public entry point is :func:`read`. Recognition is done by the cell CNN
-(:mod:`docfraud.mrz.ocr`) for every candidate MRZ found by :mod:`docfraud.mrz.locate`,
-in both reading directions (0/180 degrees) and, for two-line zones, both line lengths
-(36 and 44). The reading with the best mix of recognition confidence and passing
-check digits wins. Where check digits still fail, two sources of alternatives are
-tried, both restricted to characters the CNN itself was unsure of:
+The public entry point is :func:`read`. :mod:`docfraud.mrz.locate` proposes MRZ
+candidates (groups of 2 or 3 line strips). Each candidate gives up to four
+hypotheses: both reading directions (0/180 degrees) and, for two-line zones, both
+line lengths (36 and 44). A cheap probe classifies a dozen cells per line of every
+hypothesis; the most confident hypotheses are then read in full by the cell CNN
+(:mod:`docfraud.mrz.ocr`) until one reads with confidence and passing check digits.
 
-* the CNN's second and third choices for those characters;
-* Tesseract's reading of the same line (second engine).
-
-An alternative is accepted only if it makes the failing check digit pass, so a
-document printed with a wrong check digit keeps it (nothing is forced).
+Where check digits still fail, alternatives are tried, restricted to characters the
+CNN itself was unsure of: the CNN's runner-up classes and Tesseract's reading of the
+same line (second engine). An alternative is accepted only if it makes the failing
+check digit pass without breaking another, so a document printed with a wrong check
+digit keeps it: nothing is forced, and confident characters are never changed.
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,29 +30,56 @@ from docfraud.imageio import ImageSource, load_image
 from docfraud.mrz import locate as _locate
 from docfraud.mrz import ocr
 
+if TYPE_CHECKING:
+    from docfraud.mrz.formats import MrzFormat
+    from docfraud.mrz.result import MrzResult
+
 logger = logging.getLogger(__name__)
 
 #: A character the CNN gives less than this probability may be replaced by an
 #: alternative that makes a failing check digit pass.
-UNSURE = 0.9
-#: Alternatives need at least this probability from the CNN.
-ALT_MIN = 0.02
-#: Below this mean log-probability (and with no passing checks) a reading is noise.
+UNSURE = 0.8
+#: Runner-up classes need at least this probability to be tried.
+ALT_MIN = 0.01
+#: Below this mean log-probability (and with no passing check digit) a reading is noise.
 MIN_MEAN_LOGP = -0.9
+#: Prior factor for a character its field does not allow: a digit in a name, a letter
+#: in a date or check digit. Country codes get a soft factor: some states print
+#: irregular codes (digits, 'SI<'), which a confident reading must keep.
+OUT_OF_CLASS = 0.002
+OUT_OF_CLASS_SOFT = 0.05
+#: A character below this probability may also be swapped for its look-alike
+#: (O/0, I/1, B/8, ...) where letters and digits mix (document numbers, optional data).
+LOOKALIKE_BELOW = UNSURE
+#: Cells per line classified by the probe.
+PROBE_CELLS = 10
+#: Full readings at most per image.
+MAX_FULL_READS = 4
 
 _LINE_LENGTHS = {3: (30,), 2: (44, 36)}
 
 
 @dataclass
-class Reading:
-    """One recognition hypothesis for an MRZ candidate."""
+class Hypothesis:
+    """One way to read a candidate: direction and line length, with its cells."""
 
-    lines: list[str]
-    probs: list[NDArray[np.float32]]  # per line (n, 37)
     candidate: _locate.MrzCandidate
     flipped: bool
-    checks_passed: int = 0
-    checks_total: int = 0
+    length: int
+    inks: list[NDArray[np.float32]]
+    cells: list[ocr.LineCells]
+    probe: float = -np.inf
+
+
+@dataclass
+class Reading:
+    """The full recognition of one hypothesis."""
+
+    hyp: Hypothesis
+    lines: list[str]
+    probs: list[NDArray[np.float32]]  # per line (n, 37)
+    fmt: MrzFormat
+    checks: dict[str, bool]
     changes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -62,157 +88,242 @@ class Reading:
         return float(np.mean(np.log(np.maximum(p, 1e-6))))
 
     @property
+    def passed(self) -> int:
+        return sum(self.checks.values())
+
+    @property
     def score(self) -> float:
-        frac = self.checks_passed / self.checks_total if self.checks_total else 0.0
+        frac = self.passed / len(self.checks) if self.checks else 0.0
         return self.mean_logp + 0.6 * frac
 
     def oriented_strips(self) -> list[NDArray[np.uint8]]:
-        strips = list(self.candidate.strips)
-        if self.flipped:
+        strips = list(self.hyp.candidate.strips)
+        if self.hyp.flipped:
             return [np.ascontiguousarray(np.rot90(s, 2)) for s in reversed(strips)]
         return strips
 
 
-def _check_positions(fmt_name: str) -> list[tuple[str, int, int, list[tuple[int, int]]]]:
-    """(check name, line, position, covered (line, pos) list) for a format."""
-    from docfraud.mrz import FORMATS
+def _fast_checks(fmt: MrzFormat, rows: list[str]) -> dict[str, bool]:
+    """Check-digit results, name -> passed, computed straight from the format table."""
+    from docfraud.mrz import check_digit
 
-    out = []
-    for chk in FORMATS[fmt_name].checks:
-        covered = [(ln, p) for ln, start, stop in chk.over for p in range(start, stop)]
-        out.append((chk.name, chk.line, chk.position, covered))
+    out = {}
+    for chk in fmt.checks:
+        data = "".join(rows[li][a:b] for li, a, b in chk.over)
+        printed = rows[chk.line][chk.position]
+        ok = printed == check_digit(data)
+        if not ok and chk.may_be_filler and data.strip("<") == "" and printed in "<0":
+            ok = True
+        out[chk.name] = ok
     return out
 
 
-def _evaluate(lines: Sequence[str]) -> tuple[str | None, dict[str, bool]]:
-    """Format name and check-digit results (check name -> passed) of some lines.
-
-    (None, {}) if no format fits.
-    """
+def _detect(lines: list[str]) -> MrzFormat | None:
     from docfraud.errors import MrzFormatError
-    from docfraud.mrz import parse
+    from docfraud.mrz import detect_format
 
     try:
-        res = parse(list(lines))
+        return detect_format(lines)
     except MrzFormatError:
-        return None, {}
-    prefix = "check_digit."
-    return res.format, {
-        k[len(prefix):]: bool(v) for k, v in res.checks.items() if k.startswith(prefix)
-    }
+        return None
 
 
-def _score_checks(reading: Reading) -> tuple[str | None, dict[str, bool]]:
-    fmt, checks = _evaluate(reading.lines)
-    reading.checks_total = len(checks)
-    reading.checks_passed = sum(bool(v) for v in checks.values())
-    return fmt, checks
-
-
-def _cnn_readings(
-    cand: _locate.MrzCandidate, clf: ocr.CellClassifier
-) -> list[Reading]:
-    lengths = _LINE_LENGTHS.get(cand.n_lines, ())
-    jobs: list[tuple[bool, int, list[NDArray[np.float32]]]] = []
+def _hypotheses(cand: _locate.MrzCandidate) -> list[Hypothesis]:
+    out = []
     for flipped in (False, True):
         strips = list(cand.strips)
         if flipped:
             strips = [np.ascontiguousarray(np.rot90(s, 2)) for s in reversed(strips)]
         inks = [ocr.ink_map(s, glyph_height=_locate.STRIP_GLYPH) for s in strips]
-        for n in lengths:
-            crops = []
-            for ink in inks:
-                cells = ocr.segment_line(ink, n)
-                if cells is None:
-                    break
-                crops.append(ocr.cell_crops(ink, cells))
-            else:
-                jobs.append((flipped, n, crops))
-    if not jobs:
-        return []
-    batch = np.concatenate([c for _, _, crops in jobs for c in crops])
-    probs = clf.predict(batch)
-    out = []
-    k = 0
-    for flipped, n, crops in jobs:
-        per_line = []
-        for c in crops:
-            per_line.append(probs[k:k + len(c)])
-            k += len(c)
-        lines = ["".join(ocr.ALPHABET[i] for i in p.argmax(axis=1)) for p in per_line]
-        out.append(Reading(lines, per_line, cand, flipped))
+        for n in _LINE_LENGTHS.get(cand.n_lines, ()):
+            cells = [ocr.segment_line(ink, n) for ink in inks]
+            if all(c is not None for c in cells):
+                out.append(Hypothesis(cand, flipped, n, inks, [c for c in cells if c]))
     return out
 
 
-def _try_alternatives(reading: Reading, fmt: str, checks: dict[str, bool],
-                      tess_lines: list[str] | None) -> None:
-    """Replace unsure characters with alternatives that make failing checks pass (in place)."""
-    lines = [list(s) for s in reading.lines]
-    probs = reading.probs
-    order = [c for c in _check_positions(fmt) if c[0] != "composite"]
-    order += [c for c in _check_positions(fmt) if c[0] == "composite"]
-    for name, cl, cp, covered in order:
-        if checks.get(name, True):
-            continue
-        positions = [*covered, (cl, cp)]
-        unsure = []
-        for ln, p in positions:
-            if ln >= len(lines) or p >= len(lines[ln]):
-                continue
-            pr = probs[ln][p]
-            top = int(pr.argmax())
-            if pr[top] >= UNSURE:
-                continue
-            alts = [(ocr.ALPHABET[j], float(pr[j])) for j in np.argsort(-pr)[1:4]
-                    if pr[j] >= ALT_MIN]
-            if tess_lines is not None and ln < len(tess_lines) and len(tess_lines[ln]) == len(
-                lines[ln]
-            ):
-                t = tess_lines[ln][p]
-                if t != lines[ln][p] and t not in [a for a, _ in alts]:
-                    alts.append((t, ALT_MIN))
-            if alts:
-                unsure.append(((ln, p), alts, float(pr[top])))
-        if not unsure:
-            continue
-        unsure = sorted(unsure, key=lambda u: u[2])[:6]
-        best: tuple[float, list[tuple[tuple[int, int], str]]] | None = None
-        for k in (1, 2):
-            for combo in itertools.combinations(unsure, k):
-                for choice in itertools.product(*[alts for _, alts, _ in combo]):
-                    trial = [row[:] for row in lines]
-                    gain = 1.0
-                    for ((ln, p), _, ptop), (ch, pa) in zip(combo, choice, strict=True):
-                        trial[ln][p] = ch
-                        gain *= pa / max(ptop, 1e-6)
-                    _, tchecks = _evaluate(["".join(r) for r in trial])
-                    if not tchecks.get(name, False):
-                        continue
-                    # never break a check that passed before
-                    if any(checks.get(c, False) and not tchecks.get(c, False) for c in tchecks):
-                        continue
-                    if best is None or gain > best[0]:
-                        best = (gain, [(pos, ch) for ((pos, _, _), (ch, _)) in
-                                       zip(combo, choice, strict=True)])
-            if best is not None:
-                break
-        if best is None:
-            continue
-        for (ln, p), ch in best[1]:
-            reading.changes.append(
-                {"line": ln, "position": p, "before": lines[ln][p], "after": ch,
-                 "reason": f"unsure character; alternative makes the {name} check pass"}
-            )
-            lines[ln][p] = ch
-        _, checks = _evaluate(["".join(r) for r in lines])
-    reading.lines = ["".join(r) for r in lines]
+def _subset(cells: ocr.LineCells, idx: NDArray[np.int64]) -> ocr.LineCells:
+    return ocr.LineCells(cells.centers[idx], cells.pitch, cells.height, cells.fit_error)
 
 
-def _tesseract_lines(reading: Reading) -> list[str]:
-    out = []
-    for s in reading.oriented_strips():
-        out.append(ocr.tesseract_line(s))
-    return out
+def _probe(hyps: list[Hypothesis], clf: ocr.CellClassifier) -> None:
+    """Score every hypothesis by the CNN's confidence on a few cells per line."""
+    crops, owners = [], []
+    for k, h in enumerate(hyps):
+        idx = np.linspace(0, h.length - 1, PROBE_CELLS).round().astype(np.int64)
+        for ink, cells in zip(h.inks, h.cells, strict=True):
+            crops.append(ocr.cell_crops(ink, _subset(cells, idx)))
+            owners.extend([k] * len(idx))
+    if not crops:
+        return
+    probs = clf.predict(np.concatenate(crops))
+    logp = np.log(np.maximum(probs.max(axis=1), 1e-6))
+    own = np.array(owners)
+    for k, h in enumerate(hyps):
+        h.probe = float(logp[own == k].mean()) - 0.5 * max(c.fit_error for c in h.cells)
+
+
+_LETTERS = np.array([c.isalpha() or c == "<" for c in ocr.ALPHABET])
+_DIGITS = np.array([c.isdigit() for c in ocr.ALPHABET])
+_DIGITS_FILLER = np.array([c.isdigit() or c == "<" for c in ocr.ALPHABET])
+_SEX = np.array([c in "MFX<" for c in ocr.ALPHABET])
+
+
+def class_prior(fmt: MrzFormat) -> NDArray[np.float32]:
+    """(lines, length, 37) factors: 1 for characters a position's field allows, OUT_OF_CLASS else.
+
+    Soft, not a mask: a confidently read digit in a letter field (e.g. a country code
+    printed as digits) survives; only near-ties (O/0, I/1, B/8) are decided by the field.
+    """
+    prior = np.ones((fmt.lines, fmt.length, len(ocr.ALPHABET)), np.float32)
+    for spec in fmt.fields:
+        allowed = {"alpha": _LETTERS, "name": _LETTERS, "country": _LETTERS, "code": _LETTERS,
+                   "numeric": _DIGITS, "date": _DIGITS, "sex": _SEX}.get(spec.kind)
+        if allowed is None:
+            continue
+        stop = spec.start + 1 if spec.kind == "code" else spec.stop  # 'C1', 'AC', ...
+        factor = OUT_OF_CLASS_SOFT if spec.kind == "country" else OUT_OF_CLASS
+        prior[spec.line, spec.start:stop, ~allowed] = factor
+    for chk in fmt.checks:
+        prior[chk.line, chk.position, :] = 1.0
+        prior[chk.line, chk.position, ~_DIGITS_FILLER] = OUT_OF_CLASS
+    return prior
+
+
+def _full_read(h: Hypothesis, clf: ocr.CellClassifier) -> Reading | None:
+    crops = [ocr.cell_crops(ink, cells) for ink, cells in zip(h.inks, h.cells, strict=True)]
+    probs = clf.predict(np.concatenate(crops))
+    per_line = [probs[i * h.length:(i + 1) * h.length] for i in range(len(crops))]
+    lines = ["".join(ocr.ALPHABET[i] for i in p.argmax(axis=1)) for p in per_line]
+    fmt = _detect(lines)
+    if fmt is None:
+        return None
+    prior = class_prior(fmt)
+    posterior = []
+    for li, p in enumerate(per_line):
+        q = p * prior[li]
+        posterior.append(np.asarray(q / q.sum(axis=1, keepdims=True), dtype=np.float32))
+    lines = ["".join(ocr.ALPHABET[i] for i in p.argmax(axis=1)) for p in posterior]
+    fmt2 = _detect(lines)
+    if fmt2 is None:
+        return None
+    return Reading(h, lines, posterior, fmt2, _fast_checks(fmt2, lines))
+
+
+def _alternatives(reading: Reading, li: int, p: int,
+                  tess: list[str] | None) -> list[tuple[str, float]]:
+    """Alternative characters for one position with their probability-like weights."""
+    from docfraud.mrz.correct import LOOKALIKES
+
+    pr = reading.probs[li][p]
+    top = float(pr.max())
+    cur = reading.lines[li][p]
+    alts: dict[str, float] = {}
+    if top < UNSURE:
+        for j in np.argsort(-pr)[1:4]:
+            if pr[j] >= ALT_MIN:
+                alts[ocr.ALPHABET[j]] = float(pr[j])
+        if tess is not None and li < len(tess) and len(tess[li]) == len(reading.lines[li]):
+            t = tess[li][p]
+            if t != cur and t in ocr.ALPHABET:
+                alts.setdefault(t, max(ALT_MIN, float(pr[ocr.ALPHABET.index(t)])))
+    if top < LOOKALIKE_BELOW and _mixed(reading.fmt, li, p):
+        for a in LOOKALIKES.get(cur, ()):
+            alts.setdefault(a, max(1e-3, float(pr[ocr.ALPHABET.index(a)])))
+    return list(alts.items())
+
+
+def _mixed(fmt: MrzFormat, li: int, p: int) -> bool:
+    return any(f.line == li and f.start <= p < f.stop and f.kind == "alnum" for f in fmt.fields)
+
+
+def _repair(reading: Reading, tess: list[str] | None) -> None:
+    """Swap uncertain characters for alternatives that make failing check digits pass.
+
+    A change is accepted only if every check digit covering a changed character passes
+    afterwards and no check digit that passed before fails; among such changes the one
+    the CNN finds most probable wins. Confident characters never change, so a check
+    digit printed wrong (a forgery, or a specimen's mistake) stays failing.
+    """
+    checks0 = reading.checks
+    failing = [c for c in reading.fmt.checks if not checks0[c.name]]
+    if not failing:
+        return
+    cover: dict[tuple[int, int], list[str]] = {}
+    for c in reading.fmt.checks:
+        for li, a, b in c.over:
+            for p in range(a, b):
+                cover.setdefault((li, p), []).append(c.name)
+        cover.setdefault((c.line, c.position), []).append(c.name)
+    positions = sorted({pos for c in failing for pos in
+                        [(li, p) for li, a, b in c.over for p in range(a, b)]
+                        + [(c.line, c.position)]})
+    options = []
+    for li, p in positions:
+        alts = _alternatives(reading, li, p, tess)
+        if alts:
+            options.append(((li, p), alts, float(reading.probs[li][p].max())))
+    options = sorted(options, key=lambda o: o[2])[:8]
+    rows = [list(x) for x in reading.lines]
+    n_pass0 = sum(checks0.values())
+    best: tuple[int, float, list[tuple[tuple[int, int], str]]] | None = None
+    for k in (1, 2, 3):
+        for combo in itertools.combinations(options, k):
+            for choice in itertools.product(*[o[1] for o in combo]):
+                trial = [r[:] for r in rows]
+                logit = 0.0
+                for ((li, p), _, ptop), (ch, pa) in zip(combo, choice, strict=True):
+                    trial[li][p] = ch
+                    logit += float(np.log(pa / max(ptop, 1e-6)))
+                tc = _fast_checks(reading.fmt, ["".join(r) for r in trial])
+                if any(checks0[n] and not tc[n] for n in tc):
+                    continue
+                if not all(tc[n] for (pos, _, _) in combo for n in cover.get(pos, [])):
+                    continue
+                n_pass = sum(tc.values())
+                if n_pass <= n_pass0:
+                    continue
+                key = (n_pass, logit)
+                if best is None or key > (best[0], best[1]):
+                    best = (n_pass, logit, [(o[0], ch) for o, (ch, _) in
+                                            zip(combo, choice, strict=True)])
+    if best is None:
+        return
+    check_pos = {(c.line, c.position): c.name for c in reading.fmt.checks}
+    for (li, p), ch in best[2]:
+        reading.changes.append({
+            "line": li, "position": p, "before": rows[li][p], "after": ch,
+            "field": _field_name(reading.fmt, li, p) or (
+                "check_digit." + check_pos[(li, p)] if (li, p) in check_pos else None),
+            "reason": f"uncertain character (p={float(reading.probs[li][p].max()):.2f}); "
+                      "the alternative makes the covering check digits pass",
+        })
+        rows[li][p] = ch
+    reading.lines = ["".join(r) for r in rows]
+    reading.checks = _fast_checks(reading.fmt, reading.lines)
+
+
+def _field_name(fmt: MrzFormat, li: int, p: int) -> str | None:
+    for f in fmt.fields:
+        if f.line == li and f.start <= p < f.stop:
+            return f.name
+    return None
+
+
+def _unsure_positions(reading: Reading, name: str) -> list[tuple[int, int]]:
+    chk = next(c for c in reading.fmt.checks if c.name == name)
+    positions = [(li, p) for li, a, b in chk.over for p in range(a, b)]
+    positions.append((chk.line, chk.position))
+    return [(li, p) for li, p in positions if float(reading.probs[li][p].max()) < UNSURE]
+
+
+def _needs_tesseract(reading: Reading) -> list[int]:
+    """Lines holding unsure characters covered by failing check digits."""
+    lines = set()
+    for name, ok in reading.checks.items():
+        if not ok:
+            lines.update(li for li, _ in _unsure_positions(reading, name))
+    return sorted(lines)
 
 
 def read(
@@ -220,20 +331,22 @@ def read(
     *,
     today: date | None = None,
     tesseract: bool = True,
-) -> Any:
+) -> MrzResult:
     """Read the machine readable zone of a document image.
 
     Args:
         image: a file path, encoded image bytes, or an (H, W[, 3|4]) array (RGB).
-        today: reference date for expiry/age checks (default: today).
-        tesseract: use Tesseract as a second engine where check digits fail.
+        today: reference date for expiry checks (default: today).
+        tesseract: use Tesseract as a second engine where check digits fail on
+            characters the CNN is unsure of.
 
     Returns:
-        MrzResult. ``found`` is False (with ``reason``) when no MRZ could be read;
-        ``raw_lines`` are the CNN's reading before check-digit-guided corrections.
+        MrzResult. ``found`` is False (with ``reason``) when no MRZ could be read.
+        ``raw_lines`` are the CNN's reading, ``lines`` after check-digit-guided
+        repair; ``extra`` holds the orientation, region, confidence and timing.
 
     Raises:
-        ImageError: the file is missing, corrupt or not an image.
+        ImageError: the file is missing, empty, corrupt or not an image.
     """
     from docfraud.mrz import MrzResult, parse
 
@@ -243,48 +356,51 @@ def read(
         return MrzResult.not_found(f"image too small ({pixels.shape[1]}x{pixels.shape[0]} px)")
     cands = _locate.locate(pixels)
     if not cands:
-        return MrzResult.not_found("no group of 2-3 long parallel text lines found")
+        return MrzResult.not_found("no group of 2-3 long parallel text lines (MRZ) found")
     clf = ocr.default_classifier()
+    hyps = [h for c in cands for h in _hypotheses(c)]
+    if not hyps:
+        return MrzResult.not_found("MRZ-like lines found, but no character grid fits them")
+    _probe(hyps, clf)
+    hyps.sort(key=lambda h: -h.probe)
     best: Reading | None = None
-    best_fmt: str | None = None
-    best_checks: dict[str, bool] = {}
-    for cand in cands:
-        for r in _cnn_readings(cand, clf):
-            fmt, checks = _score_checks(r)
-            if fmt is None:
-                continue
-            if best is None or r.score > best.score:
-                best, best_fmt, best_checks = r, fmt, checks
-        if best is not None and best.checks_passed == best.checks_total and best.mean_logp > -0.2:
+    for h in hyps[:MAX_FULL_READS]:
+        if best is not None and h.probe < hyps[0].probe - 0.6:
             break
-    if best is None or best_fmt is None:
+        r = _full_read(h, clf)
+        if r is None:
+            continue
+        if best is None or r.score > best.score:
+            best = r
+        if r.passed == len(r.checks) and r.mean_logp > -0.3:
+            break
+    if best is None:
         return MrzResult.not_found("text lines found, but none reads as an MRZ")
-    if best.checks_passed == 0 and best.mean_logp < MIN_MEAN_LOGP:
+    if best.passed == 0 and best.mean_logp < MIN_MEAN_LOGP:
         return MrzResult.not_found(
             f"MRZ-like lines found but unreadable (mean confidence {np.exp(best.mean_logp):.2f})"
         )
     raw_lines = list(best.lines)
-    if best.checks_passed < best.checks_total:
-        _try_alternatives(best, best_fmt, best_checks, None)
-        fmt, checks = _evaluate(best.lines)
-        if tesseract and fmt is not None and not all(checks.values()):
-            _try_alternatives(best, fmt, checks, _tesseract_lines(best))
+    engines = ["cnn"]
+    if best.passed < len(best.checks):
+        _repair(best, None)
+        lines_for_tess = _needs_tesseract(best) if tesseract else []
+        if lines_for_tess:
+            strips = best.oriented_strips()
+            tess = [ocr.tesseract_line(s) if i in lines_for_tess else ""
+                    for i, s in enumerate(strips)]
+            engines.append("tesseract")
+            _repair(best, tess)
     result = parse(best.lines, today=today)
-    logger.debug("read MRZ in %.0f ms", 1000 * (time.perf_counter() - t0))
-    return _finish(result, raw_lines, best)
-
-
-def _finish(result: Any, raw_lines: list[str], reading: Reading) -> Any:
-    """Attach the reader's provenance (raw lines, corrections, region) to the result."""
-    import dataclasses
-
-    updates: dict[str, Any] = {}
-    names = {f.name for f in dataclasses.fields(result)} if dataclasses.is_dataclass(result) else set()
-    if "raw_lines" in names:
-        updates["raw_lines"] = tuple(raw_lines) if isinstance(result.raw_lines, tuple) else raw_lines
-    if "repairs" in names and reading.changes:
-        rep = list(result.repairs) + reading.changes
-        updates["repairs"] = tuple(rep) if isinstance(result.repairs, tuple) else rep
-    if "region" in names:
-        updates["region"] = reading.candidate.region
-    return dataclasses.replace(result, **updates) if updates else result
+    result.raw_lines = raw_lines
+    result.repairs = list(best.changes) + list(result.repairs)
+    result.extra.update({
+        "engines": engines,
+        "orientation": round((best.hyp.candidate.angle + (180.0 if best.hyp.flipped else 0.0))
+                             % 360.0, 1),
+        "region": list(best.hyp.candidate.region),
+        "confidence": round(float(np.exp(best.mean_logp)), 4),
+        "min_char_confidence": round(float(min(p.max(axis=1).min() for p in best.probs)), 4),
+        "time_ms": round(1000 * (time.perf_counter() - t0), 1),
+    })
+    return result
