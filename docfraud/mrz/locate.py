@@ -113,18 +113,17 @@ def dominant_angle(binary: NDArray[np.uint8]) -> tuple[float, float]:
     pts = cents[1:][keep]
     if len(pts) < 4:
         return 0.0, 10.0
-    if len(pts) > 4000:  # plenty for a histogram; bounds the brute-force search below
+    if len(pts) > 4000:  # plenty for a histogram
         pts = pts[np.linspace(0, len(pts) - 1, 4000).astype(int)]
-    pts32 = pts.astype(np.float32)
+    pts32 = np.ascontiguousarray(pts, dtype=np.float32)
+    # approximate nearest neighbours (OpenCV's FLANN k-d tree): exact enough for a histogram
+    index = cv2.flann_Index(pts32, {"algorithm": 1, "trees": 1})
+    nn, _ = index.knnSearch(pts32, 3, params={"checks": 32})
     angles = []
-    for start in range(0, len(pts32), 512):
-        block = pts32[start:start + 512]
-        d2 = ((block[:, None, :] - pts32[None, :, :]) ** 2).sum(axis=2)
-        d2[np.arange(len(block)), start + np.arange(len(block))] = np.inf
-        nn = np.argpartition(d2, 1, axis=1)[:, :2]
-        for j in (0, 1):
-            v = pts32[nn[:, j]] - block
-            angles.append(np.degrees(np.arctan2(v[:, 1], v[:, 0])) % 180.0)
+    for j in (1, 2):
+        v = pts32[nn[:, j]] - pts32
+        ok = (v != 0).any(axis=1)
+        angles.append(np.degrees(np.arctan2(v[ok, 1], v[ok, 0])) % 180.0)
     ang = np.concatenate(angles)
     hist = np.bincount(np.round(ang).astype(int) % 180, minlength=180).astype(np.float64)
     kern = np.exp(-0.5 * (np.arange(-6, 7) / 2.0) ** 2)

@@ -102,24 +102,31 @@ def _grid_search(colw: NDArray[np.float64], n: int, left: float,
     prof = np.convolve(colw, np.ones(3) / 3.0, mode="same")
     cum = np.concatenate([[0.0], np.cumsum(colw)])
     total = max(float(cum[-1]), 1e-6)
-    pitches = pitch0 * np.linspace(0.9, 1.05, 31)
-    offs = np.arange(-0.6, 1.6, 0.5 / max(pitch0, 1.0))  # start offsets, in pitches
-    p = pitches[:, None, None]
-    x0 = left + offs[None, :, None] * p
-    b = x0 + np.arange(n + 1, dtype=np.float64)[None, None, :] * p  # (P, S, n+1)
-    edge = np.interp(np.clip(b, 0, w - 1), xs, prof)
-    inside = np.interp(np.clip(b, 0, w), np.arange(w + 1, dtype=np.float64), cum)
-    mass = np.diff(inside, axis=2)
-    span = inside[..., -1] - inside[..., 0]
-    boundary_cost = edge.mean(axis=2) / np.maximum(span / (n * p[..., 0]), 1e-6)
-    med = np.median(mass, axis=2, keepdims=True)
-    empty = (mass < 0.15 * np.maximum(med, 1e-6)).mean(axis=2)
-    outside = 1.0 - span / total
-    off_image = ((b[..., 0] < -0.3 * p[..., 0]) | (b[..., -1] > w + 0.3 * p[..., 0]))
-    cost = boundary_cost + 3.0 * outside + 3.0 * empty + 10.0 * off_image
-    i, j = np.unravel_index(int(np.argmin(cost)), cost.shape)
-    pb = float(pitches[i])
-    return float(x0[i, j, 0]) + pb / 2.0, pb
+
+    def search(pitches: NDArray[np.float64], x0s: NDArray[np.float64]) -> tuple[float, float]:
+        p = pitches[:, None, None]
+        x0 = x0s[None, :, None]
+        b = x0 + np.arange(n + 1, dtype=np.float64)[None, None, :] * p  # (P, S, n+1)
+        edge = np.interp(np.clip(b, 0, w - 1), xs, prof)
+        inside = np.interp(np.clip(b, 0, w), np.arange(w + 1, dtype=np.float64), cum)
+        mass = np.diff(inside, axis=2)
+        span = inside[..., -1] - inside[..., 0]
+        boundary_cost = edge.mean(axis=2) / np.maximum(span / (n * p[..., 0]), 1e-6)
+        med = np.median(mass, axis=2, keepdims=True)
+        empty = (mass < 0.15 * np.maximum(med, 1e-6)).mean(axis=2)
+        outside = 1.0 - span / total
+        off_image = (b[..., 0] < -0.3 * p[..., 0]) | (b[..., -1] > w + 0.3 * p[..., 0])
+        cost = boundary_cost + 3.0 * outside + 3.0 * empty + 10.0 * off_image
+        i, j = np.unravel_index(int(np.argmin(cost)), cost.shape)
+        return float(x0s[j]), float(pitches[i])
+
+    # coarse: pitch -10 %..+5 %, start from -0.6 to +1.6 pitches of the ink's left end
+    x0, p = search(pitch0 * np.linspace(0.9, 1.05, 13),
+                   np.arange(left - 0.6 * pitch0, left + 1.6 * pitch0, 1.0))
+    # fine, around the coarse optimum
+    step = pitch0 * 0.15 / 12
+    x0, p = search(p + np.linspace(-step, step, 7), np.arange(x0 - 1.5, x0 + 1.6, 0.25))
+    return x0 + p / 2.0, p
 
 
 def segment_line(ink: NDArray[np.float32], n: int) -> LineCells | None:

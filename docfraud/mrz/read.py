@@ -129,16 +129,22 @@ def _detect(lines: list[str]) -> MrzFormat | None:
 
 
 def _hypotheses(cand: _locate.MrzCandidate) -> list[Hypothesis]:
+    """Both directions x possible line lengths; the upside-down cells are mirrored, not refit."""
     out = []
-    for flipped in (False, True):
-        strips = list(cand.strips)
-        if flipped:
-            strips = [np.ascontiguousarray(np.rot90(s, 2)) for s in reversed(strips)]
-        inks = [ocr.ink_map(s, glyph_height=_locate.STRIP_GLYPH) for s in strips]
-        for n in _LINE_LENGTHS.get(cand.n_lines, ()):
-            cells = [ocr.segment_line(ink, n) for ink in inks]
-            if all(c is not None for c in cells):
-                out.append(Hypothesis(cand, flipped, n, inks, [c for c in cells if c]))
+    inks = [ocr.ink_map(s, glyph_height=_locate.STRIP_GLYPH) for s in cand.strips]
+    flipped_inks = [np.ascontiguousarray(ink[::-1, ::-1]) for ink in reversed(inks)]
+    for n in _LINE_LENGTHS.get(cand.n_lines, ()):
+        cells = [ocr.segment_line(ink, n) for ink in inks]
+        if any(c is None for c in cells):
+            continue
+        ok = [c for c in cells if c is not None]
+        out.append(Hypothesis(cand, False, n, inks, ok))
+        mirrored = []
+        for ink, c in zip(reversed(inks), reversed(ok), strict=True):
+            h, w = ink.shape
+            centers = np.stack([w - 1 - c.centers[::-1, 0], h - 1 - c.centers[::-1, 1]], axis=1)
+            mirrored.append(ocr.LineCells(centers, c.pitch, c.height, c.fit_error))
+        out.append(Hypothesis(cand, True, n, flipped_inks, mirrored))
     return out
 
 
