@@ -113,12 +113,12 @@ def dominant_angle(binary: NDArray[np.uint8]) -> tuple[float, float]:
     pts = cents[1:][keep]
     if len(pts) < 4:
         return 0.0, 10.0
-    if len(pts) > 4000:  # plenty for a histogram
-        pts = pts[np.linspace(0, len(pts) - 1, 4000).astype(int)]
+    if len(pts) > 2500:  # plenty for a histogram; bounds the exact search below
+        pts = pts[np.linspace(0, len(pts) - 1, 2500).astype(int)]
     pts32 = np.ascontiguousarray(pts, dtype=np.float32)
-    # approximate nearest neighbours (OpenCV's FLANN k-d tree): exact enough for a histogram
-    index = cv2.flann_Index(pts32, {"algorithm": 1, "trees": 1})
-    nn, _ = index.knnSearch(pts32, 3, params={"checks": 32})
+    # exact (hence deterministic) nearest neighbours by OpenCV's FLANN linear search
+    index = cv2.flann_Index(pts32, {"algorithm": 0})
+    nn, _ = index.knnSearch(pts32, 3)
     angles = []
     for j in (1, 2):
         v = pts32[nn[:, j]] - pts32
@@ -163,25 +163,27 @@ def _line_boxes(binary_rot: NDArray[np.uint8]) -> list[LineBox]:
         if h < 3 or h > 80 or w < 2 or area < 4:
             continue
         boxes.append([float(x), float(y), float(x + w), float(y + h)])
-    # merge collinear pieces: vertical overlap > 60 % and gap < 1.5 heights
-    boxes.sort(key=lambda b: b[0])
-    merged: list[list[float]] = []
-    for b in boxes:
-        placed = False
-        bh = b[3] - b[1]
-        for m in merged:
-            mh = m[3] - m[1]
-            overlap = min(m[3], b[3]) - max(m[1], b[1])
-            if overlap < 0.6 * min(mh, bh) or max(mh, bh) > 1.8 * min(mh, bh):
-                continue
-            gap = b[0] - m[2]
-            if gap < 1.5 * min(mh, bh):
-                m[0], m[1] = min(m[0], b[0]), min(m[1], b[1])
-                m[2], m[3] = max(m[2], b[2]), max(m[3], b[3])
-                placed = True
-                break
-        if not placed:
-            merged.append(list(b))
+    # merge collinear pieces: vertical overlap > 60 % and gap < 1.5 heights, until stable
+    merged: list[list[float]] = sorted(boxes, key=lambda b: b[0])
+    for _ in range(4):
+        before = len(merged)
+        out_boxes: list[list[float]] = []
+        for b in merged:
+            bh = b[3] - b[1]
+            for m in out_boxes:
+                mh = m[3] - m[1]
+                overlap = min(m[3], b[3]) - max(m[1], b[1])
+                if overlap < 0.6 * min(mh, bh) or max(mh, bh) > 1.8 * min(mh, bh):
+                    continue
+                if max(b[0] - m[2], m[0] - b[2]) < 1.5 * min(mh, bh):
+                    m[0], m[1] = min(m[0], b[0]), min(m[1], b[1])
+                    m[2], m[3] = max(m[2], b[2]), max(m[3], b[3])
+                    break
+            else:
+                out_boxes.append(list(b))
+        merged = out_boxes
+        if len(merged) == before:
+            break
     out = []
     for x0, y0, x1, y1 in merged:
         h = y1 - y0

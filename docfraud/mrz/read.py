@@ -48,6 +48,8 @@ MIN_MEAN_LOGP = -0.9
 #: irregular codes (digits, 'SI<'), which a confident reading must keep.
 OUT_OF_CLASS = 0.002
 OUT_OF_CLASS_SOFT = 0.05
+#: Prior factor for the letter O in document numbers and optional data.
+LETTER_O_IN_NUMBERS = 0.3
 #: A character below this probability may also be swapped for its look-alike
 #: (O/0, I/1, B/8, ...) where letters and digits mix (document numbers, optional data).
 LOOKALIKE_BELOW = UNSURE
@@ -182,7 +184,11 @@ def class_prior(fmt: MrzFormat) -> NDArray[np.float32]:
     printed as digits) survives; only near-ties (O/0, I/1, B/8) are decided by the field.
     """
     prior = np.ones((fmt.lines, fmt.length, len(ocr.ALPHABET)), np.float32)
+    letter_o = ocr.ALPHABET.index("O")
     for spec in fmt.fields:
+        if spec.kind == "alnum":  # document numbers: the letter O is rare, the digit 0 common
+            prior[spec.line, spec.start:spec.stop, letter_o] = LETTER_O_IN_NUMBERS
+            continue
         allowed = {"alpha": _LETTERS, "name": _LETTERS, "country": _LETTERS, "code": _LETTERS,
                    "numeric": _DIGITS, "date": _DIGITS, "sex": _SEX}.get(spec.kind)
         if allowed is None:
@@ -309,6 +315,59 @@ def _repair(reading: Reading, tess: list[str] | None) -> None:
     reading.checks = _fast_checks(reading.fmt, reading.lines)
 
 
+def _repair_country(reading: Reading) -> None:
+    """Make an unknown state code known by swapping uncertain characters or look-alike digits.
+
+    Country codes carry no check digit; the list of ICAO codes plays its part. A code
+    that stays unknown (an irregular print, a fictional state) is left as read.
+    """
+    from docfraud.mrz.codes import is_known_code
+    from docfraud.mrz.correct import TO_LETTER
+
+    rows = [list(x) for x in reading.lines]
+    for spec in reading.fmt.fields:
+        if spec.kind != "country":
+            continue
+        code = "".join(rows[spec.line][spec.start:spec.stop])
+        if is_known_code(code):
+            continue
+        options = []
+        for p in range(spec.start, spec.stop):
+            pr = reading.probs[spec.line][p]
+            alts: dict[str, float] = {}
+            if float(pr.max()) < UNSURE:
+                for j in np.argsort(-pr)[1:4]:
+                    if pr[j] >= ALT_MIN:
+                        alts[ocr.ALPHABET[j]] = float(pr[j] / pr.max())
+            cur = rows[spec.line][p]
+            look = TO_LETTER.get(cur) or {"Q": "O"}.get(cur)
+            if look:
+                alts.setdefault(look, 0.5)
+            options.append([(cur, 1.0), *alts.items()])
+        best: tuple[float, str] | None = None
+        for choice in itertools.product(*options):
+            text = "".join(c for c, _ in choice)
+            changed = sum(c != o for (c, _), o in zip(choice, code, strict=True))
+            if changed == 0 or changed > 2 or not is_known_code(text):
+                continue
+            weight = float(np.prod([w for _, w in choice]))
+            if best is None or weight > best[0]:
+                best = (weight, text)
+        if best is None:
+            continue
+        for i, (old, new) in enumerate(zip(code, best[1], strict=True)):
+            if old != new:
+                p = spec.start + i
+                reading.changes.append({
+                    "line": spec.line, "position": p, "before": old, "after": new,
+                    "field": spec.name,
+                    "reason": f"{code!r} is no known state code; {best[1]!r} is, and the "
+                              "character was uncertain or a digit look-alike",
+                })
+                rows[spec.line][p] = new
+    reading.lines = ["".join(r) for r in rows]
+
+
 def _field_name(fmt: MrzFormat, li: int, p: int) -> str | None:
     for f in fmt.fields:
         if f.line == li and f.start <= p < f.stop:
@@ -397,6 +456,7 @@ def read(
                     for i, s in enumerate(strips)]
             engines.append("tesseract")
             _repair(best, tess)
+    _repair_country(best)
     result = parse(best.lines, today=today)
     result.raw_lines = raw_lines
     result.repairs = list(best.changes) + list(result.repairs)
