@@ -266,6 +266,56 @@ def _strip(
     return np.asarray(strip, dtype=np.uint8)
 
 
+def _refine_line(
+    gray: NDArray[np.uint8],
+    center: tuple[float, float],
+    angle: float,
+    length: float,
+    glyph: float,
+    spacing: float,
+) -> tuple[tuple[float, float], float]:
+    """Re-centre a line and re-measure its glyph height on a full-resolution strip.
+
+    Line blobs found at working scale are inflated by blur and by print touching the
+    line (guilloches, borders), so their centre and height are rough. Returns the new
+    centre and glyph height in ``gray`` pixels.
+    """
+    import cv2
+
+    # a probe strip tall enough to hold the line whatever the error, not the next line
+    probe_glyph = min(glyph, 0.8 * spacing) if spacing > 0 else glyph
+    strip = _strip(gray, center, angle, length, probe_glyph * 1.6)
+    h = strip.shape[0]
+    k = max(3, int(STRIP_GLYPH * 0.6) | 1)
+    bh = cv2.morphologyEx(strip, cv2.MORPH_BLACKHAT,
+                          cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    thr, _ = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    rows = (bh > max(thr, 20)).mean(axis=1)
+    rows = np.convolve(rows, np.ones(3) / 3, mode="same")
+    if rows.max(initial=0) <= 0:
+        return center, glyph
+    above = np.concatenate([[False], rows > 0.3 * rows.max(), [False]])
+    edges = np.flatnonzero(np.diff(above.astype(np.int8)))
+    best: tuple[float, int, int] | None = None
+    unit = STRIP_GLYPH / 1.6  # the probe's expected glyph height, px
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        if b - a < 0.3 * unit or b - a > 2.5 * unit:
+            continue
+        mid = (a + b - 1) / 2.0
+        weight = float(rows[a:b].sum()) * np.exp(-(((mid - h / 2.0) / (0.3 * h)) ** 2))
+        if best is None or weight > best[0]:
+            best = (weight, int(a), int(b))
+    if best is None:
+        return center, glyph
+    _, a, b = best
+    f = (STRIP_GLYPH / (probe_glyph * 1.6))  # strip px per gray px
+    dy = ((a + b - 1) / 2.0 - (h - 1) / 2.0) / f
+    rad = math.radians(angle)
+    new_center = (center[0] - math.sin(rad) * dy, center[1] + math.cos(rad) * dy)
+    new_glyph = float(np.clip((b - a) / f, 0.5 * glyph, 1.5 * glyph))
+    return new_center, new_glyph
+
+
 def locate(image: NDArray[np.uint8], *, max_candidates: int = 6) -> list[MrzCandidate]:
     """Find MRZ candidates in an image.
 
@@ -301,10 +351,12 @@ def locate(image: NDArray[np.uint8], *, max_candidates: int = 6) -> list[MrzCand
             strips = []
             pts = []
             glyph = float(np.median([g.height for g in group])) / s
+            spacing = float(np.median(np.diff([g.cy for g in group]))) / s
             for g in group:
                 c_small = inv @ np.array([g.cx, g.cy, 1.0])
                 c = (float(c_small[0] / s), float(c_small[1] / s))
-                strips.append(_strip(gray, c, ang, g.length / s, glyph))
+                c, glyph_line = _refine_line(gray, c, ang, g.length / s, glyph, spacing)
+                strips.append(_strip(gray, c, ang, g.length / s, glyph_line))
                 for dx in (-g.length / 2, g.length / 2):
                     for dy in (-g.height / 2, g.height / 2):
                         p = inv @ np.array([g.cx + dx, g.cy + dy, 1.0])

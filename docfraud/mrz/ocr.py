@@ -89,9 +89,29 @@ def _robust_line(xs: NDArray[np.float64], ys: NDArray[np.float64], w: NDArray[np
     return float(a), float(b), keep
 
 
+def _robust_poly(xs: NDArray[np.float64], ys: NDArray[np.float64], w: NDArray[np.float64],
+                 tol: float, deg: int) -> tuple[NDArray[np.float64] | None, NDArray[np.bool_]]:
+    """Weighted polynomial fit (coefficients low order first), refitted without outliers."""
+    keep = w > 0
+    coef: NDArray[np.float64] | None = None
+    for _ in range(3):
+        if keep.sum() < deg + 2:
+            break
+        c = np.polyfit(xs[keep], ys[keep], deg, w=np.sqrt(w[keep]))[::-1]
+        coef = np.concatenate([c, np.zeros(3 - len(c))])
+        res = np.abs(ys - np.polyval(c[::-1], xs))
+        new_keep = (w > 0) & (res < tol)
+        if new_keep.sum() < max(deg + 2, 0.5 * keep.sum()) or np.array_equal(new_keep, keep):
+            break
+        keep = new_keep
+    return coef, keep
+
+
 def _grid_search(colw: NDArray[np.float64], n: int, left: float,
-                 pitch0: float) -> tuple[float, float]:
-    """Best fixed-pitch grid for a column ink profile: (centre of cell 0, pitch).
+                 pitch0: float) -> tuple[float, float, float]:
+    """Best character grid for a column ink profile: (left edge of cell 0, pitch, slope).
+
+    Cell boundaries are ``x0 + pitch * (k + slope * k**2 / (2 n))``, k = 0..n.
 
     A good grid puts cell boundaries in the gaps between glyphs, leaves no cell empty
     (an MRZ prints a character, at least a filler, in every cell) and leaves little
@@ -103,30 +123,38 @@ def _grid_search(colw: NDArray[np.float64], n: int, left: float,
     cum = np.concatenate([[0.0], np.cumsum(colw)])
     total = max(float(cum[-1]), 1e-6)
 
-    def search(pitches: NDArray[np.float64], x0s: NDArray[np.float64]) -> tuple[float, float]:
-        p = pitches[:, None, None]
-        x0 = x0s[None, :, None]
-        b = x0 + np.arange(n + 1, dtype=np.float64)[None, None, :] * p  # (P, S, n+1)
+    k = np.arange(n + 1, dtype=np.float64)
+
+    def search(pitches: NDArray[np.float64], slopes: NDArray[np.float64],
+               x0s: NDArray[np.float64]) -> tuple[float, float, float]:
+        # boundaries b_k = x0 + p (k + t k^2 / 2n): the local pitch grows from p to
+        # p (1 + t) along the line (perspective foreshortening)
+        p = pitches[:, None, None, None]
+        t = slopes[None, :, None, None]
+        b = x0s[None, None, :, None] + p * (k + t * k**2 / (2 * n))  # (P, T, S, n+1)
         edge = np.interp(np.clip(b, 0, w - 1), xs, prof)
         inside = np.interp(np.clip(b, 0, w), np.arange(w + 1, dtype=np.float64), cum)
-        mass = np.diff(inside, axis=2)
+        mass = np.diff(inside, axis=-1)
         span = inside[..., -1] - inside[..., 0]
-        boundary_cost = edge.mean(axis=2) / np.maximum(span / (n * p[..., 0]), 1e-6)
-        med = np.median(mass, axis=2, keepdims=True)
-        empty = (mass < 0.15 * np.maximum(med, 1e-6)).mean(axis=2)
+        width = b[..., -1] - b[..., 0]
+        boundary_cost = edge.mean(axis=-1) / np.maximum(span / np.maximum(width, 1.0), 1e-6)
+        med = np.median(mass, axis=-1, keepdims=True)
+        empty = (mass < 0.15 * np.maximum(med, 1e-6)).mean(axis=-1)
         outside = 1.0 - span / total
-        off_image = (b[..., 0] < -0.3 * p[..., 0]) | (b[..., -1] > w + 0.3 * p[..., 0])
+        pp = p[..., 0]
+        off_image = (b[..., 0] < -0.3 * pp) | (b[..., -1] > w + 0.3 * pp)
         cost = boundary_cost + 3.0 * outside + 3.0 * empty + 10.0 * off_image
-        i, j = np.unravel_index(int(np.argmin(cost)), cost.shape)
-        return float(x0s[j]), float(pitches[i])
+        i, j, m = np.unravel_index(int(np.argmin(cost)), cost.shape)
+        return float(x0s[m]), float(pitches[i]), float(slopes[j])
 
-    # coarse: pitch -10 %..+5 %, start from -0.6 to +1.6 pitches of the ink's left end
-    x0, p = search(pitch0 * np.linspace(0.9, 1.05, 13),
-                   np.arange(left - 0.6 * pitch0, left + 1.6 * pitch0, 1.0))
+    # coarse: pitch -10 %..+5 %, slope +-15 %, start -0.6..+1.6 pitches from the ink's left end
+    x0, p, t = search(pitch0 * np.linspace(0.9, 1.05, 13), np.linspace(-0.15, 0.15, 7),
+                      np.arange(left - 0.6 * pitch0, left + 1.6 * pitch0, 1.0))
     # fine, around the coarse optimum
     step = pitch0 * 0.15 / 12
-    x0, p = search(p + np.linspace(-step, step, 7), np.arange(x0 - 1.5, x0 + 1.6, 0.25))
-    return x0 + p / 2.0, p
+    x0, p, t = search(p + np.linspace(-step, step, 5), t + np.linspace(-0.025, 0.025, 5),
+                      np.arange(x0 - 1.5, x0 + 1.6, 0.25))
+    return x0, p, t
 
 
 def segment_line(ink: NDArray[np.float32], n: int) -> LineCells | None:
@@ -186,16 +214,23 @@ def segment_line(ink: NDArray[np.float32], n: int) -> LineCells | None:
     if pitch < 2.0:
         return None
     colw = ink[top:bottom + 1].sum(axis=0).astype(np.float64)
-    c0, pitch = _grid_search(colw, n, left, pitch)
+    x0, p0, slope = _grid_search(colw, n, left, pitch)
     idx = np.arange(n, dtype=np.float64)
+    # cell centres of that grid as x_i = q0 + q1 i + q2 i^2
+    c0 = x0 + p0 * (0.5 + slope / (8 * n))
+    pitch = p0 * (1 + slope / (2 * n))
     xs_all = np.arange(w, dtype=np.float64)
     err = 1.0
+    # centres x_i = q0 + q1 i + q2 i^2: the quadratic term absorbs perspective
+    q = np.array([c0, pitch, p0 * slope / (2 * n)])
     for _ in range(3):
-        centers = c0 + idx * pitch
+        centers = q[0] + q[1] * idx + q[2] * idx**2
+        local = np.maximum(q[1] + 2 * q[2] * idx, 1.0)
         cx = np.zeros(n)
         mass = np.zeros(n)
         for i, c in enumerate(centers):
-            lo, hi = max(0, int(round(c - pitch / 2))), min(w, int(round(c + pitch / 2)))
+            lo = max(0, int(round(c - local[i] / 2)))
+            hi = min(w, int(round(c + local[i] / 2)))
             if hi <= lo:
                 continue
             m = colw[lo:hi]
@@ -203,12 +238,19 @@ def segment_line(ink: NDArray[np.float32], n: int) -> LineCells | None:
             if s > 0:
                 cx[i] = float((m * xs_all[lo:hi]).sum() / s)
                 mass[i] = s
-        a, b, keep = _robust_line(idx, cx, mass, tol=0.3 * pitch)
-        if keep.sum() < n // 2 or b <= 0:
+        fit, keep = _robust_poly(idx, cx, mass, tol=0.3 * pitch, deg=2)
+        if fit is None or keep.sum() < n // 2 or fit[1] <= 0:
             break
-        c0, pitch = a, b
-        err = float(np.sqrt(np.mean(((cx - (a + b * idx))[keep] / pitch) ** 2)))
-    centers_x = c0 + idx * pitch
+        if abs(fit[2]) * (n / 2) ** 2 > 1.0 * pitch:  # implausible bending: stay linear
+            lin, keep = _robust_poly(idx, cx, mass, tol=0.3 * pitch, deg=1)
+            if lin is None or lin[1] <= 0:
+                break
+            fit = np.array([lin[0], lin[1], 0.0])
+        q = fit
+        pred = q[0] + q[1] * idx + q[2] * idx**2
+        err = float(np.sqrt(np.mean(((cx - pred)[keep] / q[1]) ** 2)))
+    centers_x = q[0] + q[1] * idx + q[2] * idx**2
+    pitch = float(q[1] + q[2] * (n - 1))
     # vertical: ink centroid per cell, fitted along the line (residual tilt)
     rowsw = np.arange(h, dtype=np.float64)[:, None]
     cy = np.zeros(n)
