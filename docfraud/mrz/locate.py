@@ -42,6 +42,7 @@ class LineBox:
     cy: float
     length: float
     height: float
+    slope: float = 0.0  # dy/dx of the line's centre in the rotated frame
 
     @property
     def left(self) -> float:
@@ -186,9 +187,30 @@ def _line_boxes(binary_rot: NDArray[np.uint8]) -> list[LineBox]:
             break
     out = []
     for x0, y0, x1, y1 in merged:
-        h = y1 - y0
-        if (x1 - x0) >= 12 * h and h >= 3:
-            out.append(LineBox((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, h))
+        if (x1 - x0) < 12 * 3 or (x1 - x0) < 3 * (y1 - y0):
+            continue
+        # thickness and tilt from the ink itself: a slightly tilted line has a tall box
+        sub = closed[int(y0):int(y1), int(x0):int(x1)] > 0
+        counts = sub.sum(axis=0).astype(np.float64)
+        cols = np.flatnonzero(counts > 0)
+        if cols.size < 10:
+            continue
+        top = np.argmax(sub, axis=0)[cols]
+        bottom = sub.shape[0] - 1 - np.argmax(sub[::-1], axis=0)[cols]
+        extent = (bottom - top + 1).astype(np.float64)
+        thick = float(np.percentile(extent, 75))
+        full = extent >= 0.7 * thick  # columns through whole glyphs, not stray marks
+        if full.sum() < 10:
+            continue
+        mid = (top + bottom)[full] / 2.0
+        slope, icpt = np.polyfit(cols[full].astype(np.float64), mid, 1)
+        if abs(slope) > 0.06:  # not a straight text line
+            slope, icpt = 0.0, float(np.median(mid))
+        length = x1 - x0
+        if length >= 12 * thick and thick >= 3:
+            xm = (x1 - x0) / 2.0
+            out.append(LineBox((x0 + x1) / 2, y0 + icpt + slope * xm, length, thick,
+                               float(slope)))
     return out
 
 
@@ -355,8 +377,9 @@ def locate(image: NDArray[np.uint8], *, max_candidates: int = 6) -> list[MrzCand
             for g in group:
                 c_small = inv @ np.array([g.cx, g.cy, 1.0])
                 c = (float(c_small[0] / s), float(c_small[1] / s))
-                c, glyph_line = _refine_line(gray, c, ang, g.length / s, glyph, spacing)
-                strips.append(_strip(gray, c, ang, g.length / s, glyph_line))
+                line_ang = ang + math.degrees(math.atan(g.slope))
+                c, glyph_line = _refine_line(gray, c, line_ang, g.length / s, glyph, spacing)
+                strips.append(_strip(gray, c, line_ang, g.length / s, glyph_line))
                 for dx in (-g.length / 2, g.length / 2):
                     for dy in (-g.height / 2, g.height / 2):
                         p = inv @ np.array([g.cx + dx, g.cy + dy, 1.0])
