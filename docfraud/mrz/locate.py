@@ -98,7 +98,14 @@ def _stroke_map(small: NDArray[np.uint8]) -> NDArray[np.uint8]:
 
 
 def dominant_angle(binary: NDArray[np.uint8]) -> tuple[float, float]:
-    """Dominant text direction in degrees [0, 180) and the median blob height.
+    """Dominant text direction in degrees [0, 180) and the median blob height."""
+    peaks, size = text_angles(binary, peaks=1)
+    return peaks[0], size
+
+
+def text_angles(binary: NDArray[np.uint8], *, peaks: int = 3) -> tuple[list[float], float]:
+    """Up to ``peaks`` likely text directions in degrees [0, 180), strongest first, and the
+    median blob height.
 
     Uses the direction from each small blob to its nearest neighbour: inside text
     lines characters are closer to each other than to the next line.
@@ -107,13 +114,13 @@ def dominant_angle(binary: NDArray[np.uint8]) -> tuple[float, float]:
 
     n, _, stats, cents = cv2.connectedComponentsWithStats(binary, connectivity=8)
     if n < 4:
-        return 0.0, 10.0
+        return [0.0], 10.0
     w, h, area = stats[1:, 2], stats[1:, 3], stats[1:, 4]
     size = np.maximum(w, h)
     keep = (area >= 3) & (size <= 60) & (size >= 3)
     pts = cents[1:][keep]
     if len(pts) < 4:
-        return 0.0, 10.0
+        return [0.0], 10.0
     if len(pts) > 2500:  # plenty for a histogram; bounds the exact search below
         pts = pts[np.linspace(0, len(pts) - 1, 2500).astype(int)]
     pts32 = np.ascontiguousarray(pts, dtype=np.float32)
@@ -129,12 +136,18 @@ def dominant_angle(binary: NDArray[np.uint8]) -> tuple[float, float]:
     hist = np.bincount(np.round(ang).astype(int) % 180, minlength=180).astype(np.float64)
     kern = np.exp(-0.5 * (np.arange(-6, 7) / 2.0) ** 2)
     smooth = np.convolve(np.concatenate([hist[-6:], hist, hist[:6]]), kern, mode="valid")
-    peak = int(np.argmax(smooth))
-    # sub-degree refinement: circular mean of angles near the peak
-    d = ((ang - peak + 90.0) % 180.0) - 90.0
-    near = np.abs(d) < 4.0
-    refined = (peak + float(np.mean(d[near]))) % 180.0 if near.any() else float(peak)
-    return refined, float(np.median(np.minimum(w, h)[keep]))
+    found: list[float] = []
+    for _ in range(peaks):
+        peak = int(np.argmax(smooth))
+        if smooth[peak] <= 0:
+            break
+        # sub-degree refinement: circular mean of angles near the peak
+        d = ((ang - peak + 90.0) % 180.0) - 90.0
+        near = np.abs(d) < 4.0
+        found.append((peak + float(np.mean(d[near]))) % 180.0 if near.any() else float(peak))
+        for k in range(-10, 11):  # suppress this peak before looking for the next
+            smooth[(peak + k) % 180] = 0.0
+    return found or [0.0], float(np.median(np.minimum(w, h)[keep]))
 
 
 def _rotate(img: NDArray[np.uint8], angle: float) -> tuple[NDArray[np.uint8], NDArray[np.float64]]:
@@ -338,12 +351,16 @@ def _refine_line(
     return new_center, new_glyph
 
 
-def locate(image: NDArray[np.uint8], *, max_candidates: int = 6) -> list[MrzCandidate]:
+def locate(
+    image: NDArray[np.uint8], *, max_candidates: int = 6, exhaustive: bool = False
+) -> list[MrzCandidate]:
     """Find MRZ candidates in an image.
 
     Args:
         image: (H, W, 3) RGB or (H, W) grey uint8.
         max_candidates: how many candidates to return at most.
+        exhaustive: also try the second and third most common blob directions (for
+            pages whose background texture outvotes the text); slower.
 
     Returns:
         Candidates, most MRZ-like first; empty when nothing looks like an MRZ.
@@ -356,10 +373,11 @@ def locate(image: NDArray[np.uint8], *, max_candidates: int = 6) -> list[MrzCand
     interp = cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC
     small = cv2.resize(gray, (max(1, round(w0 * s)), max(1, round(h0 * s))), interpolation=interp)
     binary = _stroke_map(small)
-    angle, _ = dominant_angle(binary)
+    angles, _ = text_angles(binary, peaks=3 if exhaustive else 1)
     cands: list[MrzCandidate] = []
     tried: list[float] = []
-    for ang in (angle, angle + 90.0):
+    order = [angles[0], angles[0] + 90.0] + [a for a in angles[1:]]
+    for ang in order:
         ang = ang % 180.0
         if ang > 90.0:  # prefer the upright reading direction; 180 is tried by the reader
             ang -= 180.0
@@ -390,7 +408,7 @@ def locate(image: NDArray[np.uint8], *, max_candidates: int = 6) -> list[MrzCand
             x0, y0 = max(0, int(x0)), max(0, int(y0))
             region = (x0, y0, int(min(w0, x1)) - x0, int(min(h0, y1)) - y0)
             cands.append(MrzCandidate(tuple(strips), ang, glyph, region, score))
-        if cands:
+        if cands and not exhaustive:
             break
     cands.sort(key=lambda c: -c.score)
     return cands[:max_candidates]

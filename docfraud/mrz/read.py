@@ -419,28 +419,33 @@ def read(
     pixels = load_image(image)
     if min(pixels.shape[:2]) < 16:
         return MrzResult.not_found(f"image too small ({pixels.shape[1]}x{pixels.shape[0]} px)")
-    cands = _locate.locate(pixels)
-    if not cands:
-        return MrzResult.not_found("no group of 2-3 long parallel text lines (MRZ) found")
     clf = ocr.default_classifier()
-    hyps = [h for c in cands for h in _hypotheses(c)]
-    if not hyps:
-        return MrzResult.not_found("MRZ-like lines found, but no character grid fits them")
-    _probe(hyps, clf)
-    hyps.sort(key=lambda h: -h.probe)
     best: Reading | None = None
-    for h in hyps[:MAX_FULL_READS]:
-        if best is not None and h.probe < hyps[0].probe - 0.6:
-            break
-        r = _full_read(h, clf)
-        if r is None:
-            continue
-        if best is None or r.score > best.score:
-            best = r
-        if r.passed == len(r.checks) and r.mean_logp > -0.3:
+    reason = "no group of 2-3 long parallel text lines (MRZ) found"
+    # first the fast path (dominant text direction); if that gives no valid reading,
+    # all likely text directions
+    for exhaustive in (False, True):
+        cands = _locate.locate(pixels, exhaustive=exhaustive)
+        hyps = [h for c in cands for h in _hypotheses(c)]
+        if cands and not hyps:
+            reason = "MRZ-like lines found, but no character grid fits them"
+        _probe(hyps, clf)
+        hyps.sort(key=lambda h: -h.probe)
+        for h in hyps[:MAX_FULL_READS]:
+            if h.probe < hyps[0].probe - 0.6:
+                break
+            r = _full_read(h, clf)
+            if r is None:
+                reason = "text lines found, but none reads as an MRZ"
+                continue
+            if best is None or r.score > best.score:
+                best = r
+            if r.passed == len(r.checks) and r.mean_logp > -0.3:
+                break
+        if best is not None and best.passed == len(best.checks):
             break
     if best is None:
-        return MrzResult.not_found("text lines found, but none reads as an MRZ")
+        return MrzResult.not_found(reason)
     if best.passed == 0 and best.mean_logp < MIN_MEAN_LOGP:
         return MrzResult.not_found(
             f"MRZ-like lines found but unreadable (mean confidence {np.exp(best.mean_logp):.2f})"
