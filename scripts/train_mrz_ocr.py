@@ -65,12 +65,14 @@ def make_line_sample(seed: int) -> tuple[np.ndarray, np.ndarray] | None:
     # residual tilt the locator leaves, plus mild keystone
     angle = rng.normal(0.0, 0.8)
     rot = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    gray = cv2.warpAffine(gray, rot, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    gray = cv2.warpAffine(gray, rot, (w, h), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
     pts = np.concatenate([centers[target], np.ones((n, 1))], axis=1) @ rot.T
     # capture resolution: glyph height 6..40 px (log-uniform)
     cap_cap = math.exp(rng.uniform(math.log(6.0), math.log(40.0)))
     s1 = cap_cap / cap
-    small = cv2.resize(gray, (max(8, int(w * s1)), max(8, int(h * s1))), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(gray, (max(8, int(w * s1)), max(8, int(h * s1))),
+                       interpolation=cv2.INTER_AREA)
     small_u8 = render.degrade(small, rng, blur=rng.uniform(0, 1.0) * min(1.0, cap_cap / 12),
                               noise=rng.uniform(0, 0.05))
     # the reader's strip scale: glyph height ~24 px, estimated with +-20 % error
@@ -82,7 +84,7 @@ def make_line_sample(seed: int) -> tuple[np.ndarray, np.ndarray] | None:
     cap_b = cap * sy
     yc = float(np.mean(pts_b[:, 1])) + rng.normal(0, 0.12) * cap_b
     strip_h = int(cap_b * rng.uniform(2.1, 2.7))
-    y0 = int(round(yc - strip_h / 2))
+    y0 = round(yc - strip_h / 2)
     x0 = int(max(0, pts_b[0, 0] - pitch * sx * rng.uniform(0.7, 1.6)))
     x1 = int(min(big.shape[1], pts_b[-1, 0] + pitch * sx * rng.uniform(0.7, 1.6)))
     strip = cv2.copyMakeBorder(big, max(0, -y0), max(0, y0 + strip_h - big.shape[0]), 0, 0,
@@ -142,7 +144,9 @@ def export_onnx(model, path: Path) -> None:  # type: ignore[no-untyped-def]
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--lines", type=int, default=7000, help="training lines (x ~37 cells each)")
     ap.add_argument("--val-lines", type=int, default=400)
     ap.add_argument("--epochs", type=int, default=8)

@@ -125,7 +125,7 @@ def text_angles(binary: NDArray[np.uint8], *, peaks: int = 3) -> tuple[list[floa
         pts = pts[np.linspace(0, len(pts) - 1, 2500).astype(int)]
     pts32 = np.ascontiguousarray(pts, dtype=np.float32)
     # exact (hence deterministic) nearest neighbours by OpenCV's FLANN linear search
-    index = cv2.flann_Index(pts32, {"algorithm": 0})
+    index = cv2.flann_Index(pts32, {"algorithm": 0})  # type: ignore[attr-defined]
     nn, _ = index.knnSearch(pts32, 3)
     angles = []
     for j in (1, 2):
@@ -161,7 +161,7 @@ def _rotate(img: NDArray[np.uint8], angle: float) -> tuple[NDArray[np.uint8], ND
     m[0, 2] += nw / 2.0 - w / 2.0
     m[1, 2] += nh / 2.0 - h / 2.0
     out = cv2.warpAffine(img, m, (nw, nh), flags=cv2.INTER_NEAREST, borderValue=0)
-    return np.asarray(out, dtype=np.uint8), m
+    return np.asarray(out, dtype=np.uint8), np.asarray(m, dtype=np.float64)
 
 
 def _line_boxes(binary_rot: NDArray[np.uint8]) -> list[LineBox]:
@@ -171,7 +171,7 @@ def _line_boxes(binary_rot: NDArray[np.uint8]) -> list[LineBox]:
     closed = cv2.morphologyEx(
         binary_rot, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (7, 1))
     )
-    n, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    _n, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
     boxes = []
     for x, y, w, h, area in stats[1:]:
         if h < 3 or h > 80 or w < 2 or area < 4:
@@ -282,11 +282,11 @@ def _strip(
     cx, cy = center
     # strong downscaling: pre-shrink so that bilinear sampling does not alias
     while f < 0.5 and min(src.shape) > 32:
-        src = cv2.pyrDown(src)
+        src = np.asarray(cv2.pyrDown(src), dtype=np.uint8)
         f *= 2.0
         cx, cy, length, glyph = cx / 2.0, cy / 2.0, length / 2.0, glyph / 2.0
-    out_w = int(round((length + 2.2 * glyph) * f))
-    out_h = int(round(STRIP_HEIGHT * STRIP_GLYPH))
+    out_w = round((length + 2.2 * glyph) * f)
+    out_h = round(STRIP_HEIGHT * STRIP_GLYPH)
     a = math.radians(angle)
     d = np.array([math.cos(a), math.sin(a)])
     nrm = np.array([-math.sin(a), math.cos(a)])
@@ -371,7 +371,10 @@ def locate(
     h0, w0 = gray.shape
     s = WORK_SIZE / max(h0, w0)
     interp = cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC
-    small = cv2.resize(gray, (max(1, round(w0 * s)), max(1, round(h0 * s))), interpolation=interp)
+    small = np.asarray(
+        cv2.resize(gray, (max(1, round(w0 * s)), max(1, round(h0 * s))), interpolation=interp),
+        dtype=np.uint8,
+    )
     binary = _stroke_map(small)
     angles, _ = text_angles(binary, peaks=3 if exhaustive else 1)
     cands: list[MrzCandidate] = []

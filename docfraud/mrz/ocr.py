@@ -229,8 +229,8 @@ def segment_line(ink: NDArray[np.float32], n: int) -> LineCells | None:
         cx = np.zeros(n)
         mass = np.zeros(n)
         for i, c in enumerate(centers):
-            lo = max(0, int(round(c - local[i] / 2)))
-            hi = min(w, int(round(c + local[i] / 2)))
+            lo = max(0, round(c - local[i] / 2))
+            hi = min(w, round(c + local[i] / 2))
             if hi <= lo:
                 continue
             m = colw[lo:hi]
@@ -258,7 +258,7 @@ def segment_line(ink: NDArray[np.float32], n: int) -> LineCells | None:
     heights = []
     lo_y, hi_y = max(0, int(top - 0.5 * band_h)), min(h, int(bottom + 0.5 * band_h) + 1)
     for i, c in enumerate(centers_x):
-        lo, hi = max(0, int(round(c - pitch * 0.4))), min(w, int(round(c + pitch * 0.4)))
+        lo, hi = max(0, round(c - pitch * 0.4)), min(w, round(c + pitch * 0.4))
         if hi <= lo:
             continue
         patch = ink[lo_y:hi_y, lo:hi].astype(np.float64)
@@ -285,8 +285,8 @@ def cell_crops(ink: NDArray[np.float32], cells: LineCells) -> NDArray[np.float32
     """Cut and resize each cell: (n, CELL_H, CELL_W) float32 (ink in [0, 1])."""
     import cv2
 
-    cw = max(2, int(round(cells.pitch * CROP_W_PITCH)))
-    ch = max(2, int(round(cells.height * CROP_H_CAP)))
+    cw = max(2, round(cells.pitch * CROP_W_PITCH))
+    ch = max(2, round(cells.height * CROP_H_CAP))
     out = np.empty((len(cells.centers), CELL_H, CELL_W), np.float32)
     interp = cv2.INTER_AREA if ch > CELL_H else cv2.INTER_LINEAR
     for i, (x, y) in enumerate(cells.centers):

@@ -384,7 +384,7 @@ def _unsure_positions(reading: Reading, name: str) -> list[tuple[int, int]]:
 
 def _needs_tesseract(reading: Reading) -> list[int]:
     """Lines holding unsure characters covered by failing check digits."""
-    lines = set()
+    lines: set[int] = set()
     for name, ok in reading.checks.items():
         if not ok:
             lines.update(li for li, _ in _unsure_positions(reading, name))

@@ -78,8 +78,9 @@ def _background(rng: np.random.Generator, h: int, w: int) -> NDArray[np.float32]
         cy, cx = rng.uniform(0, h), rng.uniform(0, w)
         r = rng.uniform(0.2, 1.0) * max(h, w)
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-        bg += rng.uniform(0.1, 0.5) * np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * (r / 2) ** 2))
-    return np.clip(bg, 0.0, 1.2).astype(np.float32)
+        dist2 = (yy - cy) ** 2 + (xx - cx) ** 2
+        bg += rng.uniform(0.1, 0.5) * np.exp(-dist2 / (2 * (r / 2) ** 2))
+    return np.asarray(np.clip(bg, 0.0, 1.2), dtype=np.float32)
 
 
 def render_block(
@@ -122,8 +123,8 @@ def render_block(
     gap = (line_gap if line_gap is not None else rng.uniform(1.6, 2.1)) * cap
     n = max(len(s) for s in lines)
     mx, my = margin[0] * pitch, margin[1] * cap
-    w = int(math.ceil(2 * mx + n * pitch))
-    h = int(math.ceil(2 * my + cap + gap * (len(lines) - 1)))
+    w = math.ceil(2 * mx + n * pitch)
+    h = math.ceil(2 * my + cap + gap * (len(lines) - 1))
     img = Image.new("L", (w, h), 0)
     draw = ImageDraw.Draw(img)
     centers: list[NDArray[np.float64]] = []
@@ -155,9 +156,9 @@ def degrade(
     import cv2
 
     sigma = rng.uniform(0.0, 1.3) if blur is None else blur
-    out = gray
+    out: NDArray[Any] = gray
     if sigma > 0.2:
-        out = cv2.GaussianBlur(out, (0, 0), sigma)
+        out = np.asarray(cv2.GaussianBlur(out, (0, 0), sigma))
     nz = rng.uniform(0.0, 0.06) if noise is None else noise
     if nz > 0:
         out = out + rng.normal(0.0, nz, size=out.shape).astype(np.float32)
@@ -165,8 +166,9 @@ def degrade(
     q = int(rng.integers(25, 96)) if jpeg is None else jpeg
     if q < 100:
         ok, buf = cv2.imencode(".jpg", u8, [cv2.IMWRITE_JPEG_QUALITY, q])
-        if ok:
-            u8 = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+        decoded = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE) if ok else None
+        if decoded is not None:
+            u8 = np.asarray(decoded, dtype=np.uint8)
     return np.asarray(u8, dtype=np.uint8)
 
 
@@ -178,7 +180,7 @@ def compose(
     back = _background(rng, h, w) if bg is None else bg
     darkness = rng.uniform(0.55, 0.95)
     ink_level = np.clip(back - darkness, 0.0, None) if rng.random() < 0.5 else rng.uniform(0.0, 0.3)
-    return (back * (1.0 - ink) + ink_level * ink).astype(np.float32)
+    return np.asarray(back * (1.0 - ink) + ink_level * ink, dtype=np.float32)
 
 
 def synthetic_mrz_image(
@@ -202,7 +204,7 @@ def synthetic_mrz_image(
 
     rng = np.random.default_rng(seed)
     font_px = 40
-    ink, _, pitch, cap = render_block(
+    ink, _, _pitch, cap = render_block(
         lines, rng, font_px=font_px, tracking=rng.uniform(-0.02, 0.03), jitter=0.01,
         margin=(1.2, 1.0), stroke=int(rng.integers(0, 2)),
     )
@@ -242,22 +244,31 @@ def synthetic_mrz_image(
     h, w = canvas.shape
     # perspective then rotation about the centre, canvas grown to keep everything
     p = rng.uniform(0.0, 0.06) if perspective is None else perspective
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-    dst = src + rng.uniform(-p, p, size=(4, 2)).astype(np.float32) * np.float32([w, h])
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
+    dst = src + (rng.uniform(-p, p, size=(4, 2)) * np.array([w, h])).astype(np.float32)
     hmat = cv2.getPerspectiveTransform(src, dst)
-    canvas = cv2.warpPerspective(canvas, hmat, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    canvas = np.asarray(
+        cv2.warpPerspective(canvas, hmat, (w, h), borderMode=cv2.BORDER_REPLICATE),
+        dtype=np.float32,
+    )
     a = rng.uniform(0, 360) if angle is None else angle
     rot = cv2.getRotationMatrix2D((w / 2, h / 2), a, 1.0)
     cos, sin = abs(rot[0, 0]), abs(rot[0, 1])
     nw, nh = int(h * sin + w * cos), int(h * cos + w * sin)
     rot[0, 2] += nw / 2 - w / 2
     rot[1, 2] += nh / 2 - h / 2
-    canvas = cv2.warpAffine(canvas, rot, (nw, nh), flags=cv2.INTER_LINEAR,
-                            borderValue=float(canvas_bg))
+    canvas = np.asarray(
+        cv2.warpAffine(canvas, rot, (nw, nh), flags=cv2.INTER_LINEAR,
+                       borderValue=float(canvas_bg)),
+        dtype=np.float32,
+    )
     tw = int(rng.uniform(500, 1400)) if width is None else width
     scale = tw / canvas.shape[1]
-    canvas = cv2.resize(canvas, (tw, max(8, int(canvas.shape[0] * scale))),
-                        interpolation=cv2.INTER_AREA)
+    canvas = np.asarray(
+        cv2.resize(canvas, (tw, max(8, int(canvas.shape[0] * scale))),
+                   interpolation=cv2.INTER_AREA),
+        dtype=np.float32,
+    )
     u8 = degrade(canvas, rng, blur=blur, jpeg=jpeg, noise=rng.uniform(0.0, 0.03))
     return np.repeat(u8[:, :, None], 3, axis=2)
 
