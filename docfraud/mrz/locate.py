@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 WORK_SIZE = 1000
 #: Glyph height of the strips handed to the recogniser, in pixels.
 STRIP_GLYPH = 24.0
+#: Line pieces merged at most (bounds the time spent on heavily textured pages).
+MAX_BOXES = 1200
 #: Strip height in glyph heights.
 STRIP_HEIGHT = 2.4
 
@@ -177,6 +179,8 @@ def _line_boxes(binary_rot: NDArray[np.uint8]) -> list[LineBox]:
         if h < 3 or h > 80 or w < 2 or area < 4:
             continue
         boxes.append([float(x), float(y), float(x + w), float(y + h)])
+    if len(boxes) > MAX_BOXES:  # heavy background texture: keep the widest pieces
+        boxes = sorted(boxes, key=lambda b: b[0] - b[2])[:MAX_BOXES]
     # merge collinear pieces: vertical overlap > 60 % and gap < 1.5 heights, until stable
     merged: list[list[float]] = sorted(boxes, key=lambda b: b[0])
     for _ in range(4):

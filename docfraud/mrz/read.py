@@ -53,6 +53,8 @@ LETTER_O_IN_NUMBERS = 0.3
 #: A character below this probability may also be swapped for its look-alike
 #: (O/0, I/1, B/8, ...) where letters and digits mix (document numbers, optional data).
 LOOKALIKE_BELOW = UNSURE
+#: Slow fallbacks (other text directions, Tesseract) start only within this time, s.
+FALLBACK_BUDGET_S = 0.6
 #: Cells per line classified by the probe.
 PROBE_CELLS = 10
 #: Full readings at most per image.
@@ -425,6 +427,8 @@ def read(
     # first the fast path (dominant text direction); if that gives no valid reading,
     # all likely text directions
     for exhaustive in (False, True):
+        if exhaustive and time.perf_counter() - t0 > FALLBACK_BUDGET_S:
+            break
         cands = _locate.locate(pixels, exhaustive=exhaustive)
         hyps = [h for c in cands for h in _hypotheses(c)]
         if cands and not hyps:
@@ -442,7 +446,9 @@ def read(
                 best = r
             if r.passed == len(r.checks) and r.mean_logp > -0.3:
                 break
-        if best is not None and best.passed == len(best.checks):
+        # a confident reading whose check digits fail is most likely printed that way
+        # (a specimen's mistake, a forgery): other text directions will not help
+        if best is not None and (best.passed == len(best.checks) or best.mean_logp > -0.3):
             break
     if best is None:
         return MrzResult.not_found(reason)
@@ -454,7 +460,8 @@ def read(
     engines = ["cnn"]
     if best.passed < len(best.checks):
         _repair(best, None)
-        lines_for_tess = _needs_tesseract(best) if tesseract else []
+        in_budget = time.perf_counter() - t0 < FALLBACK_BUDGET_S
+        lines_for_tess = _needs_tesseract(best) if tesseract and in_budget else []
         if lines_for_tess:
             strips = best.oriented_strips()
             tess = [ocr.tesseract_line(s) if i in lines_for_tess else ""
