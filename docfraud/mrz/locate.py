@@ -231,6 +231,40 @@ def _line_boxes(binary_rot: NDArray[np.uint8]) -> list[LineBox]:
     return out
 
 
+def _completed_groups(lines: list[LineBox]) -> list[list[LineBox]]:
+    """Two-line groups made of one whole line and a neighbour found only in pieces.
+
+    Glare or faint print can break an MRZ line (often its run of fillers) into pieces
+    that no longer merge; pieces on a parallel row beside a long line, inside its
+    extent, stand for a line of the same extent.
+    """
+    out: list[list[LineBox]] = []
+    for a in lines:
+        if a.length < 25 * a.height:
+            continue
+        for sign in (-1.0, 1.0):
+            pieces = [
+                b for b in lines
+                if b is not a
+                and 0.85 * a.height < sign * (b.cy - a.cy) < 3.2 * a.height
+                and b.left > a.left - a.height and b.right < a.right + a.height
+                and 0.6 * a.height < b.height < 1.7 * a.height
+            ]
+            if not pieces:
+                continue
+            # pieces of one row only: the row nearest to the whole line
+            near = min(abs(b.cy - a.cy) for b in pieces)
+            row = [b for b in pieces if abs(abs(b.cy - a.cy) - near) < 0.5 * a.height]
+            if sum(b.length for b in row) < 0.4 * a.length:
+                continue
+            wsum = sum(b.length for b in row)
+            cy = sum(b.cy * b.length for b in row) / wsum
+            h = float(np.median([b.height for b in row]))
+            virtual = LineBox(a.cx, cy, a.length, h, a.slope)
+            out.append([virtual, a] if sign < 0 else [a, virtual])
+    return out
+
+
 def _groups(lines: list[LineBox]) -> list[tuple[list[LineBox], float]]:
     """Groups of 2 or 3 consecutive, parallel, equally long lines, with a score."""
     lines = sorted(lines, key=lambda b: b.cy)
@@ -253,6 +287,7 @@ def _groups(lines: list[LineBox]) -> list[tuple[list[LineBox], float]]:
             for c in lines:
                 if c.cy > b.cy and compatible(b, c) and abs(c.length - a.length) < 0.12 * a.length:
                     out.append(([a, b, c], 0.0))
+    out.extend((g, 0.0) for g in _completed_groups(lines))
     scored = []
     for group, _ in out:
         hs = np.array([g.height for g in group])
