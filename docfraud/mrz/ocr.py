@@ -138,8 +138,8 @@ def _grid_search(colw: NDArray[np.float64], n: int, left: float,
         span = inside[..., -1] - inside[..., 0]
         width = b[..., -1] - b[..., 0]
         boundary_cost = edge.mean(axis=-1) / np.maximum(span / np.maximum(width, 1.0), 1e-6)
-        med = np.median(mass, axis=-1, keepdims=True)
-        empty = (mass < 0.15 * np.maximum(med, 1e-6)).mean(axis=-1)
+        avg = mass.mean(axis=-1, keepdims=True)
+        empty = (mass < 0.12 * np.maximum(avg, 1e-6)).mean(axis=-1)
         outside = 1.0 - span / total
         pp = p[..., 0]
         off_image = (b[..., 0] < -0.3 * pp) | (b[..., -1] > w + 0.3 * pp)
@@ -148,12 +148,12 @@ def _grid_search(colw: NDArray[np.float64], n: int, left: float,
         return float(x0s[m]), float(pitches[i]), float(slopes[j])
 
     # coarse: pitch -10 %..+5 %, slope +-15 %, start -0.6..+1.6 pitches from the ink's left end
-    x0, p, t = search(pitch0 * np.linspace(0.9, 1.05, 13), np.linspace(-0.15, 0.15, 7),
-                      np.arange(left - 0.6 * pitch0, left + 1.6 * pitch0, 1.0))
+    x0, p, t = search(pitch0 * np.linspace(0.9, 1.05, 9), np.linspace(-0.15, 0.15, 5),
+                      np.arange(left - 0.6 * pitch0, left + 1.6 * pitch0, max(1.0, pitch0 / 10)))
     # fine, around the coarse optimum
-    step = pitch0 * 0.15 / 12
-    x0, p, t = search(p + np.linspace(-step, step, 5), t + np.linspace(-0.025, 0.025, 5),
-                      np.arange(x0 - 1.5, x0 + 1.6, 0.25))
+    step = pitch0 * 0.15 / 8
+    x0, p, t = search(p + np.linspace(-step, step, 5), t + np.linspace(-0.04, 0.04, 5),
+                      np.arange(x0 - pitch0 / 10, x0 + pitch0 / 10 + 0.1, 0.5))
     return x0, p, t
 
 

@@ -430,21 +430,26 @@ def read(
         if exhaustive and time.perf_counter() - t0 > FALLBACK_BUDGET_S:
             break
         cands = _locate.locate(pixels, exhaustive=exhaustive)
-        hyps = [h for c in cands for h in _hypotheses(c)]
-        if cands and not hyps:
-            reason = "MRZ-like lines found, but no character grid fits them"
-        _probe(hyps, clf)
-        hyps.sort(key=lambda h: -h.probe)
-        for h in hyps[:MAX_FULL_READS]:
-            if h.probe < hyps[0].probe - 0.6:
-                break
-            r = _full_read(h, clf)
-            if r is None:
-                reason = "text lines found, but none reads as an MRZ"
+        # candidates in order of MRZ-likeness; stop at the first confident, valid reading
+        for cand in cands:
+            hyps = _hypotheses(cand)
+            if not hyps:
+                reason = "MRZ-like lines found, but no character grid fits them"
                 continue
-            if best is None or r.score > best.score:
-                best = r
-            if r.passed == len(r.checks) and r.mean_logp > -0.3:
+            _probe(hyps, clf)
+            hyps.sort(key=lambda h: -h.probe)
+            for h in hyps[:MAX_FULL_READS]:
+                if h.probe < hyps[0].probe - 0.6:
+                    break
+                r = _full_read(h, clf)
+                if r is None:
+                    reason = "text lines found, but none reads as an MRZ"
+                    continue
+                if best is None or r.score > best.score:
+                    best = r
+                if r.passed == len(r.checks) and r.mean_logp > -0.3:
+                    break
+            if best is not None and best.passed == len(best.checks) and best.mean_logp > -0.3:
                 break
         # a confident reading whose check digits fail is most likely printed that way
         # (a specimen's mistake, a forgery): other text directions will not help
