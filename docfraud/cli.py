@@ -21,6 +21,7 @@ from docfraud.errors import EXIT_INTERNAL, EXIT_USAGE, DocfraudError
 COMMANDS: dict[str, str] = {
     "mrz": "docfraud.commands.mrz",
     "cluster": "docfraud.commands.cluster",
+    "screen": "docfraud.commands.screen",
     "synth": "docfraud.commands.synth",
 }
 

@@ -16,6 +16,7 @@ from docfraud.mrz.correct import Repair, repair_lines
 from docfraud.mrz.formats import FORMATS, CheckSpec, FieldSpec, MrzFormat
 from docfraud.mrz.generate import compose_name, generate, transliterate
 from docfraud.mrz.parse import detect_format, normalise_lines, parse
+from docfraud.mrz.read import read
 from docfraud.mrz.result import MrzResult
 from docfraud.mrz.validate import FINDING_CODES
 
@@ -51,6 +52,7 @@ __all__ = [
     "generate",
     "normalise_lines",
     "parse",
+    "read",
     "repair",
     "transliterate",
 ]

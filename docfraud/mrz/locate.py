@@ -1,0 +1,456 @@
+"""Find the MRZ in a document image and cut out one rectified strip per MRZ line.
+
+Method (all on a copy scaled so its longer side is ``WORK_SIZE`` px):
+
+1. black-hat filter: dark strokes on lighter ground, whatever their size;
+2. text orientation: the dominant direction between neighbouring character blobs
+   (histogram of nearest-neighbour angles), so any rotation and tilt works;
+3. rotate the binary stroke map to horizontal, join characters into line blobs,
+   and merge collinear pieces;
+4. group 2 or 3 long, parallel, equally long, evenly spaced lines into MRZ candidates;
+5. for each line, sample a strip straight from the full-resolution image with one
+   affine warp, scaled to a glyph height of ``STRIP_GLYPH`` px.
+
+The text may still be upside down (0 or 180 degrees): the reader decides that by
+recognition confidence and check digits.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+logger = logging.getLogger(__name__)
+
+#: Longer side of the working copy, in pixels.
+WORK_SIZE = 1000
+#: Glyph height of the strips handed to the recogniser, in pixels.
+STRIP_GLYPH = 24.0
+#: Line pieces merged at most (bounds the time spent on heavily textured pages).
+MAX_BOXES = 1200
+#: Strip height in glyph heights.
+STRIP_HEIGHT = 2.4
+
+
+@dataclass(frozen=True)
+class LineBox:
+    """A text-line blob in the rotated working frame: centre, length, height (px)."""
+
+    cx: float
+    cy: float
+    length: float
+    height: float
+    slope: float = 0.0  # dy/dx of the line's centre in the rotated frame
+
+    @property
+    def left(self) -> float:
+        return self.cx - self.length / 2
+
+    @property
+    def right(self) -> float:
+        return self.cx + self.length / 2
+
+
+@dataclass(frozen=True)
+class MrzCandidate:
+    """A group of MRZ lines found in the image.
+
+    Attributes:
+        strips: one (STRIP_HEIGHT * STRIP_GLYPH, L) uint8 grey strip per line, top line first
+            in reading order if the text is upright (reverse order and rotate 180 degrees
+            otherwise).
+        angle: text direction in the original image, degrees (image x axis, y down).
+        glyph_height: estimated glyph height in the original image, px.
+        region: (x, y, w, h) bounding box of the MRZ in the original image.
+        score: ranking score (higher is more MRZ-like).
+    """
+
+    strips: tuple[NDArray[np.uint8], ...]
+    angle: float
+    glyph_height: float
+    region: tuple[int, int, int, int]
+    score: float
+
+    @property
+    def n_lines(self) -> int:
+        return len(self.strips)
+
+
+def _to_gray(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    import cv2
+
+    if image.ndim == 2:
+        return image
+    return np.asarray(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
+
+
+def _stroke_map(small: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Binary (0/255) map of dark strokes."""
+    import cv2
+
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (13, 13))
+    bh = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel)
+    thr, _ = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    thr = max(thr, 20.0)
+    return np.asarray((bh > thr).astype(np.uint8) * 255, dtype=np.uint8)
+
+
+def dominant_angle(binary: NDArray[np.uint8]) -> tuple[float, float]:
+    """Dominant text direction in degrees [0, 180) and the median blob height."""
+    peaks, size = text_angles(binary, peaks=1)
+    return peaks[0], size
+
+
+def text_angles(binary: NDArray[np.uint8], *, peaks: int = 3) -> tuple[list[float], float]:
+    """Up to ``peaks`` likely text directions in degrees [0, 180), strongest first, and the
+    median blob height.
+
+    Uses the direction from each small blob to its nearest neighbour: inside text
+    lines characters are closer to each other than to the next line.
+    """
+    import cv2
+
+    n, _, stats, cents = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    if n < 4:
+        return [0.0], 10.0
+    w, h, area = stats[1:, 2], stats[1:, 3], stats[1:, 4]
+    size = np.maximum(w, h)
+    keep = (area >= 3) & (size <= 60) & (size >= 3)
+    pts = cents[1:][keep]
+    if len(pts) < 4:
+        return [0.0], 10.0
+    if len(pts) > 2500:  # plenty for a histogram; bounds the exact search below
+        pts = pts[np.linspace(0, len(pts) - 1, 2500).astype(int)]
+    pts32 = np.ascontiguousarray(pts, dtype=np.float32)
+    # exact (hence deterministic) nearest neighbours by OpenCV's FLANN linear search
+    index = cv2.flann_Index(pts32, {"algorithm": 0})  # type: ignore[attr-defined]
+    nn, _ = index.knnSearch(pts32, 3)
+    angles = []
+    for j in (1, 2):
+        v = pts32[nn[:, j]] - pts32
+        ok = (v != 0).any(axis=1)
+        angles.append(np.degrees(np.arctan2(v[ok, 1], v[ok, 0])) % 180.0)
+    ang = np.concatenate(angles)
+    hist = np.bincount(np.round(ang).astype(int) % 180, minlength=180).astype(np.float64)
+    kern = np.exp(-0.5 * (np.arange(-6, 7) / 2.0) ** 2)
+    smooth = np.convolve(np.concatenate([hist[-6:], hist, hist[:6]]), kern, mode="valid")
+    found: list[float] = []
+    for _ in range(peaks):
+        peak = int(np.argmax(smooth))
+        if smooth[peak] <= 0:
+            break
+        # sub-degree refinement: circular mean of angles near the peak
+        d = ((ang - peak + 90.0) % 180.0) - 90.0
+        near = np.abs(d) < 4.0
+        found.append((peak + float(np.mean(d[near]))) % 180.0 if near.any() else float(peak))
+        for k in range(-10, 11):  # suppress this peak before looking for the next
+            smooth[(peak + k) % 180] = 0.0
+    return found or [0.0], float(np.median(np.minimum(w, h)[keep]))
+
+
+def _rotate(img: NDArray[np.uint8], angle: float) -> tuple[NDArray[np.uint8], NDArray[np.float64]]:
+    """Rotate so that direction ``angle`` (deg, image coords) becomes the +x axis."""
+    import cv2
+
+    h, w = img.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), angle, 1.0)
+    cos, sin = abs(m[0, 0]), abs(m[0, 1])
+    nw, nh = int(h * sin + w * cos) + 1, int(h * cos + w * sin) + 1
+    m[0, 2] += nw / 2.0 - w / 2.0
+    m[1, 2] += nh / 2.0 - h / 2.0
+    out = cv2.warpAffine(img, m, (nw, nh), flags=cv2.INTER_NEAREST, borderValue=0)
+    return np.asarray(out, dtype=np.uint8), np.asarray(m, dtype=np.float64)
+
+
+def _line_boxes(binary_rot: NDArray[np.uint8]) -> list[LineBox]:
+    """Text-line blobs in a horizontal binary stroke map."""
+    import cv2
+
+    closed = cv2.morphologyEx(
+        binary_rot, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (7, 1))
+    )
+    _n, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    boxes = []
+    for x, y, w, h, area in stats[1:]:
+        if h < 3 or h > 80 or w < 2 or area < 4:
+            continue
+        boxes.append([float(x), float(y), float(x + w), float(y + h)])
+    if len(boxes) > MAX_BOXES:  # heavy background texture: keep the widest pieces
+        boxes = sorted(boxes, key=lambda b: b[0] - b[2])[:MAX_BOXES]
+    # merge collinear pieces: vertical overlap > 60 % and gap < 1.5 heights, until stable
+    merged: list[list[float]] = sorted(boxes, key=lambda b: b[0])
+    for _ in range(4):
+        before = len(merged)
+        out_boxes: list[list[float]] = []
+        for b in merged:
+            bh = b[3] - b[1]
+            for m in out_boxes:
+                mh = m[3] - m[1]
+                overlap = min(m[3], b[3]) - max(m[1], b[1])
+                if overlap < 0.6 * min(mh, bh) or max(mh, bh) > 1.8 * min(mh, bh):
+                    continue
+                if max(b[0] - m[2], m[0] - b[2]) < 1.5 * min(mh, bh):
+                    m[0], m[1] = min(m[0], b[0]), min(m[1], b[1])
+                    m[2], m[3] = max(m[2], b[2]), max(m[3], b[3])
+                    break
+            else:
+                out_boxes.append(list(b))
+        merged = out_boxes
+        if len(merged) == before:
+            break
+    out = []
+    for x0, y0, x1, y1 in merged:
+        if (x1 - x0) < 12 * 3 or (x1 - x0) < 3 * (y1 - y0):
+            continue
+        # thickness and tilt from the ink itself: a slightly tilted line has a tall box
+        sub = closed[int(y0):int(y1), int(x0):int(x1)] > 0
+        counts = sub.sum(axis=0).astype(np.float64)
+        cols = np.flatnonzero(counts > 0)
+        if cols.size < 10:
+            continue
+        top = np.argmax(sub, axis=0)[cols]
+        bottom = sub.shape[0] - 1 - np.argmax(sub[::-1], axis=0)[cols]
+        extent = (bottom - top + 1).astype(np.float64)
+        thick = float(np.percentile(extent, 75))
+        full = extent >= 0.7 * thick  # columns through whole glyphs, not stray marks
+        if full.sum() < 10:
+            continue
+        mid = (top + bottom)[full] / 2.0
+        slope, icpt = np.polyfit(cols[full].astype(np.float64), mid, 1)
+        if abs(slope) > 0.06:  # not a straight text line
+            slope, icpt = 0.0, float(np.median(mid))
+        length = x1 - x0
+        if length >= 12 * thick and thick >= 3:
+            xm = (x1 - x0) / 2.0
+            out.append(LineBox((x0 + x1) / 2, y0 + icpt + slope * xm, length, thick,
+                               float(slope)))
+    return out
+
+
+def _completed_groups(lines: list[LineBox]) -> list[list[LineBox]]:
+    """Two-line groups made of one whole line and a neighbour found only in pieces.
+
+    Glare or faint print can break an MRZ line (often its run of fillers) into pieces
+    that no longer merge; pieces on a parallel row beside a long line, inside its
+    extent, stand for a line of the same extent.
+    """
+    out: list[list[LineBox]] = []
+    for a in lines:
+        if a.length < 25 * a.height:
+            continue
+        for sign in (-1.0, 1.0):
+            pieces = [
+                b for b in lines
+                if b is not a
+                and 0.85 * a.height < sign * (b.cy - a.cy) < 3.2 * a.height
+                and b.left > a.left - a.height and b.right < a.right + a.height
+                and 0.6 * a.height < b.height < 1.7 * a.height
+            ]
+            if not pieces:
+                continue
+            # pieces of one row only: the row nearest to the whole line
+            near = min(abs(b.cy - a.cy) for b in pieces)
+            row = [b for b in pieces if abs(abs(b.cy - a.cy) - near) < 0.5 * a.height]
+            if sum(b.length for b in row) < 0.4 * a.length:
+                continue
+            wsum = sum(b.length for b in row)
+            cy = sum(b.cy * b.length for b in row) / wsum
+            h = float(np.median([b.height for b in row]))
+            virtual = LineBox(a.cx, cy, a.length, h, a.slope)
+            out.append([virtual, a] if sign < 0 else [a, virtual])
+    return out
+
+
+def _groups(lines: list[LineBox]) -> list[tuple[list[LineBox], float]]:
+    """Groups of 2 or 3 consecutive, parallel, equally long lines, with a score."""
+    lines = sorted(lines, key=lambda b: b.cy)
+    out: list[tuple[list[LineBox], float]] = []
+
+    def compatible(a: LineBox, b: LineBox) -> bool:
+        h = max(a.height, b.height)
+        return (
+            abs(a.length - b.length) < 0.12 * max(a.length, b.length)
+            and abs(a.left - b.left) < 0.08 * max(a.length, b.length) + h
+            and max(a.height, b.height) < 1.7 * min(a.height, b.height)
+            and 0.85 * h < (b.cy - a.cy) < 3.2 * h
+        )
+
+    for i, a in enumerate(lines):
+        nexts = [b for b in lines[i + 1:] if compatible(a, b)]
+        for b in nexts:
+            group = [a, b]
+            out.append((group, 0.0))
+            for c in lines:
+                if c.cy > b.cy and compatible(b, c) and abs(c.length - a.length) < 0.12 * a.length:
+                    out.append(([a, b, c], 0.0))
+    out.extend((g, 0.0) for g in _completed_groups(lines))
+    scored = []
+    for group, _ in out:
+        hs = np.array([g.height for g in group])
+        ls = np.array([g.length for g in group])
+        aspect = float(np.mean(ls / hs))
+        # MRZ lines are 30-44 characters; glyph pitch ~ glyph height
+        if aspect < 14 or aspect > 90:
+            continue
+        # long, equally long lines; a third line adds a little (TD1) but cannot
+        # outweigh longer lines
+        score = float(np.mean(ls)) * (1.0 - float(np.std(ls) / np.mean(ls))) * (
+            1.0 + 0.05 * (len(group) - 2))
+        scored.append((group, score))
+    scored.sort(key=lambda t: -t[1])
+    return scored
+
+
+def _strip(
+    gray: NDArray[np.uint8],
+    center: tuple[float, float],
+    angle: float,
+    length: float,
+    glyph: float,
+) -> NDArray[np.uint8]:
+    """Sample a strip along ``angle`` from ``gray`` (full resolution), glyphs scaled to
+    STRIP_GLYPH px; ``length`` and ``glyph`` are in ``gray`` pixels."""
+    import cv2
+
+    f = STRIP_GLYPH / max(glyph, 1.0)
+    src = gray
+    cx, cy = center
+    # strong downscaling: pre-shrink so that bilinear sampling does not alias
+    while f < 0.5 and min(src.shape) > 32:
+        src = np.asarray(cv2.pyrDown(src), dtype=np.uint8)
+        f *= 2.0
+        cx, cy, length, glyph = cx / 2.0, cy / 2.0, length / 2.0, glyph / 2.0
+    out_w = round((length + 2.2 * glyph) * f)
+    out_h = round(STRIP_HEIGHT * STRIP_GLYPH)
+    a = math.radians(angle)
+    d = np.array([math.cos(a), math.sin(a)])
+    nrm = np.array([-math.sin(a), math.cos(a)])
+    m = np.zeros((2, 3))
+    m[:, 0] = d / f
+    m[:, 1] = nrm / f
+    m[:, 2] = np.array([cx, cy]) - (out_w / 2.0) * d / f - (out_h / 2.0) * nrm / f
+    strip = cv2.warpAffine(
+        src, m, (out_w, out_h), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    return np.asarray(strip, dtype=np.uint8)
+
+
+def _refine_line(
+    gray: NDArray[np.uint8],
+    center: tuple[float, float],
+    angle: float,
+    length: float,
+    glyph: float,
+    spacing: float,
+) -> tuple[tuple[float, float], float]:
+    """Re-centre a line and re-measure its glyph height on a full-resolution strip.
+
+    Line blobs found at working scale are inflated by blur and by print touching the
+    line (guilloches, borders), so their centre and height are rough. Returns the new
+    centre and glyph height in ``gray`` pixels.
+    """
+    import cv2
+
+    # a probe strip tall enough to hold the line whatever the error, not the next line
+    probe_glyph = min(glyph, 0.8 * spacing) if spacing > 0 else glyph
+    strip = _strip(gray, center, angle, length, probe_glyph * 1.6)
+    h = strip.shape[0]
+    k = max(3, int(STRIP_GLYPH * 0.6) | 1)
+    bh = cv2.morphologyEx(strip, cv2.MORPH_BLACKHAT,
+                          cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    thr, _ = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    rows = (bh > max(thr, 20)).mean(axis=1)
+    rows = np.convolve(rows, np.ones(3) / 3, mode="same")
+    if rows.max(initial=0) <= 0:
+        return center, glyph
+    above = np.concatenate([[False], rows > 0.3 * rows.max(), [False]])
+    edges = np.flatnonzero(np.diff(above.astype(np.int8)))
+    best: tuple[float, int, int] | None = None
+    unit = STRIP_GLYPH / 1.6  # the probe's expected glyph height, px
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        if b - a < 0.3 * unit or b - a > 2.5 * unit:
+            continue
+        mid = (a + b - 1) / 2.0
+        weight = float(rows[a:b].sum()) * np.exp(-(((mid - h / 2.0) / (0.3 * h)) ** 2))
+        if best is None or weight > best[0]:
+            best = (weight, int(a), int(b))
+    if best is None:
+        return center, glyph
+    _, a, b = best
+    f = (STRIP_GLYPH / (probe_glyph * 1.6))  # strip px per gray px
+    dy = ((a + b - 1) / 2.0 - (h - 1) / 2.0) / f
+    rad = math.radians(angle)
+    new_center = (center[0] - math.sin(rad) * dy, center[1] + math.cos(rad) * dy)
+    new_glyph = float(np.clip((b - a) / f, 0.5 * glyph, 1.5 * glyph))
+    return new_center, new_glyph
+
+
+def locate(
+    image: NDArray[np.uint8], *, max_candidates: int = 6, exhaustive: bool = False
+) -> list[MrzCandidate]:
+    """Find MRZ candidates in an image.
+
+    Args:
+        image: (H, W, 3) RGB or (H, W) grey uint8.
+        max_candidates: how many candidates to return at most.
+        exhaustive: also try the second and third most common blob directions (for
+            pages whose background texture outvotes the text); slower.
+
+    Returns:
+        Candidates, most MRZ-like first; empty when nothing looks like an MRZ.
+    """
+    import cv2
+
+    gray = _to_gray(image)
+    h0, w0 = gray.shape
+    s = WORK_SIZE / max(h0, w0)
+    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC
+    small = np.asarray(
+        cv2.resize(gray, (max(1, round(w0 * s)), max(1, round(h0 * s))), interpolation=interp),
+        dtype=np.uint8,
+    )
+    binary = _stroke_map(small)
+    angles, _ = text_angles(binary, peaks=3 if exhaustive else 1)
+    cands: list[MrzCandidate] = []
+    tried: list[float] = []
+    order = [angles[0], angles[0] + 90.0] + [a for a in angles[1:]]
+    for ang in order:
+        ang = ang % 180.0
+        if ang > 90.0:  # prefer the upright reading direction; 180 is tried by the reader
+            ang -= 180.0
+        if any(abs(((ang - t + 90) % 180) - 90) < 2 for t in tried):
+            continue
+        tried.append(ang)
+        rot, m = _rotate(binary, ang)
+        inv = cv2.invertAffineTransform(m)
+        groups = _groups(_line_boxes(rot))
+        for group, score in groups[:max_candidates]:
+            strips = []
+            pts = []
+            glyph = float(np.median([g.height for g in group])) / s
+            spacing = float(np.median(np.diff([g.cy for g in group]))) / s
+            for g in group:
+                c_small = inv @ np.array([g.cx, g.cy, 1.0])
+                c = (float(c_small[0] / s), float(c_small[1] / s))
+                line_ang = ang + math.degrees(math.atan(g.slope))
+                c, glyph_line = _refine_line(gray, c, line_ang, g.length / s, glyph, spacing)
+                strips.append(_strip(gray, c, line_ang, g.length / s, glyph_line))
+                for dx in (-g.length / 2, g.length / 2):
+                    for dy in (-g.height / 2, g.height / 2):
+                        p = inv @ np.array([g.cx + dx, g.cy + dy, 1.0])
+                        pts.append(p / s)
+            pa = np.array(pts)
+            x0, y0 = np.floor(pa.min(axis=0)).astype(int)
+            x1, y1 = np.ceil(pa.max(axis=0)).astype(int)
+            x0, y0 = max(0, int(x0)), max(0, int(y0))
+            region = (x0, y0, int(min(w0, x1)) - x0, int(min(h0, y1)) - y0)
+            cands.append(MrzCandidate(tuple(strips), ang, glyph, region, score))
+        if cands and not exhaustive:
+            break
+    cands.sort(key=lambda c: -c.score)
+    return cands[:max_candidates]

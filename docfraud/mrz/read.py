@@ -1,0 +1,494 @@
+"""Read the MRZ of a document image: locate -> rectify -> recognise -> repair -> parse.
+
+The public entry point is :func:`read`. :mod:`docfraud.mrz.locate` proposes MRZ
+candidates (groups of 2 or 3 line strips). Each candidate gives up to four
+hypotheses: both reading directions (0/180 degrees) and, for two-line zones, both
+line lengths (36 and 44). A cheap probe classifies a dozen cells per line of every
+hypothesis; the most confident hypotheses are then read in full by the cell CNN
+(:mod:`docfraud.mrz.ocr`) until one reads with confidence and passing check digits.
+
+Where check digits still fail, alternatives are tried, restricted to characters the
+CNN itself was unsure of: the CNN's runner-up classes and Tesseract's reading of the
+same line (second engine). An alternative is accepted only if it makes the failing
+check digit pass without breaking another, so a document printed with a wrong check
+digit keeps it: nothing is forced, and confident characters are never changed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from docfraud.imageio import ImageSource, load_image
+from docfraud.mrz import locate as _locate
+from docfraud.mrz import ocr
+
+if TYPE_CHECKING:
+    from docfraud.mrz.formats import MrzFormat
+    from docfraud.mrz.result import MrzResult
+
+logger = logging.getLogger(__name__)
+
+#: A character the CNN gives less than this probability may be replaced by an
+#: alternative that makes a failing check digit pass.
+UNSURE = 0.8
+#: Runner-up classes need at least this probability to be tried.
+ALT_MIN = 0.01
+#: Below this mean log-probability (and with no passing check digit) a reading is noise.
+MIN_MEAN_LOGP = -0.9
+#: Prior factor for a character its field does not allow: a digit in a name, a letter
+#: in a date or check digit. Country codes get a soft factor: some states print
+#: irregular codes (digits, 'SI<'), which a confident reading must keep.
+OUT_OF_CLASS = 0.002
+OUT_OF_CLASS_SOFT = 0.05
+#: Prior factor for the letter O in document numbers and optional data.
+LETTER_O_IN_NUMBERS = 0.3
+#: A character below this probability may also be swapped for its look-alike
+#: (O/0, I/1, B/8, ...) where letters and digits mix (document numbers, optional data).
+LOOKALIKE_BELOW = UNSURE
+#: Slow fallbacks (other text directions, Tesseract) start only within this time, s.
+FALLBACK_BUDGET_S = 0.6
+#: Cells per line classified by the probe.
+PROBE_CELLS = 10
+#: Full readings at most per image.
+MAX_FULL_READS = 4
+
+_LINE_LENGTHS = {3: (30,), 2: (44, 36)}
+
+
+@dataclass
+class Hypothesis:
+    """One way to read a candidate: direction and line length, with its cells."""
+
+    candidate: _locate.MrzCandidate
+    flipped: bool
+    length: int
+    inks: list[NDArray[np.float32]]
+    cells: list[ocr.LineCells]
+    probe: float = -np.inf
+
+
+@dataclass
+class Reading:
+    """The full recognition of one hypothesis."""
+
+    hyp: Hypothesis
+    lines: list[str]
+    probs: list[NDArray[np.float32]]  # per line (n, 37)
+    fmt: MrzFormat
+    checks: dict[str, bool]
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def mean_logp(self) -> float:
+        p = np.concatenate([pr.max(axis=1) for pr in self.probs])
+        return float(np.mean(np.log(np.maximum(p, 1e-6))))
+
+    @property
+    def passed(self) -> int:
+        return sum(self.checks.values())
+
+    @property
+    def score(self) -> float:
+        frac = self.passed / len(self.checks) if self.checks else 0.0
+        return self.mean_logp + 0.6 * frac
+
+    def oriented_strips(self) -> list[NDArray[np.uint8]]:
+        strips = list(self.hyp.candidate.strips)
+        if self.hyp.flipped:
+            return [np.ascontiguousarray(np.rot90(s, 2)) for s in reversed(strips)]
+        return strips
+
+
+def _fast_checks(fmt: MrzFormat, rows: list[str]) -> dict[str, bool]:
+    """Check-digit results, name -> passed, computed straight from the format table."""
+    from docfraud.mrz import check_digit
+
+    out = {}
+    for chk in fmt.checks:
+        data = "".join(rows[li][a:b] for li, a, b in chk.over)
+        printed = rows[chk.line][chk.position]
+        ok = printed == check_digit(data)
+        if not ok and chk.may_be_filler and data.strip("<") == "" and printed in "<0":
+            ok = True
+        out[chk.name] = ok
+    return out
+
+
+def _detect(lines: list[str]) -> MrzFormat | None:
+    from docfraud.errors import MrzFormatError
+    from docfraud.mrz import detect_format
+
+    try:
+        return detect_format(lines)
+    except MrzFormatError:
+        return None
+
+
+def _hypotheses(cand: _locate.MrzCandidate) -> list[Hypothesis]:
+    """Both directions x possible line lengths; the upside-down cells are mirrored, not refit."""
+    out = []
+    inks = [ocr.ink_map(s, glyph_height=_locate.STRIP_GLYPH) for s in cand.strips]
+    flipped_inks = [np.ascontiguousarray(ink[::-1, ::-1]) for ink in reversed(inks)]
+    for n in _LINE_LENGTHS.get(cand.n_lines, ()):
+        cells = [ocr.segment_line(ink, n) for ink in inks]
+        if any(c is None for c in cells):
+            continue
+        ok = [c for c in cells if c is not None]
+        out.append(Hypothesis(cand, False, n, inks, ok))
+        mirrored = []
+        for ink, c in zip(reversed(inks), reversed(ok), strict=True):
+            h, w = ink.shape
+            centers = np.stack([w - 1 - c.centers[::-1, 0], h - 1 - c.centers[::-1, 1]], axis=1)
+            mirrored.append(ocr.LineCells(centers, c.pitch, c.height, c.fit_error))
+        out.append(Hypothesis(cand, True, n, flipped_inks, mirrored))
+    return out
+
+
+def _subset(cells: ocr.LineCells, idx: NDArray[np.int64]) -> ocr.LineCells:
+    return ocr.LineCells(cells.centers[idx], cells.pitch, cells.height, cells.fit_error)
+
+
+def _probe(hyps: list[Hypothesis], clf: ocr.CellClassifier) -> None:
+    """Score every hypothesis by the CNN's confidence on a few cells per line."""
+    crops, owners = [], []
+    for k, h in enumerate(hyps):
+        idx = np.linspace(0, h.length - 1, PROBE_CELLS).round().astype(np.int64)
+        for ink, cells in zip(h.inks, h.cells, strict=True):
+            crops.append(ocr.cell_crops(ink, _subset(cells, idx)))
+            owners.extend([k] * len(idx))
+    if not crops:
+        return
+    probs = clf.predict(np.concatenate(crops))
+    logp = np.log(np.maximum(probs.max(axis=1), 1e-6))
+    own = np.array(owners)
+    for k, h in enumerate(hyps):
+        h.probe = float(logp[own == k].mean()) - 0.5 * max(c.fit_error for c in h.cells)
+
+
+_LETTERS = np.array([c.isalpha() or c == "<" for c in ocr.ALPHABET])
+_DIGITS = np.array([c.isdigit() for c in ocr.ALPHABET])
+_DIGITS_FILLER = np.array([c.isdigit() or c == "<" for c in ocr.ALPHABET])
+_SEX = np.array([c in "MFX<" for c in ocr.ALPHABET])
+
+
+def class_prior(fmt: MrzFormat) -> NDArray[np.float32]:
+    """(lines, length, 37) factors: 1 for characters a position's field allows, OUT_OF_CLASS else.
+
+    Soft, not a mask: a confidently read digit in a letter field (e.g. a country code
+    printed as digits) survives; only near-ties (O/0, I/1, B/8) are decided by the field.
+    """
+    prior = np.ones((fmt.lines, fmt.length, len(ocr.ALPHABET)), np.float32)
+    letter_o = ocr.ALPHABET.index("O")
+    for spec in fmt.fields:
+        if spec.kind == "alnum":  # document numbers: the letter O is rare, the digit 0 common
+            prior[spec.line, spec.start:spec.stop, letter_o] = LETTER_O_IN_NUMBERS
+            continue
+        allowed = {"alpha": _LETTERS, "name": _LETTERS, "country": _LETTERS, "code": _LETTERS,
+                   "numeric": _DIGITS, "date": _DIGITS, "sex": _SEX}.get(spec.kind)
+        if allowed is None:
+            continue
+        stop = spec.start + 1 if spec.kind == "code" else spec.stop  # 'C1', 'AC', ...
+        factor = OUT_OF_CLASS_SOFT if spec.kind == "country" else OUT_OF_CLASS
+        prior[spec.line, spec.start:stop, ~allowed] = factor
+    for chk in fmt.checks:
+        prior[chk.line, chk.position, :] = 1.0
+        prior[chk.line, chk.position, ~_DIGITS_FILLER] = OUT_OF_CLASS
+    return prior
+
+
+def _full_read(h: Hypothesis, clf: ocr.CellClassifier) -> Reading | None:
+    crops = [ocr.cell_crops(ink, cells) for ink, cells in zip(h.inks, h.cells, strict=True)]
+    probs = clf.predict(np.concatenate(crops))
+    per_line = [probs[i * h.length:(i + 1) * h.length] for i in range(len(crops))]
+    lines = ["".join(ocr.ALPHABET[i] for i in p.argmax(axis=1)) for p in per_line]
+    fmt = _detect(lines)
+    if fmt is None:
+        return None
+    prior = class_prior(fmt)
+    posterior = []
+    for li, p in enumerate(per_line):
+        q = p * prior[li]
+        posterior.append(np.asarray(q / q.sum(axis=1, keepdims=True), dtype=np.float32))
+    lines = ["".join(ocr.ALPHABET[i] for i in p.argmax(axis=1)) for p in posterior]
+    fmt2 = _detect(lines)
+    if fmt2 is None:
+        return None
+    return Reading(h, lines, posterior, fmt2, _fast_checks(fmt2, lines))
+
+
+def _alternatives(reading: Reading, li: int, p: int,
+                  tess: list[str] | None) -> list[tuple[str, float]]:
+    """Alternative characters for one position with their probability-like weights."""
+    from docfraud.mrz.correct import LOOKALIKES
+
+    pr = reading.probs[li][p]
+    top = float(pr.max())
+    cur = reading.lines[li][p]
+    alts: dict[str, float] = {}
+    if top < UNSURE:
+        for j in np.argsort(-pr)[1:4]:
+            if pr[j] >= ALT_MIN:
+                alts[ocr.ALPHABET[j]] = float(pr[j])
+        if tess is not None and li < len(tess) and len(tess[li]) == len(reading.lines[li]):
+            t = tess[li][p]
+            if t != cur and t in ocr.ALPHABET:
+                alts.setdefault(t, max(ALT_MIN, float(pr[ocr.ALPHABET.index(t)])))
+    if top < LOOKALIKE_BELOW and _mixed(reading.fmt, li, p):
+        for a in LOOKALIKES.get(cur, ()):
+            alts.setdefault(a, max(1e-3, float(pr[ocr.ALPHABET.index(a)])))
+    return list(alts.items())
+
+
+def _mixed(fmt: MrzFormat, li: int, p: int) -> bool:
+    return any(f.line == li and f.start <= p < f.stop and f.kind == "alnum" for f in fmt.fields)
+
+
+def _repair(reading: Reading, tess: list[str] | None) -> None:
+    """Swap uncertain characters for alternatives that make failing check digits pass.
+
+    A change is accepted only if every check digit covering a changed character passes
+    afterwards and no check digit that passed before fails; among such changes the one
+    the CNN finds most probable wins. Confident characters never change, so a check
+    digit printed wrong (a forgery, or a specimen's mistake) stays failing.
+    """
+    checks0 = reading.checks
+    failing = [c for c in reading.fmt.checks if not checks0[c.name]]
+    if not failing:
+        return
+    cover: dict[tuple[int, int], list[str]] = {}
+    for c in reading.fmt.checks:
+        for li, a, b in c.over:
+            for p in range(a, b):
+                cover.setdefault((li, p), []).append(c.name)
+        cover.setdefault((c.line, c.position), []).append(c.name)
+    positions = sorted({pos for c in failing for pos in
+                        [(li, p) for li, a, b in c.over for p in range(a, b)]
+                        + [(c.line, c.position)]})
+    options = []
+    for li, p in positions:
+        alts = _alternatives(reading, li, p, tess)
+        if alts:
+            options.append(((li, p), alts, float(reading.probs[li][p].max())))
+    options = sorted(options, key=lambda o: o[2])[:8]
+    rows = [list(x) for x in reading.lines]
+    n_pass0 = sum(checks0.values())
+    best: tuple[int, float, list[tuple[tuple[int, int], str]]] | None = None
+    for k in (1, 2, 3):
+        for combo in itertools.combinations(options, k):
+            for choice in itertools.product(*[o[1] for o in combo]):
+                trial = [r[:] for r in rows]
+                logit = 0.0
+                for ((li, p), _, ptop), (ch, pa) in zip(combo, choice, strict=True):
+                    trial[li][p] = ch
+                    logit += float(np.log(pa / max(ptop, 1e-6)))
+                tc = _fast_checks(reading.fmt, ["".join(r) for r in trial])
+                if any(checks0[n] and not tc[n] for n in tc):
+                    continue
+                if not all(tc[n] for (pos, _, _) in combo for n in cover.get(pos, [])):
+                    continue
+                n_pass = sum(tc.values())
+                if n_pass <= n_pass0:
+                    continue
+                key = (n_pass, logit)
+                if best is None or key > (best[0], best[1]):
+                    best = (n_pass, logit, [(o[0], ch) for o, (ch, _) in
+                                            zip(combo, choice, strict=True)])
+    if best is None:
+        return
+    check_pos = {(c.line, c.position): c.name for c in reading.fmt.checks}
+    for (li, p), ch in best[2]:
+        reading.changes.append({
+            "line": li, "position": p, "before": rows[li][p], "after": ch,
+            "field": _field_name(reading.fmt, li, p) or (
+                "check_digit." + check_pos[(li, p)] if (li, p) in check_pos else None),
+            "reason": f"uncertain character (p={float(reading.probs[li][p].max()):.2f}); "
+                      "the alternative makes the covering check digits pass",
+        })
+        rows[li][p] = ch
+    reading.lines = ["".join(r) for r in rows]
+    reading.checks = _fast_checks(reading.fmt, reading.lines)
+
+
+def _repair_country(reading: Reading) -> None:
+    """Make an unknown state code known by swapping uncertain characters or look-alike digits.
+
+    Country codes carry no check digit; the list of ICAO codes plays its part. A code
+    that stays unknown (an irregular print, a fictional state) is left as read.
+    """
+    from docfraud.mrz.codes import is_known_code
+    from docfraud.mrz.correct import TO_LETTER
+
+    rows = [list(x) for x in reading.lines]
+    for spec in reading.fmt.fields:
+        if spec.kind != "country":
+            continue
+        code = "".join(rows[spec.line][spec.start:spec.stop])
+        if is_known_code(code):
+            continue
+        options = []
+        for p in range(spec.start, spec.stop):
+            pr = reading.probs[spec.line][p]
+            alts: dict[str, float] = {}
+            if float(pr.max()) < UNSURE:
+                for j in np.argsort(-pr)[1:4]:
+                    if pr[j] >= ALT_MIN:
+                        alts[ocr.ALPHABET[j]] = float(pr[j] / pr.max())
+            cur = rows[spec.line][p]
+            look = TO_LETTER.get(cur) or {"Q": "O"}.get(cur)
+            if look:
+                alts.setdefault(look, 0.5)
+            options.append([(cur, 1.0), *alts.items()])
+        best: tuple[float, str] | None = None
+        for choice in itertools.product(*options):
+            text = "".join(c for c, _ in choice)
+            changed = sum(c != o for (c, _), o in zip(choice, code, strict=True))
+            if changed == 0 or changed > 2 or not is_known_code(text):
+                continue
+            weight = float(np.prod([w for _, w in choice]))
+            if best is None or weight > best[0]:
+                best = (weight, text)
+        if best is None:
+            continue
+        for i, (old, new) in enumerate(zip(code, best[1], strict=True)):
+            if old != new:
+                p = spec.start + i
+                reading.changes.append({
+                    "line": spec.line, "position": p, "before": old, "after": new,
+                    "field": spec.name,
+                    "reason": f"{code!r} is no known state code; {best[1]!r} is, and the "
+                              "character was uncertain or a digit look-alike",
+                })
+                rows[spec.line][p] = new
+    reading.lines = ["".join(r) for r in rows]
+
+
+def _field_name(fmt: MrzFormat, li: int, p: int) -> str | None:
+    for f in fmt.fields:
+        if f.line == li and f.start <= p < f.stop:
+            return f.name
+    return None
+
+
+def _unsure_positions(reading: Reading, name: str) -> list[tuple[int, int]]:
+    chk = next(c for c in reading.fmt.checks if c.name == name)
+    positions = [(li, p) for li, a, b in chk.over for p in range(a, b)]
+    positions.append((chk.line, chk.position))
+    return [(li, p) for li, p in positions if float(reading.probs[li][p].max()) < UNSURE]
+
+
+def _needs_tesseract(reading: Reading) -> list[int]:
+    """Lines holding unsure characters covered by failing check digits."""
+    lines: set[int] = set()
+    for name, ok in reading.checks.items():
+        if not ok:
+            lines.update(li for li, _ in _unsure_positions(reading, name))
+    return sorted(lines)
+
+
+def read(
+    image: ImageSource,
+    *,
+    today: date | None = None,
+    tesseract: bool = True,
+) -> MrzResult:
+    """Read the machine readable zone of a document image.
+
+    Args:
+        image: a file path, encoded image bytes, or an (H, W[, 3|4]) array (RGB).
+        today: reference date for expiry checks (default: today).
+        tesseract: use Tesseract as a second engine where check digits fail on
+            characters the CNN is unsure of.
+
+    Returns:
+        MrzResult. ``found`` is False (with ``reason``) when no MRZ could be read.
+        ``raw_lines`` are the CNN's reading, ``lines`` after check-digit-guided
+        repair; ``extra`` holds the orientation, region, confidence and timing.
+
+    Raises:
+        ImageError: the file is missing, empty, corrupt or not an image.
+    """
+    from docfraud.mrz import MrzResult, parse
+
+    t0 = time.perf_counter()
+    pixels = load_image(image)
+    if min(pixels.shape[:2]) < 16:
+        return MrzResult.not_found(f"image too small ({pixels.shape[1]}x{pixels.shape[0]} px)")
+    clf = ocr.default_classifier()
+    best: Reading | None = None
+    reason = "no group of 2-3 long parallel text lines (MRZ) found"
+    # first the fast path (dominant text direction); if that gives no valid reading,
+    # all likely text directions
+    for exhaustive in (False, True):
+        if exhaustive and time.perf_counter() - t0 > FALLBACK_BUDGET_S:
+            break
+        cands = _locate.locate(pixels, exhaustive=exhaustive)
+        # candidates in order of MRZ-likeness; stop at the first confident, valid reading
+        for cand in cands:
+            hyps = _hypotheses(cand)
+            if not hyps:
+                reason = "MRZ-like lines found, but no character grid fits them"
+                continue
+            _probe(hyps, clf)
+            hyps.sort(key=lambda h: -h.probe)
+            for h in hyps[:MAX_FULL_READS]:
+                if h.probe < hyps[0].probe - 0.6:
+                    break
+                r = _full_read(h, clf)
+                if r is None:
+                    reason = "text lines found, but none reads as an MRZ"
+                    continue
+                if best is None or r.score > best.score:
+                    best = r
+                if r.passed == len(r.checks) and r.mean_logp > -0.3:
+                    break
+            if best is not None and best.passed == len(best.checks) and best.mean_logp > -0.3:
+                break
+        # a confident reading whose check digits fail is most likely printed that way
+        # (a specimen's mistake, a forgery): other text directions will not help
+        if best is not None and (best.passed == len(best.checks) or best.mean_logp > -0.3):
+            break
+    if best is None:
+        return MrzResult.not_found(reason)
+    if best.passed == 0 and best.mean_logp < MIN_MEAN_LOGP:
+        return MrzResult.not_found(
+            f"MRZ-like lines found but unreadable (mean confidence {np.exp(best.mean_logp):.2f})"
+        )
+    raw_lines = list(best.lines)
+    engines = ["cnn"]
+    if best.passed < len(best.checks):
+        _repair(best, None)
+        in_budget = time.perf_counter() - t0 < FALLBACK_BUDGET_S
+        lines_for_tess = _needs_tesseract(best) if tesseract and in_budget else []
+        if lines_for_tess:
+            strips = best.oriented_strips()
+            tess = [ocr.tesseract_line(s) if i in lines_for_tess else ""
+                    for i, s in enumerate(strips)]
+            engines.append("tesseract")
+            _repair(best, tess)
+    _repair_country(best)
+    result = parse(best.lines, today=today)
+    result.raw_lines = raw_lines
+    result.repairs = list(best.changes) + list(result.repairs)
+    result.extra.update({
+        "engines": engines,
+        "orientation": round((best.hyp.candidate.angle + (180.0 if best.hyp.flipped else 0.0))
+                             % 360.0, 1),
+        "region": list(best.hyp.candidate.region),
+        # text direction (degrees, 0 = left to right, y down) and glyph size: what
+        # docfraud.layout needs to place the card and its zones
+        "angle": round((best.hyp.candidate.angle + (180.0 if best.hyp.flipped else 0.0))
+                       % 360.0, 2),
+        "glyph_height": round(float(best.hyp.candidate.glyph_height), 2),
+        "confidence": round(float(np.exp(best.mean_logp)), 4),
+        "min_char_confidence": round(float(min(p.max(axis=1).min() for p in best.probs)), 4),
+        "time_ms": round(1000 * (time.perf_counter() - t0), 1),
+    })
+    return result

@@ -1,0 +1,125 @@
+"""docfraud.mrz.read: whole images in, MrzResult out."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from docfraud.errors import ImageError
+from docfraud.mrz import generate
+from docfraud.mrz.generate import random_fields
+from docfraud.mrz.read import read
+from docfraud.mrz.render import encode_png, synthetic_mrz_image
+
+SPECIMENS = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "mrz-specimens"
+# seeds of the test images: disjoint from training (1000+) and the benchmark (5_000_000+)
+SEED0 = 7_000_000
+
+
+def _mrz(fmt: str, seed: int) -> list[str]:
+    return generate(random_fields(random.Random(seed), fmt), format=fmt)
+
+
+@pytest.mark.parametrize("angle", [0.0, 90.0, 180.0, 270.0, 17.0, -33.0, 200.0])
+def test_reads_rotated_and_upside_down(angle: float) -> None:
+    lines = _mrz("TD3", SEED0 + int(angle) % 360)
+    img = synthetic_mrz_image(lines, seed=SEED0 + 1, angle=angle, width=1000, blur=0.6, jpeg=80)
+    res = read(img)
+    assert res.found
+    assert res.lines == lines
+    assert res.format == "TD3"
+
+
+@pytest.mark.parametrize("fmt", ["TD1", "TD2", "MRVB"])
+def test_reads_other_formats(fmt: str) -> None:
+    lines = _mrz(fmt, SEED0 + 50)
+    img = synthetic_mrz_image(lines, seed=SEED0 + 51, angle=4.0, width=900, blur=0.5, jpeg=85)
+    res = read(img)
+    assert res.found
+    assert res.lines == lines
+
+
+def test_path_and_bytes_input(tmp_path: Path) -> None:
+    lines = _mrz("TD3", SEED0 + 60)
+    data = encode_png(synthetic_mrz_image(lines, seed=SEED0 + 61, angle=0.0, width=900))
+    f = tmp_path / "doc.png"
+    f.write_bytes(data)
+    assert read(f).lines == lines
+    assert read(data).lines == lines
+
+
+def test_wrong_printed_check_digit_is_kept() -> None:
+    """A forged/wrong check digit must stay wrong: repair may not invent a passing one."""
+    lines = _mrz("TD3", SEED0 + 70)
+    bad_digit = str((int(lines[1][9]) + 3) % 10) if lines[1][9].isdigit() else "7"
+    forged = [lines[0], lines[1][:9] + bad_digit + lines[1][10:]]
+    img = synthetic_mrz_image(forged, seed=SEED0 + 71, angle=0.0, width=1000, blur=0.4, jpeg=90)
+    res = read(img)
+    assert res.found
+    assert res.lines == forged
+    assert res.checks["check_digit.document_number"] is False
+    assert not res.valid
+
+
+def test_image_without_mrz_is_not_found() -> None:
+    rng = np.random.default_rng(3)
+    blank = np.full((400, 600, 3), 235, np.uint8)
+    noisy = np.clip(rng.normal(128, 40, size=(300, 500, 3)), 0, 255).astype(np.uint8)
+    for img in (blank, noisy):
+        res = read(img)
+        assert res.found is False
+        assert isinstance(res.reason, str) and res.reason
+        assert res.to_dict()["found"] is False
+
+
+def test_document_text_without_mrz_is_not_found() -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("RGB", (900, 500), (240, 240, 240))
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 22)
+    for i, text in enumerate(["SURNAME / NOM", "ERIKSSON", "GIVEN NAMES", "ANNA MARIA",
+                              "DATE OF BIRTH 12 AUG 1974", "PLACE OF BIRTH ZENITH"]):
+        draw.text((300, 40 + 60 * i), text, font=font, fill=(20, 20, 20))
+    res = read(np.asarray(img))
+    assert res.found is False
+    assert res.reason
+
+
+def test_bad_files(tmp_path: Path) -> None:
+    corrupt = tmp_path / "corrupt.jpg"
+    corrupt.write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg")
+    text = tmp_path / "notes.png"
+    text.write_text("hello")
+    for bad in (corrupt, text, tmp_path / "missing.png", b"", b"GIF89a"):
+        with pytest.raises(ImageError):
+            read(bad)
+
+
+def test_cli_run_image(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from docfraud.commands.mrz_image import run_image
+
+    lines = _mrz("TD3", SEED0 + 80)
+    f = tmp_path / "doc.png"
+    f.write_bytes(encode_png(synthetic_mrz_image(lines, seed=SEED0 + 81, angle=90.0, width=900)))
+    code = run_image(argparse.Namespace(image=str(f), today=None, compact=True))
+    out = json.loads(capsys.readouterr().out)
+    assert out["found"] is True and out["lines"] == lines
+    assert code in (0, 10)
+    blank = tmp_path / "blank.png"
+    blank.write_bytes(encode_png(np.full((200, 300, 3), 255, np.uint8)))
+    assert run_image(argparse.Namespace(image=str(blank), today=None, compact=True)) == 10
+    assert json.loads(capsys.readouterr().out)["found"] is False
+
+
+@pytest.mark.skipif(not SPECIMENS.exists(), reason=f"specimen set not present at {SPECIMENS}")
+@pytest.mark.parametrize("name", ["passport-td3.png", "0_pass-lva.jpg", "62_pass-aus.png"])
+def test_real_specimens(name: str) -> None:
+    truth = {e["file"]: e for e in json.loads((SPECIMENS / "truth.json").read_text())}
+    res = read(SPECIMENS / "images" / name)
+    assert res.lines == truth[name]["mrz"]
