@@ -59,8 +59,8 @@ for _i, _names in enumerate((
         MONTHS[_n] = _i
 
 _DATE = re.compile(
-    r"(?<!\d)(\d{1,2})\s*[./\- ]\s*(\d{1,2}|[A-Z]{3,9})(?:\s*/\s*[A-Z]{3,5}\.?)?"
-    r"\s*[./\- ]?\s*((?:19|20)\d{2})(?!\d)")
+    r"(?<!\d)(\d{1,2})\s*[./\-, ]\s*(\d{1,2}|[A-Z]{3,9})(?:\s*/\s*[A-Z]{3,5}\.?)?"
+    r"\s*[./\-, ]?\s*((?:19|20)\d{2})(?!\d)")
 _CONFUSION = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "S": "5",
                             "B": "8", "Z": "2", "G": "6"})
 _ICAO = {"Ä": "AE", "Ö": "OE", "Ü": "UE", "ß": "SS", "Æ": "AE", "Ø": "OE", "Å": "AA",
@@ -179,7 +179,14 @@ def clean_for_ocr(gray: NDArray[np.float32], px_per_mm: float) -> NDArray[np.uin
     heights, widths = stats[1:, 3], stats[1:, 2]
     keep[1:] = ((heights >= 1.05 * px_per_mm) & (heights <= 5.0 * px_per_mm)
                 & (widths <= 24 * px_per_mm))
-    return np.where(keep[labels], 0, 255).astype(np.uint8)
+    text = keep[labels]
+    # small marks right next to text (the dots of 12.08.1974, accents) stay too
+    small = np.zeros(n, np.bool_)
+    small[1:] = (heights < 1.05 * px_per_mm) & (widths < 1.0 * px_per_mm)
+    r = max(1, round(0.5 * px_per_mm))
+    near = cv2.dilate(text.astype(np.uint8), np.ones((r, 2 * r + 1), np.uint8)) > 0
+    text |= small[labels] & near
+    return np.where(text, 0, 255).astype(np.uint8)
 
 
 def ocr_words(analysis: Analysis, zone: str) -> list[Word]:
@@ -203,8 +210,8 @@ def ocr_words(analysis: Analysis, zone: str) -> list[Word]:
         corners = np.array([[x, y, 1], [x + w, y, 1], [x + w, y + h, 1], [x, y + h, 1]],
                            np.float64) @ up.matrix.T
         xa, ya = max(0, int(corners[:, 0].min())), max(0, int(corners[:, 1].min()))
-        xb = min(w_img, int(math.ceil(corners[:, 0].max())))
-        yb = min(h_img, int(math.ceil(corners[:, 1].max())))
+        xb = min(w_img, math.ceil(corners[:, 0].max()))
+        yb = min(h_img, math.ceil(corners[:, 1].max()))
         box = (xa, ya, xb - xa, yb - ya) if xb > xa and yb > ya else None
         words.append(Word(text, float(data["conf"][i]), box, len(words), zone, (x, y, w, h)))
     return words

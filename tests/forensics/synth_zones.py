@@ -37,7 +37,7 @@ def mrz_facts(truth: dict[str, Any]) -> dict[str, Any]:
     scale = math.hypot(b[0] - a[0], b[1] - a[1]) / 100.0
     px_per_mm = float(truth["page_layout"]["px_per_mm"])
     return {
-        "region": [int(x0), int(y0), int(math.ceil(x1 - x0)), int(math.ceil(y1 - y0))],
+        "region": [int(x0), int(y0), math.ceil(x1 - x0), math.ceil(y1 - y0)],
         "angle": math.degrees(math.atan2(b[1] - a[1], b[0] - a[0])),
         "glyph_height": CAP_MM * px_per_mm * scale,
     }
