@@ -15,7 +15,7 @@ of TD1 cards) with Tesseract and looks for the MRZ's values in it:
    ``12 MAR/MARS 1985``, ``12.08.1974``, ``12/08/1974``, ``12-08-1974``), the names word
    by word, fuzzily (edit distance, ICAO transliteration: MÜLLER ~ MUELLER ~ MULLER);
 3. a mismatch is reported only when the visual zone clearly shows *another* value: a
-   confident word of the document number's shape that differs in 1-3 characters; a
+   confident word of the document number's shape that differs in 1-3 digits; a
    set of three or more dates (birth, issue, expiry) whose earliest (latest) is not the
    MRZ birth (expiry) date; a name absent while the other fields were read and found.
    Before a date or number mismatch is reported, its line is read again at twice the
@@ -156,6 +156,13 @@ def _mrz_date(value: Any) -> dt.date | None:
 def _same_date(a: dt.date, b: dt.date) -> bool:
     # the MRZ has two-digit years: compare day, month and year modulo 100
     return a.day == b.day and a.month == b.month and a.year % 100 == b.year % 100
+
+
+def _digit_changes_only(shown: str, mrz: str) -> bool:
+    """Whether two same-length numbers differ only where both hold digits."""
+    return len(shown) == len(mrz) and all(
+        a == b or (a.isdigit() and b.isdigit())
+        for a, b in zip(shown.translate(_CONFUSION), mrz.translate(_CONFUSION), strict=True))
 
 
 def _union_box(words: Sequence[Word]) -> Box | None:
@@ -352,7 +359,10 @@ class VizCheckDetector(Detector):
                 close = [(edit_distance(t.translate(_CONFUSION), target), t, w)
                          for t, w in tokens if len(t) == len(number)
                          and t.translate(_CONFUSION) != target]
-                close = [c for c in close if 1 <= c[0] <= 3 and c[2].conf >= _MIN_CONF]
+                # only digits differing from digits count: a forger renumbers, while a
+                # letter read differently (U as J) is the commonest OCR error
+                close = [c for c in close if 1 <= c[0] <= 3 and c[2].conf >= _MIN_CONF
+                         and _digit_changes_only(c[1], number)]
                 if close:
                     d, text, w = min(close, key=lambda c: c[0])
                     again = verify([w]) if verify is not None else text
@@ -417,8 +427,10 @@ class VizCheckDetector(Detector):
             for variant in name_variants(word):
                 tolerance = max(1, len(variant) // 4)
                 for t, _ in alpha:
-                    if edit_distance(variant, t) <= tolerance or (
-                            len(variant) >= 4 and t.startswith(variant)):
+                    # the MRZ may truncate a name: compare with the word's head too
+                    if (edit_distance(variant, t) <= tolerance
+                            or (len(variant) >= 4
+                                and edit_distance(variant, t[:len(variant)]) <= tolerance)):
                         return True
             return False
 
@@ -430,8 +442,11 @@ class VizCheckDetector(Detector):
         others_ok = sum(v == "match" for k, v in read.items()
                         if k in ("document_number", "birth_date", "expiry_date"))
         names = [read.get("surname"), read.get("given_names")]
-        if others_ok >= 2 and "match" in names and "absent" in names:
-            key = "surname" if read.get("surname") == "absent" else "given_names"
+        absent = "surname" if read.get("surname") == "absent" else "given_names"
+        # a short name (LI, WU) is too easily misread to claim it is not there
+        long_enough = len(re.sub(r"[^A-Z]", "", str(fields.get(absent) or ""))) >= 4
+        if others_ok >= 2 and "match" in names and "absent" in names and long_enough:
+            key = absent
             findings.append(self.finding(
                 "VIZ_NAME_MISMATCH", "medium",
                 f"the MRZ {key.replace('_', ' ')} {fields.get(key)!r} is not in the visual "
