@@ -482,18 +482,17 @@ class PortraitDetector(Detector):
             gx, gy, gw, gh = m["ghost_box"]
             ghost_box = self._image_box(search, (gx, gy, gx + gw, gy + gh), analysis.shape)
             findings.append(self.finding(
-                "PORTRAIT_GHOST_MISMATCH", "high",
+                "PORTRAIT_GHOST_MISMATCH", "medium",
                 f"the ghost image does not match the portrait (correlation {m['ghost']:.2f})",
                 region=ghost_box,
                 data={"z": round(z["ghost"], 2), "correlation": round(float(m["ghost"]), 3),
                       "portrait_region": list(photo_box) if photo_box else None}))
         heat = np.zeros((y1 - y0, x1 - x0), np.float32) + float(score)
-        heatmap = np.zeros(analysis.shape, np.float32)
         h, w = analysis.shape
-        placed = cv2.warpAffine(
+        # the photo's score over the photo area, carried back into image coordinates
+        heatmap = np.asarray(cv2.warpAffine(
             np.pad(heat, ((y0, 0), (x0, 0))), up.matrix, (w, h),
-            flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT)
-        heatmap = np.maximum(heatmap, placed)
+            flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT), dtype=np.float32)
         data: dict[str, Any] = {k: round(float(v), 4) for k, v in m.items()
                                 if isinstance(v, float)}
         data["z"] = {k: round(v, 3) for k, v in z.items()}
