@@ -33,6 +33,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -421,16 +422,20 @@ class VizCheckDetector(Detector):
                 read[key] = "not read"
 
         # names: each MRZ name word must be found among the words
-        alpha = [(t, w) for t, w in tokens if t.isalpha() and len(t) >= 2]
+        alpha = [t for t, _ in tokens if t.isalpha() and len(t) >= 2]
+        # OCR splits words (PAR ISA): neighbouring pairs joined count as words too
+        alpha += [a + b for a, b in pairwise(alpha)]
 
         def found(word: str) -> bool:
             for variant in name_variants(word):
-                tolerance = max(1, len(variant) // 4)
-                for t, _ in alpha:
-                    # the MRZ may truncate a name: compare with the word's head too
+                tolerance = max(1, len(variant) // 3) if len(variant) >= 6 else 1
+                for t in alpha:
                     if (edit_distance(variant, t) <= tolerance
+                            # the MRZ may truncate a name: compare with the word's head
                             or (len(variant) >= 4
-                                and edit_distance(variant, t[:len(variant)]) <= tolerance)):
+                                and edit_distance(variant, t[:len(variant)]) <= tolerance)
+                            # OCR may lose the first letters (*RAKHMONOV)
+                            or (len(t) >= 5 and t in variant)):
                         return True
             return False
 
