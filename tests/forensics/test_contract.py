@@ -38,6 +38,7 @@ from tests.forensics.forensics_synth import (
 
 SPECIMENS = Path("/work/shared/benchmarks/mrz-specimens/images")
 EXPECTED = {"jpeg", "noise", "copymove", "metadata"}
+ZONE_BASED = {"portrait", "vizcheck"}
 
 
 def check_result(result: DetectorResult, analysis: Analysis) -> None:

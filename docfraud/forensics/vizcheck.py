@@ -1,0 +1,461 @@
+"""Visual zone vs MRZ: the printed names, dates and document number must agree.
+
+A forger who changes the MRZ (with valid check digits) but not the visual zone, or
+rewrites a date or name in the visual zone but not the MRZ, leaves two versions of
+the data on one document. This detector reads the visual zone (``viz``, and ``back_viz``
+of TD1 cards) with Tesseract and looks for the MRZ's values in it:
+
+1. the zone is turned upright at 7 px/mm (the card placement of the layout), the
+   background is divided out (dilation + blur), dark ink is kept, and only connected
+   components of value-text height (1.3-5 mm) stay: labels, guilloche and microprint go,
+   which makes Tesseract both faster and cleaner (one ``image_to_data`` call for all
+   zones, stacked: starting Tesseract costs more than the reading);
+2. the MRZ document number is searched among the words (OCR confusions O/0, I/1, S/5,
+   B/8, Z/2, G/6 folded), the dates among the dates the text holds (``12 AUG 1974``,
+   ``12 MAR/MARS 1985``, ``12.08.1974``, ``12/08/1974``, ``12-08-1974``), the names word
+   by word, fuzzily (edit distance, ICAO transliteration: MÜLLER ~ MUELLER ~ MULLER);
+3. a mismatch is reported only when the visual zone clearly shows *another* value: a
+   confident word of the document number's shape that differs in 1-3 digits; a
+   set of three or more dates (birth, issue, expiry) whose earliest (latest) is not the
+   MRZ birth (expiry) date; a name absent while the other fields were read and found.
+   Before a date or number mismatch is reported, its line is read again at twice the
+   resolution (one more Tesseract call), and the difference must show there too.
+   An unreadable zone gives no finding (``data["read"]`` says what was read).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from docfraud.findings import Finding
+from docfraud.forensics.base import Analysis, Box, Detector, DetectorResult
+from docfraud.forensics.registry import register
+
+logger = logging.getLogger(__name__)
+
+_PX_PER_MM = 7.0
+_MIN_CONF = 60.0
+#: a parsed date is itself structured evidence; its words may read less confidently
+_MIN_DATE_CONF = 45.0
+
+MONTHS: dict[str, int] = {}
+for _i, _names in enumerate((
+    ("JAN", "JANV", "ENE", "JANUARY"), ("FEB", "FEVR", "FEV", "FEBRUARY", "FEBR"),
+    ("MAR", "MARS", "MRZ", "MARCH"), ("APR", "AVR", "ABR", "APRIL"),
+    ("MAY", "MAI", "MAYO", "MAIO"), ("JUN", "JUIN", "JUNE", "JUNI"),
+    ("JUL", "JUIL", "JULY", "JULI"), ("AUG", "AOUT", "AGO", "AUGUST"),
+    ("SEP", "SEPT", "SET", "SEPTEMBER"), ("OCT", "OKT", "OUT", "OCTOBER"),
+    ("NOV", "NOVEMBER"), ("DEC", "DIC", "DEZ", "DECEMBER"),
+), start=1):
+    for _n in _names:
+        MONTHS[_n] = _i
+
+_DATE = re.compile(
+    r"(?<!\d)(\d{1,2})\s*[./\-, ]\s*(\d{1,2}|[A-Z]{3,9})(?:\s*/\s*[A-Z]{3,5}\.?)?"
+    r"\s*[./\-, ]?\s*((?:19|20)\d{2})(?!\d)")
+_CONFUSION = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "S": "5",
+                            "B": "8", "Z": "2", "G": "6"})
+_ICAO = {"Ä": "AE", "Ö": "OE", "Ü": "UE", "ß": "SS", "Æ": "AE", "Ø": "OE", "Å": "AA",
+         "Œ": "OE", "Þ": "TH", "Ð": "D", "Ł": "L", "Ñ": "N"}
+
+
+@dataclass(frozen=True)
+class Word:
+    """One OCR word: ``text`` (upper case), ``conf`` 0-100, ``box`` (x, y, w, h) in image
+    pixels, its place in reading order, the zone it was read in and its box there."""
+
+    text: str
+    conf: float
+    box: Box | None
+    order: int
+    zone: str = ""
+    crop_box: Box | None = None  # in the upright zone crop at ``_PX_PER_MM``
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance of two strings."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def fold(text: str) -> str:
+    """Upper case, ICAO transliteration of special letters, other accents dropped, A-Z0-9."""
+    out = []
+    for ch in text.upper():
+        if ch in _ICAO:
+            out.append(_ICAO[ch])
+            continue
+        base = unicodedata.normalize("NFKD", ch)
+        out.append("".join(c for c in base if not unicodedata.combining(c)))
+    return re.sub(r"[^A-Z0-9]", "", "".join(out))
+
+
+def name_variants(word: str) -> set[str]:
+    """Spellings a name word may have in the visual zone: as in the MRZ, and with the
+    ICAO two-letter transliterations (AE, OE, UE) shortened to one letter."""
+    variants = {word}
+    for pair, single in (("AE", "A"), ("OE", "O"), ("UE", "U"), ("SS", "S")):
+        variants |= {v.replace(pair, single) for v in variants}
+    return variants
+
+
+def _month(token: str) -> int | None:
+    """Month number of a month name; a garbled bilingual pair (``APRIAYR``) by its head."""
+    token = token.rstrip(".")
+    return MONTHS.get(token) or MONTHS.get(token[:4]) or MONTHS.get(token[:3])
+
+
+def parse_dates(words: Sequence[Word]) -> list[tuple[dt.date, list[Word]]]:
+    """Dates written in the words (in reading order), with the words that make them."""
+    text = ""
+    spans: list[tuple[int, int, Word]] = []
+    for w in words:
+        start = len(text)
+        text += w.text + " "
+        spans.append((start, start + len(w.text), w))
+    found: list[tuple[dt.date, list[Word]]] = []
+    for match in _DATE.finditer(text):
+        day_s, month_s, year_s = match.groups()
+        month = int(month_s) if month_s.isdigit() else _month(month_s)
+        if month is None:
+            continue
+        try:
+            day = dt.date(int(year_s), month, int(day_s))
+        except ValueError:
+            continue
+        used = [w for a, b, w in spans if a < match.end() and b > match.start()]
+        found.append((day, used))
+    return found
+
+
+def _mrz_date(value: Any) -> dt.date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _same_date(a: dt.date, b: dt.date) -> bool:
+    # the MRZ has two-digit years: compare day, month and year modulo 100
+    return a.day == b.day and a.month == b.month and a.year % 100 == b.year % 100
+
+
+def _digit_changes_only(shown: str, mrz: str) -> bool:
+    """Whether two same-length numbers differ only where both hold digits."""
+    return len(shown) == len(mrz) and all(
+        a == b or (a.isdigit() and b.isdigit())
+        for a, b in zip(shown.translate(_CONFUSION), mrz.translate(_CONFUSION), strict=True))
+
+
+def _union_box(words: Sequence[Word]) -> Box | None:
+    boxes = [w.box for w in words if w.box is not None]
+    if not boxes:
+        return None
+    x0 = min(b[0] for b in boxes)
+    y0 = min(b[1] for b in boxes)
+    x1 = max(b[0] + b[2] for b in boxes)
+    y1 = max(b[1] + b[3] for b in boxes)
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def clean_for_ocr(gray: NDArray[np.float32], px_per_mm: float) -> NDArray[np.uint8]:
+    """Binary (h, w) uint8 image, 0 = ink of value-text size, 255 = everything else."""
+    import cv2
+
+    g = np.clip(gray, 0, 255).astype(np.uint8)
+    bg = cv2.GaussianBlur(cv2.dilate(g, np.ones((9, 9), np.uint8)), (0, 0), 5)
+    norm = g.astype(np.float32) / np.maximum(bg.astype(np.float32), 1.0)
+    ink = (norm < 0.55).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    keep = np.zeros(n, np.bool_)
+    heights, widths = stats[1:, 3], stats[1:, 2]
+    keep[1:] = ((heights >= 1.05 * px_per_mm) & (heights <= 5.0 * px_per_mm)
+                & (widths <= 24 * px_per_mm))
+    text = keep[labels]
+    # small marks right next to text (the dots of 12.08.1974, accents) stay too
+    small = np.zeros(n, np.bool_)
+    small[1:] = (heights < 1.05 * px_per_mm) & (widths < 1.0 * px_per_mm)
+    r = max(1, round(0.5 * px_per_mm))
+    near = cv2.dilate(text.astype(np.uint8), np.ones((r, 2 * r + 1), np.uint8)) > 0
+    text |= small[labels] & near
+    return np.where(text, 0, 255).astype(np.uint8)
+
+
+def ocr_words(analysis: Analysis, zones: Sequence[str]) -> list[Word]:
+    """Words of the zones, read by Tesseract in one call (the cleaned zones stacked one
+    above the other: a Tesseract process start costs more than the reading), boxes in
+    image pixels."""
+    from docfraud.forensics.portrait import Upright, luma, upright_crop
+
+    parts: list[tuple[str, Upright, NDArray[np.uint8]]] = []
+    for zone in zones:
+        if zone not in analysis.zones:
+            continue
+        up = upright_crop(analysis, zone, px_per_mm=_PX_PER_MM)
+        if up is None:
+            continue
+        binary = clean_for_ocr(luma(up.pixels), up.px_per_mm)
+        if int((binary == 0).sum()) >= 50:
+            parts.append((zone, up, binary))
+    if not parts:
+        return []
+    gap = round(3 * _PX_PER_MM)
+    width = max(b.shape[1] for _, _, b in parts)
+    offsets: list[int] = []
+    rows: list[NDArray[np.uint8]] = []
+    y = 0
+    for _, _, binary in parts:
+        offsets.append(y)
+        padded = np.full((binary.shape[0] + gap, width), 255, np.uint8)
+        padded[:binary.shape[0], :binary.shape[1]] = binary
+        rows.append(padded)
+        y += padded.shape[0]
+    data = _tesseract(np.vstack(rows), 11)
+    words: list[Word] = []
+    h_img, w_img = analysis.shape
+    for i, text in enumerate(data["text"]):
+        text = str(text).strip().upper()
+        if not text:
+            continue
+        x, y, w, h = (int(data[k][i]) for k in ("left", "top", "width", "height"))
+        k = max(j for j, off in enumerate(offsets) if off <= y + h // 2)
+        zone, up, _ = parts[k]
+        y -= offsets[k]
+        corners = np.array([[x, y, 1], [x + w, y, 1], [x + w, y + h, 1], [x, y + h, 1]],
+                           np.float64) @ up.matrix.T
+        xa, ya = max(0, int(corners[:, 0].min())), max(0, int(corners[:, 1].min()))
+        xb = min(w_img, math.ceil(corners[:, 0].max()))
+        yb = min(h_img, math.ceil(corners[:, 1].max()))
+        box = (xa, ya, xb - xa, yb - ya) if xb > xa and yb > ya else None
+        words.append(Word(text, float(data["conf"][i]), box, len(words), zone, (x, y, w, h)))
+    return words
+
+
+def _tesseract(binary: NDArray[np.uint8], psm: int) -> dict[str, list[Any]]:
+    import pytesseract
+
+    # one thread: tesseract's OpenMP threads only compete with the other workers
+    previous = os.environ.get("OMP_THREAD_LIMIT")
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    try:
+        data: dict[str, list[Any]] = pytesseract.image_to_data(
+            binary, config=f"--psm {psm}", output_type=pytesseract.Output.DICT)
+    finally:
+        if previous is None:
+            os.environ.pop("OMP_THREAD_LIMIT", None)
+        else:
+            os.environ["OMP_THREAD_LIMIT"] = previous
+    return data
+
+
+def reread(analysis: Analysis, used: Sequence[Word], *, scale: float = 2.0) -> str | None:
+    """Read the line that ``used`` words form again, at ``scale`` times the resolution
+    (Tesseract, one line); the text, or None when it cannot be read."""
+    from docfraud.forensics.portrait import luma, upright_crop
+
+    boxes = [w.crop_box for w in used if w.crop_box is not None]
+    zones = {w.zone for w in used}
+    if not boxes or len(zones) != 1:
+        return None
+    k = _PX_PER_MM * scale
+    up = upright_crop(analysis, zones.pop(), px_per_mm=k)
+    if up is None:
+        return None
+    x0 = min(b[0] for b in boxes)
+    y0 = min(b[1] for b in boxes)
+    x1 = max(b[0] + b[2] for b in boxes)
+    y1 = max(b[1] + b[3] for b in boxes)
+    pad = 0.6 * _PX_PER_MM
+    h, w = up.pixels.shape[:2]
+    xa, ya = max(0, int((x0 - pad) * scale)), max(0, int((y0 - pad) * scale))
+    xb, yb = min(w, int((x1 + pad) * scale)), min(h, int((y1 + pad) * scale))
+    if xb - xa < 8 or yb - ya < 8:
+        return None
+    binary = clean_for_ocr(luma(up.pixels[ya:yb, xa:xb]), k)
+    data = _tesseract(binary, 7)
+    text = " ".join(str(t).strip().upper() for t in data["text"] if str(t).strip())
+    return text or None
+
+
+def _tokens(words: Sequence[Word]) -> Iterator[tuple[str, Word]]:
+    for w in words:
+        for part in re.split(r"[^A-Z0-9]+", fold(w.text)):
+            if part:
+                yield part, w
+
+
+@register
+class VizCheckDetector(Detector):
+    name = "vizcheck"
+    version = "1"
+    description = "visual zone vs MRZ: names, dates and document number read by OCR"
+    codes = (
+        "VIZ_NAME_MISMATCH",
+        "VIZ_DOCUMENT_NUMBER_MISMATCH",
+        "VIZ_BIRTH_DATE_MISMATCH",
+        "VIZ_EXPIRY_DATE_MISMATCH",
+    )
+
+    def applies_to(self, analysis: Analysis) -> bool:
+        mrz = analysis.mrz
+        return (mrz is not None and mrz.found and bool(mrz.fields)
+                and ("viz" in analysis.zones or "back_viz" in analysis.zones))
+
+    def not_applicable_reason(self, analysis: Analysis) -> str:
+        if analysis.mrz is None or not analysis.mrz.found:
+            return "no MRZ to compare the visual zone with"
+        return "no visual-zone area known (layout found no zones)"
+
+    def run(self, analysis: Analysis) -> DetectorResult:
+        words = ocr_words(analysis, ("viz", "back_viz"))
+        assert analysis.mrz is not None
+        findings, data = self.compare(words, analysis.mrz.fields,
+                                      verify=lambda used: reread(analysis, used))
+        weight = {"VIZ_NAME_MISMATCH": 1.0}
+        evidence = sum(weight.get(f.code, 2.0) for f in findings)
+        return self.result(score=1.0 - math.exp(-evidence), findings=findings, data=data)
+
+    def compare(self, words: Sequence[Word], fields: dict[str, Any], *,
+                verify: Callable[[Sequence[Word]], str | None] | None = None,
+                ) -> tuple[list[Finding], dict[str, Any]]:
+        """Findings and facts from OCR ``words`` against the MRZ ``fields``.
+
+        ``verify(words)`` reads the words' line again (at a higher resolution); a
+        difference is reported only when the second reading shows it too.
+        """
+        read: dict[str, str] = {}
+        findings: list[Finding] = []
+        tokens = list(_tokens(words))
+        data: dict[str, Any] = {"words": len(words), "read": read}
+        if not tokens:
+            return findings, data
+
+        # document number
+        number = fold(str(fields.get("document_number") or ""))
+        if len(number) >= 5:
+            target = number.translate(_CONFUSION)
+            exact = [w for t, w in tokens if t.translate(_CONFUSION) == target]
+            if exact:
+                read["document_number"] = "match"
+            else:
+                close = [(edit_distance(t.translate(_CONFUSION), target), t, w)
+                         for t, w in tokens if len(t) == len(number)
+                         and t.translate(_CONFUSION) != target]
+                # only digits differing from digits count: a forger renumbers, while a
+                # letter read differently (U as J) is the commonest OCR error
+                close = [c for c in close if 1 <= c[0] <= 3 and c[2].conf >= _MIN_CONF
+                         and _digit_changes_only(c[1], number)]
+                if close:
+                    d, text, w = min(close, key=lambda c: c[0])
+                    again = verify([w]) if verify is not None else text
+                    again_tokens = [t.translate(_CONFUSION) for t in
+                                    re.split(r"[^A-Z0-9]+", fold(again or ""))]
+                    if target in again_tokens:
+                        close = []
+                        read["document_number"] = "match"
+                    elif text.translate(_CONFUSION) not in again_tokens:
+                        close = []
+                        read["document_number"] = "not read"
+                if close:
+                    read["document_number"] = "different"
+                    findings.append(self.finding(
+                        "VIZ_DOCUMENT_NUMBER_MISMATCH", "high",
+                        f"the visual zone shows document number {text}, the MRZ {number}",
+                        region=w.box, data={"viz": text, "mrz": number, "distance": d}))
+                else:
+                    read.setdefault("document_number", "not read")
+
+        # dates
+        dates = parse_dates(words)
+        data["dates"] = [d.isoformat() for d, _ in dates]
+        distinct = sorted({d for d, _ in dates})
+        for key, code, pick in (("birth_date", "VIZ_BIRTH_DATE_MISMATCH", min),
+                                ("expiry_date", "VIZ_EXPIRY_DATE_MISMATCH", max)):
+            mrz_day = _mrz_date(fields.get(key))
+            if mrz_day is None:
+                continue
+            if any(_same_date(d, mrz_day) for d in distinct):
+                read[key] = "match"
+            elif len(distinct) >= 3:
+                shown = pick(distinct)
+                used = [w for d, ws in dates if d == shown for w in ws]
+                confirmed = bool(used) and min(w.conf for w in used) >= _MIN_DATE_CONF
+                if confirmed and verify is not None:
+                    again = verify(used)
+                    again_dates = [d for d, _ in parse_dates(
+                        [Word(t, 100.0, None, i) for i, t in enumerate((again or "").split())])]
+                    if any(_same_date(d, mrz_day) for d in again_dates):
+                        read[key] = "match"
+                        continue
+                    confirmed = shown in again_dates
+                if confirmed:
+                    read[key] = "different"
+                    label = "birth" if key == "birth_date" else "expiry"
+                    findings.append(self.finding(
+                        code, "high",
+                        f"the visual zone shows {label} date {shown.isoformat()}, the MRZ "
+                        f"{mrz_day.isoformat()}",
+                        region=_union_box(used),
+                        data={"viz": shown.isoformat(), "mrz": mrz_day.isoformat()}))
+                else:
+                    read[key] = "not read"
+            else:
+                read[key] = "not read"
+
+        # names: each MRZ name word must be found among the words
+        alpha = [t for t, _ in tokens if t.isalpha() and len(t) >= 2]
+        # OCR splits words (PAR ISA): neighbouring pairs joined count as words too
+        alpha += [a + b for a, b in pairwise(alpha)]
+
+        def found(word: str) -> bool:
+            for variant in name_variants(word):
+                tolerance = max(1, len(variant) // 3) if len(variant) >= 6 else 1
+                for t in alpha:
+                    if (edit_distance(variant, t) <= tolerance
+                            # the MRZ may truncate a name: compare with the word's head
+                            or (len(variant) >= 4
+                                and edit_distance(variant, t[:len(variant)]) <= tolerance)
+                            # OCR may lose the first letters (*RAKHMONOV)
+                            or (len(t) >= 5 and t in variant)):
+                        return True
+            return False
+
+        for key in ("surname", "given_names"):
+            parts = [p for p in re.split(r"[ <]+", str(fields.get(key) or "")) if len(p) >= 2]
+            if parts:
+                hits = sum(found(p) for p in parts)
+                read[key] = "match" if hits == len(parts) else "partial" if hits else "absent"
+        others_ok = sum(v == "match" for k, v in read.items()
+                        if k in ("document_number", "birth_date", "expiry_date"))
+        names = [read.get("surname"), read.get("given_names")]
+        absent = "surname" if read.get("surname") == "absent" else "given_names"
+        # a short name (LI, WU) is too easily misread to claim it is not there
+        long_enough = len(re.sub(r"[^A-Z]", "", str(fields.get(absent) or ""))) >= 4
+        if others_ok >= 2 and "match" in names and "absent" in names and long_enough:
+            key = absent
+            findings.append(self.finding(
+                "VIZ_NAME_MISMATCH", "medium",
+                f"the MRZ {key.replace('_', ' ')} {fields.get(key)!r} is not in the visual "
+                "zone, whose other fields were read and agree with the MRZ",
+                region=_union_box(words),
+                data={"field": key, "mrz": fields.get(key)}))
+        return findings, data

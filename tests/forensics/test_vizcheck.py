@@ -1,0 +1,102 @@
+"""The vizcheck detector compares the visual zone (OCR) with the MRZ."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+import numpy as np
+import pytest
+from tests.forensics.synth_zones import synth_analysis
+
+from docfraud.forensics import Analysis, get_detector, run_detectors
+from docfraud.forensics.vizcheck import Word, edit_distance, fold, name_variants, parse_dates
+from docfraud.mrz import parse
+from docfraud.synth import iter_documents
+
+
+def words(text: str, conf: float = 95.0) -> list[Word]:
+    return [Word(t, conf, (10 * i, 0, 9, 9), i) for i, t in enumerate(text.split())]
+
+
+FIELDS = {"document_number": "UT1690595", "birth_date": "1974-08-12",
+          "expiry_date": "2030-03-01", "surname": "MUELLER", "given_names": "ANNA MARIA"}
+
+
+def test_helpers() -> None:
+    assert edit_distance("MULLER", "MUELLER") == 1 and edit_distance("", "AB") == 2
+    assert fold("Müller-Łódź") == "MUELLERLODZ"
+    assert "MULLER" in name_variants("MUELLER")
+    got = [d for d, _ in parse_dates(words(
+        "12 AUG 1974 x 12.08.1974 12/08/1974 03 MAR/MARS 2030 31.02.1999 5 JUIL 2001"))]
+    assert got == [dt.date(1974, 8, 12)] * 3 + [dt.date(2030, 3, 3), dt.date(2001, 7, 5)]
+
+
+def test_compare_agreeing_zone_has_no_finding() -> None:
+    det = get_detector("vizcheck")
+    ocr = words("P UTO UTI69O595 MÜLLER ANNA MARIA 12 AUG 1974 01 MAR 2020 01 MAR 2030")
+    findings, data = det.compare(ocr, FIELDS)  # type: ignore[attr-defined]
+    assert findings == [] and set(data["read"].values()) == {"match"}, data
+
+
+def test_compare_flags_a_different_value() -> None:
+    det = get_detector("vizcheck")
+    ocr = words("UT1690895 MULLER ANNA MARIA 12 AUG 1977 01 MAR 2020 01 MAR 2030")
+    findings, data = det.compare(ocr, FIELDS)  # type: ignore[attr-defined]
+    codes = {f.code for f in findings}
+    assert codes == {"VIZ_DOCUMENT_NUMBER_MISMATCH", "VIZ_BIRTH_DATE_MISMATCH"}, data
+    assert all(f.region is not None for f in findings)
+    ocr = words("UT1690595 SMITH ANNA MARIA 12 AUG 1974 01 MAR 2020 01 MAR 2030")
+    findings, _ = det.compare(ocr, FIELDS)  # type: ignore[attr-defined]
+    assert [f.code for f in findings] == ["VIZ_NAME_MISMATCH"]
+
+
+def test_unreadable_zone_is_neutral() -> None:
+    det = get_detector("vizcheck")
+    for text in ("", "~~ ,, ..", "12 AUG 1974"):  # nothing, noise, only part read
+        findings, _ = det.compare(words(text), FIELDS)  # type: ignore[attr-defined]
+        assert findings == []
+    # a low-confidence near-miss of the number is not evidence
+    findings, _ = det.compare(words("UT1690895", conf=40), FIELDS)  # type: ignore[attr-defined]
+    assert findings == []
+
+
+def test_not_applicable_without_mrz_or_zones() -> None:
+    img = np.full((300, 400, 3), 200, np.uint8)
+    r = run_detectors(Analysis.from_source(img), ["vizcheck"])[0]
+    assert r.status == "not_applicable"
+    mrz = parse(["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+                 "L898902C36UTO7408122F1204159ZE184226B<<<<<10"])
+    r = run_detectors(Analysis.from_source(img, mrz=mrz), ["vizcheck"])[0]
+    assert r.status == "not_applicable"
+
+
+@functools.lru_cache(maxsize=1)
+def _documents() -> list[tuple[str, object]]:
+    docs = iter_documents(genuine=6, forged=8, workshops=0, seed=6161, null_rate=0.0,
+                          operators=["mrz_only_alteration", "copy_move"], png_rate=0.0)
+    out = []
+    for doc in docs:
+        kind = "genuine" if doc.truth["label"] == "genuine" else doc.truth["operators"][0]
+        out.append((kind, run_detectors(synth_analysis(doc), ["vizcheck"])[0]))
+    return out
+
+
+def test_synthetic_genuine_documents_have_no_mismatch() -> None:
+    genuine = [r for kind, r in _documents() if kind == "genuine"]
+    assert len(genuine) == 6
+    for r in genuine:
+        assert r.status == "ok" and not r.findings, (r.findings, r.data)  # type: ignore[attr-defined]
+    # the zone was actually read: most genuine documents agree on several fields
+    agreeing = [r for r in genuine if list(r.data["read"].values()).count("match") >= 3]  # type: ignore[attr-defined]
+    assert len(agreeing) >= 4
+
+
+@pytest.mark.parametrize("kind", ["mrz_only_alteration", "copy_move"])
+def test_synthetic_alterations_are_found(kind: str) -> None:
+    forged = [r for k, r in _documents() if k == kind]
+    assert len(forged) == 4
+    flagged = [r for r in forged if any(f.code.startswith("VIZ_") for f in r.findings)]  # type: ignore[attr-defined]
+    assert len(flagged) >= 2, [r.data for r in forged]  # type: ignore[attr-defined]
+    genuine_scores = [r.score for k, r in _documents() if k == "genuine"]  # type: ignore[attr-defined]
+    assert np.mean([r.score for r in forged]) > np.mean(genuine_scores) + 0.3  # type: ignore[attr-defined]
