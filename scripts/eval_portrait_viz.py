@@ -25,10 +25,10 @@ def main(argv: list[str] | None = None) -> int:
     import cv2
     import numpy as np
     from sklearn.metrics import roc_auc_score
-    from tests.forensics.synth_zones import synth_analysis
 
     from docfraud.forensics import run_detectors
     from docfraud.synth import iter_documents
+    from tests.forensics.synth_zones import synth_analysis
 
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--seed", type=int, default=5151)

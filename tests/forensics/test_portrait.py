@@ -6,11 +6,11 @@ import functools
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
-from tests.forensics.synth_zones import synth_analysis
 
 from docfraud.forensics import Analysis, DetectorResult, run_detectors
 from docfraud.forensics.portrait import find_photo, ghost_similarity
 from docfraud.synth import iter_documents
+from tests.forensics.synth_zones import synth_analysis
 
 
 def test_find_photo_locates_a_rectangle_in_a_larger_zone() -> None:

@@ -7,12 +7,12 @@ import functools
 
 import numpy as np
 import pytest
-from tests.forensics.synth_zones import synth_analysis
 
 from docfraud.forensics import Analysis, get_detector, run_detectors
 from docfraud.forensics.vizcheck import Word, edit_distance, fold, name_variants, parse_dates
 from docfraud.mrz import parse
 from docfraud.synth import iter_documents
+from tests.forensics.synth_zones import synth_analysis
 
 
 def words(text: str, conf: float = 95.0) -> list[Word]:
