@@ -20,6 +20,8 @@ from docfraud.errors import EXIT_INTERNAL, EXIT_USAGE, DocfraudError
 #: subcommand name -> module implementing it
 COMMANDS: dict[str, str] = {
     "mrz": "docfraud.commands.mrz",
+    "cluster": "docfraud.commands.cluster",
+    "screen": "docfraud.commands.screen",
     "synth": "docfraud.commands.synth",
 }
 

@@ -183,3 +183,57 @@ def find_zones(analysis: Analysis) -> dict[str, Box]:
             zones[name] = b
     analysis.cached("placement", lambda: placement)
     return zones
+
+
+#: a strip of card background (guilloche, no text) per format, for print-pattern measures
+BACKGROUND_MM: dict[str, tuple[float, float, float, float]] = {
+    "TD3": (46.0, 64.0, 74.0, 4.0), "MRVA": (44.0, 1.5, 70.0, 4.5),
+    "TD2": (38.0, 1.5, 62.0, 4.5), "MRVB": (38.0, 1.5, 62.0, 4.5),
+    "TD1": (30.0, 29.0, 52.0, 4.0), "FRA_ID": (30.0, 2.0, 50.0, 4.0),
+}
+
+
+def rectify(
+    analysis: Analysis, *, px_per_mm: float = 8.0
+) -> tuple[Any, dict[str, Box]] | None:
+    """The card cut out of the image and straightened, with its nominal zones.
+
+    Returns:
+        ((h, w, 3) uint8 page at ``px_per_mm``, zone name -> (x, y, w, h) in page pixels:
+        ``mrz`` (nominal MRZ zone), ``portrait``, ``background``), or None when the card
+        could not be placed. For TD1 the page also covers the front card above the back.
+    """
+    import cv2
+    import numpy as np
+
+    placement = analysis._cache.get("placement")
+    mrz = analysis.mrz
+    if placement is None or mrz is None or mrz.format not in GEOMETRY:
+        return None
+    geometry = GEOMETRY[mrz.format]
+    card_w, card_h = geometry.size
+    top = min([0.0] + [r[1] for r in geometry.zones.values()])
+    n_lines, n_chars = len(mrz.lines), len(mrz.lines[0])
+    mrz_rect = (geometry.mrz_left - 1.0,
+                card_h - geometry.mrz_bottom - (n_lines - 1) * LINE_MM - CAP_MM,
+                n_chars * PITCH_MM + 2.0, (n_lines - 1) * LINE_MM + 2 * CAP_MM)
+    out_w, out_h = round(card_w * px_per_mm), round((card_h - top) * px_per_mm)
+    # page pixel (px, py) <- card mm (px / k, py / k + top) <- image
+    src = np.array([placement.to_image(0.0, top), placement.to_image(card_w, top),
+                    placement.to_image(0.0, card_h)], dtype=np.float32)
+    dst = np.array([[0, 0], [out_w, 0], [0, out_h]], dtype=np.float32)
+    m = cv2.getAffineTransform(src, dst)
+    page = cv2.warpAffine(analysis.pixels, m, (out_w, out_h), flags=cv2.INTER_AREA,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255))
+
+    def to_page(rect: tuple[float, float, float, float]) -> Box:
+        x, y, w, h = rect
+        return (round(x * px_per_mm), round((y - top) * px_per_mm), round(w * px_per_mm),
+                round(h * px_per_mm))
+
+    zones = {"mrz": to_page(mrz_rect)}
+    if "portrait" in geometry.zones:
+        zones["portrait"] = to_page(geometry.zones["portrait"])
+    if mrz.format in BACKGROUND_MM:
+        zones["background"] = to_page(BACKGROUND_MM[mrz.format])
+    return page, zones

@@ -11,7 +11,8 @@ MRV-B), a share of them with one character corrupted, then times
 * PassportEye's ``MRZ(lines)`` on each document (check digits and date format only).
 
 Each is run ``--repeat`` times, interleaved; times are CPU time of this process
-(time.process_time), so other load on the machine disturbs them little; the best run counts. Usage: python scripts/bench_mrz_parse.py [--n 20000] [--corrupt 0.2] [--repeat 5]
+(time.process_time), so other load on the machine disturbs them little; the best run
+counts. Usage: python scripts/bench_mrz_parse.py [--n 20000] [--corrupt 0.2] [--repeat 5]
 """
 
 from __future__ import annotations

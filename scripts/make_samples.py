@@ -2,12 +2,14 @@
 """Regenerate the committed sample set in samples/ (about 30 documents, a few MB).
 
 10 genuine documents (some with null edits) across the designs, one lone forgery of
-every kind, and 3 workshops of 4 documents each; JPEG at a modest resolution.
+every kind, and 3 workshops of 4 documents each (the seed gives a counterfeit workshop, a photo-
+substitution + data-alteration workshop and a naive-alteration workshop); JPEG at a
+modest resolution.
 
     PYTHONPATH=. python3 scripts/make_samples.py [--out samples]
 
 Same as: docfraud synth --out samples --genuine 10 --forged 7 --workshops 3
-         --per-workshop 4 --seed 2026 --long-side 900 1100 --png-rate 0
+         --per-workshop 4 --seed 2028 --long-side 900 1100 --png-rate 0
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def main() -> None:
         forged=len(forgery_operators()),
         workshops=3,
         per_workshop=4,
-        seed=2026,
+        seed=2028,
         long_side=(900, 1100),
         png_rate=0.0,
         null_rate=0.3,

@@ -9,7 +9,7 @@ if command -v apt-get >/dev/null; then
   # tesseract + OCR-B: MRZ reading; DejaVu: synthetic documents; chromium: report tests;
   # postgresql: case-database tests (scripts/start_postgres.sh starts a throw-away server)
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
-    tesseract-ocr tesseract-ocr-eng fonts-ocr-b fonts-dejavu-core fonts-dejavu-extra \
+    tesseract-ocr tesseract-ocr-eng fonts-ocr-b fonts-dejavu-core fonts-dejavu-extra fonts-liberation \
     chromium postgresql
 fi
 python3 -m pip install -q --upgrade pip

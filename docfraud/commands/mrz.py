@@ -16,12 +16,17 @@ def add_parser(sub: Any, name: str) -> None:
         name,
         help="parse and validate an MRZ",
         description=(
-            "Parse and validate machine readable zone text (ICAO 9303). Give the lines as "
-            "arguments or on standard input, one per line. Prints the result as JSON. "
-            "Exit status: 0 all checks pass, 10 some check failed, 2 malformed input."
+            "Parse and validate machine readable zone text (ICAO 9303), or read it from an "
+            "image with --image. Give the lines as arguments or on standard input, one per "
+            "line. Prints the result as JSON. Exit status: 0 all checks pass, 10 some check "
+            "failed or no MRZ found in the image, 2 malformed input or unreadable image."
         ),
     )
     p.add_argument("lines", nargs="*", metavar="LINE", help="MRZ lines (default: read stdin)")
+    p.add_argument("--image", metavar="FILE",
+                   help="read the MRZ from a document image instead of text")
+    p.add_argument("--no-tesseract", action="store_true",
+                   help="with --image: use only docfraud's own recogniser")
     p.add_argument("--format", choices=["TD1", "TD2", "TD3", "MRVA", "MRVB", "FRA_ID"],
                    help="force the MRZ format instead of detecting it")
     p.add_argument("--repair", action="store_true",
@@ -35,6 +40,12 @@ def add_parser(sub: Any, name: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from docfraud.mrz import parse
 
+    if args.image:
+        if args.lines:
+            raise InputError("give either MRZ lines or --image, not both")
+        from docfraud.commands.mrz_image import run_image
+
+        return run_image(args)
     lines: list[str] = list(args.lines)
     if not lines:
         if sys.stdin is None or sys.stdin.isatty():

@@ -101,7 +101,9 @@ class DetectorResult:
             hm = np.asarray(self.heatmap, dtype=np.float32)
             if hm.ndim != 2:
                 raise ValueError(f"heatmap must be (H, W); got shape {hm.shape}")
-            hm = np.clip(np.nan_to_num(hm, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
+            lo, hi = (float(hm.min()), float(hm.max())) if hm.size else (0.0, 0.0)
+            if not (math.isfinite(lo) and math.isfinite(hi) and lo >= 0.0 and hi <= 1.0):
+                hm = np.clip(np.nan_to_num(hm, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
             object.__setattr__(self, "heatmap", hm)
             if self.heatmap_summary is None:
                 object.__setattr__(self, "heatmap_summary", _summarise_heatmap(hm))
@@ -356,13 +358,19 @@ def blocks_to_heatmap(values: NDArray[Any], shape: tuple[int, int], block: int) 
     Block (i, j) covers pixels [i*block, (i+1)*block) x [j*block, (j+1)*block);
     pixels beyond the last full block take the nearest block's value.
     """
+    import cv2
+
     h, w = shape
     v = np.clip(np.asarray(values, dtype=np.float32), 0.0, 1.0)
     if v.size == 0:
         return np.zeros((h, w), dtype=np.float32)
-    rows = np.minimum(np.arange(h) // block, v.shape[0] - 1)
-    cols = np.minimum(np.arange(w) // block, v.shape[1] - 1)
-    return np.ascontiguousarray(v[rows[:, None], cols[None, :]])
+    hb, wb = v.shape
+    big = cv2.resize(v, (wb * block, hb * block), interpolation=cv2.INTER_NEAREST)
+    big = big[:h, :w]
+    pad_y, pad_x = h - big.shape[0], w - big.shape[1]
+    if pad_y or pad_x:
+        big = cv2.copyMakeBorder(big, 0, pad_y, 0, pad_x, cv2.BORDER_REPLICATE)
+    return np.ascontiguousarray(big, dtype=np.float32)
 
 
 def box_of(mask: NDArray[np.bool_], *, scale: float = 1.0) -> Box | None:

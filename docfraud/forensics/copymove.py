@@ -29,6 +29,7 @@ second one (in reading order), the first is in its ``data``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -239,7 +240,7 @@ class CopyMoveDetector(Detector):
     version = "1"
     description = ("copy-move (duplicated region) detection: ORB matching, RANSAC similarity "
                    "clusters, periodic-pattern and noise-residual verification")
-    codes = ("COPY_MOVE_REGION",)
+    codes = ("COPYMOVE_DUPLICATED_REGION",)
 
     ratio = 0.75  # Hamming-distance ratio test, best / second best
     max_distance = 64  # of 256 bits
@@ -248,7 +249,7 @@ class CopyMoveDetector(Detector):
     min_extent = 12.0  # pixels, working resolution: spread of the inlier points
     min_similarity = 0.7  # band-pass correlation of the two regions
     min_point_similarity = 0.8  # band-pass correlation of 15x15 px around a matched point
-    min_side_fraction = 0.08  # of the short image side: both sides of a copied region
+    min_side_fraction = 0.1  # of the short image side: both sides of a copied region
     periodic_ratio = 0.9  # periodic if the region matches itself elsewhere this well
 
     def applies_to(self, analysis: Analysis) -> bool:
@@ -280,6 +281,17 @@ class CopyMoveDetector(Detector):
             residual = analysis.noise_residual
         candidates = self._clusters(src, dst, gray.astype(np.float32),
                                     np.asarray(residual, np.float32))
+        mrz_zone = analysis.zones.get("mrz")
+        if mrz_zone is not None:
+            # the MRZ repeats codes and filler by design (issuing state = nationality)
+            x, y, bw, bh = (v * scale for v in mrz_zone)
+            for k, c in enumerate(candidates):
+                both = all(
+                    bool(((pts_[:, 0] >= x) & (pts_[:, 0] <= x + bw) & (pts_[:, 1] >= y)
+                          & (pts_[:, 1] <= y + bh)).mean() > 0.5)
+                    for pts_ in (c.src, c.dst))
+                if c.reason is None and both:
+                    candidates[k] = dataclasses.replace(c, reason="repetition inside the MRZ")
         data["candidates"] = [
             {"inliers": c.inliers, "offset": [round(c.offset[0] / scale, 1),
                                               round(c.offset[1] / scale, 1)],
@@ -314,7 +326,7 @@ class CopyMoveDetector(Detector):
                 else:
                     boxes.append((0, 0, 0, 0))
             findings.append(self.finding(
-                "COPY_MOVE_REGION", "high",
+                "COPYMOVE_DUPLICATED_REGION", "high",
                 f"a region is duplicated elsewhere in the image ({c.inliers} matching points, "
                 f"offset {c.offset[0] / scale:.0f}, {c.offset[1] / scale:.0f} px): "
                 "content was copied and pasted within the document",
@@ -331,21 +343,29 @@ class CopyMoveDetector(Detector):
         import cv2
 
         matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
-        knn = matcher.knnMatch(desc, desc, k=6)
+        k = 6
+        knn = matcher.knnMatch(desc, desc, k=k)
+        n = len(knn)
+        train = np.full((n, k), -1, dtype=np.int64)
+        dist = np.full((n, k), np.inf)
+        for row_i, row in enumerate(knn):
+            for col, m in enumerate(row):
+                train[row_i, col] = m.trainIdx
+                dist[row_i, col] = m.distance
+        # neighbours near the point itself (itself, the same corner found at another
+        # pyramid level, its own edge) are no copy; the ratio test runs on the rest
+        query = np.arange(n)
+        far = (train >= 0) & (np.hypot(*(pts[np.maximum(train, 0)] - pts[query][:, None, :])
+                                       .transpose(2, 0, 1)) >= min_offset)
+        order = np.argsort(~far, axis=1, kind="stable")  # far neighbours first, in rank order
+        first, second = order[:, 0], order[:, 1]
+        ok = far[query, first] & far[query, second]
+        d1, d2 = dist[query, first], dist[query, second]
+        ok &= (d1 <= self.max_distance) & (d1 < self.ratio * np.maximum(d2, 1.0))
         pairs: set[tuple[int, int]] = set()
-        for row in knn:
-            # neighbours near the point itself (itself, the same corner found at another
-            # pyramid level, its own edge) are no copy; the ratio test runs on the rest
-            others = [m for m in row if float(np.hypot(*(pts[m.queryIdx] - pts[m.trainIdx])))
-                      >= min_offset]
-            if len(others) < 2:
-                continue
-            best, second = others[0], others[1]
-            if best.distance > self.max_distance or best.distance >= self.ratio * max(
-                    second.distance, 1.0):
-                continue
-            i, j = best.queryIdx, best.trainIdx
-            a, b = (i, j) if (pts[i][1], pts[i][0]) <= (pts[j][1], pts[j][0]) else (j, i)
+        for i in np.nonzero(ok)[0]:
+            j = int(train[i, first[i]])
+            a, b = (int(i), j) if (pts[i][1], pts[i][0]) <= (pts[j][1], pts[j][0]) else (j, int(i))
             pairs.add((a, b))
         if not pairs:
             empty = np.zeros((0, 2), np.float32)

@@ -130,6 +130,35 @@ class NoiseDetector(Detector):
         h, w = analysis.shape
         return f"image too small for block noise statistics ({w}x{h})"
 
+    @staticmethod
+    def _zone_mask(
+        analysis: Analysis, grid: tuple[int, ...], block: int
+    ) -> NDArray[np.bool_] | None:
+        """Blocks to leave out: outside the ``card`` zone, inside ``portrait``/``ghost``.
+
+        Those areas legitimately carry other noise (background around the document,
+        the printed photograph), so they would drown the splices this looks for.
+        """
+        zones = analysis.zones
+        if not zones:
+            return None
+        hb, wb = grid[0], grid[1]
+        cy = (np.arange(hb) + 0.5) * block
+        cx = (np.arange(wb) + 0.5) * block
+
+        def inside(box: tuple[int, int, int, int]) -> NDArray[np.bool_]:
+            x, y, w, h = box
+            return np.asarray(((cy >= y) & (cy < y + h))[:, None]
+                              & ((cx >= x) & (cx < x + w))[None, :], dtype=np.bool_)
+
+        out = np.zeros((hb, wb), dtype=np.bool_)
+        if "card" in zones:
+            out |= ~inside(zones["card"])
+        for name in ("portrait", "ghost"):
+            if name in zones:
+                out |= inside(zones[name])
+        return out
+
     def run(self, analysis: Analysis) -> DetectorResult:
         import cv2
 
@@ -137,6 +166,10 @@ class NoiseDetector(Detector):
         block = block_size_for((h, w))
         sigma, brightness, valid = block_noise(analysis.noise_residual, analysis.luminance, block)
         data: dict[str, Any] = {"block": block}
+        excluded = self._zone_mask(analysis, sigma.shape, block)
+        if excluded is not None:
+            valid &= ~excluded
+            data["zones_excluded"] = int(excluded.sum())
         if valid.sum() < _MIN_BLOCKS:
             data["reason"] = "too few measurable blocks"
             return self.result(score=0.0, heatmap=np.zeros((h, w), np.float32), data=data)

@@ -482,6 +482,11 @@ def read(
         "orientation": round((best.hyp.candidate.angle + (180.0 if best.hyp.flipped else 0.0))
                              % 360.0, 1),
         "region": list(best.hyp.candidate.region),
+        # text direction (degrees, 0 = left to right, y down) and glyph size: what
+        # docfraud.layout needs to place the card and its zones
+        "angle": round((best.hyp.candidate.angle + (180.0 if best.hyp.flipped else 0.0))
+                       % 360.0, 2),
+        "glyph_height": round(float(best.hyp.candidate.glyph_height), 2),
         "confidence": round(float(np.exp(best.mean_logp)), 4),
         "min_char_confidence": round(float(min(p.max(axis=1).min() for p in best.probs)), 4),
         "time_ms": round(1000 * (time.perf_counter() - t0), 1),

@@ -158,10 +158,12 @@ def make_plan(spec: DatasetSpec) -> list[PlanItem]:
     ops = list(spec.operators)
     raw: list[tuple[str, str, tuple[str, ...], int | None, int]] = []
     nulls = null_operators()
+    n_null = 0
     for k in range(spec.genuine):
         null: tuple[str, ...] = ()
-        if rng.random() < spec.null_rate:
-            null = (nulls[k % len(nulls)],)
+        if rng.random() < spec.null_rate:  # null edits take turns
+            null = (nulls[n_null % len(nulls)],)
+            n_null += 1
         raw.append(("genuine", designs[k % len(designs)], null, None, 0))
     for k in range(spec.forged):
         op = ops[k % len(ops)]

@@ -384,7 +384,9 @@ def mrz_checks_pass(lines: list[str], fmt_name: str) -> bool:
     return True
 
 
-def _new_value(attr: str, ident: Identity, rng: np.random.Generator, profile: ForgerProfile) -> Any:
+def _new_value(
+    attr: str, ident: Identity, rng: np.random.Generator, profile: ForgerProfile, serial: int = 0
+) -> Any:
     if attr == "birth_date":
         years = int(rng.choice([-12, -8, -5, -3, -2, 2, 3, 4, 6]))
         new = add_years(ident.birth_date, years) + dt.timedelta(days=int(rng.integers(-40, 41)))
@@ -399,6 +401,15 @@ def _new_value(attr: str, ident: Identity, rng: np.random.Generator, profile: Fo
                 return value
         return getattr(ident, attr) + " A"
     if attr == "document_number":
+        digits_part = "".join(c for c in ident.document_number if c.isdigit())
+        prefix = ident.document_number[: len(ident.document_number) - len(digits_part)]
+        if profile.number_base and digits_part and ident.document_number.endswith(digits_part):
+            # a workshop numbers its documents with its own scheme
+            width = len(digits_part)
+            value = (profile.number_base + serial * profile.number_step) % 10**width
+            candidate = prefix + str(value).zfill(width)
+            if candidate != ident.document_number:
+                return candidate
         number = list(ident.document_number)
         digits = [i for i, c in enumerate(number) if c.isdigit()]
         for i in rng.choice(digits, size=min(len(digits), int(rng.integers(1, 4))), replace=False):
@@ -425,7 +436,7 @@ def _altered_identity(
     chosen = (
         pool[:k] if rng.random() < 0.7 else [str(a) for a in rng.choice(pool, k, replace=False)]
     )
-    changes = {a: _new_value(a, state.claimed, rng, profile) for a in chosen}
+    changes = {a: _new_value(a, state.claimed, rng, profile, state.serial) for a in chosen}
     return replace(state.claimed, **changes), chosen
 
 
@@ -519,7 +530,10 @@ def _alter(
             if not mrz_checks_pass(lines, state.design.format):
                 break
         else:
-            lines = _mrz_lines(state, new_ident, profile=profile if mrz == "valid" else None)
+            # habits apply, but not the composite bug of counterfeits: an alteration that
+            # re-prints the MRZ with a wrong digit is a naive alteration
+            habits = replace(profile, composite_bug=False)
+            lines = _mrz_lines(state, new_ident, profile=habits)
             if mrz_checks_pass(lines, state.design.format) and lines != state.mrz_printed:
                 break
     else:  # pragma: no cover - 20 draws without a usable change is practically impossible
@@ -663,6 +677,13 @@ def copy_move(state: DocState, rng: np.random.Generator, profile: ForgerProfile)
     new_text = text[:pos] + ch + text[pos + 1 :]
     rec["text"] = new_text
     state.viz_printed[target] = new_text
+    # the year digits changed (both date styles end with the four-digit year)
+    old_date: dt.date = getattr(state.claimed, target)
+    year = int(new_text[-4:])
+    new_date = old_date.replace(
+        year=year, day=min(old_date.day, 28 if old_date.month == 2 else old_date.day)
+    )
+    state.claimed = state.claimed.with_changes(**{target: new_date})
     return {
         "field": target,
         "position": pos,

@@ -28,8 +28,9 @@ MODI: tuple[tuple[str, ...], ...] = (
     ("erase_and_rewrite",),
     ("photo_substitution", "erase_and_rewrite"),
     ("copy_move",),
-    ("counterfeit",),
 )
+#: How common each modus is among workshops (counterfeits and photo substitution lead).
+MODI_WEIGHTS: tuple[float, ...] = (3, 2, 3, 1, 1, 1, 1, 1, 1)
 
 _AUTHORITY_VARIANTS = (
     "MINISTERY OF INTERIOR",
@@ -74,8 +75,8 @@ def random_profile(rng: np.random.Generator, *, workshop: bool = False) -> Forge
     fonts_mrz = ("alt_mono", "ocrb", "mono", "ocrb")
     style = PrintStyle(
         value_font=str(rng.choice(fonts_viz)),
-        label_font=str(rng.choice(("alt_sans", "sans", "serif"))),
-        title_font=str(rng.choice(("alt_serif", "serif_bold", "alt_sans_bold"))),
+        label_font=str(rng.choice(("alt_sans", "sans"))),
+        title_font=str(rng.choice(("alt_serif", "serif_bold"))),
         mrz_font=str(rng.choice(fonts_mrz)),
         mrz_pitch_scale=round(float(rng.uniform(0.95, 1.03)), 3),
         mrz_size_scale=round(float(rng.uniform(0.92, 1.1)), 3),
@@ -140,9 +141,14 @@ def make_workshops(
     """
     allowed_designs = list(designs or DESIGNS)
     allowed_ops = set(operators or forgery_operators())
-    modi = [m for m in MODI if set(m) <= allowed_ops] or [tuple(sorted(allowed_ops))[:1]]
+    usable = [(m, w) for m, w in zip(MODI, MODI_WEIGHTS, strict=True) if set(m) <= allowed_ops]
+    if not usable:
+        usable = [((op,), 1.0) for op in sorted(allowed_ops)]
+    modi = [m for m, _ in usable]
+    weights = np.array([w for _, w in usable], dtype=np.float64)
+    # distinct modi first (drawn by weight), then again once every modus is taken
+    order = rng.choice(len(modi), size=len(modi), replace=False, p=weights / weights.sum())
     out = []
-    order = rng.permutation(len(modi))
     for k in range(count):
         modus = modi[int(order[k % len(modi)])]
         n_designs = 1 if rng.random() < 0.6 or len(allowed_designs) == 1 else 2

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from forensics_synth import (
+
+from docfraud.forensics import Analysis, DetectorResult, run_detectors
+from tests.forensics.forensics_synth import (
     copy_move,
     document_image,
     iou,
@@ -13,8 +15,6 @@ from forensics_synth import (
     repetitive_document,
 )
 
-from docfraud.forensics import Analysis, DetectorResult, run_detectors
-
 
 def copymove(data: bytes | np.ndarray) -> DetectorResult:
     return run_detectors(Analysis.from_source(data), ["copymove"])[0]
@@ -22,7 +22,7 @@ def copymove(data: bytes | np.ndarray) -> DetectorResult:
 
 def _located(r: DetectorResult, box: tuple[int, int, int, int]) -> bool:
     for f in r.findings:  # either side of the pair may be reported as the copy
-        assert f.code == "COPY_MOVE_REGION" and f.data is not None
+        assert f.code == "COPYMOVE_DUPLICATED_REGION" and f.data is not None
         src = tuple(f.data["source"])
         if max(iou(f.region, box), iou(src, box)) > 0.4:  # type: ignore[arg-type]
             return True
@@ -72,3 +72,18 @@ def test_plain_images_are_not_flagged() -> None:
 def test_flat_image_has_no_keypoints_and_scores_zero() -> None:
     r = copymove(np.full((300, 400, 3), 200, np.uint8))
     assert r.status == "ok" and r.score == 0.0 and r.data["keypoints"] == 0
+
+
+def test_repetition_inside_the_mrz_zone_is_ignored() -> None:
+    # a clean digital render repeats the issuing state in both MRZ lines pixel for pixel
+    rng = np.random.default_rng(4)
+    base = natural_image(rng, 600, 900)
+    data, box = copy_move(np.random.default_rng(14), base, forged=True, q2=95, frac=0.25)
+    assert box is not None
+    flagged = copymove(data)
+    assert flagged.findings
+    analysis = Analysis.from_source(data)
+    analysis.zones["mrz"] = (0, 0, 900, 600)  # pretend the whole image is the MRZ
+    r = run_detectors(analysis, ["copymove"])[0]
+    assert not r.findings and r.score == 0.0
+    assert "repetition inside the MRZ" in {c["rejected"] for c in r.data["candidates"]}

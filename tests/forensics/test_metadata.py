@@ -6,7 +6,10 @@ import io
 
 import numpy as np
 import pytest
-from forensics_synth import (
+from PIL import Image, PngImagePlugin
+
+from docfraud.forensics import Analysis, DetectorResult, run_detectors
+from tests.forensics.forensics_synth import (
     build_exif,
     camera_file,
     document_image,
@@ -14,9 +17,6 @@ from forensics_synth import (
     jpeg_bytes,
     natural_image,
 )
-from PIL import Image, PngImagePlugin
-
-from docfraud.forensics import Analysis, DetectorResult, run_detectors
 
 
 def meta(data: bytes | np.ndarray) -> DetectorResult:

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from forensics_synth import document_image, heat_contrast, iou, natural_image, noise_splice
 
 from docfraud.forensics import Analysis, DetectorResult, run_detectors
 from docfraud.forensics.noise import block_noise
+from tests.forensics.forensics_synth import (
+    document_image,
+    heat_contrast,
+    iou,
+    natural_image,
+    noise_splice,
+)
 
 
 def noise(data: bytes | np.ndarray) -> DetectorResult:
@@ -52,3 +58,18 @@ def test_uniform_noise_is_not_flagged() -> None:
 def test_too_small_is_not_applicable() -> None:
     r = noise(np.full((40, 60, 3), 128, np.uint8))
     assert r.status == "not_applicable"
+
+
+def test_zones_leave_out_portrait_and_background() -> None:
+    # a 'portrait' of other noise is normal on a document: with zones it is not flagged
+    rng = np.random.default_rng(3)
+    img = document_image(rng, 600, 900).astype(np.float32)
+    img[150:450, 40:280] += rng.normal(0, 4.0, (300, 240, 3))
+    pixels = np.clip(img, 0, 255).astype(np.uint8)
+    without = noise(pixels)
+    assert without.findings and without.score is not None and without.score > 0.8
+    analysis = Analysis.from_source(pixels)
+    analysis.zones.update({"card": (0, 0, 900, 600), "portrait": (30, 140, 260, 320)})
+    with_zones = run_detectors(analysis, ["noise"])[0]
+    assert not with_zones.findings and with_zones.score is not None
+    assert with_zones.score < 0.3 and with_zones.data["zones_excluded"] > 0

@@ -107,3 +107,54 @@ def test_unknown_operator_is_a_clear_error() -> None:
         apply_operator(
             "nope", state, np.random.default_rng(0), random_profile(np.random.default_rng(0))
         )
+
+
+def test_workshop_habits_keep_alterations_valid() -> None:
+    """A workshop's composite bug shows on its counterfeits only; its alterations keep the
+    outcome the operator intends."""
+    from dataclasses import replace
+
+    for k, design in enumerate(sorted(DESIGNS)):
+        for op in ("data_alteration", "mrz_only_alteration", "naive_alteration"):
+            state = make_state(design, 500 + k)
+            rng = np.random.default_rng(k)
+            profile = replace(
+                random_profile(rng, workshop=True), composite_bug=True, empty_check="0"
+            )
+            apply_operator(op, state, rng, profile)
+            assert mrz_checks_pass(state.mrz_printed, state.design.format) == (
+                OPERATORS[op].mrz == "valid"
+            ), (op, design, state.mrz_printed)
+
+
+def test_copy_move_changes_a_year_and_the_claimed_data_follows() -> None:
+    for k, design in enumerate(sorted(DESIGNS)):
+        state = make_state(design, 600 + k)
+        rng = np.random.default_rng(k)
+        details = apply_operator("copy_move", state, rng, random_profile(rng))
+        key = details["field"]
+        printed = state.viz_printed[key]
+        assert printed != state.viz_genuine[key]
+        assert printed[-4:] == str(getattr(state.claimed, key).year)
+        assert state.mrz_printed == state.mrz_genuine
+
+
+def test_workshop_numbering_shows_in_altered_numbers() -> None:
+    from dataclasses import replace
+
+    rng = np.random.default_rng(0)
+    profile = replace(
+        random_profile(rng, workshop=True),
+        alter_fields=("document_number",),
+        number_base=4400000,
+        number_step=10,
+    )
+    for _ in range(5):  # the first preferred field is used most of the time
+        st = make_state("uto_passport_2020", 7)
+        st.serial = 3
+        apply_operator("data_alteration", st, rng, profile)
+        if st.claimed.document_number != st.identity.document_number:
+            assert st.claimed.document_number == "UT4400030"
+            assert st.viz_printed["passport_number"] == "UT4400030"
+            return
+    raise AssertionError("document number never altered")

@@ -1,0 +1,165 @@
+"""``docfraud cluster``: link stored screen results into series and report them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from docfraud.errors import EXIT_OK, InputError
+
+
+def add_parser(sub: Any, name: str) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help="link documents into series (suspected common source) and report them",
+        description=(
+            "Link documents by forgery signature into series, each a suspected common "
+            "source (workshop, network). Reads the case database (--db URL) or JSON lines "
+            "written by `docfraud screen --json` or signature objects (--input FILE.jsonl). "
+            "Writes clusters JSON (--out, default standard output), an HTML report (--html) "
+            "and exports; --match FILE ranks the series a new document most likely belongs to."
+        ),
+    )
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--db", metavar="URL", help="case database (docfraud.store)")
+    src.add_argument("--input", metavar="FILE.jsonl", type=Path,
+                     help="screen results or signatures, one JSON object per line")
+    p.add_argument("--out", metavar="FILE", type=Path, help="write clusters JSON here")
+    p.add_argument("--html", metavar="FILE", type=Path, help="write the HTML report here")
+    p.add_argument("--graphml", metavar="FILE", type=Path, help="export GraphML")
+    p.add_argument("--gexf", metavar="FILE", type=Path, help="export GEXF (Gephi)")
+    p.add_argument("--anx", metavar="FILE", type=Path, help="export i2 Analyst's Notebook ANX")
+    p.add_argument("--neo4j", metavar="DIR", type=Path, help="export Neo4j import CSV files")
+    p.add_argument("--json-graph", metavar="FILE", type=Path,
+                   help="export clusters JSON with the graph in node-link form")
+    p.add_argument("--redact", action="store_true",
+                   help="pseudonymise document ids, file names, numbers and portraits in all "
+                        "outputs (for sharing between agencies)")
+    p.add_argument("--redact-key", metavar="KEY",
+                   help="key for pseudonyms (default $DOCFRAUD_REDACT_KEY, else random: "
+                        "pseudonyms then match nothing outside this run)")
+    p.add_argument("--match", metavar="FILE", type=Path,
+                   help="a screen result or signature (JSON) of a new document: rank the "
+                        "series it most likely belongs to")
+    p.add_argument("--top", type=int, default=5, help="series listed by --match (default 5)")
+    p.add_argument("--model", metavar="FILE", type=Path, help="link model JSON (default models/)")
+    p.add_argument("--no-thumbnails", action="store_true", help="leave images out of the report")
+    p.set_defaults(run=run)
+
+
+def _signature(obj: Any, where: str) -> Any:
+    from docfraud.signature import Signature, signature_from_record
+
+    if not isinstance(obj, dict):
+        raise InputError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+    if "doc_id" in obj and "file" not in obj:
+        return Signature.from_dict(obj)
+    return signature_from_record(obj)
+
+
+def _read_jsonl(path: Path) -> list[Any]:
+    if not path.is_file():
+        raise InputError(f"input file not found: {path}")
+    out = []
+    with path.open(encoding="utf-8") as f:
+        for no, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}:{no}: not valid JSON ({exc.msg})") from exc
+            try:
+                out.append(_signature(obj, f"{path}:{no}"))
+            except InputError as exc:
+                raise InputError(f"{path}:{no}: {exc}") from exc
+    return out
+
+
+def _read_db(url: str) -> list[Any]:
+    try:
+        from docfraud.store import iter_documents  # type: ignore[import-not-found,attr-defined]
+    except ImportError as exc:
+        raise InputError(
+            "--db needs the case database (docfraud.store), which this installation does not "
+            "have yet; pass screen results as JSON lines with --input FILE.jsonl") from exc
+    return [_signature(rec, f"{url} record") for rec in iter_documents(url)]
+
+
+def _read_match(path: Path) -> Any:
+    if not path.is_file():
+        raise InputError(f"--match file not found: {path}")
+    text = path.read_text(encoding="utf-8").strip()
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError:
+        lines = [x for x in text.splitlines() if x.strip()]
+        if len(lines) != 1:
+            raise InputError(f"--match {path}: expected one JSON object (screen result or "
+                             "signature)") from None
+        try:
+            obj = json.loads(lines[0])
+        except json.JSONDecodeError as exc:
+            raise InputError(f"--match {path}: not valid JSON ({exc.msg})") from exc
+    return _signature(obj, f"--match {path}")
+
+
+def run(args: argparse.Namespace) -> int:
+    from docfraud.cluster import LinkModel, cluster, match
+    from docfraud.report import (
+        Redactor,
+        build_view,
+        view_to_dict,
+        write_anx,
+        write_gexf,
+        write_graphml,
+        write_html,
+        write_json,
+        write_neo4j_csv,
+    )
+
+    if args.top < 1:
+        raise InputError("--top must be at least 1")
+    sigs = _read_db(args.db) if args.db else _read_jsonl(args.input)
+    model = LinkModel.load(args.model)
+    query = _read_match(args.match) if args.match else None
+    result = cluster(sigs, model=model)
+    redactor = None
+    if args.redact:
+        key = args.redact_key or os.environ.get("DOCFRAUD_REDACT_KEY")
+        redactor = Redactor(key)
+    view = build_view(result, redactor=redactor, thumbnails=not args.no_thumbnails)
+    data = view_to_dict(view)
+    if args.out:
+        args.out.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+    if args.html:
+        write_html(view, args.html)
+    if args.graphml:
+        write_graphml(view, args.graphml)
+    if args.gexf:
+        write_gexf(view, args.gexf)
+    if args.anx:
+        write_anx(view, args.anx)
+    if args.neo4j:
+        write_neo4j_csv(view, args.neo4j)
+    if args.json_graph:
+        write_json(view, args.json_graph)
+    if query is not None:
+        ranked = match(query, result, top=args.top)
+        if redactor:
+            for r in ranked:
+                r["members"] = [redactor.doc(m) for m in r["members"]]
+                r["shared"] = next(s.shared for s in view.series if s.id == r["series"])
+        print(json.dumps({"document": redactor.doc(query.doc_id) if redactor else query.doc_id,
+                          "series": ranked}, indent=1, ensure_ascii=False))
+    elif not args.out:
+        json.dump(data, sys.stdout, indent=1, ensure_ascii=False)
+        print()
+    else:
+        print(f"{len(data['series'])} series, {len(data['unassigned'])} unassigned "
+              f"-> {args.out}", file=sys.stderr)
+    return EXIT_OK

@@ -1,0 +1,76 @@
+"""Detector 1, MRZ logic: the MRZ core's findings (check digits, codes, dates, names).
+
+The MRZ is read once by the pipeline (:func:`docfraud.mrz.read`) and kept on the
+:class:`~docfraud.forensics.base.Analysis`; this detector turns its failed checks into a
+score and places each finding on the image where it can (the character's cell when the
+MRZ is upright, the MRZ zone otherwise).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from docfraud.findings import Finding
+from docfraud.forensics.base import Analysis, Box, Detector, DetectorResult
+from docfraud.forensics.registry import register
+
+# how strongly one finding of a severity speaks for forgery, combined noisy-or
+_WEIGHT = {"low": 0.08, "medium": 0.45, "high": 0.85}
+
+
+def _cell_box(zone: Box, n_lines: int, n_chars: int, data: dict[str, Any]) -> Box | None:
+    """Pixel box of the characters a finding names (``line`` plus ``position`` or
+    ``start``/``stop``), assuming an upright MRZ filling ``zone``."""
+    line = data.get("line")
+    if line is None:
+        return None
+    start = data.get("position", data.get("start"))
+    stop = data.get("stop", start + 1 if start is not None else None)
+    if start is None or stop is None:
+        return None
+    x, y, w, h = zone
+    cw, lh = w / n_chars, h / n_lines
+    return (int(x + start * cw), int(y + line * lh), max(1, int((stop - start) * cw)),
+            max(1, int(lh)))
+
+
+@register
+class MrzLogicDetector(Detector):
+    name = "mrz"
+    version = "1"
+    description = "ICAO 9303 consistency of the MRZ: check digits, codes, dates, names, fillers"
+    codes = ("MRZ_NOT_FOUND",)
+
+    def run(self, analysis: Analysis) -> DetectorResult:
+        mrz = analysis.mrz
+        if mrz is None:
+            return DetectorResult(detector=self.name, status="not_applicable",
+                                  reason="the MRZ was not read for this analysis")
+        if not mrz.found:
+            finding = self.finding(
+                "MRZ_NOT_FOUND", "medium",
+                f"no readable machine readable zone: {mrz.reason}; check the document by hand",
+            )
+            return self.result(score=0.5, findings=[finding],
+                               data={"found": False, "reason": mrz.reason})
+        zone = analysis.zones.get("mrz")
+        angle = float(mrz.extra.get("angle", 0.0) or 0.0)
+        upright = zone is not None and (abs(angle) < 3.0 or abs(angle - 360.0) < 3.0)
+        findings: list[Finding] = []
+        keep = 1.0
+        for f in mrz.findings:
+            region = f.region
+            if region is None and zone is not None:
+                cell = _cell_box(zone, len(mrz.lines), len(mrz.lines[0]), dict(f.data or {})
+                                 ) if upright else None
+                region = cell or zone
+            findings.append(dataclasses.replace(f, region=region))
+            keep *= 1.0 - _WEIGHT[f.severity]
+        return self.result(
+            score=1.0 - keep,
+            findings=findings,
+            data={"found": True, "format": mrz.format, "valid": mrz.valid,
+                  "check_digits_valid": mrz.check_digits_valid,
+                  "repairs": len(mrz.repairs)},
+        )

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from docfraud.cli import main
+from docfraud.cluster.synthetic import generate
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+    d = tmp_path_factory.mktemp("cl")
+    sigs = generate(seed=31337, workshops=6, lone=15, genuine=150, prefix="c")
+    truth = [s.info["truth"] for s in sigs]
+    q = next(i for i, t in enumerate(truth) if t == "cW0000" and sigs[i].risk >= 0.5)
+    inp = d / "in.jsonl"
+    with inp.open("w") as f:
+        for i, s in enumerate(sigs):
+            if i != q:
+                f.write(json.dumps(s.to_dict()) + "\n")
+    query = d / "q.json"
+    query.write_text(json.dumps(sigs[q].to_dict()))
+    return inp, query, "cW0000"
+
+
+def test_cluster_writes_contract_and_report(data: tuple[Path, Path, str], tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    inp, _, _ = data
+    out, html = tmp_path / "c.json", tmp_path / "r.html"
+    assert main(["cluster", "--input", str(inp), "--out", str(out), "--html", str(html),
+                 "--graphml", str(tmp_path / "g.graphml"), "--neo4j", str(tmp_path / "neo")]) == 0
+    d = json.loads(out.read_text())
+    assert d["series"] and d["series"][0]["id"] == "S001"
+    assert all(s["members"] and s["shared"] for s in d["series"])
+    assert "S001" in html.read_text()
+    assert (tmp_path / "neo" / "documents.csv").is_file()
+
+
+def test_cluster_match(data: tuple[Path, Path, str], capsys: pytest.CaptureFixture[str]) -> None:
+    inp, query, _ = data
+    assert main(["cluster", "--input", str(inp), "--match", str(query), "--top", "3"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    top = out["series"][0]
+    assert top["p_max"] > 0.5
+    assert all(m.startswith("cw0000_") for m in top["members"])  # workshop cW0000
+    assert len(out["series"]) <= 3
+
+
+def test_cluster_redacted_output_hides_ids(data: tuple[Path, Path, str], tmp_path: Path) -> None:
+    inp, _, _ = data
+    out = tmp_path / "c.json"
+    assert main(["cluster", "--input", str(inp), "--out", str(out), "--redact",
+                 "--redact-key", "k1"]) == 0
+    text = out.read_text()
+    assert "cw0000_" not in text and ".jpg" not in text
+    d = json.loads(text)
+    assert all(m.startswith("D-") for s in d["series"] for m in s["members"])
+    out2 = tmp_path / "c2.json"
+    assert main(["cluster", "--input", str(inp), "--out", str(out2), "--redact",
+                 "--redact-key", "k1"]) == 0
+    assert json.loads(out2.read_text())["series"][0]["members"] == d["series"][0]["members"]
+
+
+@pytest.mark.parametrize("content, msg", [
+    ("{not json}\n", "not valid JSON"),
+    ('{"doc_id": "a", "vectors": {"mrz": [1]}}\n', "needs 5 values"),
+    ("[1, 2]\n", "expected a JSON object"),
+])
+def test_cluster_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str,
+                           msg: str) -> None:
+    p = tmp_path / "bad.jsonl"
+    p.write_text(content)
+    assert main(["cluster", "--input", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert msg in err and "bad.jsonl:1" in err and "Traceback" not in err
+
+
+def test_cluster_missing_input_and_db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["cluster", "--input", str(tmp_path / "none.jsonl")]) == 2
+    assert "not found" in capsys.readouterr().err
+    assert main(["cluster", "--db", "sqlite:///x.db"]) == 2
+    assert "docfraud.store" in capsys.readouterr().err
+    assert main(["cluster"]) == 2
