@@ -26,6 +26,8 @@ def add_parser(sub: Any, name: str) -> None:
                    help="print one JSON object per image (one per line)")
     p.add_argument("--html", metavar="FILE",
                    help="write an HTML report (a folder of reports for several images)")
+    p.add_argument("--signature", action="store_true",
+                   help="add the forgery signature to the JSON (input for docfraud cluster)")
     p.add_argument("--detectors", metavar="NAMES",
                    help="comma-separated detectors to run (default: all)")
     p.set_defaults(run=run)
@@ -72,7 +74,12 @@ def run(args: argparse.Namespace) -> int:
                 print(json.dumps({"file": image, "error": str(exc)}))
             continue
         if args.json:
-            print(json.dumps(report.to_dict(), ensure_ascii=False))
+            record = report.to_dict()
+            if args.signature:
+                from docfraud.screen import extract_signature
+
+                record["signature"] = extract_signature(report).to_dict()
+            print(json.dumps(record, ensure_ascii=False))
         else:
             print(_summary(report))
         if args.html:

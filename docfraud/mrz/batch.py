@@ -28,8 +28,6 @@ from docfraud.mrz.formats import FORMATS, MrzFormat
 from docfraud.mrz.parse import detect_format, normalise_lines
 from docfraud.mrz.result import MrzResult
 from docfraud.mrz.validate import (
-    _DIGIT,
-    _NAME_AFTER_FILLERS,
     Validator,
     _validity_limit,
     expired_finding,
@@ -165,7 +163,30 @@ def _clean_mask(
         expired = e_key < today_key
     else:
         expired = np.zeros_like(ok)
+    ok &= _text_rules(fmt, raw)
     return ok, expired, b_year, e_year, long_number
+
+
+_LT = ord("<")
+
+
+def _text_rules(fmt: MrzFormat, raw: NDArray[np.uint8]) -> NDArray[np.bool_]:
+    """Vectorised filler and name rules: document number present with no data after a
+    filler; names without digits, not starting with a filler, no data after 3+ fillers."""
+    ok = np.ones(raw.shape[0], dtype=np.bool_)
+    number = raw[:, _flat(fmt, "document_number")]
+    filler = number == _LT
+    ok &= ~filler[:, 0]
+    ok &= ~np.any(filler[:, :-1] & ~filler[:, 1:], axis=1)
+    for name in ("name", "surname", "given_names"):
+        if not fmt.has_field(name):
+            continue
+        text = raw[:, _flat(fmt, name)]
+        lt = text == _LT
+        ok &= ~np.any((text >= ord("0")) & (text <= ord("9")), axis=1)
+        ok &= ~lt[:, 0]
+        ok &= ~np.any(lt[:, :-3] & lt[:, 1:-2] & lt[:, 2:-1] & ~lt[:, 3:], axis=1)
+    return ok
 
 
 def _all_pass(fmt: MrzFormat) -> dict[str, bool]:
@@ -249,8 +270,6 @@ def _fast_fields(
     truncation findings."""
     raw = r.getter(flat)
     number = raw[r.number].rstrip("<")
-    if not number or "<" in number:
-        return None
     optional = None
     if long_number:
         opt = raw[r.strip[0][1]]
@@ -272,8 +291,6 @@ def _fast_fields(
     for name, i in r.names:
         text = raw[i]
         body = text.rstrip("<")
-        if text[0] == "<" or _DIGIT.search(text) or _NAME_AFTER_FILLERS.search(body):
-            return None
         if text[-1] != "<" and len(body.replace("<", "")) >= 2:
             findings.append(truncated_finding(fmt, name))
         if name == "name":
@@ -391,6 +408,6 @@ def parse_many(
                 checks_now = dict(expired_checks)
             else:
                 checks_now = dict(checks)
-            results[i] = MrzResult(True, fmt.name, lines, list(lines), fields, checks_now,
+            results[i] = MrzResult(True, fmt.name, lines, lines, fields, checks_now,
                                    findings)
     return results  # type: ignore[return-value]

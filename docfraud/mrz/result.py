@@ -8,7 +8,7 @@ from typing import Any
 from docfraud.findings import Finding
 
 
-@dataclass
+@dataclass(slots=True)
 class MrzResult:
     """What is known about one MRZ.
 

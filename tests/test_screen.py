@@ -1,0 +1,88 @@
+"""End-to-end screening: the JSON contract, exit codes, HTML, bad input, samples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from docfraud.cli import main
+from docfraud.screen import examine_file, screen
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+
+
+def _truth() -> list[dict[str, object]]:
+    return [json.loads(x) for x in (SAMPLES / "truth.jsonl").read_text().splitlines() if x]
+
+
+def _sample(label: str, operator: str | None = None) -> Path:
+    for t in _truth():
+        ops = t.get("operators") or []
+        if t["label"] == label and (operator is None or operator in ops) and (
+                operator is not None or not ops):
+            return SAMPLES / str(t["file"])
+    raise LookupError((label, operator))
+
+
+def test_json_contract_on_a_genuine_sample() -> None:
+    report = screen(_sample("genuine"))
+    d = report.to_dict()
+    for key in ("file", "sha256", "mrz", "findings", "risk", "timing_ms"):
+        assert key in d
+    assert set(d["mrz"]) >= {"found", "format", "lines", "raw_lines", "fields", "valid"}
+    assert d["risk"]["verdict"] in ("clear", "refer", "reject")
+    assert 0.0 <= d["risk"]["score"] <= 1.0
+    for f in d["findings"]:
+        assert set(f) >= {"code", "severity", "detector", "message", "region"}
+        assert f["code"].isupper()
+    json.dumps(d)  # JSON-able
+
+
+def test_naive_alteration_is_caught_by_mrz_logic() -> None:
+    report = screen(_sample("forged", "naive_alteration"))
+    codes = {f["code"] for f in report.findings}
+    if report.mrz.found:
+        assert any(c.startswith("MRZ_CHECK_DIGIT") for c in codes), codes
+        assert report.risk.verdict != "clear"
+
+
+def test_cli_exit_codes_json_and_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                      ) -> None:
+    image = _sample("forged", "naive_alteration")
+    html = tmp_path / "r.html"
+    code = main(["screen", str(image), "--json", "--html", str(html)])
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[0])
+    assert code == {"clear": 0, "refer": 10, "reject": 20}[out["risk"]["verdict"]]
+    page = html.read_text()
+    assert "<html" in page and out["risk"]["verdict"] in page and "data:image/jpeg;base64" in page
+
+
+def test_bad_inputs_exit_2_without_traceback(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    text = tmp_path / "notes.png"
+    text.write_text("not an image")
+    for path in (empty, text, tmp_path / "missing.jpg"):
+        assert main(["screen", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert "error" in err and "Traceback" not in err
+
+
+def test_image_without_mrz_is_not_an_error(tmp_path: Path) -> None:
+    import numpy as np
+    from PIL import Image
+
+    path = tmp_path / "blank.png"
+    Image.fromarray(np.full((300, 400, 3), 240, np.uint8)).save(path)
+    report = screen(path)
+    assert not report.mrz.found and report.mrz.reason
+    assert "MRZ_NOT_FOUND" in {f["code"] for f in report.findings}
+
+
+def test_examine_file_adds_signature() -> None:
+    record = examine_file(_sample("genuine"))
+    assert "signature" in record and record["sha256"]
