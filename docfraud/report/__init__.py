@@ -1,0 +1,1 @@
+"""Reports for examiners: HTML (Jinja2 templates in ``templates/``) and exports."""
