@@ -48,7 +48,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -445,15 +445,37 @@ class Store:
         """
         if not records:
             return 0
-        with self.engine.begin() as conn:
-            return sum(self._write_one(conn, r, replace_failed=replace_failed) for r in records)
+        # one key order for every writer, so concurrent transactions take row locks in the
+        # same order; a deadlock that still happens (PostgreSQL picks a victim) is retried
+        ordered = sorted(records, key=lambda r: (r.sha256, r.file))
+        return self._retry(lambda conn: sum(
+            self._write_one(conn, r, replace_failed=replace_failed) for r in ordered))
+
+    def _retry(self, work: Callable[[Connection], int], *, attempts: int = 8) -> int:
+        import random
+        import time
+
+        from sqlalchemy.exc import OperationalError
+
+        for attempt in range(attempts):
+            try:
+                with self.engine.begin() as conn:
+                    return work(conn)
+            except OperationalError as exc:
+                code = getattr(exc.orig, "pgcode", None)
+                transient = code in ("40P01", "40001") or "database is locked" in str(exc)
+                if not transient or attempt == attempts - 1:
+                    raise
+                logger.info("transaction conflict (%s); retrying", code or "locked")
+                time.sleep(random.uniform(0.01, 0.1) * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def add_sources(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Record that documents already stored were also seen under these paths."""
-        rows = [{"sha256": s, "path": p} for s, p in pairs]
+        rows = sorted(({"sha256": s, "path": p} for s, p in pairs),
+                      key=lambda r: (r["sha256"], r["path"]))
         if rows:
-            with self.engine.begin() as conn:
-                self._insert_ignore(conn, self.t_sources, rows)
+            self._retry(lambda conn: self._insert_ignore(conn, self.t_sources, rows))
 
     def save_series(self, series: Sequence[Mapping[str, Any]]) -> int:
         """Store clustering output: each series dict (``id``, ``members`` as files or sha256s).
