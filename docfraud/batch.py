@@ -198,7 +198,12 @@ class WorkItem:
     data: bytes | None = field(default=None, repr=False)
 
 
-def _worker_init() -> None:
+def _worker_init(environ: dict[str, str] | None = None) -> None:
+    # a forkserver child inherits the environment of the forkserver, which may be older
+    # than the parent's: take the parent's as it was when this pool started
+    if environ is not None:
+        os.environ.clear()
+        os.environ.update(environ)
     # one thread per process: parallelism comes from processes, not BLAS/torch threads
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(var, "1")
@@ -290,7 +295,8 @@ class _LocalPool:
         from concurrent.futures import ProcessPoolExecutor
 
         self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=self._ctx,
-                                         initializer=_worker_init)
+                                         initializer=_worker_init,
+                                         initargs=(dict(os.environ),))
 
     @property
     def slots(self) -> int:

@@ -338,8 +338,10 @@ class Store:
 
     # -- writing ------------------------------------------------------------
 
-    def _insert_ignore(self, conn: Connection, table: Any, rows: list[dict[str, Any]]) -> int:
-        """INSERT rows, skipping those whose primary key exists; returns rows inserted."""
+    def _insert_ignore(self, conn: Connection, table: Any, rows: list[dict[str, Any]], *,
+                       count: bool = True) -> int:
+        """INSERT rows, skipping those whose primary key exists; returns rows inserted
+        (-1 when ``count`` is false and several rows went in one round trip)."""
         if not rows:
             return 0
         if self.dialect == "postgresql":
@@ -364,6 +366,9 @@ class Store:
             return n
         if len(rows) == 1:
             return int(conn.execute(stmt, rows[0]).rowcount or 0)
+        if not count:  # one executemany round trip; rowcount is unreliable there
+            conn.execute(stmt, rows)
+            return -1
         total = 0
         for row in rows:  # rowcount of executemany is unreliable across drivers
             total += int(conn.execute(stmt, row).rowcount or 0)
@@ -475,7 +480,7 @@ class Store:
         rows = sorted(({"sha256": s, "path": p} for s, p in pairs),
                       key=lambda r: (r["sha256"], r["path"]))
         if rows:
-            self._retry(lambda conn: self._insert_ignore(conn, self.t_sources, rows))
+            self._retry(lambda conn: self._insert_ignore(conn, self.t_sources, rows, count=False))
 
     def save_series(self, series: Sequence[Mapping[str, Any]]) -> int:
         """Store clustering output: each series dict (``id``, ``members`` as files or sha256s).

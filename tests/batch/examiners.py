@@ -69,3 +69,13 @@ def examine_light(data: bytes | str, *, source: str) -> dict[str, Any]:
         "timing_ms": {},
         "assets": {"preview.jpg": prev.getvalue(), "heatmap/light.png": heat_png.getvalue()},
     }
+
+
+def examine_bytes(data: bytes | str, *, source: str) -> dict[str, Any]:
+    """The cheapest real pipeline: no decoding, a signature from the bytes themselves."""
+    import hashlib
+
+    raw = data if isinstance(data, bytes) else open(data, "rb").read()
+    return {"file": source, "sha256": hashlib.sha256(raw).hexdigest(), "findings": [],
+            "mrz": {"found": False}, "risk": {"score": 0.0, "verdict": "clear"},
+            "signature": {"length": len(raw)}}
