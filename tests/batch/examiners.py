@@ -75,7 +75,11 @@ def examine_bytes(data: bytes | str, *, source: str) -> dict[str, Any]:
     """The cheapest real pipeline: no decoding, a signature from the bytes themselves."""
     import hashlib
 
-    raw = data if isinstance(data, bytes) else open(data, "rb").read()
+    if isinstance(data, bytes):
+        raw = data
+    else:
+        with open(data, "rb") as fh:
+            raw = fh.read()
     return {"file": source, "sha256": hashlib.sha256(raw).hexdigest(), "findings": [],
             "mrz": {"found": False}, "risk": {"score": 0.0, "verdict": "clear"},
             "signature": {"length": len(raw)}}

@@ -28,7 +28,8 @@ def test_run_stores_each_document_and_rerun_skips(db_url: str, tmp_path: Path,
     dup = tmp_path / "in" / "sub" / "same-as-first.jpg"
     dup.write_bytes(paths[0].read_bytes())
     s = run_batch([str(tmp_path / "in")], db=db_url, examine=LIGHT, jobs=2, progress=False)
-    assert (s.listed, s.examined, s.done, s.failed, s.duplicates, s.stored) == (13, 12, 12, 0, 1, 12)
+    got = (s.listed, s.examined, s.done, s.failed, s.duplicates, s.stored)
+    assert got == (13, 12, 12, 0, 1, 12)
     assert len(_log_lines(log)) == 12
     docs = list(iter_documents(db_url))
     assert len(docs) == 12
