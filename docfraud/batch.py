@@ -297,6 +297,10 @@ class _LocalPool:
         self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=self._ctx,
                                          initializer=_worker_init,
                                          initargs=(dict(os.environ),))
+        # start the workers now (all at once, as for non-fork contexts) so that start-up
+        # is measured apart from work
+        for fut in [self._pool.submit(os.getpid) for _ in range(self.jobs)]:
+            fut.result()
 
     @property
     def slots(self) -> int:
@@ -406,15 +410,23 @@ class BatchSummary:
     failed: int = 0
     stored: int = 0
     seconds: float = 0.0
+    startup_seconds: float = 0.0
 
     @property
     def rate(self) -> float:
-        """Examined documents per second of wall time."""
+        """Examined documents per second of wall time (start-up included)."""
         return self.examined / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def working_rate(self) -> float:
+        """Examined documents per second once the workers were up."""
+        busy = self.seconds - self.startup_seconds
+        return self.examined / busy if busy > 0 else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["docs_per_second"] = round(self.rate, 3)
+        d["docs_per_second_working"] = round(self.working_rate, 3)
         return d
 
 
@@ -487,8 +499,14 @@ def run_batch(
     paths = list(iter_inputs(inputs))
     summary.listed = len(paths)
     store = Store(db)
-    pool: _LocalPool | _DaskPool = (_LocalPool(jobs) if dask is None
-                                    else _DaskPool(dask, jobs, shared_fs=shared_fs))
+    t_pool = time.perf_counter()
+    try:
+        pool: _LocalPool | _DaskPool = (_LocalPool(jobs) if dask is None
+                                        else _DaskPool(dask, jobs, shared_fs=shared_fs))
+    except BaseException:
+        store.close()
+        raise
+    summary.startup_seconds = time.perf_counter() - t_pool
     bar = tqdm(total=len(paths), unit="doc", file=sys.stderr, disable=not progress,
                dynamic_ncols=True, smoothing=0.05)
     pending: list[Record] = []

@@ -172,3 +172,49 @@ def test_unknown_pipeline_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot import"):
         run_batch([str(tmp_path)], db=tmp_path / "x.db", examine="nope.nope:f", progress=False)
     assert not (tmp_path / "x.db").exists()
+
+
+def test_running_dask_scheduler_with_separate_workers(tmp_path: Path) -> None:
+    """The several-machines set-up of docs/batch.md, on one machine: `dask scheduler`
+    and `dask worker` processes, docfraud sending file bytes to the workers."""
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    pytest.importorskip("distributed")
+    if shutil.which("dask") is None:
+        pytest.skip("the `dask` command is not installed")
+    root = Path(__file__).resolve().parents[2]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = dict(os.environ, PYTHONPATH=str(root))
+    procs = [subprocess.Popen(["dask", "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-dashboard"], env=env, cwd=tmp_path,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        time.sleep(1.0)
+        procs.append(subprocess.Popen(
+            ["dask", "worker", f"tcp://127.0.0.1:{port}", "--nworkers", "2", "--nthreads", "1",
+             "--no-dashboard"], env=env, cwd=tmp_path,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        paths = write_images(tmp_path / "in", 5)
+        (tmp_path / "in" / "notes.txt").write_text("x")
+        db = tmp_path / "remote.db"
+        s = run_batch([str(tmp_path / "in")], db=db, examine=LIGHT, dask=f"tcp://127.0.0.1:{port}",
+                      progress=False)
+        assert (s.done, s.failed) == (5, 1)
+        docs = list(iter_documents(db))
+        assert {d["sha256"] for d in docs} == {sha256_file(p) for p in paths}
+        with Store(db) as store:
+            workers = {r["worker"] for r in store.iter_records()}
+        assert all(w and int(w.split(":")[1]) != os.getpid() for w in workers)
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
