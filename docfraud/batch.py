@@ -272,6 +272,11 @@ def examine_item(item: WorkItem, examine: ExamineSpec) -> dict[str, Any]:
 # -- executors -----------------------------------------------------------------
 
 
+def examine_items(items: Sequence[WorkItem], examine: ExamineSpec) -> list[dict[str, Any]]:
+    """:func:`examine_item` over a chunk of items (one Dask task, less per-task overhead)."""
+    return [examine_item(item, examine) for item in items]
+
+
 class _WorkerCrashed(Exception):
     """The process examining a document died (local pool broke, or Dask gave up)."""
 
@@ -280,6 +285,7 @@ class _LocalPool:
     """concurrent.futures process pool; rebuilt when a worker dies."""
 
     sends_bytes = False
+    chunk = 1  # one document per task: a crash then points at the document
 
     def __init__(self, jobs: int) -> None:
         import multiprocessing
@@ -306,19 +312,19 @@ class _LocalPool:
     def slots(self) -> int:
         return self.jobs
 
-    def submit(self, item: WorkItem, examine: ExamineSpec) -> Any:
-        return self._pool.submit(examine_item, item, examine)
+    def submit(self, items: list[WorkItem], examine: ExamineSpec) -> Any:
+        return self._pool.submit(examine_items, items, examine)
 
     def wait(self, futures: Sequence[Any]) -> set[Any]:
         from concurrent.futures import FIRST_COMPLETED, wait
 
         return set(wait(futures, return_when=FIRST_COMPLETED).done)
 
-    def outcome(self, fut: Any) -> dict[str, Any]:
+    def outcome(self, fut: Any) -> list[dict[str, Any]]:
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            res: dict[str, Any] = fut.result()
+            res: list[dict[str, Any]] = fut.result()
             return res
         except BrokenProcessPool as exc:
             raise _WorkerCrashed(str(exc)) from None
@@ -334,15 +340,23 @@ class _LocalPool:
 class _DaskPool:
     """dask.distributed client: a local cluster or a running scheduler."""
 
-    def __init__(self, address: str, jobs: int, *, shared_fs: bool | None) -> None:
+    def __init__(self, address: str, jobs: int, *, shared_fs: bool | None,
+                 chunk: int = 4) -> None:
+        self.chunk = max(1, chunk)
         try:
-            from distributed import Client, LocalCluster
+            from distributed import Client, LocalCluster, as_completed
         except ImportError as exc:  # pragma: no cover - distributed is a dependency
             raise InputError(f"--dask needs the 'distributed' package: {exc}") from None
         self._cluster: Any = None
         if address == "local":
-            self._cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                         dashboard_address=None)  # type: ignore[no-untyped-call]
+            import dask
+
+            # the workers' statistical profiler samples every thread's stack every 10 ms,
+            # a cost the pipeline's Python-heavy steps feel; nobody reads it here
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                self._cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                    n_workers=jobs, threads_per_worker=1, processes=True,
+                    dashboard_address=None)
             self.client: Any = Client(self._cluster)  # type: ignore[no-untyped-call]
             self.sends_bytes = False if shared_fs is None else not shared_fs
         else:
@@ -356,34 +370,51 @@ class _DaskPool:
             self.client.wait_for_workers(1, timeout=60)
             nthreads = sum(self.client.nthreads().values())
         self._slots = max(1, nthreads)
+        self._completed: Any = as_completed(  # type: ignore[no-untyped-call]
+            with_results=True, raise_errors=False)
+        self._results: dict[str, Any] = {}
         logger.info("dask: %d worker threads at %s", self._slots, self.client.scheduler.address)
 
     @property
     def slots(self) -> int:
         return int(self._slots)
 
-    def submit(self, item: WorkItem, examine: ExamineSpec) -> Any:
+    def submit(self, items: list[WorkItem], examine: ExamineSpec) -> Any:
         import uuid
 
-        return self.client.submit(examine_item, item, examine, pure=False,
-                                  key=f"docfraud-examine-{item.key[:16]}-{uuid.uuid4().hex[:8]}")
+        fut = self.client.submit(
+            examine_items, items, examine, pure=False,
+            key=f"docfraud-examine-{items[0].key[:16]}-{len(items)}-{uuid.uuid4().hex[:8]}")
+        self._completed.add(fut)
+        return fut
 
     def wait(self, futures: Sequence[Any]) -> set[Any]:
-        from distributed import wait
+        # as_completed gathers results in the background as tasks finish: one round trip
+        # per result instead of a wait() and a result() call per document
+        batch = [next(self._completed)]
+        batch.extend(self._completed.next_batch(block=False))
+        done = set()
+        for fut, value in batch:
+            self._results[fut.key] = value
+            done.add(fut)
+        return done
 
-        done = wait(list(futures), return_when="FIRST_COMPLETED")  # type: ignore[no-untyped-call]
-        return set(done.done)
-
-    def outcome(self, fut: Any) -> dict[str, Any]:
+    def outcome(self, fut: Any) -> list[dict[str, Any]]:
         from distributed import KilledWorker
 
+        value = self._results.pop(fut.key)
         try:
-            res: dict[str, Any] = fut.result()
-            return res
-        except KilledWorker as exc:
-            raise _WorkerCrashed(f"Dask workers died examining it repeatedly ({exc})") from None
+            if fut.status == "error":  # with raise_errors=False, value is not the exception
+                exc = fut.exception()
+                if isinstance(exc, KilledWorker):
+                    raise _WorkerCrashed(f"Dask workers died examining it repeatedly ({exc})")
+                raise exc
+            if fut.status == "cancelled":
+                raise _WorkerCrashed("the Dask task was cancelled (scheduler restarted?)")
         finally:
             fut.release()
+        res: list[dict[str, Any]] = value
+        return res
 
     def restart(self) -> None:  # pragma: no cover - Dask retries by itself
         pass
@@ -462,6 +493,7 @@ def run_batch(
     jobs: int | None = None,
     dask: str | None = None,
     shared_fs: bool | None = None,
+    dask_chunk: int = 4,
     retry_failed: bool = False,
     commit_every: int = 16,
     commit_seconds: float = 2.0,
@@ -478,6 +510,8 @@ def run_batch(
             ``"tcp://host:8786"`` for a running scheduler.
         shared_fs: whether Dask workers can read the input paths; default: yes for
             ``"local"``, no for a remote scheduler (the parent then sends file bytes).
+        dask_chunk: documents per Dask task (fewer round trips through the scheduler;
+            the local process pool always sends one document per task).
         retry_failed: examine again documents stored as failed.
         commit_every: commit after this many finished documents...
         commit_seconds: ...or this many seconds, whichever comes first.
@@ -502,7 +536,8 @@ def run_batch(
     t_pool = time.perf_counter()
     try:
         pool: _LocalPool | _DaskPool = (_LocalPool(jobs) if dask is None
-                                        else _DaskPool(dask, jobs, shared_fs=shared_fs))
+                                        else _DaskPool(dask, jobs, shared_fs=shared_fs,
+                                                       chunk=dask_chunk))
     except BaseException:
         store.close()
         raise
@@ -582,62 +617,75 @@ def run_batch(
                       elapsed_ms=out.get("elapsed_ms"), worker=out.get("worker"))
 
     items = feed()
-    suspects: deque[WorkItem] = deque()
-    inflight: dict[Any, WorkItem] = {}
+    suspects: deque[WorkItem] = deque()  # local pool: redo one at a time after a crash
+    singles: deque[WorkItem] = deque()  # Dask: redo a crashed chunk's documents one by one
+    inflight: dict[Any, list[WorkItem]] = {}
     limit = 2 * pool.slots
     exhausted = False
     interrupted = False
-    crash_reason = ""
+
+    def crashed_record(it: WorkItem, reason: str) -> Record:
+        return Record(it.key, it.path, STATUS_FAILED, size=it.size,
+                      error=f"the worker process died while examining {it.path} "
+                            f"(decoder crash or out of memory): {reason}")
 
     try:
         while True:
-            # isolate documents that were in flight when a worker died: one at a time
             while suspects and not inflight:
                 it = suspects.popleft()
-                inflight[submit(pool, it, examine)] = it
+                inflight[submit(pool, [it], examine)] = [it]
+            while singles and len(inflight) < limit:
+                it = singles.popleft()
+                inflight[submit(pool, [it], examine)] = [it]
             while not suspects and not exhausted and len(inflight) < limit:
-                nxt = next(items, None)
-                if nxt is None:
+                chunk: list[WorkItem] = []
+                for nxt in items:
+                    chunk.append(nxt)
+                    if len(chunk) >= pool.chunk:
+                        break
+                else:
                     exhausted = True
-                    break
-                inflight[submit(pool, nxt, examine)] = nxt
+                if chunk:
+                    inflight[submit(pool, chunk, examine)] = chunk
             if not inflight:
                 if time.monotonic() - last_commit >= commit_seconds:
                     flush()
-                if exhausted and not suspects:
+                if exhausted and not suspects and not singles:
                     break
                 continue
-            done = pool.wait(list(inflight))
-            crashed: list[WorkItem] = []
-            for fut in done:
-                it = inflight.pop(fut)
+            crashed: list[tuple[list[WorkItem], str]] = []
+            for fut in pool.wait(list(inflight)):
+                batch = inflight.pop(fut)
                 try:
-                    out = pool.outcome(fut)
+                    outs = pool.outcome(fut)
                 except _WorkerCrashed as exc:
-                    crashed.append(it)
-                    crash_reason = str(exc)
+                    crashed.append((batch, str(exc)))
                     continue
-                summary.examined += 1
-                record(outcome_record(out))
-            if crashed:
-                alone = len(crashed) == 1 and not inflight
-                if isinstance(pool, _DaskPool) or alone:
-                    if alone:
-                        pool.restart()
-                    for it in crashed:
+                for out in outs:
+                    summary.examined += 1
+                    record(outcome_record(out))
+            for batch, reason in crashed:
+                if isinstance(pool, _DaskPool):
+                    # Dask already retried the task on other workers
+                    if len(batch) > 1:
+                        singles.extend(batch)
+                    else:
                         summary.examined += 1
-                        record(Record(it.key, it.path, STATUS_FAILED, size=it.size,
-                                      error=f"the worker process died while examining "
-                                            f"{it.path} (decoder crash or out of memory): "
-                                            f"{crash_reason}"))
+                        record(crashed_record(batch[0], reason))
+                elif len(batch) == 1 and len(crashed) == 1 and not inflight:
+                    pool.restart()  # it was alone: it is the culprit
+                    summary.examined += 1
+                    record(crashed_record(batch[0], reason))
                 else:
                     # the pool is broken: every document in flight has to be redone
-                    lost = crashed + list(inflight.values())
+                    lost = [it for b, _ in crashed for it in b]
+                    lost += [it for b in inflight.values() for it in b]
                     inflight.clear()
                     logger.warning("a worker process died; retrying %d documents one at a time",
                                    len(lost))
                     pool.restart()
                     suspects.extend(lost)
+                    break
     except KeyboardInterrupt:
         interrupted = True
         raise
@@ -652,12 +700,17 @@ def run_batch(
     return summary
 
 
-def submit(pool: _LocalPool | _DaskPool, item: WorkItem, examine: ExamineSpec) -> Any:
-    """Hand one item to the pool, attaching its bytes when workers cannot read the path."""
-    if pool.sends_bytes and item.data is None:
-        try:
-            with open(item.path, "rb") as fh:
-                item = WorkItem(item.key, item.path, item.size, fh.read())
-        except OSError:
-            pass  # the worker reports it as unreadable
-    return pool.submit(item, examine)
+def submit(pool: _LocalPool | _DaskPool, items: list[WorkItem], examine: ExamineSpec) -> Any:
+    """Hand items to the pool, attaching their bytes when workers cannot read the paths."""
+    if pool.sends_bytes:
+        loaded = []
+        for item in items:
+            if item.data is None:
+                try:
+                    with open(item.path, "rb") as fh:
+                        item = WorkItem(item.key, item.path, item.size, fh.read())
+                except OSError:
+                    pass  # the worker reports it as unreadable
+            loaded.append(item)
+        items = loaded
+    return pool.submit(items, examine)

@@ -37,6 +37,8 @@ def add_parser(sub: Any, name: str) -> None:
                     help="Dask workers can read the input paths (default for --dask local)")
     fs.add_argument("--send-bytes", dest="shared_fs", action="store_false",
                     help="send file contents to Dask workers (default for a remote scheduler)")
+    p.add_argument("--dask-chunk", type=int, default=4, metavar="K",
+                   help="documents per Dask task (default 4)")
     p.add_argument("--examine", default=None, metavar="MODULE:FUNCTION",
                    help="per-document pipeline (default: docfraud.screen:examine_file)")
     p.add_argument("--retry-failed", action="store_true",
@@ -58,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         dask=args.dask,
         shared_fs=args.shared_fs,
+        dask_chunk=args.dask_chunk,
         retry_failed=args.retry_failed,
         progress=not args.no_progress,
     )
