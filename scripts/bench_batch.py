@@ -7,9 +7,11 @@ with 2 Dask local workers, on the same synthetic images.
 
 Targets: 2 processes at least 1.8x faster than 1; Dask (2 workers) within 15% of
 2 local processes. Rates are measured once the workers are up ("working" rate);
-the wall rate, start-up included, is printed beside it. The machine's load
-average and the CPU time the run used are printed too: on a machine where other
-jobs hold the cores, no executor can scale, and the figures say so.
+the wall rate, start-up included, is printed beside it. The modes run in
+interleaved rounds (--repeat, 3) and the best round of each mode is compared, the
+median beside it. The machine's load average, the workers' busy time and the
+parent's CPU time are printed too: on a machine where other jobs hold the cores,
+no executor can scale, and the figures say so.
 
 The ``bench`` pipeline stands in for ``docfraud.screen.examine_file`` until that
 exists: a real decode through docfraud.imageio plus the kind of work forensic
@@ -150,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dir", type=Path, help="work folder (default: a temporary one)")
     ap.add_argument("--modes", default="local1,local2,dask2",
                     help="comma-separated subset of local1,local2,dask2")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds over all modes (3)")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args(argv)
 
@@ -178,16 +181,28 @@ def main(argv: list[str] | None = None) -> int:
             "dask2": {"jobs": 2, "dask": "local"},
         }
         rows = []
-        for name in args.modes.split(","):
-            row = run_mode(name, images, work, examine, **modes[name])
-            rows.append(row)
-            print(json.dumps(row), flush=True)
-    by = {r["mode"]: r for r in rows}
+        names = args.modes.split(",")
+        for rep in range(args.repeat):  # rounds interleave the modes: load hits all alike
+            for name in names:
+                row = run_mode(name, images, work, examine, **modes[name])
+                row["round"] = rep + 1
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+    # best round per mode: on a shared machine the fastest run is the one least disturbed
+    by = {}
+    for name in names:
+        runs = [r for r in rows if r["mode"] == name]
+        best = max(runs, key=lambda r: r["docs_per_s"])
+        rates = sorted(r["docs_per_s"] for r in runs)
+        by[name] = dict(best, median_docs_per_s=rates[len(rates) // 2])
     print()
-    print(f"{'mode':8} {'docs/s':>8} {'docs/s wall':>12} {'startup s':>10} {'load':>10}")
-    for r in rows:
-        print(f"{r['mode']:8} {r['docs_per_s']:8.2f} {r['docs_per_s_wall']:12.2f} "
-              f"{r['startup_s']:10.2f} {r['load_before']:5.2f}>{r['load_after']:<4.2f}")
+    print(f"best of {args.repeat} rounds:")
+    print(f"{'mode':8} {'docs/s':>8} {'median':>8} {'docs/s wall':>12} {'startup s':>10} "
+          f"{'load':>10}")
+    for r in by.values():
+        print(f"{r['mode']:8} {r['docs_per_s']:8.2f} {r['median_docs_per_s']:8.2f} "
+              f"{r['docs_per_s_wall']:12.2f} {r['startup_s']:10.2f} "
+              f"{r['load_before']:5.2f}>{r['load_after']:<4.2f}")
     verdicts = []
     if "local1" in by and "local2" in by:
         speedup = by["local2"]["docs_per_s"] / by["local1"]["docs_per_s"]
@@ -200,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     for v in verdicts:
         print(v)
     if args.json:
-        args.json.write_text(json.dumps({"rows": rows, "verdicts": verdicts}, indent=2))
+        args.json.write_text(json.dumps({"rows": rows, "best": by, "verdicts": verdicts},
+                                        indent=2))
     return 0
 
 
