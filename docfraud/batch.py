@@ -89,10 +89,8 @@ def _walk(root: str) -> Iterator[str]:
             try:
                 if e.is_dir(follow_symlinks=False):
                     subdirs.append(e.path)
-                elif e.is_file() or not e.is_symlink():
-                    yield e.path
-                else:  # broken symlink: yield it so the run records why it failed
-                    yield e.path
+                else:  # files, and anything else (fifo, link to a folder, broken link):
+                    yield e.path  # the run records the latter as failed, without opening them
             except OSError:
                 yield e.path
         stack.extend(reversed(subdirs))
@@ -362,7 +360,7 @@ class _DaskPool:
         else:
             try:
                 self.client = Client(address, timeout="30s")  # type: ignore[no-untyped-call]
-            except (OSError, TimeoutError) as exc:
+            except (OSError, TimeoutError, ValueError) as exc:
                 raise InputError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
             self.sends_bytes = True if shared_fs is None else not shared_fs
         nthreads = sum(self.client.nthreads().values())
@@ -526,7 +524,10 @@ def run_batch(
     from tqdm import tqdm
 
     t_start = time.perf_counter()
-    jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
+    if jobs is None:
+        affinity = getattr(os, "sched_getaffinity", None)
+        jobs = len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
+    jobs = max(1, jobs)
     if isinstance(examine, str):
         resolve_examine(examine)  # fail now, in the parent, with a clear message
     summary = BatchSummary()

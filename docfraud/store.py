@@ -90,6 +90,7 @@ def database_url(url_or_path: str | os.PathLike[str]) -> str:
 
 def _tables() -> Any:
     from sqlalchemy import (
+        BigInteger,
         Column,
         DateTime,
         Float,
@@ -113,7 +114,7 @@ def _tables() -> Any:
         Column("sha256", String(80), primary_key=True),
         Column("status", String(16), nullable=False, index=True),
         Column("file", Text, nullable=False),
-        Column("size", Integer),
+        Column("size", BigInteger),
         Column("verdict", String(16), index=True),
         Column("risk_score", Float),
         Column("mrz_valid", Integer),

@@ -222,3 +222,22 @@ def test_running_dask_scheduler_with_separate_workers(tmp_path: Path) -> None:
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+def test_special_files_recorded_without_being_opened(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    write_images(folder, 1)
+    os.mkfifo(folder / "pipe.jpg")  # opening it would block the run forever
+    (folder / "broken.jpg").symlink_to(tmp_path / "gone.jpg")
+    (tmp_path / "elsewhere").mkdir()
+    (folder / "linked-folder").symlink_to(tmp_path / "elsewhere")
+    db = tmp_path / "c.db"
+    s = run_batch([str(folder)], db=db, examine=LIGHT, jobs=1, progress=False)
+    assert (s.done, s.failed) == (1, 3)
+    failed = {Path(d["file"]).name: d for d in iter_documents(db, status="failed")}
+    assert "not a regular file" in failed["pipe.jpg"]["error"]
+    assert "not a regular file" in failed["linked-folder"]["error"]
+    assert "No such file" in failed["broken.jpg"]["error"]
+    assert all(d["sha256"].startswith("path:") for d in failed.values())
+    s2 = run_batch([str(folder)], db=db, examine=LIGHT, jobs=1, progress=False)
+    assert (s2.skipped, s2.stored) == (4, 0)
