@@ -83,3 +83,11 @@ def examine_bytes(data: bytes | str, *, source: str) -> dict[str, Any]:
     return {"file": source, "sha256": hashlib.sha256(raw).hexdigest(), "findings": [],
             "mrz": {"found": False}, "risk": {"score": 0.0, "verdict": "clear"},
             "signature": {"length": len(raw)}}
+
+
+def examine_file_kw(source: bytes | str, *, file: str | None = None) -> dict[str, Any]:
+    """Same as :func:`examine_bytes` with the file name passed as ``file=`` (the spelling
+    of ``docfraud.screen.examine_file``)."""
+    out = examine_bytes(source, source=file or "<bytes>")
+    out["seen_as"] = file
+    return out

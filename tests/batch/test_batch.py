@@ -241,3 +241,12 @@ def test_special_files_recorded_without_being_opened(tmp_path: Path) -> None:
     assert all(d["sha256"].startswith("path:") for d in failed.values())
     s2 = run_batch([str(folder)], db=db, examine=LIGHT, jobs=1, progress=False)
     assert (s2.skipped, s2.stored) == (4, 0)
+
+
+def test_pipeline_taking_file_keyword(tmp_path: Path) -> None:
+    (p,) = write_images(tmp_path / "in", 1)
+    db = tmp_path / "c.db"
+    run_batch([str(p)], db=db, examine="tests.batch.examiners:examine_file_kw", jobs=1,
+              progress=False)
+    (doc,) = iter_documents(db)
+    assert doc["seen_as"] == str(p) and doc["file"] == str(p)
