@@ -20,6 +20,7 @@ from docfraud.errors import EXIT_INTERNAL, EXIT_USAGE, DocfraudError
 #: subcommand name -> module implementing it
 COMMANDS: dict[str, str] = {
     "mrz": "docfraud.commands.mrz",
+    "synth": "docfraud.commands.synth",
     "batch": "docfraud.commands.batch",
     "export": "docfraud.commands.export",
     "report": "docfraud.commands.report_doc",

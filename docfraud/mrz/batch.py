@@ -14,13 +14,15 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import operator
+import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from docfraud.findings import Finding
-from docfraud.mrz.checkdigit import _VALUES
+from docfraud.mrz.checkdigit import _VALUES, check_digit
 from docfraud.mrz.codes import known_codes
 from docfraud.mrz.formats import FORMATS, MrzFormat
 from docfraud.mrz.parse import detect_format, normalise_lines
@@ -108,15 +110,28 @@ def _dates(
 
 def _clean_mask(
     fmt: MrzFormat, raw: NDArray[np.uint8], today: _dt.date
-) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64]]:
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64],
+           NDArray[np.bool_]]:
     """Which documents pass every vectorised check but expiry; which have expired;
-    four-digit birth and expiry years."""
+    four-digit birth and expiry years; which have a long document number (its check
+    digit is left to :func:`_fast_fields`)."""
     values = raw.tobytes().translate(_VALUES)
     v = np.frombuffer(values, dtype=np.uint8).reshape(raw.shape).astype(np.int64)
     ok = np.ones(raw.shape[0], dtype=np.bool_)
-    for _name, w, pos, may_be_filler in _check_weights(fmt):
+    long_number = np.zeros(raw.shape[0], dtype=np.bool_)
+    if fmt.long_number:
+        # '<' in the check position, a full 9-character number, data in the optional field:
+        # the number continues there (checked per document in _fast_fields)
+        number = _flat(fmt, "document_number")
+        check = fmt.check("document_number")
+        long_number = ((raw[:, check.line * fmt.length + check.position] == ord("<"))
+                       & np.all(raw[:, number] != ord("<"), axis=1)
+                       & (raw[:, _flat(fmt, "optional_data").start] != ord("<")))
+    for name, w, pos, may_be_filler in _check_weights(fmt):
         digit = (v @ w) % 10
         passed = (raw[:, pos].astype(np.int64) - 48) == digit
+        if name == "document_number":
+            passed |= long_number
         if may_be_filler:
             empty = np.all(raw[:, w != 0] == ord("<"), axis=1)
             passed |= empty & np.isin(raw[:, pos], np.frombuffer(b"<0", np.uint8))
@@ -150,7 +165,7 @@ def _clean_mask(
         expired = e_key < today_key
     else:
         expired = np.zeros_like(ok)
-    return ok, expired, b_year, e_year
+    return ok, expired, b_year, e_year, long_number
 
 
 def _all_pass(fmt: MrzFormat) -> dict[str, bool]:
@@ -181,51 +196,83 @@ def _all_pass(fmt: MrzFormat) -> dict[str, bool]:
     return checks
 
 
-_Getter = Callable[[str], tuple[str, ...]]
-_GETTERS: dict[str, tuple[tuple[str, ...], _Getter]] = {}
+@dataclass(frozen=True)
+class _Recipe:
+    """How to assemble the fields of one format from one itemgetter over the joined lines."""
+
+    getter: Callable[[str], tuple[str, ...]]
+    rstrip: tuple[tuple[str, int], ...]  # fields printed without trailing fillers
+    strip: tuple[tuple[str, int], ...]  # optional data: fillers removed both ends
+    number: int
+    birth: int
+    expiry: int | None
+    sex: int
+    names: tuple[tuple[str, int], ...]
+    long_number: bool
 
 
-def _getter(fmt: MrzFormat) -> tuple[tuple[str, ...], _Getter]:
-    """Field names and one itemgetter that slices every field out of the joined lines."""
-    cached = _GETTERS.get(fmt.name)
-    if cached is None:
-        names = tuple(f.name for f in fmt.fields)
-        slices = [slice(f.line * fmt.length + f.start, f.line * fmt.length + f.stop)
-                  for f in fmt.fields]
-        getter: _Getter = operator.itemgetter(*slices)
-        cached = _GETTERS[fmt.name] = (names, getter)
-    return cached
+_RECIPES: dict[str, _Recipe] = {}
+
+
+def _recipe(fmt: MrzFormat) -> _Recipe:
+    cached = _RECIPES.get(fmt.name)
+    if cached is not None:
+        return cached
+    names = [f.name for f in fmt.fields]
+    slices = [slice(f.line * fmt.length + f.start, f.line * fmt.length + f.stop)
+              for f in fmt.fields]
+    index = {n: i for i, n in enumerate(names)}
+    getter: Callable[[str], tuple[str, ...]] = operator.itemgetter(*slices)
+    recipe = _Recipe(
+        getter=getter,
+        rstrip=tuple((n, index[n]) for n in ("document_code", "issuing_state", "nationality")
+                     if n in index),
+        strip=tuple((n, index[n]) for n in ("optional_data", "optional_data_2",
+                                            "administrative_code") if n in index),
+        number=index["document_number"],
+        birth=index["birth_date"],
+        expiry=index.get("expiry_date"),
+        sex=index["sex"],
+        names=tuple((n, index[n]) for n in ("name", "surname", "given_names") if n in index),
+        long_number=fmt.long_number,
+    )
+    _RECIPES[fmt.name] = recipe
+    return recipe
 
 
 def _fast_fields(
-    fmt: MrzFormat, flat: str, b_year: int, e_year: int, findings: list[Finding]
+    fmt: MrzFormat, r: _Recipe, flat: str, b_year: int, e_year: int, long_number: bool,
+    findings: list[Finding],
 ) -> dict[str, object] | None:
     """Fields of a document whose numeric checks all passed; None if it needs the reference
-    validator (name or filler failures, long document numbers). Appends truncation findings."""
-    names, getter = _getter(fmt)
-    raw = dict(zip(names, getter(flat), strict=True))
-    number = raw["document_number"]
-    stripped = number.rstrip("<")
-    if not stripped or "<" in stripped:
+    validator (name or filler failures, a failing long document number). Appends
+    truncation findings."""
+    raw = r.getter(flat)
+    number = raw[r.number].rstrip("<")
+    if not number or "<" in number:
         return None
-    fields: dict[str, object] = {"document_code": raw["document_code"].rstrip("<")}
-    for name in ("issuing_state", "nationality"):
-        if name in raw:
-            fields[name] = raw[name].rstrip("<")
-    fields["document_number"] = stripped
-    bd = raw["birth_date"]
+    optional = None
+    if long_number:
+        opt = raw[r.strip[0][1]]
+        end = opt.find("<")
+        end = len(opt) if end == -1 else end
+        if end < 2 or check_digit(number + opt[: end - 1]) != opt[end - 1]:
+            return None
+        number += opt[: end - 1]
+        optional = opt[end:].strip("<")
+    fields: dict[str, object] = {name: raw[i].rstrip("<") for name, i in r.rstrip}
+    fields["document_number"] = number
+    bd = raw[r.birth]
     fields["birth_date"] = f"{b_year:04d}-{bd[2:4]}-{bd[4:6]}"
-    if "expiry_date" in raw:
-        ed = raw["expiry_date"]
+    if r.expiry is not None:
+        ed = raw[r.expiry]
         fields["expiry_date"] = f"{e_year:04d}-{ed[2:4]}-{ed[4:6]}"
-    sex = raw["sex"]
+    sex = raw[r.sex]
     fields["sex"] = sex if sex != "<" else None
-    for name in ("name", "surname", "given_names"):
-        text = raw.get(name)
-        if text is None:
-            continue
+    for name, i in r.names:
+        text = raw[i]
         body = text.rstrip("<")
-        if _DIGIT.search(text) or text[0] == "<" or _NAME_AFTER_FILLERS.search(body):
+        if text[0] == "<" or _DIGIT.search(text) or _NAME_AFTER_FILLERS.search(body):
             return None
         if text[-1] != "<" and len(body.replace("<", "")) >= 2:
             findings.append(truncated_finding(fmt, name))
@@ -237,10 +284,45 @@ def _fast_fields(
             fields["given_names"] = " ".join(secondary.replace("<", " ").split())
         else:
             fields[name] = " ".join(body.replace("<", " ").split())
-    for name in ("optional_data", "optional_data_2", "administrative_code"):
-        if name in raw:
-            fields[name] = raw[name].strip("<")
+    for name, i in r.strip:
+        fields[name] = raw[i].strip("<")
+    if optional is not None:
+        fields["optional_data"] = optional
     return fields
+
+
+_SHAPE_FORMATS: dict[tuple[int, int, bool], MrzFormat] = {
+    (3, 30, False): FORMATS["TD1"], (2, 44, True): FORMATS["MRVA"],
+    (2, 44, False): FORMATS["TD3"], (2, 36, True): FORMATS["MRVB"],
+}
+_CLEAN_FLAT = re.compile(r"[A-Z0-9<]+")
+
+
+def _quick_format(m: object) -> tuple[list[str], str, MrzFormat] | None:
+    """Lines, joined text and format of an already clean list of lines; None when the
+    general path is needed (text input, whitespace, French or unusual shapes)."""
+    if type(m) is not list and type(m) is not tuple:
+        return None
+    n = len(m)  # type: ignore[arg-type]
+    if n not in (2, 3):
+        return None
+    first = m[0]  # type: ignore[index]
+    if type(first) is not str:
+        return None
+    flat = "".join(m)  # type: ignore[arg-type]
+    length = len(first)
+    if len(flat) != n * length or _CLEAN_FLAT.fullmatch(flat) is None:
+        return None
+    if any(len(x) != length for x in m):  # type: ignore[attr-defined]
+        return None
+    if first.startswith("IDFRA"):
+        return None
+    fmt = _SHAPE_FORMATS.get((n, length, first[0] == "V"))
+    if fmt is None or (length == 36 and first[0] != "V"):
+        fmt = FORMATS["TD2"] if (n, length) == (2, 36) else None
+    if fmt is None:
+        return None
+    return list(m), flat, fmt  # type: ignore[arg-type]
 
 
 def parse_many(
@@ -258,24 +340,34 @@ def parse_many(
 
     today = today or _dt.date.today()
     docs: list[list[str]] = []
+    flat_all: list[str] = []
     fmts: list[MrzFormat] = []
     for i, m in enumerate(mrzs):
-        try:
-            lines = normalise_lines(m)
-            fmts.append(detect_format(lines, format=format))
-        except MrzFormatError as exc:
-            raise MrzFormatError(f"MRZ #{i}: {exc}", line=exc.line, position=exc.position,
-                                 char=exc.char) from None
+        quick = _quick_format(m) if format is None else None
+        if quick is not None:
+            lines, flat, fmt = quick
+        else:
+            try:
+                lines = normalise_lines(m)
+                fmt = detect_format(lines, format=format)
+            except MrzFormatError as exc:
+                raise MrzFormatError(f"MRZ #{i}: {exc}", line=exc.line, position=exc.position,
+                                     char=exc.char) from None
+            flat = "".join(lines)
         docs.append(lines)
+        flat_all.append(flat)
+        fmts.append(fmt)
     results: list[MrzResult | None] = [None] * len(docs)
     for fmt in FORMATS.values():
         idx = [i for i, f in enumerate(fmts) if f is fmt]
         if not idx:
             continue
-        flats = ["".join(docs[i]) for i in idx]
+        flats = [flat_all[i] for i in idx]
         raw = np.frombuffer("".join(flats).encode("ascii"),
                             np.uint8).reshape(len(idx), fmt.lines * fmt.length)
-        ok, expired, b_year, e_year = _clean_mask(fmt, raw, today)
+        ok, expired, b_year, e_year, long_number = _clean_mask(fmt, raw, today)
+        recipe = _recipe(fmt)
+        longs = long_number.tolist()
         checks = _all_pass(fmt)
         expired_checks = {**checks, "not_expired": False}
         expired_list = expired.tolist()
@@ -285,8 +377,8 @@ def parse_many(
         for j, i in enumerate(idx):
             lines = docs[i]
             findings: list[Finding] = []
-            fields = (_fast_fields(fmt, flats[j], b_years[j], e_years[j], findings)
-                      if oks[j] else None)
+            fields = (_fast_fields(fmt, recipe, flats[j], b_years[j], e_years[j], longs[j],
+                                   findings) if oks[j] else None)
             if fields is None:
                 v = Validator(fmt, lines, today)
                 v.run()

@@ -1,1 +1,1 @@
-"""Reports for examiners: HTML (Jinja2 templates in ``templates/``) and exports."""
+"""Reports for people: the screening page of one document, series reports, exports."""

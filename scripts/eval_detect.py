@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Evaluate screening on a held-out synthetic set and on the real specimen images.
+
+The evaluation set has its own seed and includes the design and the forgery kind held out
+of fusion training (scripts/detect_common.py). Prints ROC AUC, the detection rate at 1 %
+false alarms overall and per forgery kind, the rates on the held-out design, the verdict
+rates at the model's own thresholds, and the share of the real specimens in
+../shared/benchmarks/mrz-specimens/ given "reject".
+
+Usage: python scripts/eval_detect.py [--genuine 200] [--forged 200] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from detect_common import (
+    EVAL_SEED,
+    HELD_OUT_DESIGN,
+    HELD_OUT_OPERATOR,
+    featurise_set,
+    split_rows,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SPECIMENS = ROOT.parent / "shared" / "benchmarks" / "mrz-specimens"
+
+
+def rate_at(threshold: float, risks: list[float]) -> float:
+    return sum(r >= threshold for r in risks) / max(len(risks), 1)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--genuine", type=int, default=200)
+    ap.add_argument("--forged", type=int, default=200)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--cache", type=Path, default=ROOT / "runs" / "eval")
+    ap.add_argument("--specimens", type=Path, default=SPECIMENS)
+    args = ap.parse_args()
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    from docfraud.score import load_model
+
+    model = load_model()
+    kwargs = {"genuine": args.genuine, "forged": args.forged, "seed": EVAL_SEED,
+              "workshops": 2, "per_workshop": 6}
+    rows = featurise_set(kwargs, jobs=args.jobs,
+                         cache=args.cache / f"eval-{EVAL_SEED}-{args.genuine}.jsonl")
+    failed = [r for r in rows if r["error"]]
+    rows = list(split_rows(rows))
+    risks = [model.probability(r["features"]) for r in rows]
+    labels = [r["label"] for r in rows]
+    genuine = sorted(p for p, y in zip(risks, labels, strict=True) if y == 0)
+    t1 = float(np.quantile(genuine, 0.99)) + 1e-9
+    auc = roc_auc_score(labels, risks)
+    print(f"held-out synthetic set: seed {EVAL_SEED}, {len(rows)} documents "
+          f"({labels.count(0)} genuine incl. null edits, {labels.count(1)} forged), "
+          f"{len(failed)} failed to process")
+    print(f"held out of training: design {HELD_OUT_DESIGN}, forgery kind {HELD_OUT_OPERATOR}")
+    print(f"ROC AUC {auc:.3f}")
+    print(f"detection rate at 1% false alarms (threshold {t1:.3f}): "
+          f"{rate_at(t1, [p for p, y in zip(risks, labels, strict=True) if y])*100:.1f}%")
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    for r, p in zip(rows, risks, strict=True):
+        if r["kind"] == "forged":
+            by_kind[r["operators"][0]].append(p)
+        elif r["kind"] == "workshop":
+            by_kind["workshop series"].append(p)
+    print(f"\n{'forgery kind':24s} {'n':>4s} {'caught @1% FA':>14s} {'AUC':>6s}")
+    for kind in sorted(by_kind):
+        ps = by_kind[kind]
+        kind_auc = roc_auc_score([0] * len(genuine) + [1] * len(ps), genuine + ps)
+        mark = " (held out)" if kind == HELD_OUT_OPERATOR else ""
+        print(f"{kind + mark:24s} {len(ps):4d} {rate_at(t1, ps)*100:13.1f}% {kind_auc:6.3f}")
+    held = [(p, y) for r, p, y in zip(rows, risks, labels, strict=True)
+            if r["design"] == HELD_OUT_DESIGN]
+    if held and {y for _, y in held} == {0, 1}:
+        print(f"\nheld-out design {HELD_OUT_DESIGN}: {len(held)} documents, AUC "
+              f"{roc_auc_score([y for _, y in held], [p for p, _ in held]):.3f}, caught @1% FA "
+              f"{rate_at(t1, [p for p, y in held if y])*100:.1f}%")
+    nulls = [p for r, p in zip(rows, risks, strict=True) if r["kind"] == "genuine" and
+             r["operators"]]
+    verdicts = defaultdict(lambda: defaultdict(int))
+    for p, y in zip(risks, labels, strict=True):
+        verdicts[y][model.verdict(p)] += 1
+    print(f"\nverdicts at the model's thresholds {dict(model.thresholds)}:")
+    for y, name in ((0, "genuine"), (1, "forged")):
+        total = sum(verdicts[y].values())
+        print(f"  {name:8s} " + "  ".join(f"{v} {verdicts[y][v]/max(total,1)*100:5.1f}%"
+                                         for v in ("clear", "refer", "reject")))
+    if nulls:
+        print(f"  null edits (re-saved, self-pasted genuine): {len(nulls)}, reject "
+              f"{sum(model.verdict(p) == 'reject' for p in nulls)}")
+    print(f"median time per document {statistics.median(r['seconds'] for r in rows):.2f} s")
+    if args.specimens.exists():
+        from docfraud.screen import screen
+
+        images = sorted((args.specimens / "images").iterdir())
+        counts: dict[str, int] = defaultdict(int)
+        t0 = time.perf_counter()
+        for path in images:
+            report = screen(path)
+            counts[report.risk.verdict] += 1
+            print(f"  {path.name:24s} {report.risk.verdict:7s} {report.risk.score:.2f}  "
+                  f"{'; '.join(report.risk.reasons[:2])[:110]}")
+        n = len(images)
+        print(f"real specimens: {n} images, reject {counts['reject']} "
+              f"({counts['reject']/n*100:.1f}%), refer {counts['refer']}, clear "
+              f"{counts['clear']} ({time.perf_counter() - t0:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

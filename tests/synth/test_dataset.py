@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from docfraud.commands import synth as synth_command
+from docfraud.errors import InputError
+from docfraud.mrz import parse
+from docfraud.synth import REFERENCE_DATE, forgery_operators, generate_dataset, iter_documents
+
+from .mrzcheck import assert_genuine_mrz
+
+SMALL = {"long_side": (400, 520)}
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def test_dataset_is_deterministic_and_independent_of_workers(tmp_path: Path) -> None:
+    kw = dict(genuine=3, forged=3, workshops=1, per_workshop=2, seed=7, **SMALL)
+    generate_dataset(tmp_path / "a", workers=1, **kw)
+    generate_dataset(tmp_path / "b", workers=2, **kw)
+    a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
+    assert a.keys() == b.keys()
+    assert a == b
+    generate_dataset(tmp_path / "c", workers=1, **(kw | {"seed": 8}))
+    assert _files(tmp_path / "c")["truth.jsonl"] != a["truth.jsonl"]
+
+
+def test_truth_records_and_masks(tmp_path: Path) -> None:
+    ops = forgery_operators()
+    truths = generate_dataset(
+        tmp_path, genuine=4, forged=len(ops), workshops=2, per_workshop=2, seed=3, **SMALL
+    )
+    assert len(truths) == 4 + len(ops) + 4
+    lines = (tmp_path / "truth.jsonl").read_text().splitlines()
+    assert [json.loads(line) for line in lines] == truths
+    assert {op for t in truths for op in t["operators"]} == set(ops)
+    meta = json.loads((tmp_path / "workshops.json").read_text())
+    assert [w["id"] for w in meta["workshops"]] == ["W01", "W02"]
+    for t in truths:
+        img = tmp_path / t["file"]
+        assert img.exists() and img.stat().st_size > 1000
+        assert t["label"] in ("genuine", "forged")
+        assert set(t) >= {
+            "file",
+            "format",
+            "mrz",
+            "viz",
+            "label",
+            "operators",
+            "workshop",
+            "mask",
+            "capture",
+            "layout",
+            "image_size",
+        }
+        if t["label"] == "genuine":
+            assert t["mask"] is None and t["operators"] == [] and t["workshop"] is None
+            assert t["mrz"]["printed"] == t["mrz"]["genuine"]
+            result = parse(t["mrz"]["printed"], today=REFERENCE_DATE)
+            assert_genuine_mrz(result, expired=t["expired"])
+        else:
+            import cv2
+
+            mask = cv2.imread(str(tmp_path / t["mask"]), cv2.IMREAD_GRAYSCALE)
+            assert mask.shape[::-1] == tuple(t["image_size"])
+            assert (mask > 0).any()
+            assert t["operators"]
+        if t["workshop"]:
+            shop = next(w for w in meta["workshops"] if w["id"] == t["workshop"])
+            assert t["operators"] == shop["operators"]
+            assert t["design"] in shop["designs"]
+        w, h = t["image_size"]
+        for x, y in t["layout"]["mrz"]:
+            assert -2 <= x <= w + 2 and -2 <= y <= h + 2
+
+
+def test_in_memory_iterator_matches_files(tmp_path: Path) -> None:
+    kw = dict(genuine=2, forged=2, workshops=1, per_workshop=1, seed=11, **SMALL)
+    docs = list(iter_documents(**kw))
+    truths = generate_dataset(tmp_path, **kw)
+    assert len(docs) == len(truths)
+    for doc, truth in zip(docs, truths, strict=True):
+        assert (tmp_path / truth["file"]).read_bytes() == doc.data
+        assert doc.image is not None and doc.image.shape[1::-1] == tuple(truth["image_size"])
+        assert (doc.mask is None) == (truth["label"] == "genuine")
+        assert doc.truth["mrz"] == truth["mrz"]
+
+
+def test_hold_out_designs_and_operators(tmp_path: Path) -> None:
+    truths = generate_dataset(
+        tmp_path,
+        genuine=2,
+        forged=4,
+        workshops=1,
+        per_workshop=2,
+        seed=2,
+        designs=["uto_id_2019"],
+        operators=["copy_move", "counterfeit"],
+        **SMALL,
+    )
+    assert {t["design"] for t in truths} == {"uto_id_2019"}
+    assert {op for t in truths for op in t["operators"]} <= {"copy_move", "counterfeit"}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"designs": ["atlantis"]},
+        {"operators": ["null_resave"]},
+        {"operators": ["teleport"]},
+        {"genuine": -1},
+        {"null_rate": 2.0},
+    ],
+)
+def test_bad_options_raise_input_error(tmp_path: Path, bad: dict[str, object]) -> None:
+    kw: dict[str, object] = dict(genuine=1, workshops=0, seed=0) | bad
+    with pytest.raises(InputError):
+        generate_dataset(tmp_path, **kw)  # type: ignore[arg-type]
+
+
+def _cli(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="docfraud")
+    sub = parser.add_subparsers(dest="command")
+    synth_command.add_parser(sub, "synth")
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+def test_cli_writes_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = _cli(
+        [
+            "synth",
+            "--out",
+            str(tmp_path),
+            "--genuine",
+            "2",
+            "--workshops",
+            "1",
+            "--per-workshop",
+            "1",
+            "--forged",
+            "1",
+            "--seed",
+            "4",
+            "--long-side",
+            "400",
+            "500",
+        ]
+    )
+    assert rc == 0
+    assert "wrote 4 documents" in capsys.readouterr().out
+    assert len((tmp_path / "truth.jsonl").read_text().splitlines()) == 4
+
+
+def test_cli_rejects_unknown_design(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="unknown design"):
+        _cli(["synth", "--out", str(tmp_path), "--genuine", "1", "--designs", "atlantis"])
+
+
+def test_capture_is_independent_of_label() -> None:
+    """The capture stream is seeded by document index only: same index, same capture."""
+    from docfraud.synth.dataset import PlanItem, dataset_workshops, make_document, make_spec
+
+    spec = make_spec(genuine=1, workshops=0, seed=5, long_side=(400, 500))
+    shops = dataset_workshops(spec)
+    g = make_document(PlanItem(0, "genuine", "uto_id_2008", ()), spec, shops, decode=False)
+    f = make_document(
+        PlanItem(0, "forged", "uto_id_2008", ("copy_move",)), spec, shops, decode=False
+    )
+    assert g.truth["capture"] == f.truth["capture"]
+    assert np.array_equal(
+        np.array(g.truth["layout"]["homography"]), np.array(f.truth["layout"]["homography"])
+    )
