@@ -24,6 +24,8 @@ PG_SKIP_REASON = (
 def _pg_admin_url() -> str:
     url = os.environ.get(PG_ENV, "")
     if not url:
+        if os.environ.get("DOCFRAUD_REQUIRE_PG"):  # CI: PostgreSQL must be there
+            pytest.fail(f"DOCFRAUD_REQUIRE_PG is set but {PG_ENV} is not", pytrace=False)
         pytest.skip(PG_SKIP_REASON)
     return url
 
