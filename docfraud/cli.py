@@ -23,6 +23,9 @@ COMMANDS: dict[str, str] = {
     "cluster": "docfraud.commands.cluster",
     "screen": "docfraud.commands.screen",
     "synth": "docfraud.commands.synth",
+    "batch": "docfraud.commands.batch",
+    "export": "docfraud.commands.export",
+    "report": "docfraud.commands.report_doc",
 }
 
 
