@@ -1,0 +1,267 @@
+"""A learned detector: a small convolutional network trained on synthetic forgeries.
+
+The network looks at the image at native resolution, five channels per pixel: RGB
+and two luma high-pass residuals (Immerkaer's 3x3 kernel, as
+:attr:`~docfraud.forensics.base.Analysis.noise_residual`, and the 5x5 "KV" kernel of
+the SRM rich models), so it sees both content (fonts, re-drawn backgrounds, pasted
+photos) and the fine texture that printing, pasting and retouching change. It is fully
+convolutional: one pass over the whole image gives a forgery probability for every
+8x8 cell (receptive field 44 pixels), about 350 multiply-adds per pixel.
+
+The weights (``models/learned_cnn.onnx``, made by ``scripts/train_learned.py`` from
+:mod:`docfraud.synth` documents, with the held-out design and forgery kind left out)
+run on OpenCV's DNN module, so neither screening nor ``import`` needs torch.
+
+Score: the largest mean probability over 3x3 cells (24x24 pixels), so one small
+altered field counts as much as a large one. Images over :data:`MAX_PIXELS` are
+downscaled first, which bounds the time (native resolution up to 4 megapixels).
+
+Weak, and said so: on synthetic validation documents the cells' ROC AUC is 0.60 and
+the document score's 0.53 (near chance; held-out design and kind 0.44), and part of
+what it learnt is where forgeries usually are (portraits, fields) rather than how they
+look. Figures in models/learned_cnn.json. Its heatmap is a pointer for the examiner
+and an input to fusion, never a verdict.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from docfraud.errors import ModelError
+from docfraud.findings import Finding
+from docfraud.forensics.base import (
+    Analysis,
+    Detector,
+    DetectorResult,
+    blocks_to_heatmap,
+    box_of,
+)
+from docfraud.forensics.registry import register
+
+logger = logging.getLogger(__name__)
+
+MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "learned_cnn.onnx"
+#: side of the output cells in pixels (the network's output stride)
+CELL = 8
+#: reflected border added before the network so edge cells see no zero padding
+PAD = 16
+#: larger images are downscaled to this many pixels first (bounds time and memory)
+MAX_PIXELS = 4_200_000
+MIN_SIDE = 64
+#: score from which a finding is reported: the 99th percentile of the genuine
+#: validation documents' scores (models/learned_cnn.json), i.e. about 1 % false alarms
+FINDING_THRESHOLD = 0.70
+
+_K3 = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32) / 6.0
+_KV = np.array([[-1, 2, -2, 2, -1], [2, -6, 8, -6, 2], [-2, 8, -12, 8, -2],
+                [2, -6, 8, -6, 2], [-1, 2, -2, 2, -1]], dtype=np.float32) / 12.0
+_RESIDUAL_SCALE = 4.0
+_RESIDUAL_CLIP = 4.0
+
+
+def input_channels(
+    pixels: NDArray[np.uint8],
+    *,
+    luminance: NDArray[np.float32] | None = None,
+    residual: NDArray[np.float32] | None = None,
+) -> NDArray[np.float32]:
+    """The network's input for an image.
+
+    Args:
+        pixels: (H, W, 3) uint8 RGB.
+        luminance: (H, W) float32 luma in [0, 255] if already computed
+            (:attr:`Analysis.luminance`); computed otherwise.
+        residual: (H, W) float32 Immerkaer residual in grey levels if already
+            computed (:attr:`Analysis.noise_residual`); computed otherwise.
+
+    Returns:
+        (5, H, W) float32: R, G, B in [0, 1], then the Immerkaer and SRM-KV
+        residuals of the luma divided by 4 and clipped to [-4, 4].
+    """
+    import cv2
+
+    rgb = np.asarray(pixels, dtype=np.uint8)
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"pixels must be (H, W, 3) uint8; got shape {rgb.shape}")
+    if luminance is None:
+        p = rgb.astype(np.float32)
+        luminance = np.asarray(0.299 * p[:, :, 0] + 0.587 * p[:, :, 1] + 0.114 * p[:, :, 2],
+                               dtype=np.float32)
+    if residual is None:
+        residual = np.asarray(cv2.filter2D(luminance, cv2.CV_32F, _K3,
+                                           borderType=cv2.BORDER_REFLECT), dtype=np.float32)
+    kv = cv2.filter2D(luminance, cv2.CV_32F, _KV, borderType=cv2.BORDER_REFLECT)
+    h, w = rgb.shape[:2]
+    out = np.empty((5, h, w), dtype=np.float32)
+    np.multiply(np.moveaxis(rgb, 2, 0), np.float32(1.0 / 255.0), out=out[:3])
+    np.clip(residual / _RESIDUAL_SCALE, -_RESIDUAL_CLIP, _RESIDUAL_CLIP, out=out[3])
+    np.clip(kv / _RESIDUAL_SCALE, -_RESIDUAL_CLIP, _RESIDUAL_CLIP, out=out[4])
+    return out
+
+
+def pool_score(prob: NDArray[np.float32]) -> tuple[float, NDArray[np.float32]]:
+    """Document score from per-cell probabilities.
+
+    Args:
+        prob: (h, w) float32 cell probabilities in [0, 1].
+
+    Returns:
+        (score, smoothed): the maximum of the 3x3-cell mean and that (h, w) mean map.
+    """
+    import cv2
+
+    smoothed = np.asarray(cv2.blur(prob, (3, 3), borderType=cv2.BORDER_REFLECT),
+                          dtype=np.float32)
+    return (float(smoothed.max()) if smoothed.size else 0.0), smoothed
+
+
+class _Model:
+    """The ONNX network on OpenCV's DNN module (one per process; forward is locked)."""
+
+    def __init__(self, path: Path) -> None:
+        import cv2
+
+        if not path.is_file():
+            raise ModelError(f"learned detector weights not found: {path} "
+                             "(make them with scripts/train_learned.py)")
+        engine = getattr(cv2.dnn, "ENGINE_CLASSIC", None)  # faster than ENGINE_NEW on CPU
+        try:
+            self.net = (cv2.dnn.readNetFromONNX(str(path)) if engine is None
+                        else cv2.dnn.readNetFromONNX(str(path), engine))
+        except cv2.error as exc:
+            raise ModelError(f"cannot load learned detector weights {path}: {exc}") from exc
+        self.lock = threading.Lock()
+
+    def cells(self, channels: NDArray[np.float32]) -> NDArray[np.float32]:
+        """(5, H, W) input -> (ceil(H / 8), ceil(W / 8)) float32 probabilities."""
+        _, h, w = channels.shape
+        ch, cw = -(-h // CELL), -(-w // CELL)
+        extra_h, extra_w = ch * CELL - h, cw * CELL - w
+        padded = np.pad(channels, ((0, 0), (PAD, PAD + extra_h), (PAD, PAD + extra_w)),
+                        mode="reflect")
+        with self.lock:
+            self.net.setInput(padded[None])
+            logits = np.asarray(self.net.forward(), dtype=np.float32)
+        c0 = PAD // CELL
+        logit = logits[0, 0, c0:c0 + ch, c0:c0 + cw]
+        if logit.shape != (ch, cw):
+            raise ModelError(f"learned model returned {logits.shape} for input {padded.shape}")
+        prob: NDArray[np.float32] = (1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))).astype(
+            np.float32)
+        return prob
+
+
+_MODELS: dict[Path, _Model] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def load_model(path: Path = MODEL_PATH) -> _Model:
+    """The network stored at ``path``, loaded once per process.
+
+    Raises:
+        ModelError: the file is missing or not a model OpenCV can read.
+    """
+    with _MODELS_LOCK:
+        if path not in _MODELS:
+            _MODELS[path] = _Model(path)
+        return _MODELS[path]
+
+
+def cell_probabilities(
+    pixels: NDArray[np.uint8], *, analysis: Analysis | None = None, path: Path = MODEL_PATH
+) -> NDArray[np.float32]:
+    """Per-8x8-cell forgery probability of an image at native resolution.
+
+    Args:
+        pixels: (H, W, 3) uint8 RGB, H and W >= 17.
+        analysis: when ``pixels`` is ``analysis.pixels``, its cached luminance and
+            noise residual are reused.
+        path: the ONNX weights.
+
+    Returns:
+        (ceil(H / 8), ceil(W / 8)) float32 in [0, 1]; cell (i, j) covers pixels
+        [8i, 8i + 8) x [8j, 8j + 8).
+    """
+    model = load_model(path)
+    if analysis is not None and analysis.pixels is pixels:
+        channels = input_channels(pixels, luminance=analysis.luminance,
+                                  residual=analysis.noise_residual)
+    else:
+        channels = input_channels(pixels)
+    return model.cells(channels)
+
+
+@register
+class LearnedDetector(Detector):
+    name = "learned"
+    version = "1"
+    description = ("small CNN on RGB + noise residuals at native resolution, trained on "
+                   "synthetic forgeries (per 8x8 cell forgery probability)")
+    codes: ClassVar[tuple[str, ...]] = ("LEARNED_TAMPERED_REGION",)
+    #: the ONNX weights (an instance may point elsewhere, e.g. the training script)
+    model_path: Path = MODEL_PATH
+
+    def applies_to(self, analysis: Analysis) -> bool:
+        return min(analysis.shape) >= MIN_SIDE
+
+    def not_applicable_reason(self, analysis: Analysis) -> str:
+        h, w = analysis.shape
+        return f"image too small for the learned detector ({w}x{h}; needs {MIN_SIDE} px a side)"
+
+    def run(self, analysis: Analysis) -> DetectorResult:
+        import cv2
+
+        h, w = analysis.shape
+        scale = min(1.0, float(np.sqrt(MAX_PIXELS / float(h * w))))
+        if scale < 1.0:
+            size = (max(MIN_SIDE, round(w * scale)), max(MIN_SIDE, round(h * scale)))
+            small = np.ascontiguousarray(
+                cv2.resize(analysis.pixels, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+            prob = cell_probabilities(small, path=self.model_path)
+            sh, sw = small.shape[:2]
+        else:
+            prob = cell_probabilities(analysis.pixels, analysis=analysis,
+                                      path=self.model_path)
+            sh, sw = h, w
+        score, smoothed = pool_score(prob)
+        heat = blocks_to_heatmap(prob, (sh, sw), CELL)
+        if (sh, sw) != (h, w):
+            heat = np.asarray(cv2.resize(heat, (w, h), interpolation=cv2.INTER_LINEAR),
+                              dtype=np.float32)
+        data: dict[str, Any] = {"cells": [int(prob.shape[0]), int(prob.shape[1])],
+                                "scale": round(scale, 4),
+                                "hot_cells": int((prob >= 0.5).sum())}
+        findings: list[Finding] = []
+        if score >= FINDING_THRESHOLD:
+            findings.append(self._finding(smoothed, score, pixel_scale=CELL / scale,
+                                          shape=(h, w)))
+        return self.result(score=score, heatmap=heat, findings=findings, data=data)
+
+    def _finding(self, smoothed: NDArray[np.float32], score: float, *, pixel_scale: float,
+                 shape: tuple[int, int]) -> Finding:
+        import cv2
+
+        # the connected area around the peak where the 3x3-cell mean is at least half
+        # the peak's (always contains the peak cell)
+        hot = (smoothed >= 0.5 * score).astype(np.uint8)
+        _, labels = cv2.connectedComponents(hot, connectivity=8)
+        iy, ix = np.unravel_index(int(np.argmax(smoothed)), smoothed.shape)
+        region = box_of(labels == labels[iy, ix], scale=pixel_scale)
+        if region is not None:
+            h, w = shape
+            x, y, bw, bh = region
+            x, y = min(max(0, x), w - 1), min(max(0, y), h - 1)
+            region = (x, y, max(1, min(bw, w - x)), max(1, min(bh, h - y)))
+        return self.finding(
+            "LEARNED_TAMPERED_REGION", "low",
+            f"the learned detector finds a region that looks altered (probability "
+            f"{score:.2f}); it was trained on synthetic forgeries, so check the region by eye",
+            region=region,
+            data={"probability": round(score, 4), "cells": int((labels == labels[iy, ix]).sum())},
+        )

@@ -1,0 +1,468 @@
+#!/usr/bin/env python3
+"""Train the learned forgery detector (models/learned_cnn.onnx) on synthetic documents.
+
+Data: docfraud.synth documents of every design and forgery kind except the held-out
+ones (scripts/detect_common.py), on seeds of their own (train 5101, validation 5202;
+fusion uses 1101/2202 and evaluation 3303). Genuine documents include null edits
+(re-saved pages, fields JPEG re-encoded and pasted onto themselves) at a 50 % rate,
+so compression traces alone do not mark a forgery. From each document 64x64 crops are
+cut at native resolution, aligned to the 8-pixel JPEG grid: 40 % centred on forged
+pixels (forged documents; 20 % on the self-pasted area of null-edited genuine ones), most
+of the rest on printed elements of genuine and forged documents alike (a third each on
+the portraits, the MRZ and the visual-zone fields), so that the network cannot learn
+where forgeries usually are instead of what they look like; a few on the card or
+anywhere. Each crop carries the forgery-mask fraction of each of its 8x8 cells. Crops
+are cached in runs/learned/*.pkl.
+
+Model: RGB in [0, 1] and two luma high-pass residuals (Immerkaer 3x3, SRM 5x5 "KV"),
+computed by docfraud.forensics.learned.input_channels exactly as at run time -> four
+small convolutions (output stride 8, receptive field 44 px) -> per-cell forgery logit.
+Trained with dense binary cross-entropy on the central 4x4 cells of each crop (no
+padding effects), on CPU with at most --threads threads,
+exported to ONNX for OpenCV's DNN module (no torch at run time).
+
+Prints cell- and crop-level validation ROC AUC, then runs the shipped detector
+(docfraud.forensics.learned, reading the exported ONNX file) on the validation
+documents for the document-level AUC and per-kind detection rates at 5 % / 1 % false
+alarms, and on a small set of the held-out design and kind for information.
+
+Usage: python scripts/train_learned.py [--train-docs 600] [--val-docs 240]
+           [--epochs 8] [--minutes 15] [--threads 2] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from detect_common import (
+    CALIBRATION_SEED,
+    EVAL_SEED,
+    HELD_OUT_DESIGN,
+    HELD_OUT_OPERATOR,
+    TRAIN_SEED,
+    train_designs,
+    train_operators,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+LEARN_TRAIN_SEED = 5101
+LEARN_VAL_SEED = 5202
+LEARN_HELDOUT_SEED = 5303
+CROP = 64
+CELL = 8
+CENTRE = slice(2, 6)  # central 4x4 of the 8x8 output cells: free of padding effects
+assert len({LEARN_TRAIN_SEED, LEARN_VAL_SEED, LEARN_HELDOUT_SEED}
+           & {TRAIN_SEED, CALIBRATION_SEED, EVAL_SEED}) == 0
+
+
+# --- data ---------------------------------------------------------------------------------
+
+
+def _one_thread() -> None:
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def _project(points: np.ndarray, homography: list[list[float]]) -> np.ndarray:
+    h = np.asarray(homography, np.float64)
+    pts = np.c_[points, np.ones(len(points))] @ h.T
+    return np.asarray(pts[:, :2] / pts[:, 2:3])
+
+
+def _crops_of(args: tuple[dict[str, Any], int, int, bool]) -> dict[str, Any]:
+    """Crops and cell targets of document ``index`` of the set ``spec_kwargs``."""
+    from docfraud.synth.dataset import dataset_workshops, make_document, make_plan, make_spec
+
+    spec_kwargs, index, n_crops, keep_bytes = args
+    spec = make_spec(**spec_kwargs)
+    item = make_plan(spec)[index]
+    doc = make_document(item, spec, dataset_workshops(spec), decode=True)
+    img = doc.image
+    assert img is not None
+    h, w = img.shape[:2]
+    mask = doc.mask if doc.mask is not None else np.zeros((h, w), bool)
+    rng = np.random.default_rng([spec.seed, 77, index])
+    cards = np.concatenate([np.asarray(q, np.float64) for q in doc.truth["layout"]["cards"]])
+    cx0, cy0 = np.clip(cards.min(axis=0), 0, [w - 1, h - 1])
+    cx1, cy1 = np.clip(cards.max(axis=0), 0, [w - 1, h - 1])
+    paste_centres = []
+    for d in doc.truth["details"] if isinstance(doc.truth["details"], list) else []:
+        if d.get("operator") == "null_self_paste" and d.get("region"):
+            x, y, bw, bh = d["region"]
+            paste_centres.append(_project(np.array([[x + bw / 2, y + bh / 2]]),
+                                          doc.truth["layout"]["homography"])[0])
+    # printed elements (portrait, ghost, fields, MRZ): forgeries happen there, so genuine
+    # crops must come from there too, or the net learns where forgeries are, not what
+    lay = doc.truth["layout"]
+    # grouped so that each kind of element is drawn as often as forgeries target it
+    groups = [[lay["portrait"], *([lay["ghost"]] if lay.get("ghost") else [])],
+              [lay["mrz"]], list(lay["fields"].values())]
+    boxes = [[(np.asarray(q, np.float64).min(axis=0), np.asarray(q, np.float64).max(axis=0))
+              for q in g] for g in groups if g]
+    ys_m, xs_m = np.nonzero(mask)
+    centres = []
+    for k in range(n_crops):
+        u = k / n_crops
+        if xs_m.size and u < 0.4:
+            j = int(rng.integers(xs_m.size))
+            c = (xs_m[j] + rng.uniform(-20, 20), ys_m[j] + rng.uniform(-20, 20))
+        elif paste_centres and u < 0.2:
+            p = paste_centres[int(rng.integers(len(paste_centres)))]
+            c = (p[0] + rng.uniform(-30, 30), p[1] + rng.uniform(-20, 20))
+        elif u < 0.8:
+            group = boxes[int(rng.integers(len(boxes)))]
+            lo, hi = group[int(rng.integers(len(group)))]
+            c = (rng.uniform(lo[0], hi[0]), rng.uniform(lo[1], hi[1]))
+        elif u < 0.92:
+            c = (rng.uniform(cx0, cx1), rng.uniform(cy0, cy1))
+        else:
+            c = (rng.uniform(0, w), rng.uniform(0, h))
+        centres.append(c)
+    crops, targets = [], []
+    if h >= CROP and w >= CROP:
+        for cx, cy in centres:
+            x = int(np.clip(round((cx - CROP / 2) / CELL) * CELL, 0, (w - CROP) // CELL * CELL))
+            y = int(np.clip(round((cy - CROP / 2) / CELL) * CELL, 0, (h - CROP) // CELL * CELL))
+            crops.append(img[y:y + CROP, x:x + CROP])
+            m = mask[y:y + CROP, x:x + CROP].reshape(CROP // CELL, CELL, CROP // CELL, CELL)
+            targets.append(np.round(m.mean(axis=(1, 3)) * 255).astype(np.uint8))
+    ops = list(item.operators)
+    kind = "genuine" if item.kind == "genuine" else "+".join(sorted(
+        o for o in ops if not o.startswith("null_")))
+    return {
+        "crops": np.asarray(crops, np.uint8).reshape(-1, CROP, CROP, 3),
+        "targets": np.asarray(targets, np.uint8).reshape(-1, CROP // CELL, CROP // CELL),
+        "label": 0 if item.kind == "genuine" else 1,
+        "kind": kind,
+        "data": doc.data if keep_bytes else None,
+        "mask": (np.packbits(mask) if keep_bytes else None),
+        "shape": (h, w),
+    }
+
+
+def build_set(spec_kwargs: dict[str, Any], *, crops_per_doc: int, jobs: int, cache: Path,
+              keep_bytes: bool) -> dict[str, Any]:
+    """Generate (or load from ``cache``) the crops of one synthetic set."""
+    if cache.exists():
+        with cache.open("rb") as fh:
+            loaded: dict[str, Any] = pickle.load(fh)
+        return loaded
+    from docfraud.synth.dataset import make_plan, make_spec
+
+    n = len(make_plan(make_spec(**spec_kwargs)))
+    t0 = time.perf_counter()
+    crops, targets, doc_of, docs = [], [], [], []
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_one_thread) as pool:
+        tasks = [(spec_kwargs, i, crops_per_doc, keep_bytes) for i in range(n)]
+        for i, r in enumerate(pool.map(_crops_of, tasks, chunksize=4)):
+            crops.append(r["crops"])
+            targets.append(r["targets"])
+            doc_of.append(np.full(len(r["crops"]), i, np.int32))
+            docs.append({k: r[k] for k in ("label", "kind", "data", "mask", "shape")})
+            if (i + 1) % 100 == 0:
+                print(f"  {i + 1}/{n} documents, {time.perf_counter() - t0:.0f} s", flush=True)
+    out = {"crops": np.concatenate(crops), "targets": np.concatenate(targets),
+           "doc": np.concatenate(doc_of), "docs": docs, "spec": spec_kwargs,
+           "seconds": time.perf_counter() - t0}
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with cache.open("wb") as fh:
+        pickle.dump(out, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return out
+
+
+# --- model --------------------------------------------------------------------------------
+
+
+def make_model() -> Any:
+    """The network: (N, 5, H, W) input channels -> (N, 1, H / 8, W / 8) logits."""
+    from torch import nn
+
+    def block(cin: int, cout: int, kernel: int, stride: int, padding: int,
+              dilation: int = 1) -> list[nn.Module]:
+        return [nn.Conv2d(cin, cout, kernel, stride=stride, padding=padding, dilation=dilation,
+                          bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+
+    # about 350 multiply-adds per input pixel (0.7 G at 2 megapixels)
+    return nn.Sequential(
+        *block(5, 16, 4, 4, 0),        # 4x4 cells, aligned with the JPEG grid
+        *block(16, 32, 3, 2, 1),       # output stride 8
+        *block(32, 32, 3, 1, 2, 2),    # receptive field 44 px
+        *block(32, 32, 1, 1, 0),
+        nn.Conv2d(32, 1, 1),
+    )
+
+
+def to_tensor(crops: np.ndarray) -> Any:
+    """(N, 64, 64, 3) uint8 crops -> (N, 5, 64, 64) float tensor, as the detector computes."""
+    import torch
+
+    from docfraud.forensics.learned import input_channels
+
+    return torch.from_numpy(np.stack([input_channels(np.ascontiguousarray(c)) for c in crops]))
+
+
+def predict_cells(model: Any, crops: np.ndarray, batch: int = 512) -> np.ndarray:
+    import torch
+
+    model.eval()
+    out = []
+    with torch.inference_mode():
+        for i in range(0, len(crops), batch):
+            out.append(torch.sigmoid(model(to_tensor(crops[i:i + batch])))[:, 0].numpy())
+    return np.concatenate(out)
+
+
+def auc(labels: np.ndarray, scores: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    labels = np.asarray(labels)
+    if labels.min() == labels.max():
+        return float("nan")
+    return float(roc_auc_score(labels, scores))
+
+
+def patch_metrics(model: Any, data: dict[str, Any]) -> dict[str, float]:
+    probs = predict_cells(model, data["crops"])[:, CENTRE, CENTRE]
+    frac = data["targets"][:, CENTRE, CENTRE].astype(np.float32) / 255.0
+    sure = (frac >= 0.5) | (frac == 0.0)
+    crop_label = (frac >= 0.5).any(axis=(1, 2))
+    crop_sure = crop_label | (frac == 0.0).all(axis=(1, 2))
+    return {
+        "cell_auc": auc(frac[sure] >= 0.5, probs[sure]),
+        "cells": int(sure.sum()), "positive_cells": int((frac[sure] >= 0.5).sum()),
+        "crop_auc": auc(crop_label[crop_sure], probs.max(axis=(1, 2))[crop_sure]),
+        "crops": int(crop_sure.sum()), "positive_crops": int(crop_label[crop_sure].sum()),
+    }
+
+
+def train(data: dict[str, Any], val: dict[str, Any], *, epochs: int, minutes: float,
+          seed: int) -> Any:
+    import torch
+
+    torch.manual_seed(seed)
+    model = make_model()
+    crops, targets = data["crops"], data["targets"][:, CENTRE, CENTRE].astype(np.float32) / 255
+    pos = float((targets >= 0.5).mean())
+    print(f"training on {len(crops)} crops, positive cells {pos:.3f}", flush=True)
+    max_lr = 3e-3
+    opt = torch.optim.AdamW(model.parameters(), lr=max_lr, weight_decay=1e-4)
+    batch = 128
+    steps = epochs * (len(crops) // batch)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    rng = np.random.default_rng(seed)
+    t0 = time.perf_counter()
+    step = 0
+    for epoch in range(epochs):
+        model.train()
+        order = rng.permutation(len(crops))
+        total = 0.0
+        step_in_epoch = 0
+        for i in range(0, len(order) - batch + 1, batch):
+            idx = np.sort(order[i:i + batch])
+            x = crops[idx]
+            # flips keep the 8-pixel grid alignment of a 64-pixel crop
+            if rng.random() < 0.5:
+                x = x[:, :, ::-1]
+            if rng.random() < 0.5:
+                x = x[:, ::-1]
+            y = torch.from_numpy(np.ascontiguousarray(targets[idx]))
+            y = (y >= 0.5).float() * 0.9 + y * 0.1  # mostly hard labels, soft at edges
+            logits = model(to_tensor(np.ascontiguousarray(x)))[:, 0, CENTRE, CENTRE]
+            loss = loss_fn(logits, y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            step += 1
+            # warm-up, then cosine decay over the epochs or the time budget, whichever
+            # ends first, so a slow machine still ends with a small learning rate
+            progress = max(step / steps, (time.perf_counter() - t0) / (60 * minutes))
+            for group in opt.param_groups:
+                group["lr"] = max_lr * min(1.0, step / 50) * 0.5 * (
+                    1 + np.cos(np.pi * min(1.0, progress)))
+            if progress >= 1.0:
+                break
+            total += float(loss) * batch
+            step_in_epoch += 1
+        m = patch_metrics(model, val)
+        elapsed = (time.perf_counter() - t0) / 60
+        print(f"epoch {epoch + 1}/{epochs}: loss {total / max(1, step_in_epoch * batch):.4f}"
+              f"  val cell AUC "
+              f"{m['cell_auc']:.4f}  crop AUC {m['crop_auc']:.4f}  ({elapsed:.1f} min)",
+              flush=True)
+        if elapsed >= minutes:
+            print(f"stopping: time budget of {minutes} min spent", flush=True)
+            break
+    model.eval()
+    return model
+
+
+def export(model: Any, path: Path) -> None:
+    import cv2
+    import torch
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    x = torch.rand(1, 5, 96, 128)
+    torch.onnx.export(model, (x,), str(path), dynamo=False, opset_version=13,
+                      input_names=["channels"], output_names=["logit"], do_constant_folding=True,
+                      dynamic_axes={"channels": {2: "height", 3: "width"},
+                                    "logit": {2: "cells_y", 3: "cells_x"}})
+    net = cv2.dnn.readNetFromONNX(str(path), cv2.dnn.ENGINE_CLASSIC)
+    probe = to_tensor((np.random.default_rng(0).random((1, 160, 224, 3)) * 255).astype(np.uint8))
+    net.setInput(probe.numpy())
+    got = net.forward()
+    with torch.inference_mode():
+        want = model(probe).numpy()
+    err = float(np.abs(got - want).max())
+    print(f"exported {path} ({path.stat().st_size / 1024:.0f} KiB); OpenCV vs torch max "
+          f"|diff| {err:.2e}", flush=True)
+    if err > 1e-3:
+        raise SystemExit("ONNX export does not match the torch model")
+
+
+# --- document level -----------------------------------------------------------------------
+
+
+def document_eval(val: dict[str, Any], name: str, model_path: Path) -> dict[str, Any]:
+    """Run the shipped detector on every document of a set; AUC and detection rates."""
+    from docfraud.forensics import Analysis
+    from docfraud.forensics.learned import LearnedDetector
+
+    det = LearnedDetector()
+    det.model_path = model_path
+    labels, scores, kinds, times, hits = [], [], [], [], []
+    for d in val["docs"]:
+        analysis = Analysis.from_source(d["data"])
+        t = time.perf_counter()
+        r = det.run(analysis)
+        times.append(time.perf_counter() - t)
+        assert r.score is not None
+        labels.append(d["label"])
+        scores.append(r.score)
+        kinds.append(d["kind"])
+        if d["label"] and r.heatmap is not None:
+            h, w = d["shape"]
+            mask = np.unpackbits(d["mask"])[:h * w].reshape(h, w).astype(bool)
+            if mask.any() and not mask.all():
+                hits.append(float(r.heatmap[mask].mean() - r.heatmap[~mask].mean()))
+    y, s = np.array(labels), np.array(scores)
+    gen = np.sort(s[y == 0])
+    out: dict[str, Any] = {
+        "documents": len(y), "genuine": int((y == 0).sum()), "forged": int(y.sum()),
+        "auc": round(auc(y, s), 4),
+        "mean_heat_contrast_in_mask": round(float(np.mean(hits)), 4) if hits else None,
+        "median_ms": round(1000 * float(np.median(times)), 1),
+    }
+    for fa in (0.05, 0.01):
+        thr = float(np.quantile(gen, 1 - fa)) if gen.size else 1.0
+        rates = {}
+        for kind in sorted(set(kinds) - {"genuine"}):
+            sel = (np.array(kinds) == kind)
+            rates[kind] = round(float((s[sel] > thr).mean()), 3)
+        out[f"threshold_at_{int(fa * 100)}pct_false_alarms"] = round(thr, 4)
+        out[f"detection_at_{int(fa * 100)}pct_false_alarms"] = round(
+            float((s[y == 1] > thr).mean()), 3)
+        out[f"per_kind_at_{int(fa * 100)}pct"] = rates
+    print(f"{name}: " + json.dumps(out, indent=1), flush=True)
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--train-docs", type=int, default=600)
+    ap.add_argument("--val-docs", type=int, default=240)
+    ap.add_argument("--crops-per-doc", type=int, default=24)
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--minutes", type=float, default=15.0, help="training time budget")
+    ap.add_argument("--held-docs", type=int, default=80,
+                    help="documents of the held-out design and kind (information only)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--jobs", type=int, default=2, help="processes generating data")
+    ap.add_argument("--data-only", action="store_true", help="generate the cached data only")
+    ap.add_argument("--cache", type=Path, default=ROOT / "runs" / "learned")
+    ap.add_argument("--out", type=Path, default=ROOT / "models" / "learned_cnn.onnx")
+    args = ap.parse_args()
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    t_start = time.perf_counter()
+    designs, operators = train_designs(), train_operators()
+    assert HELD_OUT_DESIGN not in designs and HELD_OUT_OPERATOR not in operators
+
+    def spec(n: int, seed: int, **kw: Any) -> dict[str, Any]:
+        genuine = n * 2 // 5
+        return {"genuine": genuine, "forged": n - genuine - 2 * 8, "workshops": 2,
+                "per_workshop": 8, "seed": seed, "designs": designs,
+                "operators": operators, "null_rate": 0.5} | kw
+
+    print("generating training crops", flush=True)
+    tr = build_set(spec(args.train_docs, LEARN_TRAIN_SEED), crops_per_doc=args.crops_per_doc,
+                   jobs=args.jobs, keep_bytes=False,
+                   cache=args.cache / f"train3-{LEARN_TRAIN_SEED}-{args.train_docs}.pkl")
+    print("generating validation crops and documents", flush=True)
+    va = build_set(spec(args.val_docs, LEARN_VAL_SEED), crops_per_doc=16, jobs=args.jobs,
+                   keep_bytes=True,
+                   cache=args.cache / f"val3-{LEARN_VAL_SEED}-{args.val_docs}.pkl")
+    n_held = args.held_docs
+    held = build_set({"genuine": n_held // 2, "forged": n_held // 2, "workshops": 0,
+                      "seed": LEARN_HELDOUT_SEED, "designs": [HELD_OUT_DESIGN],
+                      "operators": [HELD_OUT_OPERATOR], "null_rate": 0.5},
+                     crops_per_doc=0, jobs=args.jobs, keep_bytes=True,
+                     cache=args.cache / f"heldout-{LEARN_HELDOUT_SEED}-{n_held}.pkl")
+    t_data = time.perf_counter() - t_start
+    if args.data_only:
+        return 0
+    print(f"data: {len(tr['crops'])} training crops from {len(tr['docs'])} documents, "
+          f"{len(va['crops'])} validation crops from {len(va['docs'])} documents "
+          f"({t_data / 60:.1f} min)", flush=True)
+
+    t0 = time.perf_counter()
+    model = train(tr, va, epochs=args.epochs, minutes=args.minutes, seed=LEARN_TRAIN_SEED)
+    t_train = time.perf_counter() - t0
+    patch = patch_metrics(model, va)
+    print(f"validation patch level: {json.dumps(patch)}", flush=True)
+    export(model, args.out)
+
+    torch.set_num_threads(1)
+    import cv2
+
+    cv2.setNumThreads(1)
+    doc_val = document_eval(va, "validation documents (train designs and kinds, seed "
+                                f"{LEARN_VAL_SEED})", args.out)
+    doc_held = document_eval(held, f"held-out design {HELD_OUT_DESIGN} + kind "
+                                   f"{HELD_OUT_OPERATOR} (seed {LEARN_HELDOUT_SEED})", args.out)
+    meta = {
+        "model": args.out.name,
+        "command": "python scripts/train_learned.py " + " ".join(sys.argv[1:]),
+        "seeds": {"train": LEARN_TRAIN_SEED, "validation": LEARN_VAL_SEED,
+                  "held_out": LEARN_HELDOUT_SEED},
+        "held_out_design": HELD_OUT_DESIGN, "held_out_operator": HELD_OUT_OPERATOR,
+        "train_crops": len(tr["crops"]), "train_documents": len(tr["docs"]),
+        "data_minutes": round(t_data / 60, 2), "train_minutes": round(t_train / 60, 2),
+        "threads": args.threads,
+        "validation_patch": patch, "validation_documents": doc_val,
+        "held_out_documents": doc_held,
+    }
+    meta_path = args.out.with_suffix(".json")
+    meta_path.write_text(json.dumps(meta, indent=1) + "\n")
+    print(f"wrote {meta_path}; total {(time.perf_counter() - t_start) / 60:.1f} min", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
