@@ -54,7 +54,7 @@ class ScreenReport:
         return {
             "file": self.file,
             "sha256": self.sha256,
-            "image_size": {"width": self.image_size[1], "height": self.image_size[0]},
+            "image": {"width": self.image_size[1], "height": self.image_size[0]},
             "mrz": mrz,
             "findings": self.findings,
             "risk": self.risk.to_dict(),
@@ -172,3 +172,22 @@ def examine_file(source: ImageSource, *, file: str | None = None) -> dict[str, A
     record = report.to_dict()
     record["signature"] = extract_signature(report).to_dict()
     return record
+
+
+def warm_up() -> None:
+    """Import and load everything screening needs (detectors, models), without screening.
+
+    ``scripts/bench_screen.py`` times it in a fresh interpreter: the start-up an officer's
+    script pays on every ``docfraud screen`` call before any work on the image.
+    """
+    from docfraud.forensics.learned import load_model as load_learned
+    from docfraud.forensics.registry import available_detectors, get_detector
+    from docfraud.layout import find_zones  # noqa: F401
+    from docfraud.mrz.ocr import default_classifier
+    from docfraud.score import load_model
+
+    for name in available_detectors():
+        get_detector(name)
+    default_classifier()
+    load_model()
+    load_learned()

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Speed of `docfraud screen`: full screening of ~2-megapixel photos on one core, and start-up.
+
+* Per-document time: synthetic phone photos and scans from docfraud.synth (seed 7700, long
+  side 1630-1650 px, about 2 MP), screened in this process with OpenCV and BLAS limited to
+  one thread; prints median, p95 and max, and the median per stage and detector.
+* Start-up: a fresh interpreter that imports docfraud and loads every detector and model
+  (docfraud.screen.warm_up) - what an officer's script pays on each call before any work
+  on the image - and `docfraud --help` for the bare CLI.
+
+Usage: python scripts/bench_screen.py [--n 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = "1"
+
+
+def startup(repeat: int = 5) -> tuple[float, float]:
+    code = "import docfraud.screen as s; s.warm_up()"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    warm, bare = [], []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, env=env)
+        warm.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "docfraud.cli", "--help"], check=True, env=env,
+                       stdout=subprocess.DEVNULL)
+        bare.append(time.perf_counter() - t0)
+    return statistics.median(warm), statistics.median(bare)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=30)
+    args = ap.parse_args()
+    import cv2
+    import numpy as np
+
+    from docfraud.screen import screen, warm_up
+    from docfraud.synth import iter_documents
+
+    cv2.setNumThreads(1)
+    warm_up()
+    docs = list(iter_documents(genuine=args.n // 2, forged=args.n - args.n // 2, workshops=0,
+                               seed=7700, decode=False, long_side=(1630, 1650)))
+    times, stages = [], {}
+    for d in docs:
+        t0 = time.perf_counter()
+        report = screen(d.data)
+        times.append(time.perf_counter() - t0)
+        for k, v in report.timing_ms.items():
+            stages.setdefault(k, []).append(v)
+    mp = statistics.median(report.image_size[0] * report.image_size[1] / 1e6 for _ in [0])
+    q = np.percentile(times, [50, 95])
+    print(f"{len(times)} synthetic documents, about {mp:.1f} MP, one thread")
+    print(f"screen time: median {q[0]*1000:.0f} ms, p95 {q[1]*1000:.0f} ms, "
+          f"max {max(times)*1000:.0f} ms")
+    for k in sorted(stages, key=lambda k: -statistics.median(stages[k])):
+        print(f"  {k:22s} median {statistics.median(stages[k]):7.1f} ms")
+    warm, bare = startup()
+    print(f"start-up (fresh interpreter, import + load all models): {warm:.2f} s; "
+          f"`docfraud --help`: {bare:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
