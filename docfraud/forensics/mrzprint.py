@@ -151,31 +151,54 @@ def measure(gray: NDArray[np.uint8], lines: list[str], glyph: float) -> dict[str
         # first and last cells are not always inked ('<'): fit the grid on inked cells
         pitch = (right - left) / len(text)
         pitches.append(pitch)
-        xs, ys_bottom = [], []
+
+        def centroids(centres: list[float], half: float) -> list[tuple[int, float]]:
+            out = []
+            for i, c in enumerate(centres):
+                x0, x1 = max(0, int(c - half)), max(1, int(c + half))
+                cell = band[:, x0:x1]
+                mass = cell.sum()
+                if mass >= 3:
+                    out.append((i, float((cell.sum(axis=0) * np.arange(cell.shape[1])).sum()
+                                         / mass) + x0))
+            return out
+
+        # pass 1 on an even grid; pass 2 on a grid refitted with a quadratic, which follows
+        # the smooth change of pitch that perspective causes but not single stray glyphs
+        grid = [left + (i + 0.5) * pitch for i in range(len(text))]
+        first = centroids(grid, pitch / 2)
+        if len(first) < 4:
+            return None
+        idx = np.array([i for i, _ in first], np.float64)
+        model = np.polyfit(idx, np.array([c for _, c in first]), 2)
+        fitted = np.polyval(model, np.arange(len(text), dtype=np.float64))
+        xs = centroids(list(fitted), pitch / 2)
+        ys_bottom: list[tuple[float, float]] = []
         for i, ch in enumerate(text):
-            x0, x1 = int(left + i * pitch), int(left + (i + 1) * pitch)
-            cell = band[:, x0:x1]
-            mass = cell.sum()
-            if mass < 3:
+            if ch == "<":
                 continue
-            cx = float((cell.sum(axis=0) * np.arange(cell.shape[1])).sum() / mass) + x0
-            xs.append((i, cx))
-            if ch != "<":
-                ys = np.nonzero(cell.sum(axis=1) > 0)[0]
-                ys_bottom.append(float(ys[-1]))
-                heights.append(float(ys[-1] - ys[0] + 1))
-                tmpl = _template(ch)
-                glyph_map = _normalise_glyph(cell)
-                if tmpl is not None and glyph_map is not None:
-                    corrs.append(_corr(glyph_map, tmpl))
-        if len(xs) >= 4:
+            x0, x1 = max(0, int(fitted[i] - pitch / 2)), max(1, int(fitted[i] + pitch / 2))
+            cell = band[:, x0:x1]
+            if cell.sum() < 3:
+                continue
+            ys = np.nonzero(cell.sum(axis=1) > 0)[0]
+            ys_bottom.append((float(fitted[i]), float(ys[-1])))
+            heights.append(float(ys[-1] - ys[0] + 1))
+            tmpl = _template(ch)
+            glyph_map = _normalise_glyph(cell)
+            if tmpl is not None and glyph_map is not None:
+                corrs.append(_corr(glyph_map, tmpl))
+        if len(xs) >= 5:
             idx = np.array([i for i, _ in xs], np.float64)
             cxs = np.array([c for _, c in xs], np.float64)
-            slope, icpt = np.polyfit(idx, cxs, 1)
-            pitch_dev.extend(list((cxs - (slope * idx + icpt)) / max(slope, 1e-6)))
+            coef = np.polyfit(idx, cxs, 2)
+            pitch_dev.extend(list((cxs - np.polyval(coef, idx)) / max(pitch, 1e-6)))
         if len(ys_bottom) >= 4:
-            yb = np.array(ys_bottom)
-            base_dev.extend(list((yb - np.median(yb)) / max(glyph, 1.0)))
+            # residual from a straight baseline: a tilt is not an irregularity
+            bx = np.array([x for x, _ in ys_bottom])
+            by = np.array([y for _, y in ys_bottom])
+            line = np.polyfit(bx, by, 1)
+            base_dev.extend(list((by - np.polyval(line, bx)) / max(glyph, 1.0)))
     if not heights or not pitch_dev:
         return None
     height = float(np.median(heights))
