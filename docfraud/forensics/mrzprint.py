@@ -152,7 +152,8 @@ def measure(gray: NDArray[np.uint8], lines: list[str], glyph: float) -> dict[str
         pitch = (right - left) / len(text)
         pitches.append(pitch)
 
-        def centroids(centres: list[float], half: float) -> list[tuple[int, float]]:
+        def centroids(band: NDArray[np.float32], centres: list[float], half: float
+                      ) -> list[tuple[int, float]]:
             out = []
             for i, c in enumerate(centres):
                 x0, x1 = max(0, int(c - half)), max(1, int(c + half))
@@ -166,13 +167,13 @@ def measure(gray: NDArray[np.uint8], lines: list[str], glyph: float) -> dict[str
         # pass 1 on an even grid; pass 2 on a grid refitted with a quadratic, which follows
         # the smooth change of pitch that perspective causes but not single stray glyphs
         grid = [left + (i + 0.5) * pitch for i in range(len(text))]
-        first = centroids(grid, pitch / 2)
+        first = centroids(band, grid, pitch / 2)
         if len(first) < 4:
             return None
         idx = np.array([i for i, _ in first], np.float64)
         model = np.polyfit(idx, np.array([c for _, c in first]), 2)
         fitted = np.polyval(model, np.arange(len(text), dtype=np.float64))
-        xs = centroids(list(fitted), pitch / 2)
+        xs = centroids(band, list(fitted), pitch / 2)
         ys_bottom: list[tuple[float, float]] = []
         for i, ch in enumerate(text):
             if ch == "<":
