@@ -59,7 +59,8 @@ def test_bad_files_recorded_as_failed_with_reasons(db_url: str, tmp_path: Path) 
     failed = {d["file"]: d["error"] for d in iter_documents(db_url, status="failed")}
     expect = {
         "empty": "empty (0 bytes)",
-        "corrupt": "not an image",
+        # random bytes after a JPEG header: unidentifiable or a broken JPEG, by chance
+        "corrupt": ("not an image", "corrupt or truncated"),
         "truncated": "truncated",
         "bomb": "decompression bomb",
         "huge_file": "the limit is",
@@ -67,7 +68,8 @@ def test_bad_files_recorded_as_failed_with_reasons(db_url: str, tmp_path: Path) 
         "non_image": "not an image",
     }
     for kind, path in bad.items():
-        assert expect[kind] in failed[str(path)], (kind, failed[str(path)])
+        wanted = expect[kind] if isinstance(expect[kind], tuple) else (expect[kind],)
+        assert any(w in failed[str(path)] for w in wanted), (kind, failed[str(path)])
         assert str(path) in failed[str(path)]
     # a rerun does not record them again
     s2 = run_batch([str(tmp_path / "in")], db=db_url, examine=LIGHT, jobs=1, progress=False)

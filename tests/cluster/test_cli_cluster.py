@@ -81,5 +81,5 @@ def test_cluster_missing_input_and_db(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["cluster", "--input", str(tmp_path / "none.jsonl")]) == 2
     assert "not found" in capsys.readouterr().err
     assert main(["cluster", "--db", "sqlite:///x.db"]) == 2
-    assert "docfraud.store" in capsys.readouterr().err
+    assert "no case database at x.db" in capsys.readouterr().err
     assert main(["cluster"]) == 2
