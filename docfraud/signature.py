@@ -512,13 +512,20 @@ def viz_print_metrics(image: npt.NDArray[np.uint8], field_boxes: Mapping[str, Bo
 
 # --------------------------------------------------------------------------- from screen records
 
-def evidence_profile(findings: Sequence[Mapping[str, Any]],
-                     detector_scores: Mapping[str, Any] | None = None) -> dict[str, float]:
+def evidence_profile(
+    findings: Sequence[Mapping[str, Any]],
+    detector_scores: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+) -> dict[str, float]:
     """Detector name -> evidence score in [0, 1] from findings and detector scores.
 
-    A detector's score (when the screen result has one) wins; otherwise the
-    highest severity of its findings (low 0.33, medium 0.66, high 1.0).
+    ``detector_scores`` is either name -> score (or -> result dict), or the list of
+    detector result dicts of a screen record (``"detectors"``). A detector's score
+    (when the screen result has one) wins; otherwise the highest severity of its
+    findings (low 0.33, medium 0.66, high 1.0).
     """
+    if isinstance(detector_scores, Sequence) and not isinstance(detector_scores, str):
+        detector_scores = {str(d.get("detector")): d for d in detector_scores
+                           if isinstance(d, Mapping)}
     out: dict[str, float] = {}
     for f in findings:
         det = str(f.get("detector") or "unknown")

@@ -89,3 +89,19 @@ def test_image_without_mrz_is_not_an_error(tmp_path: Path) -> None:
 def test_examine_file_adds_signature() -> None:
     record = examine_file(_sample("genuine"))
     assert "signature" in record and record["sha256"]
+
+
+def test_screen_records_cluster_into_series(tmp_path: Path) -> None:
+    """screen --json --signature output is valid input for docfraud cluster."""
+    images = [str(SAMPLES / str(t["file"])) for t in _truth()[:6]]
+    out = tmp_path / "screen.jsonl"
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        main(["screen", *images, "--json", "--signature"])
+    out.write_text(buf.getvalue())
+    assert main(["cluster", "--input", str(out), "--out", str(tmp_path / "c.json")]) == 0
+    clusters = json.loads((tmp_path / "c.json").read_text())
+    assert set(clusters) >= {"series", "unassigned"}
