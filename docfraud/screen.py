@@ -7,6 +7,7 @@ DESIGN.md section 3.
 
 from __future__ import annotations
 
+import datetime as _dt
 import logging
 import time
 from collections.abc import Sequence
@@ -161,6 +162,7 @@ def extract_signature(report: ScreenReport) -> Any:
         mrz_format=mrz.format, mrz_lines=list(mrz.lines),
         evidence={r.detector: float(r.score) for r in report.results if r.score is not None},
         risk=report.risk.score,
+        seen=_dt.date.today().isoformat(),
     )
     return signature_from_record({**record, "signature": sig.to_dict()})
 

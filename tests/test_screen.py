@@ -102,6 +102,8 @@ def test_screen_records_cluster_into_series(tmp_path: Path) -> None:
     with contextlib.redirect_stdout(buf):
         main(["screen", *images, "--json", "--signature"])
     out.write_text(buf.getvalue())
-    assert main(["cluster", "--input", str(out), "--out", str(tmp_path / "c.json")]) == 0
+    assert main(["cluster", "--input", str(out), "--out", str(tmp_path / "c.json"),
+                 "--html", str(tmp_path / "s.html")]) == 0
+    assert "<html" in (tmp_path / "s.html").read_text()
     clusters = json.loads((tmp_path / "c.json").read_text())
     assert set(clusters) >= {"series", "unassigned"}

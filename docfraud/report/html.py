@@ -64,7 +64,9 @@ def _day(iso: str | None) -> int | None:
 def _timeline(series: SeriesView, lo: int, hi: int, *, width: float = 600.0) -> dict[str, Any]:
     days = [d for d in (_day(m.seen) for m in series.members) if d is not None]
     span = max(hi - lo, 1)
-    ticks = []
+    ticks: list[dict[str, Any]] = []
+    if lo < 1:  # no member has a date: an empty timeline
+        return {"width": width, "dots": [], "ticks": ticks}
     start = _dt.date.fromordinal(lo)
     for year in range(start.year, _dt.date.fromordinal(hi).year + 2):
         for month in (1, 7):
