@@ -195,7 +195,9 @@ def fuse(results: Sequence[DetectorResult], *, model: FusionModel | None = None)
         top = sorted(r.findings, key=lambda f: -_SEVERITY_WEIGHT[f.severity])[:2]
         if top:
             reasons.extend(f"{f.code}: {f.message}" for f in top)
-        elif r.score is not None:
+        elif r.score is not None and r.score >= 0.3:
+            # a low score can still raise the risk (a below-average value of a feature
+            # the model weighs negatively), but it is no reason to give an officer
             reasons.append(f"{detector} detector score {r.score:.2f}")
         if len(reasons) >= 5:
             break
