@@ -95,7 +95,11 @@ def featurise_set(spec_kwargs: dict[str, Any], *, jobs: int = 2,
     n = len(make_plan(make_spec(**spec_kwargs)))
     rows: list[dict[str, Any]] = []
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                             mp_context=context) as pool:
         for k, row in enumerate(pool.map(_featurise, [(spec_kwargs, i) for i in range(n)],
                                          chunksize=2)):
             rows.append(row)

@@ -424,9 +424,14 @@ def generate_dataset(
         raise InputError(f"cannot create output folder {root}: {exc.strerror or exc}") from None
     jobs = [(item, spec, shops, str(root)) for item in plan]
     if workers > 1 and len(jobs) > 1:
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers, initializer=_one_thread) as pool:
+        # forkserver, not fork: a fork of a process whose OpenCV/BLAS thread pools are
+        # running can deadlock in the child (seen when called from a test session)
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=workers, initializer=_one_thread,
+                                 mp_context=context) as pool:
             truths = list(pool.map(_write_one, jobs, chunksize=4))
     else:
         truths = [_write_one(job) for job in jobs]
