@@ -311,7 +311,17 @@ class _LocalPool:
         return self.jobs
 
     def submit(self, items: list[WorkItem], examine: ExamineSpec) -> Any:
-        return self._pool.submit(examine_items, items, examine)
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return self._pool.submit(examine_items, items, examine)
+        except BrokenProcessPool as exc:
+            # a worker died after the last wait() but before this submit: hand back a
+            # failed future so the crash is handled like any other (retry one by one)
+            fut: Future[list[dict[str, Any]]] = Future()
+            fut.set_exception(exc)
+            return fut
 
     def wait(self, futures: Sequence[Any]) -> set[Any]:
         from concurrent.futures import FIRST_COMPLETED, wait
