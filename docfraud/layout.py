@@ -115,6 +115,22 @@ class Placement:
         return int(cx0), int(cy0), max(1, int(cx1 - cx0)), max(1, int(cy1 - cy0))
 
 
+def rotated_extent(region: Any, angle_deg: float) -> tuple[float, float] | None:
+    """(length, height) of a rectangle rotated by ``angle_deg`` from its bounding box
+    ``region`` (x, y, w, h): solves w = L|cos| + H|sin|, h = L|sin| + H|cos|. None near
+    45 degrees, where the bounding box does not determine them, or when inconsistent."""
+    _, _, w, h = (float(v) for v in region)
+    theta = math.radians(angle_deg)
+    c, s = abs(math.cos(theta)), abs(math.sin(theta))
+    det = c * c - s * s
+    if abs(det) <= 0.25:
+        return None
+    length, height = (w * c - h * s) / det, (h * c - w * s) / det
+    if length <= 0:
+        return None
+    return length, max(height, 0.0)
+
+
 def place_card(mrz_extra: Mapping[str, Any], fmt: str, n_lines: int, n_chars: int
                ) -> Placement | None:
     """Card placement from the reader's MRZ facts (``region``, ``angle``, ``glyph_height``).
@@ -130,16 +146,9 @@ def place_card(mrz_extra: Mapping[str, Any], fmt: str, n_lines: int, n_chars: in
         return None
     x, y, w, h = (float(v) for v in region)
     theta = math.radians(float(angle_deg))
-    c, s = abs(math.cos(theta)), abs(math.sin(theta))
     text_mm = n_chars * PITCH_MM
-    (n_lines - 1) * LINE_MM + CAP_MM
-    # bbox of a rotated rectangle: w = L c + H s, h = L s + H c  ->  solve for L
-    det = c * c - s * s
-    scale = None
-    if abs(det) > 0.25:
-        length = (w * c - h * s) / det
-        if length > 0:
-            scale = length / text_mm
+    extent = rotated_extent(region, float(angle_deg))
+    scale = extent[0] / text_mm if extent is not None else None
     if scale is None:
         glyph = mrz_extra.get("glyph_height")
         if not glyph:

@@ -86,12 +86,12 @@ def upright_mrz(analysis: Analysis) -> tuple[NDArray[np.uint8], float] | None:
     glyph = mrz.extra.get("glyph_height")
     if region is None or angle is None or not glyph:
         return None
+    from docfraud.layout import rotated_extent
+
     x, y, w, h = (float(v) for v in region)
-    theta = math.radians(float(angle))
-    c, s = abs(math.cos(theta)), abs(math.sin(theta))
-    det = c * c - s * s
-    if abs(det) > 0.25:
-        length, height = (w * c - h * s) / det, (h * c - w * s) / det
+    extent = rotated_extent(region, float(angle))
+    if extent is not None:
+        length, height = extent
     else:
         n_chars = len(mrz.lines[0])
         length = n_chars * float(glyph) * PITCH_PER_HEIGHT
