@@ -23,20 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from docfraud.signature import Signature
+from docfraud.synth.workshops import MODI as _SYNTH_MODI
 
-#: Modi operandi (operator combinations) a generated workshop may use.
-MODI: tuple[tuple[str, ...], ...] = (
-    ("counterfeit",),
-    ("photo_substitution",),
-    ("photo_substitution", "data_alteration"),
-    ("data_alteration",),
-    ("mrz_only_alteration",),
-    ("naive_alteration",),
-    ("erase_and_rewrite",),
-    ("photo_substitution", "erase_and_rewrite"),
-    ("copy_move",),
-    ("counterfeit", "photo_substitution"),
-)
+#: Modi operandi (operator combinations) a generated workshop may use: those of the
+#: synthetic-document workshops, plus counterfeits with a substituted photo.
+MODI: tuple[tuple[str, ...], ...] = (*_SYNTH_MODI, ("counterfeit", "photo_substitution"))
 
 #: Modi the link model is tuned on; evaluation adds the others (held out).
 TRAIN_MODI: tuple[tuple[str, ...], ...] = MODI[:7]
