@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-import operator
+import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,7 +30,9 @@ from docfraud.mrz.result import MrzResult
 from docfraud.mrz.validate import (
     Validator,
     _validity_limit,
+    check_digit_finding,
     expired_finding,
+    separator_finding,
     truncated_finding,
 )
 
@@ -109,31 +111,36 @@ def _dates(
 def _clean_mask(
     fmt: MrzFormat, raw: NDArray[np.uint8], today: _dt.date
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64],
-           NDArray[np.bool_]]:
-    """Which documents pass every vectorised check but expiry; which have expired;
-    four-digit birth and expiry years; which have a long document number (its check
-    digit is left to :func:`_fast_fields`)."""
+           NDArray[np.bool_], NDArray[np.bool_], NDArray[np.int64]]:
+    """Which documents pass every vectorised check but expiry and the check digits; which
+    have expired; four-digit birth and expiry years; which have a long document number
+    (its check digit is left to :class:`_Columns`); (N, checks) failed check digits and
+    (N, checks) the digits the data computes to, in the order of ``fmt.checks``."""
     values = raw.tobytes().translate(_VALUES)
     v = np.frombuffer(values, dtype=np.uint8).reshape(raw.shape).astype(np.int64)
     ok = np.ones(raw.shape[0], dtype=np.bool_)
     long_number = np.zeros(raw.shape[0], dtype=np.bool_)
     if fmt.long_number:
         # '<' in the check position, a full 9-character number, data in the optional field:
-        # the number continues there (checked per document in _fast_fields)
+        # the number continues there (checked per document in _Columns)
         number = _flat(fmt, "document_number")
         check = fmt.check("document_number")
         long_number = ((raw[:, check.line * fmt.length + check.position] == ord("<"))
                        & np.all(raw[:, number] != ord("<"), axis=1)
                        & (raw[:, _flat(fmt, "optional_data").start] != ord("<")))
-    for name, w, pos, may_be_filler in _check_weights(fmt):
+    weights = _check_weights(fmt)
+    failed = np.zeros((raw.shape[0], len(weights)), dtype=np.bool_)
+    expected = np.zeros((raw.shape[0], len(weights)), dtype=np.int64)
+    for k, (name, w, pos, may_be_filler) in enumerate(weights):
         digit = (v @ w) % 10
         passed = (raw[:, pos].astype(np.int64) - 48) == digit
         if name == "document_number":
             passed |= long_number
-        if may_be_filler:
-            empty = np.all(raw[:, w != 0] == ord("<"), axis=1)
+        if may_be_filler:  # an empty field ('<' and '0' both count 0) may print '<' or '0'
+            empty = np.all(v[:, w != 0] == 0, axis=1)
             passed |= empty & np.isin(raw[:, pos], np.frombuffer(b"<0", np.uint8))
-        ok &= passed
+        failed[:, k] = ~passed
+        expected[:, k] = digit
     # document code
     first = raw[:, _flat(fmt, "document_code").start]
     ok &= np.isin(first, np.frombuffer("".join(sorted(fmt.document_codes)).encode(), np.uint8))
@@ -164,7 +171,7 @@ def _clean_mask(
     else:
         expired = np.zeros_like(ok)
     ok &= _text_rules(fmt, raw)
-    return ok, expired, b_year, e_year, long_number
+    return ok, expired, b_year, e_year, long_number, failed, expected
 
 
 _LT = ord("<")
@@ -217,95 +224,137 @@ def _all_pass(fmt: MrzFormat) -> dict[str, bool]:
     return checks
 
 
-@dataclass(frozen=True)
-class _Recipe:
-    """How to assemble the fields of one format from one itemgetter over the joined lines."""
-
-    getter: Callable[[str], tuple[str, ...]]
-    rstrip: tuple[tuple[str, int], ...]  # fields printed without trailing fillers
-    strip: tuple[tuple[str, int], ...]  # optional data: fillers removed both ends
-    number: int
-    birth: int
-    expiry: int | None
-    sex: int
-    names: tuple[tuple[str, int], ...]
-    long_number: bool
-
-
-_RECIPES: dict[str, _Recipe] = {}
-
-
-def _recipe(fmt: MrzFormat) -> _Recipe:
-    cached = _RECIPES.get(fmt.name)
-    if cached is not None:
-        return cached
-    names = [f.name for f in fmt.fields]
-    slices = [slice(f.line * fmt.length + f.start, f.line * fmt.length + f.stop)
-              for f in fmt.fields]
-    index = {n: i for i, n in enumerate(names)}
-    getter: Callable[[str], tuple[str, ...]] = operator.itemgetter(*slices)
-    recipe = _Recipe(
-        getter=getter,
-        rstrip=tuple((n, index[n]) for n in ("document_code", "issuing_state", "nationality")
-                     if n in index),
-        strip=tuple((n, index[n]) for n in ("optional_data", "optional_data_2",
-                                            "administrative_code") if n in index),
-        number=index["document_number"],
-        birth=index["birth_date"],
-        expiry=index.get("expiry_date"),
-        sex=index["sex"],
-        names=tuple((n, index[n]) for n in ("name", "surname", "given_names") if n in index),
-        long_number=fmt.long_number,
+def _expired(expiry_iso: str, today_iso: str) -> Finding:
+    """MRZ_DOCUMENT_EXPIRED from ISO dates (the same finding as ``expired_finding``)."""
+    return Finding(
+        "MRZ_DOCUMENT_EXPIRED", _EXPIRED_SEVERITY, "mrz",
+        f"the document expired on {expiry_iso}", None,
+        {"expiry_date": expiry_iso, "today": today_iso},
     )
-    _RECIPES[fmt.name] = recipe
-    return recipe
 
 
-def _fast_fields(
-    fmt: MrzFormat, r: _Recipe, flat: str, b_year: int, e_year: int, long_number: bool,
-    findings: list[Finding],
-) -> dict[str, object] | None:
-    """Fields of a document whose numeric checks all passed; None if it needs the reference
-    validator (name or filler failures, a failing long document number). Appends
-    truncation findings."""
-    raw = r.getter(flat)
-    number = raw[r.number].rstrip("<")
-    optional = None
-    if long_number:
-        opt = raw[r.strip[0][1]]
-        end = opt.find("<")
-        end = len(opt) if end == -1 else end
-        if end < 2 or check_digit(number + opt[: end - 1]) != opt[end - 1]:
-            return None
-        number += opt[: end - 1]
-        optional = opt[end:].strip("<")
-    fields: dict[str, object] = {name: raw[i].rstrip("<") for name, i in r.rstrip}
-    fields["document_number"] = number
-    bd = raw[r.birth]
-    fields["birth_date"] = f"{b_year:04d}-{bd[2:4]}-{bd[4:6]}"
-    if r.expiry is not None:
-        ed = raw[r.expiry]
-        fields["expiry_date"] = f"{e_year:04d}-{ed[2:4]}-{ed[4:6]}"
-    sex = raw[r.sex]
-    fields["sex"] = sex if sex != "<" else None
-    for name, i in r.names:
-        text = raw[i]
-        body = text.rstrip("<")
-        if text[-1] != "<" and len(body.replace("<", "")) >= 2:
-            findings.append(truncated_finding(fmt, name))
-        if name == "name":
-            primary, sep, secondary = body.partition("<<")
-            if not sep and "<" in primary:
-                return None
-            fields["surname"] = primary.replace("<", " ").strip()
-            fields["given_names"] = " ".join(secondary.replace("<", " ").split())
-        else:
-            fields[name] = " ".join(body.replace("<", " ").split())
-    for name, i in r.strip:
-        fields[name] = raw[i].strip("<")
-    if optional is not None:
-        fields["optional_data"] = optional
-    return fields
+_EXPIRED_SEVERITY = expired_finding(_dt.date(2000, 1, 1), _dt.date(2000, 1, 2)).severity
+
+
+class _Columns:
+    """Fields of many documents of one format, built column by column with ``np.strings``.
+
+    ``raw`` is (N, lines*length) uint8 of documents whose numeric checks all passed;
+    ``long_number`` (N,) bool marks TD1/TD2 document numbers continued in the optional
+    data. ``fallback`` (N,) bool marks documents that need the reference validator (a
+    continued number whose check digit fails). ``rows()`` yields (position among all N,
+    fields dict) for every other document; ``name_findings`` maps a position to its name
+    findings (separator missing, truncation) and ``no_separator`` lists the positions
+    whose name has several words and no '<<'.
+    """
+
+    def __init__(self, fmt: MrzFormat, raw: NDArray[np.uint8], b_year: NDArray[np.int64],
+                 e_year: NDArray[np.int64], long_number: NDArray[np.bool_]) -> None:
+        wide = raw.astype(np.uint32)
+        n = raw.shape[0]
+        self.fallback = np.zeros(n, dtype=np.bool_)
+        self.name_findings: dict[int, list[Finding]] = {}
+        self.no_separator: set[int] = set()
+        keys: list[str] = []
+        cols: list[list[Any]] = []
+
+        def text(name: str) -> NDArray[np.str_]:
+            sl = _flat(fmt, name)
+            width = sl.stop - sl.start
+            return np.ascontiguousarray(wide[:, sl]).view(f"U{width}").reshape(n)
+
+        def add(name: str, values: NDArray[np.str_] | list[Any]) -> None:
+            keys.append(name)
+            cols.append(values.tolist() if isinstance(values, np.ndarray) else values)
+
+        for name in ("document_code", "issuing_state", "nationality"):
+            if fmt.has_field(name):
+                add(name, np.strings.rstrip(text(name), "<"))
+        add("document_number", np.strings.rstrip(text("document_number"), "<"))
+        number_col = len(cols) - 1
+        add("birth_date", _iso_dates(raw[:, _flat(fmt, "birth_date")], b_year))
+        if fmt.has_field("expiry_date"):
+            add("expiry_date", _iso_dates(raw[:, _flat(fmt, "expiry_date")], e_year))
+        add("sex", [None if s == "<" else s for s in text("sex").tolist()])
+        for name in ("name", "surname", "given_names"):
+            if not fmt.has_field(name):
+                continue
+            sl = _flat(fmt, name)
+            field = raw[:, sl]
+            body = np.strings.rstrip(text(name), "<")
+            if name == "name":
+                primary, sep, secondary = np.strings.partition(body, "<<")
+                missing = (sep == "") & (np.strings.find(primary, "<") >= 0)
+                if missing.any():
+                    whole = text(name)
+                    for j in np.flatnonzero(missing).tolist():
+                        self.no_separator.add(j)
+                        self.name_findings[j] = [separator_finding(fmt, str(whole[j]))]
+                add("surname", np.strings.strip(np.strings.replace(primary, "<", " ")))
+                add("given_names", _words(secondary))
+            else:
+                add(name, _words(body))
+            cut = (field[:, -1] != _LT) & ((field != _LT).sum(axis=1) >= 2)
+            for j in np.flatnonzero(cut).tolist():
+                self.name_findings.setdefault(j, []).append(truncated_finding(fmt, name))
+        for name in ("optional_data", "optional_data_2", "administrative_code"):
+            if fmt.has_field(name):
+                add(name, np.strings.strip(text(name), "<"))
+        if long_number.any():
+            # the number continues in the optional data up to its check digit
+            optional_col = keys.index("optional_data")
+            optional = text("optional_data")
+            for j in np.flatnonzero(long_number).tolist():
+                opt = str(optional[j])
+                end = opt.find("<")
+                end = len(opt) if end == -1 else end
+                number = cols[number_col][j] + opt[: end - 1]
+                if end < 2 or check_digit(number) != opt[end - 1]:
+                    self.fallback[j] = True
+                    continue
+                cols[number_col][j] = number
+                cols[optional_col][j] = opt[end:].strip("<")
+        self.keys = tuple(keys)
+        self._cols = cols
+
+    def rows(self) -> Iterable[tuple[int, dict[str, Any]]]:
+        """(position among all N, fields) for every document not in ``fallback``."""
+        build = _dict_builder(self.keys)
+        dicts = itertools.starmap(build, zip(*self._cols, strict=True))
+        keep = (~self.fallback).tolist()
+        return ((k, d) for k, (d, use) in enumerate(zip(dicts, keep, strict=True)) if use)
+
+
+@functools.cache
+def _dict_builder(keys: tuple[str, ...]) -> Callable[..., dict[str, Any]]:
+    """A function of len(keys) positional values returning {key: value} (a dict display is
+    about twice as fast as ``dict(zip(keys, values))``, which matters per document)."""
+    if not all(k.isidentifier() for k in keys):
+        raise ValueError(f"field names must be identifiers: {keys}")
+    args = ", ".join(f"v{i}" for i in range(len(keys)))
+    body = ", ".join(f"{k!r}: v{i}" for i, k in enumerate(keys))
+    builder: Callable[..., dict[str, Any]] = eval(f"lambda {args}: {{{body}}}")
+    return builder
+
+
+def _words(values: NDArray[np.str_]) -> list[str]:
+    """``" ".join(v.replace("<", " ").split())`` for every value."""
+    spaced = np.strings.strip(np.strings.replace(values, "<", " "))
+    out: list[str] = spaced.tolist()
+    for j in np.flatnonzero(np.strings.find(spaced, "  ") >= 0).tolist():
+        out[j] = " ".join(out[j].split())
+    return out
+
+
+def _iso_dates(digits: NDArray[np.uint8], year: NDArray[np.int64]) -> NDArray[np.str_]:
+    """'YYYY-MM-DD' strings from (N, 6) YYMMDD bytes and (N,) four-digit years."""
+    out = np.empty((digits.shape[0], 10), dtype=np.uint32)
+    for k, div in enumerate((1000, 100, 10, 1)):
+        out[:, k] = year // div % 10 + 48
+    out[:, 4] = out[:, 7] = ord("-")
+    out[:, 5:7] = digits[:, 2:4]
+    out[:, 8:10] = digits[:, 4:6]
+    return out.view("U10").reshape(digits.shape[0])
 
 
 _SHAPE_FORMATS: dict[tuple[int, int, bool], MrzFormat] = {
@@ -315,31 +364,46 @@ _SHAPE_FORMATS: dict[tuple[int, int, bool], MrzFormat] = {
 _CLEAN_FLAT = re.compile(r"[A-Z0-9<]+")
 
 
-def _quick_format(m: object) -> tuple[list[str], str, MrzFormat] | None:
+def _quick_format(m: Any) -> tuple[list[str], str, MrzFormat] | None:
     """Lines, joined text and format of an already clean list of lines; None when the
     general path is needed (text input, whitespace, French or unusual shapes)."""
-    if type(m) is not list and type(m) is not tuple:
+    tm = type(m)
+    if tm is not list and tm is not tuple:
         return None
-    n = len(m)  # type: ignore[arg-type]
-    if n not in (2, 3):
+    n = len(m)
+    first: Any
+    second: Any
+    third: Any
+    if n == 2:
+        first, second = m
+        if type(first) is not str or type(second) is not str:
+            return None
+        length = len(first)
+        if len(second) != length:
+            return None
+        flat = first + second
+    elif n == 3:
+        first, second, third = m
+        if type(first) is not str or type(second) is not str or type(third) is not str:
+            return None
+        length = len(first)
+        if len(second) != length or len(third) != length:
+            return None
+        flat = first + second + third
+    else:
         return None
-    first = m[0]  # type: ignore[index]
-    if type(first) is not str:
-        return None
-    flat = "".join(m)  # type: ignore[arg-type]
-    length = len(first)
-    if len(flat) != n * length or _CLEAN_FLAT.fullmatch(flat) is None:
-        return None
-    if any(len(x) != length for x in m):  # type: ignore[attr-defined]
-        return None
-    if first.startswith("IDFRA"):
-        return None
-    fmt = _SHAPE_FORMATS.get((n, length, first[0] == "V"))
-    if fmt is None or (length == 36 and first[0] != "V"):
-        fmt = FORMATS["TD2"] if (n, length) == (2, 36) else None
+    fmt = _SHAPE_FORMATS.get((n, length, first[:1] == "V"))
     if fmt is None:
+        if (n, length) != (2, 36) or first.startswith("IDFRA"):
+            return None
+        fmt = FORMATS["TD2"]
+    if _CLEAN_FLAT.fullmatch(flat) is None:
         return None
-    return list(m), flat, fmt  # type: ignore[arg-type]
+    return list(m), flat, fmt
+
+
+def _no_quick(m: Any) -> None:
+    return None
 
 
 def parse_many(
@@ -358,11 +422,12 @@ def parse_many(
     today = today or _dt.date.today()
     docs: list[list[str]] = []
     flat_all: list[str] = []
-    fmts: list[MrzFormat] = []
+    groups: dict[str, list[int]] = {}
+    quick = _quick_format if format is None else _no_quick
     for i, m in enumerate(mrzs):
-        quick = _quick_format(m) if format is None else None
-        if quick is not None:
-            lines, flat, fmt = quick
+        known = quick(m)
+        if known is not None:
+            lines, flat, fmt = known
         else:
             try:
                 lines = normalise_lines(m)
@@ -373,41 +438,61 @@ def parse_many(
             flat = "".join(lines)
         docs.append(lines)
         flat_all.append(flat)
-        fmts.append(fmt)
+        group = groups.get(fmt.name)
+        if group is None:
+            groups[fmt.name] = [i]
+        else:
+            group.append(i)
     results: list[MrzResult | None] = [None] * len(docs)
-    for fmt in FORMATS.values():
-        idx = [i for i, f in enumerate(fmts) if f is fmt]
-        if not idx:
-            continue
+    for name, idx in groups.items():
+        fmt = FORMATS[name]
         flats = [flat_all[i] for i in idx]
         raw = np.frombuffer("".join(flats).encode("ascii"),
                             np.uint8).reshape(len(idx), fmt.lines * fmt.length)
-        ok, expired, b_year, e_year, long_number = _clean_mask(fmt, raw, today)
-        recipe = _recipe(fmt)
-        longs = long_number.tolist()
+        ok, expired, b_year, e_year, long_number, cd_failed, cd_expected = _clean_mask(
+            fmt, raw, today)
+        columnar = ok.copy()
+        specs = fmt.checks
+        cd_keys = ["check_digit." + spec.name for spec in specs]
         checks = _all_pass(fmt)
         expired_checks = {**checks, "not_expired": False}
-        expired_list = expired.tolist()
-        b_years = b_year.tolist()
-        e_years = e_year.tolist()
-        oks = ok.tolist()
-        for j, i in enumerate(idx):
+        today_iso = today.isoformat()
+        if columnar.any():
+            table = _Columns(fmt, raw[columnar], b_year[columnar], e_year[columnar],
+                             long_number[columnar])
+            columnar[np.flatnonzero(columnar)[table.fallback]] = False
+            # documents that passed every check but expiry: fields from the columns
+            rows = np.flatnonzero(columnar).tolist()
+            name_findings = table.name_findings
+            no_separator = table.no_separator
+            bad_digits = set(np.flatnonzero(cd_failed.any(axis=1)).tolist())
+            for j, (k, fields), exp in zip(rows, table.rows(), expired[columnar].tolist(),
+                                           strict=True):
+                i = idx[j]
+                lines = docs[i]
+                findings: list[Finding] = []
+                checks_now = dict(expired_checks if exp else checks)
+                if j in bad_digits:
+                    for c in np.flatnonzero(cd_failed[j]).tolist():
+                        spec = specs[c]
+                        checks_now[cd_keys[c]] = False
+                        findings.append(check_digit_finding(
+                            spec, lines[spec.line][spec.position], str(cd_expected[j, c])))
+                if exp:
+                    findings.append(_expired(str(fields["expiry_date"]), today_iso))
+                if k in name_findings:
+                    findings.extend(name_findings[k])
+                    if k in no_separator:
+                        checks_now["name_separator"] = False
+                results[i] = MrzResult(True, fmt.name, lines, lines, fields, checks_now,
+                                       findings)
+        # the rest (a failed check, a continued number whose check digit fails): the
+        # reference validator writes their findings
+        for j in np.flatnonzero(~columnar).tolist():
+            i = idx[j]
             lines = docs[i]
-            findings: list[Finding] = []
-            fields = (_fast_fields(fmt, recipe, flats[j], b_years[j], e_years[j], longs[j],
-                                   findings) if oks[j] else None)
-            if fields is None:
-                v = Validator(fmt, lines, today)
-                v.run()
-                results[i] = MrzResult(True, fmt.name, lines, list(lines), v.fields, v.checks,
-                                       v.findings)
-                continue
-            if expired_list[j]:
-                expiry = _dt.date.fromisoformat(str(fields["expiry_date"]))
-                findings.insert(0, expired_finding(expiry, today))
-                checks_now = dict(expired_checks)
-            else:
-                checks_now = dict(checks)
-            results[i] = MrzResult(True, fmt.name, lines, lines, fields, checks_now,
-                                   findings)
+            v = Validator(fmt, lines, today)
+            v.run()
+            results[i] = MrzResult(True, fmt.name, lines, list(lines), v.fields, v.checks,
+                                   v.findings)
     return results  # type: ignore[return-value]

@@ -94,6 +94,29 @@ def expired_finding(expiry: _dt.date, today: _dt.date) -> Finding:
     )
 
 
+def check_digit_finding(spec: CheckSpec, printed: str, expected: str) -> Finding:
+    """The finding for check digit ``spec`` printed as ``printed`` where the data computes to
+    ``expected`` (shared with the batch path)."""
+    code = _CHECK_FINDING[spec.name]
+    return Finding(
+        code, FINDING_CODES[code][0], "mrz",
+        f"{_LABEL[spec.name]} check digit is {printed!r} but the data computes to "
+        f"{expected!r} (line {spec.line + 1}, position {spec.position + 1})", None,
+        {"line": spec.line, "position": spec.position, "found": printed, "expected": expected},
+    )
+
+
+def separator_finding(fmt: MrzFormat, text: str) -> Finding:
+    """MRZ_NAME_SEPARATOR_MISSING for name field text ``text`` (shared with the batch path)."""
+    spec = fmt.field("name")
+    return Finding(
+        "MRZ_NAME_SEPARATOR_MISSING", FINDING_CODES["MRZ_NAME_SEPARATOR_MISSING"][0], "mrz",
+        f"name {text.rstrip('<')!r} has several words but no '<<' between surname and given "
+        "names", None,
+        {"found": text, "line": spec.line, "start": spec.start, "stop": spec.stop},
+    )
+
+
 def truncated_finding(fmt: MrzFormat, name: str) -> Finding:
     """The MRZ_NAME_TRUNCATED finding for name field ``name`` (shared with the batch path)."""
     spec = fmt.field(name)
@@ -247,13 +270,8 @@ class Validator:
                 self._check_failure(spec, printed, expected)
 
     def _check_failure(self, spec: CheckSpec, printed: str, expected: str) -> None:
-        self._fail(
-            "check_digit." + spec.name,
-            _CHECK_FINDING[spec.name],
-            f"{_LABEL[spec.name]} check digit is {printed!r} but the data computes to "
-            f"{expected!r} (line {spec.line + 1}, position {spec.position + 1})",
-            {"line": spec.line, "position": spec.position, "found": printed, "expected": expected},
-        )
+        self.checks["check_digit." + spec.name] = False
+        self.findings.append(check_digit_finding(spec, printed, expected))
 
     def _long_document_number(self, spec: CheckSpec) -> None:
         """TD1/TD2 document numbers over 9 characters continue in the optional data."""
@@ -423,13 +441,7 @@ class Validator:
             ok = bool(sep) or "<" not in primary
             checks["name_separator"] = ok
             if not ok:
-                self._fail(
-                    "name_separator",
-                    "MRZ_NAME_SEPARATOR_MISSING",
-                    f"name {body!r} has several words but no '<<' between surname and given "
-                    "names",
-                    {"found": text, **self._region_of(name)},
-                )
+                self.findings.append(separator_finding(self.fmt, text))
         else:
             self.fields[name] = " ".join(body.replace("<", " ").split())
             if name == "surname":
