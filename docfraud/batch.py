@@ -207,6 +207,21 @@ def _worker_init(environ: dict[str, str] | None = None) -> None:
         os.environ.setdefault(var, "1")
 
 
+_THREADS_SET = False
+
+
+def _one_thread() -> None:
+    """One OpenCV thread in this process (once): parallelism comes from the executor's
+    processes, and OpenCV's own pool would make them fight over the same cores."""
+    global _THREADS_SET
+    if _THREADS_SET:
+        return
+    _THREADS_SET = True
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
 def examine_item(item: WorkItem, examine: ExamineSpec) -> dict[str, Any]:
     """Run the pipeline on one item; never raises for a bad document.
 
@@ -216,6 +231,7 @@ def examine_item(item: WorkItem, examine: ExamineSpec) -> dict[str, Any]:
     """
     import hashlib
 
+    _one_thread()
     t0 = time.perf_counter()
     out: dict[str, Any] = {"sha256": item.key, "file": item.path, "size": item.size,
                            "worker": f"{socket.gethostname()}:{os.getpid()}"}
@@ -359,9 +375,15 @@ class _DaskPool:
         if address == "local":
             import dask
 
-            # the workers' statistical profiler samples every thread's stack every 10 ms,
-            # a cost the pipeline's Python-heavy steps feel; nobody reads it here
-            with dask.config.set({"distributed.worker.profile.enabled": False}):
+            # Background chores of the scheduler, nannies and workers compete with the work
+            # on a small machine: the statistical profiler samples every thread's stack
+            # every 10 ms and the event-loop watchdog ticks every 20 ms (nobody reads either
+            # here); system and memory monitors poll less often.
+            with dask.config.set({"distributed.worker.profile.enabled": False,
+                                  "distributed.admin.tick.interval": "200ms",
+                                  "distributed.admin.system-monitor.interval": "2s",
+                                  "distributed.admin.system-monitor.gil.enabled": False,
+                                  "distributed.worker.memory.monitor-interval": "500ms"}):
                 self._cluster = LocalCluster(  # type: ignore[no-untyped-call]
                     n_workers=jobs, threads_per_worker=1, processes=True,
                     dashboard_address=None)

@@ -2,8 +2,8 @@
 """Benchmark `docfraud batch`: documents per second with 1 and 2 local processes and
 with 2 Dask local workers, on the same synthetic images.
 
-    PYTHONPATH=. python scripts/bench_batch.py                 # 200 images, bench pipeline
-    PYTHONPATH=. python scripts/bench_batch.py --pipeline screen   # the real screen pipeline
+    PYTHONPATH=. python scripts/bench_batch.py        # 200 docfraud.synth documents, real screen
+    PYTHONPATH=. python scripts/bench_batch.py --pipeline bench --images simple   # stand-in
 
 Targets: 2 processes at least 1.8x faster than 1; Dask (2 workers) within 15% of
 2 local processes. Rates are measured once the workers are up ("working" rate);
@@ -13,11 +13,14 @@ median beside it. The machine's load average, the workers' busy time and the
 parent's CPU time are printed too: on a machine where other jobs hold the cores,
 no executor can scale, and the figures say so.
 
-The ``bench`` pipeline stands in for ``docfraud.screen.examine_file`` until that
-exists: a real decode through docfraud.imageio plus the kind of work forensic
-detectors do (median-filter noise residual, blockwise 8x8 DCT statistics, ORB
-keypoint self-matching for copy-move, a gradient heatmap and a JPEG preview),
-about 0.1-0.2 s of one core per 1000x700 image.
+By default the pipeline is the real one, ``docfraud.screen.examine_file`` (every
+detector, fusion, signature, report assets), over 200 documents made by
+``docfraud.synth`` (seed 7700: genuine, lone forgeries and workshop series; scans and
+phone photos of 1100-1800 px). ``--pipeline bench`` is a lighter stand-in kept for
+comparison with older figures: a real decode through docfraud.imageio plus median-filter
+noise residual, blockwise 8x8 DCT statistics, ORB self-matching, a heatmap and a JPEG
+preview (about 65 ms of one core per image), usually with ``--images simple``
+(1000x700 document-like JPEGs drawn here).
 """
 
 from __future__ import annotations
@@ -87,6 +90,27 @@ def bench_examine(data: bytes | str, *, source: str) -> dict[str, Any]:
     }
 
 
+def make_synth_images(folder: Path, n: int, *, seed: int = 7700) -> list[Path]:
+    """``n`` docfraud.synth documents (about 60 % genuine, lone forgeries, workshops) in
+    ``folder`` (the generator's ``images/`` folder is moved there)."""
+    import shutil
+
+    from docfraud.synth.dataset import generate_dataset
+
+    tmp = folder.parent / (folder.name + ".synth")
+    workshops = max(1, n // 25)
+    per_workshop = 4
+    forged = max(0, n // 5)
+    genuine = n - forged - workshops * per_workshop
+    generate_dataset(tmp, genuine=genuine, forged=forged, workshops=workshops,
+                     per_workshop=per_workshop, seed=seed, workers=os.cpu_count() or 1)
+    if folder.exists():
+        shutil.rmtree(folder)
+    (tmp / "images").rename(folder)
+    shutil.rmtree(tmp)
+    return sorted(p for p in folder.iterdir() if p.is_file())
+
+
 def make_images(folder: Path, n: int, *, seed: int = 7) -> list[Path]:
     """``n`` distinct document-like JPEGs (1000x700): paper, text lines, a photo box, noise."""
     import numpy as np
@@ -148,7 +172,9 @@ def run_mode(name: str, images: Path, workdir: Path, examine: Any, **kw: Any) ->
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=200, help="number of synthetic images (200)")
-    ap.add_argument("--pipeline", choices=["bench", "screen"], default="bench")
+    ap.add_argument("--pipeline", choices=["bench", "screen"], default="screen")
+    ap.add_argument("--images", choices=["synth", "simple"], default="synth",
+                    help="docfraud.synth documents (default) or simple drawn JPEGs")
     ap.add_argument("--dir", type=Path, help="work folder (default: a temporary one)")
     ap.add_argument("--modes", default="local1,local2,dask2",
                     help="comma-separated subset of local1,local2,dask2")
@@ -168,12 +194,12 @@ def main(argv: list[str] | None = None) -> int:
         examine = bench_batch.bench_examine
     with tempfile.TemporaryDirectory(prefix="docfraud-bench-") as tmp:
         work = args.dir or Path(tmp)
-        images = work / "images"
+        images = work / f"images-{args.images}"
         t0 = time.perf_counter()
-        have = sorted(images.glob("*.jpg")) if images.exists() else []
+        have = [p for p in images.iterdir() if p.is_file()] if images.exists() else []
         if len(have) != args.n:
-            make_images(images, args.n)
-        print(f"{args.n} synthetic images in {images} ({time.perf_counter() - t0:.1f} s); "
+            (make_synth_images if args.images == "synth" else make_images)(images, args.n)
+        print(f"{args.n} {args.images} images in {images} ({time.perf_counter() - t0:.1f} s); "
               f"{os.cpu_count()} CPUs; load average {os.getloadavg()}", flush=True)
         modes = {
             "local1": {"jobs": 1},
