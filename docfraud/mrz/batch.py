@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import gc
 import itertools
+import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -108,17 +111,37 @@ def _dates(
     return valid, year, year * 10000 + mm * 100 + dd
 
 
-def _clean_mask(
-    fmt: MrzFormat, raw: NDArray[np.uint8], today: _dt.date
-) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64],
-           NDArray[np.bool_], NDArray[np.bool_], NDArray[np.int64]]:
-    """Which documents pass every vectorised check but expiry and the check digits; which
-    have expired; four-digit birth and expiry years; which have a long document number
-    (its check digit is left to :class:`_Columns`); (N, checks) failed check digits and
-    (N, checks) the digits the data computes to, in the order of ``fmt.checks``."""
+@dataclass
+class _Checked:
+    """The vectorised checks of N documents of one format.
+
+    ``passed`` maps each validator category (see :data:`_CATEGORIES`) to an (N,) bool
+    array: every check of that category passed. ``expired``: the expiry date lies before
+    today (not a failure of the dates category). ``b_year``/``e_year``: four-digit years.
+    ``long_number``: the document number continues in the optional data (its check digit
+    is left to :class:`_Columns`). ``cd_failed`` (N, checks) bool and ``cd_expected``
+    (N, checks) the digit the data computes to, in the order of ``fmt.checks``.
+    """
+
+    passed: dict[str, NDArray[np.bool_]]
+    expired: NDArray[np.bool_]
+    b_year: NDArray[np.int64]
+    e_year: NDArray[np.int64]
+    long_number: NDArray[np.bool_]
+    cd_failed: NDArray[np.bool_]
+    cd_expected: NDArray[np.int64]
+
+    @property
+    def ok(self) -> NDArray[np.bool_]:
+        """(N,) every category passed (check digits and expiry aside)."""
+        return functools.reduce(operator.and_, self.passed.values())
+
+
+def _clean_mask(fmt: MrzFormat, raw: NDArray[np.uint8], today: _dt.date) -> _Checked:
+    """Run every check of the reference validator that can run vectorised."""
     values = raw.tobytes().translate(_VALUES)
     v = np.frombuffer(values, dtype=np.uint8).reshape(raw.shape).astype(np.int64)
-    ok = np.ones(raw.shape[0], dtype=np.bool_)
+    n = raw.shape[0]
     long_number = np.zeros(raw.shape[0], dtype=np.bool_)
     if fmt.long_number:
         # '<' in the check position, a full 9-character number, data in the optional field:
@@ -141,50 +164,55 @@ def _clean_mask(
             passed |= empty & np.isin(raw[:, pos], np.frombuffer(b"<0", np.uint8))
         failed[:, k] = ~passed
         expected[:, k] = digit
+    cats: dict[str, NDArray[np.bool_]] = {}
     # document code
     first = raw[:, _flat(fmt, "document_code").start]
-    ok &= np.isin(first, np.frombuffer("".join(sorted(fmt.document_codes)).encode(), np.uint8))
     second = raw[:, _flat(fmt, "document_code").start + 1]
-    ok &= ~(np.isin(first, np.frombuffer(b"IAC", np.uint8)) & (second == ord("V")))
+    cats["document_code"] = (
+        np.isin(first, np.frombuffer("".join(sorted(fmt.document_codes)).encode(), np.uint8))
+        & ~(np.isin(first, np.frombuffer(b"IAC", np.uint8)) & (second == ord("V"))))
     # country codes
     index = np.frombuffer(raw.tobytes().translate(_INDEX_TABLE), np.uint8).reshape(raw.shape)
     table = _code_table()
+    codes = np.ones(n, dtype=np.bool_)
     for name in ("issuing_state", "nationality"):
         if fmt.has_field(name):
             sl = _flat(fmt, name)
             c = index[:, sl].astype(np.int64)
-            ok &= table[(c[:, 0] * 37 + c[:, 1]) * 37 + c[:, 2]]
-    # sex
-    sex = raw[:, _flat(fmt, "sex").start]
-    ok &= np.isin(sex, np.frombuffer(b"MFX<", np.uint8))
+            codes &= table[(c[:, 0] * 37 + c[:, 1]) * 37 + c[:, 2]]
+    cats["codes"] = codes
+    # document number present, no data after a filler
+    number_text = raw[:, _flat(fmt, "document_number")]
+    filler = number_text == _LT
+    cats["document_number"] = ~filler[:, 0] & ~np.any(filler[:, :-1] & ~filler[:, 1:], axis=1)
     # dates
     b_ok, b_year, b_key = _dates(raw, _flat(fmt, "birth_date"), today, birth=True)
-    ok &= b_ok
+    dates = b_ok
     e_year = np.zeros_like(b_year)
     if fmt.has_field("expiry_date"):
         e_ok, e_year, e_key = _dates(raw, _flat(fmt, "expiry_date"), today, birth=False)
         limit = _validity_limit(today, fmt.max_validity_years)
         today_key = today.year * 10000 + today.month * 100 + today.day
-        ok &= e_ok & (b_key < e_key)
-        ok &= e_key <= limit.year * 10000 + limit.month * 100 + limit.day
+        dates = dates & e_ok & (b_key < e_key)
+        dates &= e_key <= limit.year * 10000 + limit.month * 100 + limit.day
         expired = e_key < today_key
     else:
-        expired = np.zeros_like(ok)
-    ok &= _text_rules(fmt, raw)
-    return ok, expired, b_year, e_year, long_number, failed, expected
+        expired = np.zeros(n, dtype=np.bool_)
+    cats["dates"] = dates
+    # sex
+    sex = raw[:, _flat(fmt, "sex").start]
+    cats["sex"] = np.isin(sex, np.frombuffer(b"MFX<", np.uint8))
+    cats["names"] = _name_rules(fmt, raw)
+    return _Checked(cats, expired, b_year, e_year, long_number, failed, expected)
 
 
 _LT = ord("<")
 
 
-def _text_rules(fmt: MrzFormat, raw: NDArray[np.uint8]) -> NDArray[np.bool_]:
-    """Vectorised filler and name rules: document number present with no data after a
-    filler; names without digits, not starting with a filler, no data after 3+ fillers."""
+def _name_rules(fmt: MrzFormat, raw: NDArray[np.uint8]) -> NDArray[np.bool_]:
+    """Vectorised name rules: no digits, not starting with a filler, no data after 3+
+    fillers (a missing '<<' separator is a finding the columns build themselves)."""
     ok = np.ones(raw.shape[0], dtype=np.bool_)
-    number = raw[:, _flat(fmt, "document_number")]
-    filler = number == _LT
-    ok &= ~filler[:, 0]
-    ok &= ~np.any(filler[:, :-1] & ~filler[:, 1:], axis=1)
     for name in ("name", "surname", "given_names"):
         if not fmt.has_field(name):
             continue
@@ -194,6 +222,30 @@ def _text_rules(fmt: MrzFormat, raw: NDArray[np.uint8]) -> NDArray[np.bool_]:
         ok &= ~lt[:, 0]
         ok &= ~np.any(lt[:, :-3] & lt[:, 1:-2] & lt[:, 2:-1] & ~lt[:, 3:], axis=1)
     return ok
+
+
+def _name_checks(v: Validator) -> None:
+    if v.fmt.has_field("name"):
+        v._name_field("name", split=True)
+    else:  # French ID: separate surname and given-name fields
+        v._name_field("surname", split=False)
+        v._name_field("given_names", split=False)
+
+
+#: validator categories in the order the reference validator runs them: the method that
+#: redoes one on a document, and the check names it writes
+_CATEGORIES: dict[str, tuple[Callable[[Validator], None], tuple[str, ...]]] = {
+    "document_code": (Validator._document_code, ("document_code",)),
+    "codes": (Validator._codes, ("issuing_state", "nationality")),
+    "document_number": (Validator._document_number,
+                        ("document_number", "fillers.document_number")),
+    "dates": (Validator._dates, ("birth_date", "expiry_date", "birth_before_expiry",
+                                 "not_expired", "validity_period")),
+    "sex": (Validator._sex, ("sex",)),
+    "names": (_name_checks, ("name_characters.name", "name_characters.surname",
+                             "name_characters.given_names", "name_present", "name_separator",
+                             "fillers.name", "fillers.surname", "fillers.given_names")),
+}
 
 
 def _all_pass(fmt: MrzFormat) -> dict[str, bool]:
@@ -239,7 +291,8 @@ _EXPIRED_SEVERITY = expired_finding(_dt.date(2000, 1, 1), _dt.date(2000, 1, 2)).
 class _Columns:
     """Fields of many documents of one format, built column by column with ``np.strings``.
 
-    ``raw`` is (N, lines*length) uint8 of documents whose numeric checks all passed;
+    ``raw`` is (N, lines*length) uint8 of documents of one format (values of fields whose
+    checks fail are whatever the text gives; the validator replaces them);
     ``long_number`` (N,) bool marks TD1/TD2 document numbers continued in the optional
     data. ``fallback`` (N,) bool marks documents that need the reference validator (a
     continued number whose check digit fails). ``rows()`` yields (position among all N,
@@ -417,6 +470,21 @@ def parse_many(
     Raises:
         MrzFormatError: an MRZ is malformed; the message names its index in ``mrzs``.
     """
+    # Every object built here is acyclic (strings, dicts, lists, results): reference counting
+    # frees them all, and the cyclic collector, which would otherwise walk the growing
+    # list of results again and again, has nothing to find. It is switched off meanwhile.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse_many(mrzs, today=today, format=format)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_many(
+    mrzs: Iterable[Sequence[str] | str], *, today: _dt.date | None, format: str | None
+) -> list[MrzResult]:
     from docfraud.errors import MrzFormatError
 
     today = today or _dt.date.today()
@@ -449,35 +517,33 @@ def parse_many(
         flats = [flat_all[i] for i in idx]
         raw = np.frombuffer("".join(flats).encode("ascii"),
                             np.uint8).reshape(len(idx), fmt.lines * fmt.length)
-        ok, expired, b_year, e_year, long_number, cd_failed, cd_expected = _clean_mask(
-            fmt, raw, today)
-        columnar = ok.copy()
+        checked = _clean_mask(fmt, raw, today)
+        ok = checked.ok.tolist()
+        passed = {cat: mask.tolist() for cat, mask in checked.passed.items()}
+        cd_failed = checked.cd_failed
+        bad_digits = set(np.flatnonzero(cd_failed.any(axis=1)).tolist())
         specs = fmt.checks
         cd_keys = ["check_digit." + spec.name for spec in specs]
         checks = _all_pass(fmt)
         expired_checks = {**checks, "not_expired": False}
         today_iso = today.isoformat()
-        if columnar.any():
-            table = _Columns(fmt, raw[columnar], b_year[columnar], e_year[columnar],
-                             long_number[columnar])
-            columnar[np.flatnonzero(columnar)[table.fallback]] = False
-            # documents that passed every check but expiry: fields from the columns
-            rows = np.flatnonzero(columnar).tolist()
-            name_findings = table.name_findings
-            no_separator = table.no_separator
-            bad_digits = set(np.flatnonzero(cd_failed.any(axis=1)).tolist())
-            for j, (k, fields), exp in zip(rows, table.rows(), expired[columnar].tolist(),
-                                           strict=True):
-                i = idx[j]
-                lines = docs[i]
-                findings: list[Finding] = []
-                checks_now = dict(expired_checks if exp else checks)
-                if j in bad_digits:
-                    for c in np.flatnonzero(cd_failed[j]).tolist():
-                        spec = specs[c]
-                        checks_now[cd_keys[c]] = False
-                        findings.append(check_digit_finding(
-                            spec, lines[spec.line][spec.position], str(cd_expected[j, c])))
+        table = _Columns(fmt, raw, checked.b_year, checked.e_year, checked.long_number)
+        name_findings = table.name_findings
+        no_separator = table.no_separator
+        for j, (k, fields), exp in zip(np.flatnonzero(~table.fallback).tolist(), table.rows(),
+                                       checked.expired[~table.fallback].tolist(), strict=True):
+            i = idx[j]
+            lines = docs[i]
+            findings: list[Finding] = []
+            checks_now = dict(expired_checks if exp else checks)
+            if j in bad_digits:
+                for c in np.flatnonzero(cd_failed[j]).tolist():
+                    spec = specs[c]
+                    checks_now[cd_keys[c]] = False
+                    findings.append(check_digit_finding(
+                        spec, lines[spec.line][spec.position],
+                        str(checked.cd_expected[j, c])))
+            if ok[j]:  # every other check passed: the columns' findings are all there is
                 if exp:
                     findings.append(_expired(str(fields["expiry_date"]), today_iso))
                 if k in name_findings:
@@ -486,9 +552,26 @@ def parse_many(
                         checks_now["name_separator"] = False
                 results[i] = MrzResult(True, fmt.name, lines, lines, fields, checks_now,
                                        findings)
-        # the rest (a failed check, a continued number whose check digit fails): the
-        # reference validator writes their findings
-        for j in np.flatnonzero(~columnar).tolist():
+                continue
+            # some category failed: the reference validator redoes just that category,
+            # in its own order, on top of the columns' fields and findings
+            v = Validator(fmt, lines, today)
+            v.fields, v.checks, v.findings = fields, checks_now, findings
+            for cat, (redo, keys) in _CATEGORIES.items():
+                if not passed[cat][j]:
+                    for key in keys:
+                        checks_now.pop(key, None)
+                    redo(v)
+                elif cat == "dates" and exp:
+                    findings.append(_expired(str(fields["expiry_date"]), today_iso))
+                elif cat == "names" and k in name_findings:
+                    findings.extend(name_findings[k])
+                    if k in no_separator:
+                        checks_now["name_separator"] = False
+            results[i] = MrzResult(True, fmt.name, lines, list(lines), fields, checks_now,
+                                   findings)
+        # a continued document number whose check digit fails: the reference validator
+        for j in np.flatnonzero(table.fallback).tolist():
             i = idx[j]
             lines = docs[i]
             v = Validator(fmt, lines, today)

@@ -223,13 +223,7 @@ class Validator:
         self._codes()
         self._document_number()
         self._dates()
-        sex = self.raw["sex"]
-        ok = sex in _VALID_SEX
-        self.checks["sex"] = ok
-        self.fields["sex"] = sex if sex != "<" else None
-        if not ok:
-            self._fail("sex", "MRZ_SEX_INVALID", f"sex {sex!r} is not M, F, X or '<'",
-                       {"found": sex, **self._region_of("sex")})
+        self._sex()
         if fmt.has_field("name"):
             self._name_field("name", split=True)
         else:  # French ID: separate surname and given-name fields
@@ -238,6 +232,15 @@ class Validator:
         for name in ("optional_data", "optional_data_2", "administrative_code"):
             if fmt.has_field(name) and name not in self.fields:
                 self.fields[name] = self.raw[name].strip("<")
+
+    def _sex(self) -> None:
+        sex = self.raw["sex"]
+        ok = sex in _VALID_SEX
+        self.checks["sex"] = ok
+        self.fields["sex"] = sex if sex != "<" else None
+        if not ok:
+            self._fail("sex", "MRZ_SEX_INVALID", f"sex {sex!r} is not M, F, X or '<'",
+                       {"found": sex, **self._region_of("sex")})
 
     def _check_digits(self) -> None:
         fmt = self.fmt
