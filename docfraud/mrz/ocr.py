@@ -229,12 +229,13 @@ def segment_line(ink: NDArray[np.float32], n: int) -> LineCells | None:
     x0, p0, slope = _grid_search(colw, n, left, right, pitch)
     idx = np.arange(n, dtype=np.float64)
     # cell centres of that grid as x_i = q0 + q1 i + q2 i^2
-    c0 = x0 + p0 * (0.5 + slope / (8 * n))
+    c0 = x0 + p0 * (0.5 + slope / (4 * n))
     pitch = p0 * (1 + slope / (2 * n))
     xs_all = np.arange(w, dtype=np.float64)
     err = 1.0
     # centres x_i = q0 + q1 i + q2 i^2: the quadratic term absorbs perspective
     q = np.array([c0, pitch, p0 * slope / (2 * n)])
+    grid_centers = q[0] + q[1] * idx + q[2] * idx**2
     for _ in range(3):
         centers = q[0] + q[1] * idx + q[2] * idx**2
         local = np.maximum(q[1] + 2 * q[2] * idx, 1.0)
@@ -253,11 +254,16 @@ def segment_line(ink: NDArray[np.float32], n: int) -> LineCells | None:
         fit, keep = _robust_poly(idx, cx, mass, tol=0.3 * pitch, deg=2)
         if fit is None or keep.sum() < n // 2 or fit[1] <= 0:
             break
-        if abs(fit[2]) * (n / 2) ** 2 > 1.0 * pitch:  # implausible bending: stay linear
+        # implausible bending (pitch growing by more than the grid search allows
+        # along the line): stay linear
+        if 2 * abs(fit[2]) * n > 0.4 * fit[1]:
             lin, keep = _robust_poly(idx, cx, mass, tol=0.3 * pitch, deg=1)
             if lin is None or lin[1] <= 0:
                 break
             fit = np.array([lin[0], lin[1], 0.0])
+        moved = fit[0] + fit[1] * idx + fit[2] * idx**2 - grid_centers
+        if np.abs(moved).max() > 0.4 * pitch:  # the refinement slipped a cell: keep the grid
+            break
         q = fit
         pred = q[0] + q[1] * idx + q[2] * idx**2
         err = float(np.sqrt(np.mean(((cx - pred)[keep] / q[1]) ** 2)))
