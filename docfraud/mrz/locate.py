@@ -88,15 +88,29 @@ def _to_gray(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
     return np.asarray(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
 
 
-def _stroke_map(small: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    """Binary (0/255) map of dark strokes."""
+def _stroke_maps(small: NDArray[np.uint8], *, exhaustive: bool) -> list[NDArray[np.uint8]]:
+    """Binary (0/255) maps of dark strokes: the black-hat above its Otsu threshold, and
+    (``exhaustive``) above a second Otsu threshold among the strokes themselves.
+
+    The second map keeps only the darkest strokes: where a guilloche or wave texture is
+    printed almost as dark as the MRZ, the first map joins text and texture into one
+    mesh, the second keeps the print.
+    """
     import cv2
 
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (13, 13))
     bh = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel)
     thr, _ = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     thr = max(thr, 20.0)
-    return np.asarray((bh > thr).astype(np.uint8) * 255, dtype=np.uint8)
+    maps = [np.asarray((bh > thr).astype(np.uint8) * 255, dtype=np.uint8)]
+    if exhaustive:
+        strokes = bh[bh > thr]
+        if strokes.size >= 100:
+            thr2, _ = cv2.threshold(strokes.reshape(1, -1), 0, 255,
+                                    cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+            if thr2 > 1.2 * thr:
+                maps.append(np.asarray((bh > thr2).astype(np.uint8) * 255, dtype=np.uint8))
+    return maps
 
 
 def dominant_angle(binary: NDArray[np.uint8]) -> tuple[float, float]:
@@ -364,7 +378,8 @@ def _refine_line(
     bh = cv2.morphologyEx(strip, cv2.MORPH_BLACKHAT,
                           cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     thr, _ = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    rows = (bh > max(thr, 20)).mean(axis=1)
+    ink = bh > max(thr, 20)
+    rows = ink.mean(axis=1)
     rows = np.convolve(rows, np.ones(3) / 3, mode="same")
     if rows.max(initial=0) <= 0:
         return center, glyph
@@ -374,6 +389,8 @@ def _refine_line(
     unit = STRIP_GLYPH / 1.6  # the probe's expected glyph height, px
     for a, b in zip(edges[::2], edges[1::2], strict=True):
         if b - a < 0.3 * unit or b - a > 2.5 * unit:
+            continue
+        if float((ink[a:b].any(axis=0)).mean()) > 0.92:  # a solid bar (an edge), not text
             continue
         mid = (a + b - 1) / 2.0
         weight = float(rows[a:b].sum()) * np.exp(-(((mid - h / 2.0) / (0.3 * h)) ** 2))
@@ -414,7 +431,23 @@ def locate(
         cv2.resize(gray, (max(1, round(w0 * s)), max(1, round(h0 * s))), interpolation=interp),
         dtype=np.uint8,
     )
-    binary = _stroke_map(small)
+    cands: list[MrzCandidate] = []
+    for map_no, binary in enumerate(_stroke_maps(small, exhaustive=exhaustive)):
+        found = _candidates(gray, binary, s, exhaustive=exhaustive,
+                            max_candidates=max_candidates)
+        # candidates of the strict map (texture removed) are kept even when the first
+        # map's texture groups outscore them
+        cands.extend(found if map_no == 0 else found[:max_candidates // 2])
+    cands.sort(key=lambda c: -c.score)
+    return cands[:max_candidates * 2 if exhaustive else max_candidates]
+
+
+def _candidates(gray: NDArray[np.uint8], binary: NDArray[np.uint8], s: float, *,
+                exhaustive: bool, max_candidates: int) -> list[MrzCandidate]:
+    """MRZ candidates from one stroke map (working scale ``s``), most MRZ-like first."""
+    import cv2
+
+    h0, w0 = gray.shape
     angles, _ = text_angles(binary, peaks=3 if exhaustive else 1)
     cands: list[MrzCandidate] = []
     tried: list[float] = []
