@@ -180,6 +180,27 @@ def _rotate(img: NDArray[np.uint8], angle: float) -> tuple[NDArray[np.uint8], ND
     return np.asarray(out, dtype=np.uint8), np.asarray(m, dtype=np.float64)
 
 
+def _split_rows(mask: NDArray[np.bool_], x: int, y: int) -> list[list[float]]:
+    """Boxes (x0, y0, x1, y1) of the text rows in one wide blob.
+
+    Two MRZ lines printed close together (small glyphs, blur) touch here and there and
+    form one blob; rows of the blob that hold little ink separate them.
+    """
+    prof = mask.sum(axis=1).astype(np.float64)
+    on = np.concatenate([[False], prof > 0.2 * prof.max(), [False]])
+    edges = np.flatnonzero(np.diff(on.astype(np.int8)))
+    tall = max(6.0, 0.35 * mask.shape[0])
+    runs = [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)
+            if b - a >= tall]
+    if len(runs) < 2:
+        return [[float(x), float(y), float(x + mask.shape[1]), float(y + mask.shape[0])]]
+    out = []
+    for a, b in runs:
+        cols = np.flatnonzero(mask[a:b].any(axis=0))
+        out.append([float(x + cols[0]), float(y + a), float(x + cols[-1] + 1), float(y + b)])
+    return out
+
+
 def _line_boxes(binary_rot: NDArray[np.uint8]) -> list[LineBox]:
     """Text-line blobs in a horizontal binary stroke map."""
     import cv2
@@ -187,10 +208,13 @@ def _line_boxes(binary_rot: NDArray[np.uint8]) -> list[LineBox]:
     closed = cv2.morphologyEx(
         binary_rot, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (7, 1))
     )
-    _n, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    _n, labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
     boxes = []
-    for x, y, w, h, area in stats[1:]:
+    for i, (x, y, w, h, area) in enumerate(stats[1:], start=1):
         if h < 3 or h > 80 or w < 2 or area < 4:
+            continue
+        if h >= 16 and w >= 3 * h:
+            boxes.extend(_split_rows(labels[y:y + h, x:x + w] == i, x, y))
             continue
         boxes.append([float(x), float(y), float(x + w), float(y + h)])
     if len(boxes) > MAX_BOXES:  # heavy background texture: keep the widest pieces
@@ -289,7 +313,7 @@ def _groups(lines: list[LineBox]) -> list[tuple[list[LineBox], float]]:
         return (
             abs(a.length - b.length) < 0.12 * max(a.length, b.length)
             and abs(a.left - b.left) < 0.08 * max(a.length, b.length) + h
-            and max(a.height, b.height) < 1.7 * min(a.height, b.height)
+            and max(a.height, b.height) < 2.0 * min(a.height, b.height)
             and 0.85 * h < (b.cy - a.cy) < 3.2 * h
         )
 
