@@ -224,6 +224,78 @@ def _full_read(h: Hypothesis, clf: ocr.CellClassifier) -> Reading | None:
     return Reading(h, lines, posterior, fmt2, _fast_checks(fmt2, lines))
 
 
+def _field_validity(fmt: MrzFormat, lines: list[str]) -> int:
+    """How many of the fields no check digit covers look right: the document code starts
+    with a letter, state codes are known."""
+    from docfraud.mrz.codes import is_known_code
+
+    ok = 0
+    for spec in fmt.fields:
+        text = lines[spec.line][spec.start:spec.stop]
+        if spec.kind == "code":
+            ok += text[:1].isalpha()
+        elif spec.kind == "country":
+            ok += is_known_code(text)
+    return ok
+
+
+def _shift_lines(reading: Reading, clf: ocr.CellClassifier) -> None:
+    """Move a line's character grid by one cell where that makes the reading valid.
+
+    Next to a page edge or a stray mark the grid can start one cell early or late: the
+    line then reads shifted ('<V<SYR...' for 'V<SYR...<'). For each line, the cells one
+    pitch beyond either end are classified; a shifted reading replaces the line if it
+    passes more check digits, or as many with more plausible uncheckable fields
+    (document code, state codes), and the new end cell is read confidently.
+    """
+    h = reading.hyp
+    n = h.length
+    for li, (ink, cells) in enumerate(zip(h.inks, h.cells, strict=True)):
+        c = cells.centers
+        extra = np.stack([2 * c[0] - c[1], 2 * c[-1] - c[-2]])
+        crop = ocr.cell_crops(ink, ocr.LineCells(extra, cells.pitch, cells.height, 0.0))
+        p_extra = clf.predict(crop)
+        base_checks = reading.passed
+        base_fields = _field_validity(reading.fmt, reading.lines)
+        best: tuple[int, int, float, str, NDArray[np.float32], NDArray[np.float64]] | None = None
+        for shift in (-1, 1):
+            pe = p_extra[0 if shift < 0 else 1]
+            line = reading.lines[li]
+            if float(pe.max()) < 0.6:
+                # the cell beyond the end may lie outside the strip: a line ending in
+                # fillers goes on with a filler
+                if shift < 0 or not line.endswith("<<<"):
+                    continue
+                pe = np.full_like(pe, 0.5 / (len(pe) - 1))
+                pe[ocr.ALPHABET.index("<")] = 0.5
+            ch = ocr.ALPHABET[int(pe.argmax())]
+            probs = reading.probs[li]
+            if shift < 0:
+                text = ch + line[:-1]
+                new_probs = np.concatenate([pe[None], probs[:-1]])
+                new_c = np.concatenate([extra[:1], c[:-1]])
+            else:
+                text = line[1:] + ch
+                new_probs = np.concatenate([probs[1:], pe[None]])
+                new_c = np.concatenate([c[1:], extra[1:]])
+            lines = list(reading.lines)
+            lines[li] = text
+            checks = sum(_fast_checks(reading.fmt, lines).values())
+            fields = _field_validity(reading.fmt, lines)
+            if (checks, fields) <= (base_checks, base_fields) or checks < base_checks:
+                continue
+            logp = float(np.mean(np.log(np.maximum(new_probs.max(axis=1), 1e-6))))
+            if best is None or (checks, fields, logp) > best[:3]:
+                best = (checks, fields, logp, text, np.asarray(new_probs, np.float32), new_c)
+        if best is None or len(best[3]) != n:
+            continue
+        logger.debug("line %d: grid moved by one cell: %r -> %r", li, reading.lines[li], best[3])
+        reading.lines[li] = best[3]
+        reading.probs[li] = best[4]
+        h.cells[li] = ocr.LineCells(best[5], cells.pitch, cells.height, cells.fit_error)
+        reading.checks = _fast_checks(reading.fmt, reading.lines)
+
+
 def _alternatives(reading: Reading, li: int, p: int,
                   tess: list[str] | None) -> list[tuple[str, float]]:
     """Alternative characters for one position with their probability-like weights."""
@@ -464,6 +536,7 @@ def read(
         return MrzResult.not_found(
             f"MRZ-like lines found but unreadable (mean confidence {np.exp(best.mean_logp):.2f})"
         )
+    _shift_lines(best, clf)
     raw_lines = list(best.lines)
     engines = ["cnn"]
     if best.passed < len(best.checks):
