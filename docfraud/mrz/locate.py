@@ -17,6 +17,7 @@ recognition confidence and check digits.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from dataclasses import dataclass
@@ -67,6 +68,8 @@ class MrzCandidate:
         glyph_height: estimated glyph height in the original image, px.
         region: (x, y, w, h) bounding box of the MRZ in the original image.
         score: ranking score (higher is more MRZ-like).
+        textured: found only among the darkest strokes (the page's background texture
+            is printed almost as dark as the MRZ), so the reader should ignore faint ink.
     """
 
     strips: tuple[NDArray[np.uint8], ...]
@@ -74,6 +77,7 @@ class MrzCandidate:
     glyph_height: float
     region: tuple[int, int, int, int]
     score: float
+    textured: bool = False
 
     @property
     def n_lines(self) -> int:
@@ -475,7 +479,9 @@ def locate(
                             max_candidates=max_candidates)
         # candidates of the strict map (texture removed) are kept even when the first
         # map's texture groups outscore them
-        cands.extend(found if map_no == 0 else found[:max_candidates // 2])
+        if map_no:
+            found = [dataclasses.replace(c, textured=True) for c in found[:max_candidates // 2]]
+        cands.extend(found)
     cands.sort(key=lambda c: -c.score)
     return cands[:max_candidates * 2 if exhaustive else max_candidates]
 

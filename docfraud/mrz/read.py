@@ -136,10 +136,29 @@ def _detect(lines: list[str]) -> MrzFormat | None:
         return None
 
 
+def _drop_faint_ink(ink: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Ink map without the fainter of two ink levels (background texture under the MRZ).
+
+    The level is Otsu's threshold among the inked pixels; ink above it is rescaled to
+    [0, 1]. (H, W) float32 in [0, 1] in and out.
+    """
+    import cv2
+
+    inked = ink[ink > 0.1]
+    if inked.size < 100:
+        return ink
+    u8 = np.ascontiguousarray((inked * 255).astype(np.uint8).reshape(1, -1))
+    thr, _ = cv2.threshold(u8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    floor = min(float(thr) / 255.0, 0.6)
+    return np.asarray(np.clip((ink - floor) / (1.0 - floor), 0.0, 1.0), dtype=np.float32)
+
+
 def _hypotheses(cand: _locate.MrzCandidate) -> list[Hypothesis]:
     """Both directions x possible line lengths; the upside-down cells are mirrored, not refit."""
     out = []
     inks = [ocr.ink_map(s, glyph_height=_locate.STRIP_GLYPH) for s in cand.strips]
+    if cand.textured:
+        inks = [_drop_faint_ink(ink) for ink in inks]
     flipped_inks = [np.ascontiguousarray(ink[::-1, ::-1]) for ink in reversed(inks)]
     for n in _LINE_LENGTHS.get(cand.n_lines, ()):
         cells = [ocr.segment_line(ink, n) for ink in inks]
