@@ -33,6 +33,8 @@ WORK_SIZE = 1000
 STRIP_GLYPH = 24.0
 #: Line pieces merged at most (bounds the time spent on heavily textured pages).
 MAX_BOXES = 1200
+#: Lines with a smaller glyph height in the original image are no MRZ, px.
+MIN_GLYPH_PX = 4.0
 #: Strip height in glyph heights.
 STRIP_HEIGHT = 2.4
 
@@ -510,6 +512,8 @@ def _candidates(gray: NDArray[np.uint8], binary: NDArray[np.uint8], s: float, *,
             strips = []
             pts = []
             glyph = float(np.median([g.height for g in group])) / s
+            if glyph < MIN_GLYPH_PX:  # no print this small is legible (noise, texture)
+                continue
             spacing = float(np.median(np.diff([g.cy for g in group]))) / s
             for g in group:
                 c_small = inv @ np.array([g.cx, g.cy, 1.0])
