@@ -35,6 +35,8 @@ STRIP_GLYPH = 24.0
 MAX_BOXES = 1200
 #: Lines with a smaller glyph height in the original image are no MRZ, px.
 MIN_GLYPH_PX = 4.0
+#: Groups per text direction that the exhaustive search also traces along bent lines.
+TRACED_GROUPS = 2
 #: Strip height in glyph heights.
 STRIP_HEIGHT = 2.4
 
@@ -369,9 +371,11 @@ def _strip(
     angle: float,
     length: float,
     glyph: float,
+    height: float = STRIP_HEIGHT,
 ) -> NDArray[np.uint8]:
     """Sample a strip along ``angle`` from ``gray`` (full resolution), glyphs scaled to
-    STRIP_GLYPH px; ``length`` and ``glyph`` are in ``gray`` pixels."""
+    STRIP_GLYPH px, ``height`` glyph heights tall; ``length`` and ``glyph`` are in
+    ``gray`` pixels."""
     import cv2
 
     f = STRIP_GLYPH / max(glyph, 1.0)
@@ -383,7 +387,7 @@ def _strip(
         f *= 2.0
         cx, cy, length, glyph = cx / 2.0, cy / 2.0, length / 2.0, glyph / 2.0
     out_w = round((length + 2.2 * glyph) * f)
-    out_h = round(STRIP_HEIGHT * STRIP_GLYPH)
+    out_h = round(height * STRIP_GLYPH)
     a = math.radians(angle)
     d = np.array([math.cos(a), math.sin(a)])
     nrm = np.array([-math.sin(a), math.cos(a)])
@@ -396,6 +400,85 @@ def _strip(
         borderMode=cv2.BORDER_REPLICATE,
     )
     return np.asarray(strip, dtype=np.uint8)
+
+
+def _traced_strip(
+    gray: NDArray[np.uint8],
+    center: tuple[float, float],
+    angle: float,
+    length: float,
+    glyph: float,
+) -> NDArray[np.uint8] | None:
+    """A line strip that follows a bent line (page curl) beyond its straight part.
+
+    Samples a tall strip reaching 40 % of the line's length past either end, follows
+    the ink band window by window outwards from the middle (the part already found),
+    predicting each window's height from the last two, stops where two windows in a row
+    hold less than a quarter of the typical ink, and resamples the strip along the
+    traced centre line. Returns a strip like :func:`_strip`, or None without a trace.
+    """
+    import cv2
+
+    from docfraud.mrz.ocr import ink_map
+
+    ext = 0.4 * length
+    tall = _strip(gray, center, angle, length + 2 * ext, glyph, height=5.0)
+    h, w = tall.shape
+    ink = ink_map(tall, glyph_height=STRIP_GLYPH).astype(np.float64)
+    win = int(1.5 * STRIP_GLYPH)
+    n_win = w // win
+    if n_win < 6:
+        return None
+    rows = np.arange(h, dtype=np.float64)
+    ys = np.full(n_win, np.nan)
+    mid = n_win // 2
+    band = 0.7 * STRIP_GLYPH
+    # typical ink of the line: windows around the middle
+    core = ink[int(h / 2 - band):int(h / 2 + band), (mid - 2) * win:(mid + 2) * win]
+    typical = float(core.sum()) / 4.0
+    if typical <= 0:
+        return None
+    lo_i, hi_i = mid, mid - 1
+    for direction in (1, -1):
+        track: list[tuple[float, float]] = [(mid * win, h / 2.0)]
+        misses = 0
+        i = mid if direction > 0 else mid - 1
+        while 0 <= i < n_win:
+            xc = (i + 0.5) * win
+            if len(track) >= 2:
+                (xa, ya), (xb, yb) = track[-2], track[-1]
+                pred = yb + (yb - ya) / (xb - xa) * (xc - xb) if xb != xa else yb
+            else:
+                pred = track[-1][1]
+            lo, hi = max(0, int(pred - band)), min(h, int(pred + band) + 1)
+            prof = ink[lo:hi, i * win:(i + 1) * win].sum(axis=1)
+            if prof.sum() < 0.15 * typical:
+                misses += 1
+                if misses >= 2:
+                    break
+            else:
+                misses = 0
+                y = float((prof * rows[lo:hi]).sum() / prof.sum())
+                y = float(np.clip(y, pred - 0.5 * STRIP_GLYPH, pred + 0.5 * STRIP_GLYPH))
+                ys[i] = y
+                track.append((xc, y))
+                lo_i, hi_i = min(lo_i, i), max(hi_i, i)
+            i += direction
+    good = np.flatnonzero(~np.isnan(ys))
+    if good.size < 6:
+        return None
+    xs = (good + 0.5) * win
+    coef = np.polyfit(xs, ys[good], 2)
+    x0 = max(0.0, lo_i * win - 0.8 * STRIP_GLYPH)
+    x1 = min(float(w), (hi_i + 1) * win + 0.8 * STRIP_GLYPH)
+    out_h = round(STRIP_HEIGHT * STRIP_GLYPH)
+    us = np.arange(int(x0), int(x1), dtype=np.float32)
+    yc = np.polyval(coef, us.astype(np.float64)).astype(np.float32)
+    map_x = np.tile(us, (out_h, 1))
+    map_y = yc[None, :] + (np.arange(out_h, dtype=np.float32) - out_h / 2.0)[:, None]
+    out = cv2.remap(tall, map_x, map_y.astype(np.float32), cv2.INTER_LINEAR,
+                    borderMode=cv2.BORDER_REPLICATE)
+    return np.asarray(out, dtype=np.uint8)
 
 
 def _refine_line(
@@ -510,6 +593,7 @@ def _candidates(gray: NDArray[np.uint8], binary: NDArray[np.uint8], s: float, *,
         groups = _groups(_line_boxes(rot))
         for group, score in groups[:max_candidates]:
             strips = []
+            traced: list[NDArray[np.uint8] | None] = []
             pts = []
             glyph = float(np.median([g.height for g in group])) / s
             if glyph < MIN_GLYPH_PX:  # no print this small is legible (noise, texture)
@@ -521,6 +605,8 @@ def _candidates(gray: NDArray[np.uint8], binary: NDArray[np.uint8], s: float, *,
                 line_ang = ang + math.degrees(math.atan(g.slope))
                 c, glyph_line = _refine_line(gray, c, line_ang, g.length / s, glyph, spacing)
                 strips.append(_strip(gray, c, line_ang, g.length / s, glyph_line))
+                if exhaustive and len(cands) < 2 * TRACED_GROUPS:
+                    traced.append(_traced_strip(gray, c, line_ang, g.length / s, glyph_line))
                 for dx in (-g.length / 2, g.length / 2):
                     for dy in (-g.height / 2, g.height / 2):
                         p = inv @ np.array([g.cx + dx, g.cy + dy, 1.0])
@@ -531,6 +617,10 @@ def _candidates(gray: NDArray[np.uint8], binary: NDArray[np.uint8], s: float, *,
             x0, y0 = max(0, int(x0)), max(0, int(y0))
             region = (x0, y0, int(min(w0, x1)) - x0, int(min(h0, y1)) - y0)
             cands.append(MrzCandidate(tuple(strips), ang, glyph, region, score))
+            if traced and all(t is not None for t in traced):
+                # the same lines followed beyond their straight part (a curled page)
+                cands.append(MrzCandidate(tuple(t for t in traced if t is not None), ang,
+                                          glyph, region, score))
         if cands and not exhaustive:
             break
     cands.sort(key=lambda c: -c.score)

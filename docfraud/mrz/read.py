@@ -583,8 +583,11 @@ def read(
             if best is not None and best.passed == len(best.checks) and best.mean_logp > -0.3:
                 break
         # a confident reading whose check digits fail is most likely printed that way
-        # (a specimen's mistake, a forgery): other text directions will not help
-        if best is not None and (best.passed == len(best.checks) or best.mean_logp > -0.3):
+        # (a specimen's mistake, a forgery): other text directions will not help; but
+        # two 36-character lines may be 44-character lines found only in part (a curled
+        # page), which the exhaustive search follows beyond their straight part
+        if best is not None and (best.passed == len(best.checks) or (
+                best.mean_logp > -0.3 and best.hyp.length != 36)):
             break
     if best is None:
         return MrzResult.not_found(reason)
