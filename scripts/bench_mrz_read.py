@@ -25,7 +25,9 @@ one specimen (what a screening script pays per call).
 
 Usage:
     PYTHONPATH=. python scripts/bench_mrz_read.py [--specimens ../shared/benchmarks/mrz-specimens]
-        [--synthetic 200] [--no-passporteye] [--markdown]
+        [--synthetic 200] [--rendered-seed 5000000] [--synth-seed 6000000]
+        [--sets rendered,synth_docs] [--no-specimens] [--failures] [--no-passporteye]
+        [--markdown] [--json FILE]
 """
 
 from __future__ import annotations
@@ -98,14 +100,14 @@ def startup_seconds(image: Path) -> float:
     return time.perf_counter() - t
 
 
-def synthetic_cases(n: int) -> list[tuple[list[str], Any]]:
+def synthetic_cases(n: int, seed0: int = SYNTH_SEED0) -> list[tuple[list[str], Any]]:
     from docfraud.mrz import generate
     from docfraud.mrz.generate import random_fields
     from docfraud.mrz.render import synthetic_mrz_image
 
     cases = []
     for i in range(n):
-        seed = SYNTH_SEED0 + i
+        seed = seed0 + i
         rng = random.Random(seed)
         fmt = ["TD3", "TD1", "TD2", "MRVA", "MRVB"][i % 5]
         lines = generate(random_fields(rng, fmt), format=fmt)
@@ -114,14 +116,14 @@ def synthetic_cases(n: int) -> list[tuple[list[str], Any]]:
     return cases
 
 
-def synth_documents(n: int) -> list[tuple[list[str], Any]] | None:
+def synth_documents(n: int, seed: int = SYNTH_DOC_SEED) -> list[tuple[list[str], Any]] | None:
     """Genuine synthetic documents from docfraud.synth with their printed MRZ (None if absent)."""
     try:
         from docfraud.synth.dataset import iter_documents
     except ImportError:
         return None
     return [(list(d.truth["mrz"]["printed"]), d.image)
-            for d in iter_documents(genuine=n, workshops=0, forged=0, seed=SYNTH_DOC_SEED)]
+            for d in iter_documents(genuine=n, workshops=0, forged=0, seed=seed)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,121 +132,142 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--specimens", type=Path, default=DEFAULT_SPECIMENS)
     ap.add_argument("--synthetic", type=int, default=200, help="synthetic images (0: skip)")
+    ap.add_argument("--rendered-seed", type=int, default=SYNTH_SEED0,
+                    help="first seed of the rendered-MRZ set (default %(default)s)")
+    ap.add_argument("--synth-seed", type=int, default=SYNTH_DOC_SEED,
+                    help="docfraud.synth dataset seed (default %(default)s)")
+    ap.add_argument("--no-specimens", action="store_true",
+                    help="skip the specimen part and start-up (synthetic sets only)")
+    ap.add_argument("--failures", action="store_true",
+                    help="print each synthetic miss (seed/index, truth and reading)")
+    ap.add_argument("--sets", default="rendered,synth_docs",
+                    help="synthetic sets to run, comma-separated (default %(default)s)")
     ap.add_argument("--no-passporteye", action="store_true")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     ap.add_argument("--json", type=Path, help="also write all figures to this file")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    truth = json.loads((args.specimens / "truth.json").read_text())
-    legible = [e for e in truth if e.get("legible") and e.get("mrz")]
-    use_pe = not args.no_passporteye
+    summary: dict[str, Any] = {}
+    rows: list[dict[str, Any]] = []
+    first: Path | None = None
+    if not args.no_specimens:
+        truth = json.loads((args.specimens / "truth.json").read_text())
+        legible = [e for e in truth if e.get("legible") and e.get("mrz")]
+        use_pe = not args.no_passporteye
 
-    # warm both readers up on one image (imports, model load) so per-image times
-    # compare reading, not start-up; start-up is measured separately below
-    first = args.specimens / "images" / legible[0]["file"]
-    run_docfraud(first)
-    if use_pe:
-        run_passporteye(first)
-
-    rows = []
-    for e in legible:
-        path = args.specimens / "images" / e["file"]
-        d_lines, d_valid, d_t = run_docfraud(path)
-        row = {"file": e["file"], "format": e["format"], "df_perfect": d_lines == e["mrz"],
-               "df_wrong": chars_wrong(d_lines, e["mrz"]), "df_valid": d_valid, "df_s": d_t}
+        # warm both readers up on one image (imports, model load) so per-image times
+        # compare reading, not start-up; start-up is measured separately below
+        first = args.specimens / "images" / legible[0]["file"]
+        run_docfraud(first)
         if use_pe:
-            p_lines, p_valid, p_t = run_passporteye(path)
-            row.update({"pe_perfect": p_lines == e["mrz"],
-                        "pe_wrong": chars_wrong(p_lines, e["mrz"]),
-                        "pe_valid": p_valid, "pe_s": p_t})
-        rows.append(row)
+            run_passporteye(first)
 
-    def yn(b: bool) -> str:
-        return "yes" if b else "no"
+        for e in legible:
+            path = args.specimens / "images" / e["file"]
+            d_lines, d_valid, d_t = run_docfraud(path)
+            row = {"file": e["file"], "format": e["format"], "df_perfect": d_lines == e["mrz"],
+                   "df_wrong": chars_wrong(d_lines, e["mrz"]), "df_valid": d_valid, "df_s": d_t}
+            if use_pe:
+                p_lines, p_valid, p_t = run_passporteye(path)
+                row.update({"pe_perfect": p_lines == e["mrz"],
+                            "pe_wrong": chars_wrong(p_lines, e["mrz"]),
+                            "pe_valid": p_valid, "pe_s": p_t})
+            rows.append(row)
 
-    if args.markdown:
-        head = "| image | format | docfraud perfect | wrong | time (ms) |"
-        sep = "|---|---|---|---:|---:|"
-        if use_pe:
-            head += " PassportEye perfect | wrong | valid | time (ms) |"
-            sep += "---|---:|---|---:|"
-        print(head)
-        print(sep)
-    else:
-        hdr = f"{'image':22} {'fmt':5} {'df perfect':>10} {'wrong':>5} {'ms':>6}"
-        if use_pe:
-            hdr += f" | {'PE perfect':>10} {'wrong':>5} {'valid':>5} {'ms':>6}"
-        print(hdr)
-    for r in rows:
+        def yn(b: bool) -> str:
+            return "yes" if b else "no"
+
         if args.markdown:
-            line = (f"| {r['file']} | {r['format']} | {yn(r['df_perfect'])} | {r['df_wrong']} | "
-                    f"{1000 * r['df_s']:.0f} |")
+            head = "| image | format | docfraud perfect | wrong | time (ms) |"
+            sep = "|---|---|---|---:|---:|"
             if use_pe:
-                line += (f" {yn(r['pe_perfect'])} | {r['pe_wrong']} | {yn(r['pe_valid'])} | "
-                         f"{1000 * r['pe_s']:.0f} |")
+                head += " PassportEye perfect | wrong | valid | time (ms) |"
+                sep += "---|---:|---|---:|"
+            print(head)
+            print(sep)
         else:
-            line = (f"{r['file']:22} {r['format']:5} {yn(r['df_perfect']):>10} {r['df_wrong']:>5} "
-                    f"{1000 * r['df_s']:6.0f}")
+            hdr = f"{'image':22} {'fmt':5} {'df perfect':>10} {'wrong':>5} {'ms':>6}"
             if use_pe:
-                line += (f" | {yn(r['pe_perfect']):>10} {r['pe_wrong']:>5} {yn(r['pe_valid']):>5} "
-                         f"{1000 * r['pe_s']:6.0f}")
-        print(line)
-    n = len(rows)
-    summary: dict[str, Any] = {
-        "images": n,
-        "docfraud_perfect": sum(r["df_perfect"] for r in rows),
-        "docfraud_chars_wrong": sum(r["df_wrong"] for r in rows),
-        "docfraud_fully_valid": sum(r["df_valid"] for r in rows),
-        "docfraud_median_ms": 1000 * statistics.median(r["df_s"] for r in rows),
-        "docfraud_max_ms": 1000 * max(r["df_s"] for r in rows),
-        "docfraud_total_s": sum(r["df_s"] for r in rows),
-    }
-    if use_pe:
+                hdr += f" | {'PE perfect':>10} {'wrong':>5} {'valid':>5} {'ms':>6}"
+            print(hdr)
+        for r in rows:
+            if args.markdown:
+                line = (f"| {r['file']} | {r['format']} | {yn(r['df_perfect'])} | "
+                        f"{r['df_wrong']} | {1000 * r['df_s']:.0f} |")
+                if use_pe:
+                    line += (f" {yn(r['pe_perfect'])} | {r['pe_wrong']} | {yn(r['pe_valid'])} | "
+                             f"{1000 * r['pe_s']:.0f} |")
+            else:
+                line = (f"{r['file']:22} {r['format']:5} {yn(r['df_perfect']):>10} "
+                        f"{r['df_wrong']:>5} {1000 * r['df_s']:6.0f}")
+                if use_pe:
+                    line += (f" | {yn(r['pe_perfect']):>10} {r['pe_wrong']:>5} "
+                             f"{yn(r['pe_valid']):>5} {1000 * r['pe_s']:6.0f}")
+            print(line)
+        n = len(rows)
         summary.update({
-            "passporteye_perfect": sum(r["pe_perfect"] for r in rows),
-            "passporteye_chars_wrong": sum(r["pe_wrong"] for r in rows),
-            "passporteye_fully_valid": sum(r["pe_valid"] for r in rows),
-            "passporteye_median_ms": 1000 * statistics.median(r["pe_s"] for r in rows),
-            "passporteye_max_ms": 1000 * max(r["pe_s"] for r in rows),
-            "passporteye_total_s": sum(r["pe_s"] for r in rows),
+            "images": n,
+            "docfraud_perfect": sum(r["df_perfect"] for r in rows),
+            "docfraud_chars_wrong": sum(r["df_wrong"] for r in rows),
+            "docfraud_fully_valid": sum(r["df_valid"] for r in rows),
+            "docfraud_median_ms": 1000 * statistics.median(r["df_s"] for r in rows),
+            "docfraud_max_ms": 1000 * max(r["df_s"] for r in rows),
+            "docfraud_total_s": sum(r["df_s"] for r in rows),
         })
-    print()
-    print(f"specimens: {n} legible MRZs")
-    print(f"  docfraud:    {summary['docfraud_perfect']}/{n} character-perfect "
-          f"({100 * summary['docfraud_perfect'] / n:.1f} %), {summary['docfraud_chars_wrong']} "
-          f"characters wrong, {summary['docfraud_fully_valid']} fully valid; median "
-          f"{summary['docfraud_median_ms']:.0f} ms, max {summary['docfraud_max_ms']:.0f} ms, "
-          f"total {summary['docfraud_total_s']:.1f} s")
-    if use_pe:
-        print(f"  PassportEye: {summary['passporteye_perfect']}/{n} character-perfect "
-              f"({100 * summary['passporteye_perfect'] / n:.1f} %), "
-              f"{summary['passporteye_chars_wrong']} characters wrong, "
-              f"{summary['passporteye_fully_valid']} fully valid; median "
-              f"{summary['passporteye_median_ms']:.0f} ms, max "
-              f"{summary['passporteye_max_ms']:.0f} ms, "
-              f"total {summary['passporteye_total_s']:.1f} s")
-        print(f"  median time ratio docfraud/PassportEye: "
-              f"{summary['docfraud_median_ms'] / summary['passporteye_median_ms']:.3f}")
+        if use_pe:
+            summary.update({
+                "passporteye_perfect": sum(r["pe_perfect"] for r in rows),
+                "passporteye_chars_wrong": sum(r["pe_wrong"] for r in rows),
+                "passporteye_fully_valid": sum(r["pe_valid"] for r in rows),
+                "passporteye_median_ms": 1000 * statistics.median(r["pe_s"] for r in rows),
+                "passporteye_max_ms": 1000 * max(r["pe_s"] for r in rows),
+                "passporteye_total_s": sum(r["pe_s"] for r in rows),
+            })
+        print()
+        print(f"specimens: {n} legible MRZs")
+        print(f"  docfraud:    {summary['docfraud_perfect']}/{n} character-perfect "
+              f"({100 * summary['docfraud_perfect'] / n:.1f} %), {summary['docfraud_chars_wrong']} "
+              f"characters wrong, {summary['docfraud_fully_valid']} fully valid; median "
+              f"{summary['docfraud_median_ms']:.0f} ms, max {summary['docfraud_max_ms']:.0f} ms, "
+              f"total {summary['docfraud_total_s']:.1f} s")
+        if use_pe:
+            print(f"  PassportEye: {summary['passporteye_perfect']}/{n} character-perfect "
+                  f"({100 * summary['passporteye_perfect'] / n:.1f} %), "
+                  f"{summary['passporteye_chars_wrong']} characters wrong, "
+                  f"{summary['passporteye_fully_valid']} fully valid; median "
+                  f"{summary['passporteye_median_ms']:.0f} ms, max "
+                  f"{summary['passporteye_max_ms']:.0f} ms, "
+                  f"total {summary['passporteye_total_s']:.1f} s")
+            print(f"  median time ratio docfraud/PassportEye: "
+                  f"{summary['docfraud_median_ms'] / summary['passporteye_median_ms']:.3f}")
 
     if args.synthetic > 0:
-        sets = [
-            (f"rendered MRZs (seeds {SYNTH_SEED0}..{SYNTH_SEED0 + args.synthetic - 1}; any "
-             "rotation 0-360, perspective, blur, JPEG)", "rendered",
-             synthetic_cases(args.synthetic)),
-        ]
-        docs = synth_documents(args.synthetic)
+        n, r0, d0 = args.synthetic, args.rendered_seed, args.synth_seed
+        sets: list[tuple[str, str, list[tuple[list[str], Any]]]] = []
+        if "rendered" in args.sets:
+            sets.append((f"rendered MRZs (seeds {r0}..{r0 + n - 1}; any rotation 0-360, "
+                         "perspective, blur, JPEG)", "rendered", synthetic_cases(n, r0)))
+        docs = synth_documents(n, d0) if "synth_docs" in args.sets else None
         if docs is not None:
-            sets.append((f"docfraud.synth documents (genuine, seed {SYNTH_DOC_SEED}; scans and "
+            sets.append((f"docfraud.synth documents (genuine, seed {d0}; scans and "
                          "phone photos, quarter turns, tilt, perspective, glare, blur, JPEG)",
                          "synth_docs", docs))
         for label, key, cases in sets:
             perfect = wrong = 0
             times = []
-            for lines, img in cases:
+            for k, (lines, img) in enumerate(cases):
                 got, _, dt = run_docfraud(img)
                 times.append(dt)
-                perfect += got == list(lines)
+                ok = got == list(lines)
+                perfect += ok
                 wrong += chars_wrong(got, list(lines))
+                if args.failures and not ok:
+                    tag = f"seed {r0 + k}" if key == "rendered" else f"document {k}"
+                    print(f"  miss {key} {tag} ({1000 * dt:.0f} ms): "
+                          f"{chars_wrong(got, list(lines))} wrong")
+                    for i, t in enumerate(lines):
+                        g = got[i] if i < len(got) else "-"
+                        print(f"    truth {t}\n    read  {g}")
             summary.update({f"{key}_images": len(cases), f"{key}_perfect": perfect,
                             f"{key}_chars_wrong": wrong,
                             f"{key}_median_ms": 1000 * statistics.median(times),
@@ -253,9 +276,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"({100 * perfect / len(cases):.1f} %), {wrong} characters wrong, median "
                   f"{1000 * statistics.median(times):.0f} ms, max {1000 * max(times):.0f} ms")
 
-    start = startup_seconds(first)
-    summary["startup_first_result_s"] = start
-    print(f"start-up: fresh interpreter + import + first result ({first.name}): {start:.2f} s")
+    if first is not None:
+        start = startup_seconds(first)
+        summary["startup_first_result_s"] = start
+        print(f"start-up: fresh interpreter + import + first result ({first.name}): {start:.2f} s")
     if args.json:
         args.json.write_text(json.dumps({"rows": rows, "summary": summary}, indent=1))
     return 0

@@ -17,6 +17,7 @@ recognition confidence and check digits.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from dataclasses import dataclass
@@ -32,6 +33,10 @@ WORK_SIZE = 1000
 STRIP_GLYPH = 24.0
 #: Line pieces merged at most (bounds the time spent on heavily textured pages).
 MAX_BOXES = 1200
+#: Lines with a smaller glyph height in the original image are no MRZ, px.
+MIN_GLYPH_PX = 4.0
+#: Groups per text direction that the exhaustive search also traces along bent lines.
+TRACED_GROUPS = 2
 #: Strip height in glyph heights.
 STRIP_HEIGHT = 2.4
 
@@ -67,6 +72,8 @@ class MrzCandidate:
         glyph_height: estimated glyph height in the original image, px.
         region: (x, y, w, h) bounding box of the MRZ in the original image.
         score: ranking score (higher is more MRZ-like).
+        textured: found only among the darkest strokes (the page's background texture
+            is printed almost as dark as the MRZ), so the reader should ignore faint ink.
     """
 
     strips: tuple[NDArray[np.uint8], ...]
@@ -74,6 +81,7 @@ class MrzCandidate:
     glyph_height: float
     region: tuple[int, int, int, int]
     score: float
+    textured: bool = False
 
     @property
     def n_lines(self) -> int:
@@ -88,15 +96,29 @@ def _to_gray(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
     return np.asarray(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
 
 
-def _stroke_map(small: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    """Binary (0/255) map of dark strokes."""
+def _stroke_maps(small: NDArray[np.uint8], *, exhaustive: bool) -> list[NDArray[np.uint8]]:
+    """Binary (0/255) maps of dark strokes: the black-hat above its Otsu threshold, and
+    (``exhaustive``) above a second Otsu threshold among the strokes themselves.
+
+    The second map keeps only the darkest strokes: where a guilloche or wave texture is
+    printed almost as dark as the MRZ, the first map joins text and texture into one
+    mesh, the second keeps the print.
+    """
     import cv2
 
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (13, 13))
     bh = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel)
     thr, _ = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     thr = max(thr, 20.0)
-    return np.asarray((bh > thr).astype(np.uint8) * 255, dtype=np.uint8)
+    maps = [np.asarray((bh > thr).astype(np.uint8) * 255, dtype=np.uint8)]
+    if exhaustive:
+        strokes = bh[bh > thr]
+        if strokes.size >= 100:
+            thr2, _ = cv2.threshold(strokes.reshape(1, -1), 0, 255,
+                                    cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+            if thr2 > 1.2 * thr:
+                maps.append(np.asarray((bh > thr2).astype(np.uint8) * 255, dtype=np.uint8))
+    return maps
 
 
 def dominant_angle(binary: NDArray[np.uint8]) -> tuple[float, float]:
@@ -166,6 +188,60 @@ def _rotate(img: NDArray[np.uint8], angle: float) -> tuple[NDArray[np.uint8], ND
     return np.asarray(out, dtype=np.uint8), np.asarray(m, dtype=np.float64)
 
 
+def _split_rows(mask: NDArray[np.bool_], x: int, y: int) -> list[list[float]]:
+    """Boxes (x0, y0, x1, y1) of the text rows in one wide blob.
+
+    Two MRZ lines printed close together (small glyphs, blur) touch here and there and
+    form one blob; rows of the blob that hold little ink separate them.
+    """
+    prof = mask.sum(axis=1).astype(np.float64)
+    on = np.concatenate([[False], prof > 0.2 * prof.max(), [False]])
+    edges = np.flatnonzero(np.diff(on.astype(np.int8)))
+    tall = max(6.0, 0.35 * mask.shape[0])
+    runs = [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)
+            if b - a >= tall]
+    if len(runs) < 2:
+        return [[float(x), float(y), float(x + mask.shape[1]), float(y + mask.shape[0])]]
+    out = []
+    for a, b in runs:
+        cols = np.flatnonzero(mask[a:b].any(axis=0))
+        out.append([float(x + cols[0]), float(y + a), float(x + cols[-1] + 1), float(y + b)])
+    return out
+
+
+def _merge_pieces(boxes: list[list[float]]) -> list[list[float]]:
+    """Merge boxes (x0, y0, x1, y1), sorted by x0, into line boxes: a box joins the first
+    earlier line box it overlaps vertically by > 60 % of the smaller height (heights
+    within 1.8x) with a horizontal gap < 1.5 heights; repeated until stable (4 rounds at
+    most). Vectorised over the line boxes: textured pages give a thousand pieces."""
+    merged = [list(b) for b in boxes]
+    for _ in range(4):
+        before = len(merged)
+        out = np.zeros((max(1, len(merged)), 4))
+        k = 0
+        for b in merged:
+            if k:
+                m = out[:k]
+                mh = m[:, 3] - m[:, 1]
+                bh = b[3] - b[1]
+                lo, hi = np.minimum(mh, bh), np.maximum(mh, bh)
+                overlap = np.minimum(m[:, 3], b[3]) - np.maximum(m[:, 1], b[1])
+                gap = np.maximum(b[0] - m[:, 2], m[:, 0] - b[2])
+                ok = (overlap >= 0.6 * lo) & (hi <= 1.8 * lo) & (gap < 1.5 * lo)
+                hit = np.flatnonzero(ok)
+                if hit.size:
+                    j = int(hit[0])
+                    out[j, 0], out[j, 1] = min(out[j, 0], b[0]), min(out[j, 1], b[1])
+                    out[j, 2], out[j, 3] = max(out[j, 2], b[2]), max(out[j, 3], b[3])
+                    continue
+            out[k] = b
+            k += 1
+        merged = [[float(v) for v in row] for row in out[:k]]
+        if len(merged) == before:
+            break
+    return merged
+
+
 def _line_boxes(binary_rot: NDArray[np.uint8]) -> list[LineBox]:
     """Text-line blobs in a horizontal binary stroke map."""
     import cv2
@@ -173,35 +249,19 @@ def _line_boxes(binary_rot: NDArray[np.uint8]) -> list[LineBox]:
     closed = cv2.morphologyEx(
         binary_rot, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (7, 1))
     )
-    _n, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    _n, labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
     boxes = []
-    for x, y, w, h, area in stats[1:]:
+    for i, (x, y, w, h, area) in enumerate(stats[1:], start=1):
         if h < 3 or h > 80 or w < 2 or area < 4:
+            continue
+        if h >= 16 and w >= 3 * h:
+            boxes.extend(_split_rows(labels[y:y + h, x:x + w] == i, x, y))
             continue
         boxes.append([float(x), float(y), float(x + w), float(y + h)])
     if len(boxes) > MAX_BOXES:  # heavy background texture: keep the widest pieces
         boxes = sorted(boxes, key=lambda b: b[0] - b[2])[:MAX_BOXES]
     # merge collinear pieces: vertical overlap > 60 % and gap < 1.5 heights, until stable
-    merged: list[list[float]] = sorted(boxes, key=lambda b: b[0])
-    for _ in range(4):
-        before = len(merged)
-        out_boxes: list[list[float]] = []
-        for b in merged:
-            bh = b[3] - b[1]
-            for m in out_boxes:
-                mh = m[3] - m[1]
-                overlap = min(m[3], b[3]) - max(m[1], b[1])
-                if overlap < 0.6 * min(mh, bh) or max(mh, bh) > 1.8 * min(mh, bh):
-                    continue
-                if max(b[0] - m[2], m[0] - b[2]) < 1.5 * min(mh, bh):
-                    m[0], m[1] = min(m[0], b[0]), min(m[1], b[1])
-                    m[2], m[3] = max(m[2], b[2]), max(m[3], b[3])
-                    break
-            else:
-                out_boxes.append(list(b))
-        merged = out_boxes
-        if len(merged) == before:
-            break
+    merged = _merge_pieces(sorted(boxes, key=lambda b: b[0]))
     out = []
     for x0, y0, x1, y1 in merged:
         if (x1 - x0) < 12 * 3 or (x1 - x0) < 3 * (y1 - y0):
@@ -275,7 +335,7 @@ def _groups(lines: list[LineBox]) -> list[tuple[list[LineBox], float]]:
         return (
             abs(a.length - b.length) < 0.12 * max(a.length, b.length)
             and abs(a.left - b.left) < 0.08 * max(a.length, b.length) + h
-            and max(a.height, b.height) < 1.7 * min(a.height, b.height)
+            and max(a.height, b.height) < 2.0 * min(a.height, b.height)
             and 0.85 * h < (b.cy - a.cy) < 3.2 * h
         )
 
@@ -311,9 +371,11 @@ def _strip(
     angle: float,
     length: float,
     glyph: float,
+    height: float = STRIP_HEIGHT,
 ) -> NDArray[np.uint8]:
     """Sample a strip along ``angle`` from ``gray`` (full resolution), glyphs scaled to
-    STRIP_GLYPH px; ``length`` and ``glyph`` are in ``gray`` pixels."""
+    STRIP_GLYPH px, ``height`` glyph heights tall; ``length`` and ``glyph`` are in
+    ``gray`` pixels."""
     import cv2
 
     f = STRIP_GLYPH / max(glyph, 1.0)
@@ -325,7 +387,7 @@ def _strip(
         f *= 2.0
         cx, cy, length, glyph = cx / 2.0, cy / 2.0, length / 2.0, glyph / 2.0
     out_w = round((length + 2.2 * glyph) * f)
-    out_h = round(STRIP_HEIGHT * STRIP_GLYPH)
+    out_h = round(height * STRIP_GLYPH)
     a = math.radians(angle)
     d = np.array([math.cos(a), math.sin(a)])
     nrm = np.array([-math.sin(a), math.cos(a)])
@@ -338,6 +400,85 @@ def _strip(
         borderMode=cv2.BORDER_REPLICATE,
     )
     return np.asarray(strip, dtype=np.uint8)
+
+
+def _traced_strip(
+    gray: NDArray[np.uint8],
+    center: tuple[float, float],
+    angle: float,
+    length: float,
+    glyph: float,
+) -> NDArray[np.uint8] | None:
+    """A line strip that follows a bent line (page curl) beyond its straight part.
+
+    Samples a tall strip reaching 40 % of the line's length past either end, follows
+    the ink band window by window outwards from the middle (the part already found),
+    predicting each window's height from the last two, stops where two windows in a row
+    hold less than a quarter of the typical ink, and resamples the strip along the
+    traced centre line. Returns a strip like :func:`_strip`, or None without a trace.
+    """
+    import cv2
+
+    from docfraud.mrz.ocr import ink_map
+
+    ext = 0.4 * length
+    tall = _strip(gray, center, angle, length + 2 * ext, glyph, height=5.0)
+    h, w = tall.shape
+    ink = ink_map(tall, glyph_height=STRIP_GLYPH).astype(np.float64)
+    win = int(1.5 * STRIP_GLYPH)
+    n_win = w // win
+    if n_win < 6:
+        return None
+    rows = np.arange(h, dtype=np.float64)
+    ys = np.full(n_win, np.nan)
+    mid = n_win // 2
+    band = 0.7 * STRIP_GLYPH
+    # typical ink of the line: windows around the middle
+    core = ink[int(h / 2 - band):int(h / 2 + band), (mid - 2) * win:(mid + 2) * win]
+    typical = float(core.sum()) / 4.0
+    if typical <= 0:
+        return None
+    lo_i, hi_i = mid, mid - 1
+    for direction in (1, -1):
+        track: list[tuple[float, float]] = [(mid * win, h / 2.0)]
+        misses = 0
+        i = mid if direction > 0 else mid - 1
+        while 0 <= i < n_win:
+            xc = (i + 0.5) * win
+            if len(track) >= 2:
+                (xa, ya), (xb, yb) = track[-2], track[-1]
+                pred = yb + (yb - ya) / (xb - xa) * (xc - xb) if xb != xa else yb
+            else:
+                pred = track[-1][1]
+            lo, hi = max(0, int(pred - band)), min(h, int(pred + band) + 1)
+            prof = ink[lo:hi, i * win:(i + 1) * win].sum(axis=1)
+            if prof.sum() < 0.15 * typical:
+                misses += 1
+                if misses >= 2:
+                    break
+            else:
+                misses = 0
+                y = float((prof * rows[lo:hi]).sum() / prof.sum())
+                y = float(np.clip(y, pred - 0.5 * STRIP_GLYPH, pred + 0.5 * STRIP_GLYPH))
+                ys[i] = y
+                track.append((xc, y))
+                lo_i, hi_i = min(lo_i, i), max(hi_i, i)
+            i += direction
+    good = np.flatnonzero(~np.isnan(ys))
+    if good.size < 6:
+        return None
+    xs = (good + 0.5) * win
+    coef = np.polyfit(xs, ys[good], 2)
+    x0 = max(0.0, lo_i * win - 0.8 * STRIP_GLYPH)
+    x1 = min(float(w), (hi_i + 1) * win + 0.8 * STRIP_GLYPH)
+    out_h = round(STRIP_HEIGHT * STRIP_GLYPH)
+    us = np.arange(int(x0), int(x1), dtype=np.float32)
+    yc = np.polyval(coef, us.astype(np.float64)).astype(np.float32)
+    map_x = np.tile(us, (out_h, 1))
+    map_y = yc[None, :] + (np.arange(out_h, dtype=np.float32) - out_h / 2.0)[:, None]
+    out = cv2.remap(tall, map_x, map_y.astype(np.float32), cv2.INTER_LINEAR,
+                    borderMode=cv2.BORDER_REPLICATE)
+    return np.asarray(out, dtype=np.uint8)
 
 
 def _refine_line(
@@ -364,7 +505,8 @@ def _refine_line(
     bh = cv2.morphologyEx(strip, cv2.MORPH_BLACKHAT,
                           cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     thr, _ = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    rows = (bh > max(thr, 20)).mean(axis=1)
+    ink = bh > max(thr, 20)
+    rows = ink.mean(axis=1)
     rows = np.convolve(rows, np.ones(3) / 3, mode="same")
     if rows.max(initial=0) <= 0:
         return center, glyph
@@ -374,6 +516,8 @@ def _refine_line(
     unit = STRIP_GLYPH / 1.6  # the probe's expected glyph height, px
     for a, b in zip(edges[::2], edges[1::2], strict=True):
         if b - a < 0.3 * unit or b - a > 2.5 * unit:
+            continue
+        if float((ink[a:b].any(axis=0)).mean()) > 0.92:  # a solid bar (an edge), not text
             continue
         mid = (a + b - 1) / 2.0
         weight = float(rows[a:b].sum()) * np.exp(-(((mid - h / 2.0) / (0.3 * h)) ** 2))
@@ -414,7 +558,25 @@ def locate(
         cv2.resize(gray, (max(1, round(w0 * s)), max(1, round(h0 * s))), interpolation=interp),
         dtype=np.uint8,
     )
-    binary = _stroke_map(small)
+    cands: list[MrzCandidate] = []
+    for map_no, binary in enumerate(_stroke_maps(small, exhaustive=exhaustive)):
+        found = _candidates(gray, binary, s, exhaustive=exhaustive,
+                            max_candidates=max_candidates)
+        # candidates of the strict map (texture removed) are kept even when the first
+        # map's texture groups outscore them
+        if map_no:
+            found = [dataclasses.replace(c, textured=True) for c in found[:max_candidates // 2]]
+        cands.extend(found)
+    cands.sort(key=lambda c: -c.score)
+    return cands[:max_candidates * 2 if exhaustive else max_candidates]
+
+
+def _candidates(gray: NDArray[np.uint8], binary: NDArray[np.uint8], s: float, *,
+                exhaustive: bool, max_candidates: int) -> list[MrzCandidate]:
+    """MRZ candidates from one stroke map (working scale ``s``), most MRZ-like first."""
+    import cv2
+
+    h0, w0 = gray.shape
     angles, _ = text_angles(binary, peaks=3 if exhaustive else 1)
     cands: list[MrzCandidate] = []
     tried: list[float] = []
@@ -431,8 +593,11 @@ def locate(
         groups = _groups(_line_boxes(rot))
         for group, score in groups[:max_candidates]:
             strips = []
+            traced: list[NDArray[np.uint8] | None] = []
             pts = []
             glyph = float(np.median([g.height for g in group])) / s
+            if glyph < MIN_GLYPH_PX:  # no print this small is legible (noise, texture)
+                continue
             spacing = float(np.median(np.diff([g.cy for g in group]))) / s
             for g in group:
                 c_small = inv @ np.array([g.cx, g.cy, 1.0])
@@ -440,6 +605,8 @@ def locate(
                 line_ang = ang + math.degrees(math.atan(g.slope))
                 c, glyph_line = _refine_line(gray, c, line_ang, g.length / s, glyph, spacing)
                 strips.append(_strip(gray, c, line_ang, g.length / s, glyph_line))
+                if exhaustive and len(cands) < 2 * TRACED_GROUPS:
+                    traced.append(_traced_strip(gray, c, line_ang, g.length / s, glyph_line))
                 for dx in (-g.length / 2, g.length / 2):
                     for dy in (-g.height / 2, g.height / 2):
                         p = inv @ np.array([g.cx + dx, g.cy + dy, 1.0])
@@ -450,6 +617,10 @@ def locate(
             x0, y0 = max(0, int(x0)), max(0, int(y0))
             region = (x0, y0, int(min(w0, x1)) - x0, int(min(h0, y1)) - y0)
             cands.append(MrzCandidate(tuple(strips), ang, glyph, region, score))
+            if traced and all(t is not None for t in traced):
+                # the same lines followed beyond their straight part (a curled page)
+                cands.append(MrzCandidate(tuple(t for t in traced if t is not None), ang,
+                                          glyph, region, score))
         if cands and not exhaustive:
             break
     cands.sort(key=lambda c: -c.score)

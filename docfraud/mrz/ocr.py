@@ -107,7 +107,7 @@ def _robust_poly(xs: NDArray[np.float64], ys: NDArray[np.float64], w: NDArray[np
     return coef, keep
 
 
-def _grid_search(colw: NDArray[np.float64], n: int, left: float,
+def _grid_search(colw: NDArray[np.float64], n: int, left: float, right: float,
                  pitch0: float) -> tuple[float, float, float]:
     """Best character grid for a column ink profile: (left edge of cell 0, pitch, slope).
 
@@ -116,6 +116,12 @@ def _grid_search(colw: NDArray[np.float64], n: int, left: float,
     A good grid puts cell boundaries in the gaps between glyphs, leaves no cell empty
     (an MRZ prints a character, at least a filler, in every cell) and leaves little
     ink outside (a border or stray mark beside the line stays outside).
+
+    The grid is searched by its two ends (left edge of the first cell, right edge of
+    the last) rather than by start and pitch: a pitch error adds up along a 44-cell
+    line, so searching ends keeps every cell within a fraction of a pitch of its place.
+    ``left``/``right``: first and last ink column of the line; ``pitch0``: the pitch
+    they imply.
     """
     w = len(colw)
     xs = np.arange(w, dtype=np.float64)
@@ -125,13 +131,15 @@ def _grid_search(colw: NDArray[np.float64], n: int, left: float,
 
     k = np.arange(n + 1, dtype=np.float64)
 
-    def search(pitches: NDArray[np.float64], slopes: NDArray[np.float64],
-               x0s: NDArray[np.float64]) -> tuple[float, float, float]:
+    def search(x0s: NDArray[np.float64], xes: NDArray[np.float64],
+               slopes: NDArray[np.float64]) -> tuple[float, float, float]:
         # boundaries b_k = x0 + p (k + t k^2 / 2n): the local pitch grows from p to
-        # p (1 + t) along the line (perspective foreshortening)
-        p = pitches[:, None, None, None]
-        t = slopes[None, :, None, None]
-        b = x0s[None, None, :, None] + p * (k + t * k**2 / (2 * n))  # (P, T, S, n+1)
+        # p (1 + t) along the line (perspective foreshortening); p follows from the ends
+        x0 = x0s[:, None, None, None]
+        xe = xes[None, :, None, None]
+        t = slopes[None, None, :, None]
+        p = (xe - x0) / (n + t * n / 2.0)  # (S, E, T, 1)
+        b = x0 + p * (k + t * k**2 / (2 * n))  # (S, E, T, n+1)
         edge = np.interp(np.clip(b, 0, w - 1), xs, prof)
         inside = np.interp(np.clip(b, 0, w), np.arange(w + 1, dtype=np.float64), cum)
         mass = np.diff(inside, axis=-1)
@@ -143,18 +151,22 @@ def _grid_search(colw: NDArray[np.float64], n: int, left: float,
         outside = 1.0 - span / total
         pp = p[..., 0]
         off_image = (b[..., 0] < -0.3 * pp) | (b[..., -1] > w + 0.3 * pp)
-        cost = boundary_cost + 3.0 * outside + 3.0 * empty + 10.0 * off_image
+        bad_pitch = (pp < 0.85 * pitch0) | (pp > 1.15 * pitch0)
+        cost = boundary_cost + 3.0 * outside + 3.0 * empty + 10.0 * (off_image | bad_pitch)
         i, j, m = np.unravel_index(int(np.argmin(cost)), cost.shape)
-        return float(x0s[m]), float(pitches[i]), float(slopes[j])
+        return float(x0s[i]), float(xes[j]), float(slopes[m])
 
-    # coarse: pitch -10 %..+5 %, slope +-15 %, start -0.6..+1.6 pitches from the ink's left end
-    x0, p, t = search(pitch0 * np.linspace(0.9, 1.05, 9), np.linspace(-0.15, 0.15, 5),
-                      np.arange(left - 0.6 * pitch0, left + 1.6 * pitch0, max(1.0, pitch0 / 10)))
+    # coarse: ends within -0.6..+1.6 pitches of the ink's ends (a stray mark beside the
+    # line may have been taken for ink), slope +-30 %
+    margin = 0.5 * (1.0 - _INK_WIDTH) * pitch0  # blank part of the end cells
+    step = max(1.0, pitch0 / 5)
+    x0, xe, t = search(np.arange(left - margin - 0.6 * pitch0, left + 1.6 * pitch0, step),
+                       np.arange(right + 1 + margin + 0.6 * pitch0, right - 1.6 * pitch0, -step),
+                       np.linspace(-0.3, 0.3, 7))
     # fine, around the coarse optimum
-    step = pitch0 * 0.15 / 8
-    x0, p, t = search(p + np.linspace(-step, step, 5), t + np.linspace(-0.04, 0.04, 5),
-                      np.arange(x0 - pitch0 / 10, x0 + pitch0 / 10 + 0.1, 0.5))
-    return x0, p, t
+    fine = np.linspace(-step, step, 9)
+    x0, xe, t = search(x0 + fine, xe + fine, t + np.linspace(-0.06, 0.06, 5))
+    return x0, (xe - x0) / (n + t * n / 2.0), t
 
 
 def segment_line(ink: NDArray[np.float32], n: int) -> LineCells | None:
@@ -214,15 +226,16 @@ def segment_line(ink: NDArray[np.float32], n: int) -> LineCells | None:
     if pitch < 2.0:
         return None
     colw = ink[top:bottom + 1].sum(axis=0).astype(np.float64)
-    x0, p0, slope = _grid_search(colw, n, left, pitch)
+    x0, p0, slope = _grid_search(colw, n, left, right, pitch)
     idx = np.arange(n, dtype=np.float64)
     # cell centres of that grid as x_i = q0 + q1 i + q2 i^2
-    c0 = x0 + p0 * (0.5 + slope / (8 * n))
+    c0 = x0 + p0 * (0.5 + slope / (4 * n))
     pitch = p0 * (1 + slope / (2 * n))
     xs_all = np.arange(w, dtype=np.float64)
     err = 1.0
     # centres x_i = q0 + q1 i + q2 i^2: the quadratic term absorbs perspective
     q = np.array([c0, pitch, p0 * slope / (2 * n)])
+    grid_centers = q[0] + q[1] * idx + q[2] * idx**2
     for _ in range(3):
         centers = q[0] + q[1] * idx + q[2] * idx**2
         local = np.maximum(q[1] + 2 * q[2] * idx, 1.0)
@@ -241,11 +254,16 @@ def segment_line(ink: NDArray[np.float32], n: int) -> LineCells | None:
         fit, keep = _robust_poly(idx, cx, mass, tol=0.3 * pitch, deg=2)
         if fit is None or keep.sum() < n // 2 or fit[1] <= 0:
             break
-        if abs(fit[2]) * (n / 2) ** 2 > 1.0 * pitch:  # implausible bending: stay linear
+        # implausible bending (pitch growing by more than the grid search allows
+        # along the line): stay linear
+        if 2 * abs(fit[2]) * n > 0.4 * fit[1]:
             lin, keep = _robust_poly(idx, cx, mass, tol=0.3 * pitch, deg=1)
             if lin is None or lin[1] <= 0:
                 break
             fit = np.array([lin[0], lin[1], 0.0])
+        moved = fit[0] + fit[1] * idx + fit[2] * idx**2 - grid_centers
+        if np.abs(moved).max() > 0.4 * pitch:  # the refinement slipped a cell: keep the grid
+            break
         q = fit
         pred = q[0] + q[1] * idx + q[2] * idx**2
         err = float(np.sqrt(np.mean(((cx - pred)[keep] / q[1]) ** 2)))

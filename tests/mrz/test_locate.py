@@ -53,3 +53,37 @@ def test_classifier_reads_clean_line() -> None:
     probs = ocr.default_classifier().predict(ocr.cell_crops(strip_ink, cells))
     assert probs.shape == (44, 37)
     assert "".join(ocr.ALPHABET[i] for i in probs.argmax(axis=1)) == LINES[0]
+
+
+def test_segment_line_follows_strong_foreshortening() -> None:
+    """Perspective: the pitch grows by 30 % along the line; every cell stays in place."""
+    import cv2
+
+    rng = np.random.default_rng(7)
+    ink, centers, pitch, cap = render.render_block([LINES[1]], rng, font_px=32, margin=(1.0, 0.7))
+    gray = (255 * (1.0 - 0.85 * ink)).astype(np.float32)
+    h, w = gray.shape
+    k = 0.3 / w  # x' = x + k x^2 / 2: local scale 1 + k x, 1.3 at the right end
+    xs_out = np.arange(int(w * 1.15) + 1, dtype=np.float32)
+    src_x = (np.sqrt(1 + 2 * k * xs_out) - 1) / k  # inverse of the forward map
+    map_x = np.tile(src_x, (h, 1)).astype(np.float32)
+    map_y = np.repeat(np.arange(h, dtype=np.float32)[:, None], len(xs_out), axis=1)
+    warped = cv2.remap(gray, map_x, map_y, cv2.INTER_LINEAR, borderValue=255.0)
+    cells = ocr.segment_line(ocr.ink_map(warped.astype(np.uint8), glyph_height=cap), 44)
+    assert cells is not None
+    truth = centers[0][:, 0] + k * centers[0][:, 0] ** 2 / 2
+    local_pitch = pitch * (1 + k * centers[0][:, 0])
+    assert (np.abs(cells.centers[:, 0] - truth) < 0.25 * local_pitch).all()
+
+
+def test_touching_lines_are_split() -> None:
+    """Two text lines joined by a few bridges (small print, blur) are two line boxes."""
+    rot = np.zeros((120, 600), np.uint8)
+    for y0 in (40, 60):  # two 'lines' of glyph-like blocks, 16 px tall, 4 px apart
+        for x in range(50, 550, 12):
+            rot[y0:y0 + 16, x:x + 8] = 255
+    rot[56:60, 100:104] = rot[56:60, 300:304] = rot[56:60, 500:504] = 255  # bridges
+    boxes = locate._line_boxes(rot)
+    long_boxes = sorted((b for b in boxes if b.length > 400), key=lambda b: b.cy)
+    assert len(long_boxes) == 2
+    assert abs(long_boxes[0].cy - 48) < 3 and abs(long_boxes[1].cy - 68) < 3
