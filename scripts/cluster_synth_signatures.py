@@ -70,6 +70,83 @@ def _zones(rec: dict[str, Any]) -> tuple[dict[str, Box], tuple[int, int]]:
     return zones, (width, height)
 
 
+def _screen_one(args: tuple[str, str, str]) -> str:
+    """Screen one image (the product path) and cache what its signature needs:
+    the screen record (JSON), the rectified page (PNG) and its zones."""
+    import cv2
+
+    from docfraud.errors import DocfraudError
+    from docfraud.screen import screen, signature_zones
+
+    path, name, cache = args
+    out = Path(cache) / name
+    if (out.with_suffix(".json")).exists():
+        return name
+    try:
+        report = screen(path)
+    except DocfraudError as exc:
+        out.with_suffix(".json").write_text(json.dumps({"error": str(exc), "file": path}))
+        return name
+    record = report.to_dict()
+    rect = signature_zones(report)
+    if rect is not None:
+        page, zones = rect
+        cv2.imwrite(str(out.with_suffix(".png")), cv2.cvtColor(page, cv2.COLOR_RGB2BGR))
+        record["_zones"] = {k: list(v) for k, v in zones.items()}
+    out.with_suffix(".json").write_text(json.dumps(record))
+    return name
+
+
+def screen_cache(directory: Path, cache: Path, *, jobs: int) -> None:
+    """Screen every image of a synth dataset into ``cache`` (resumable)."""
+    import multiprocessing as mp
+
+    cache.mkdir(parents=True, exist_ok=True)
+    records = [json.loads(x) for x in (directory / "truth.jsonl").read_text().splitlines() if x]
+    todo = [(str(directory / r["file"]), Path(r["file"]).stem, str(cache)) for r in records]
+    t0 = time.time()
+    with mp.get_context("spawn").Pool(jobs) as pool:
+        for k, _ in enumerate(pool.imap_unordered(_screen_one, todo), 1):
+            if k % 20 == 0:
+                print(f"  screened {k}/{len(todo)} in {time.time() - t0:.0f} s", flush=True)
+
+
+def write_screen_signatures(directory: Path, cache: Path, out: Path) -> int:
+    """Signatures of the screened images (as ``docfraud screen --signature`` computes
+    them, :func:`docfraud.signature.signature_from_screen`), with the truth attached."""
+    import cv2
+
+    from docfraud.signature import signature_from_record, signature_from_screen
+
+    records = [json.loads(x) for x in (directory / "truth.jsonl").read_text().splitlines() if x]
+    n_rect = n_fail = 0
+    with out.open("w") as f:
+        for rec in records:
+            name = Path(rec["file"]).stem
+            screened = json.loads((cache / f"{name}.json").read_text())
+            if "error" in screened:
+                n_fail += 1
+                continue
+            zones = screened.pop("_zones", None)
+            if zones is not None:
+                bgr = cv2.imread(str(cache / f"{name}.png"), cv2.IMREAD_COLOR)
+                page = np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+                sig = signature_from_screen(screened, page,
+                                            {k: tuple(v) for k, v in zones.items()})
+                n_rect += 1
+            else:
+                sig = signature_from_record(screened)
+            forged = rec["label"] == "forged"
+            truth = (rec["workshop"] if rec.get("workshop") else
+                     f"{'lone' if forged else 'genuine'}:{rec['index']}")
+            sig.info.update({"truth": f"{directory.name}:{truth}",
+                             "modus": "+".join(rec["operators"]) or "genuine"})
+            f.write(json.dumps(sig.to_dict()) + "\n")
+    print(f"{len(records)} documents of {directory}: {n_rect} rectified, "
+          f"{len(records) - n_rect - n_fail} without a placed card, {n_fail} unreadable -> {out}")
+    return 0
+
+
 def main() -> int:
     import cv2
 
@@ -78,7 +155,14 @@ def main() -> int:
     ap.add_argument("dir", type=Path)
     ap.add_argument("out", type=Path)
     ap.add_argument("--risk-seed", type=int, default=0)
+    ap.add_argument("--screen", type=Path, metavar="CACHE",
+                    help="product path: screen each image (docfraud.screen) into CACHE, then "
+                         "build the signatures from the screen results")
+    ap.add_argument("--jobs", type=int, default=2, help="screening processes (default 2)")
     args = ap.parse_args()
+    if args.screen:
+        screen_cache(args.dir, args.screen, jobs=args.jobs)
+        return write_screen_signatures(args.dir, args.screen, args.out)
     records = [json.loads(x) for x in (args.dir / "truth.jsonl").read_text().splitlines() if x]
     rng = np.random.default_rng(args.risk_seed)
     t0 = time.time()
