@@ -480,13 +480,15 @@ def paste_traces(image: npt.NDArray[np.uint8], box: Box) -> FloatArray:
     off_grid = dx[:, (cols % 8) != 7].mean()
     block = float(on_grid / (off_grid + 1e-6))
 
+    # noise level = mean absolute residual of a 3x3 median filter (a median of the
+    # residuals is 0 or 1 grey level on clean 8-bit pages, too coarse for a ratio)
     def noise(a: npt.NDArray[np.float64]) -> float:
-        return float(np.median(np.abs(a - cv2.medianBlur(a.astype(np.float32), 3))) + 1e-3)
+        return float(np.mean(np.abs(a - cv2.medianBlur(a.astype(np.float32), 3))) + 1e-3)
 
     mask_out = np.ones(big.shape, dtype=bool)
     mask_out[by0:by1 + 1, bx0:bx1 + 1] = False
     big_noise = np.abs(big - cv2.medianBlur(big.astype(np.float32), 3))
-    out_noise = float(np.median(big_noise[mask_out]) + 1e-3) if mask_out.any() else 1.0
+    out_noise = float(np.mean(big_noise[mask_out]) + 1e-3) if mask_out.any() else 1.0
     return np.array([seam, block, noise(inner) / out_noise])
 
 

@@ -150,11 +150,17 @@ def main() -> int:
         sc = {k: float(np.mean([x[k] for x in all_sc])) for k in all_sc[0]}
         ok = (min(x["pairwise_precision"] for x in all_sc) >= 0.97
               and max(x["genuine_in_series"] for x in all_sc) <= 0.01)
+        # when no setting keeps that margin on every tuning set, one that meets the
+        # targets (precision 0.95, genuine 2 %) on every set comes first
+        ok_targets = (min(x["pairwise_precision"] for x in all_sc) >= 0.95
+                      and max(x["genuine_in_series"] for x in all_sc) <= 0.02)
         # ties (to 3 decimals) go to splitting sparse components: single
         # linkage chains unrelated series through a few false links
-        key = (ok, round(sc["bcubed_f1"], 3), dens > 0, -abs(merge - 0.5))
+        key = (ok, ok_targets, round(sc["bcubed_f1"], 3), dens > 0, -abs(merge - 0.5))
         print(f"  min_risk {gate:.2f} threshold {thr:.2f} split_density {dens:.2f} merge "
-              f"{merge:.1f} attach {att:.3f}: P {sc['pairwise_precision']:.3f} "
+              f"{merge:.1f} attach {att:.3f}: min P "
+              f"{min(x['pairwise_precision'] for x in all_sc):.3f} "
+              f"P {sc['pairwise_precision']:.3f} "
               f"R {sc['pairwise_recall']:.3f} B3-F1 {sc['bcubed_f1']:.3f} "
               f"genuine {sc['genuine_in_series']:.4f}", flush=True)
         if best is None or key > best[0]:
