@@ -225,8 +225,9 @@ def mrz_habits(mrz: Mapping[str, Any]) -> dict[str, str]:
 
     Returns tokens ``mrz_format``, ``mrz_failed`` (sorted names of failing checks,
     ``"none"``; checks that depend on when the document is seen, such as
-    ``not_expired``, are left out: they say nothing about how it was made) and, when the optional-data check digit is visible in the lines,
-    ``mrz_empty_check`` (``"<"`` or ``"0"``).
+    ``not_expired``, are left out: they say nothing about how it was made) and,
+    when the optional-data check digit is visible in the lines, ``mrz_empty_check``
+    (``"<"`` or ``"0"``).
     """
     out: dict[str, str] = {}
     fmt = mrz.get("format")
