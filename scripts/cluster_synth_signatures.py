@@ -1,25 +1,34 @@
 #!/usr/bin/env python3
 """Extract forgery signatures from a docfraud.synth dataset's images.
 
-For each image of DIR (written by ``docfraud synth``): the page is rectified with
-the truth homography, and the zones come from the truth layout (portrait box),
-the design's ICAO geometry (nominal MRZ zone, docfraud.layout.GEOMETRY) and a
-background strip above the MRZ. The image components (portrait pHash, paste
-traces, MRZ print metrics, print pattern, background profile) are measured from
-the pixels by docfraud.signature. What is NOT measured yet, and taken from the
-truth record instead, is stated here plainly:
+Two paths, both writing one signature JSON per line with ``info.truth`` = the
+workshop id (or ``lone:N`` / ``genuine:N``) for evaluation:
+
+**Product path** (``--screen CACHE``): every image is screened as ``docfraud screen``
+does (``docfraud.screen.screen``: MRZ reader, layout, detectors, fused risk), the
+card is straightened from where the MRZ was found (``signature_zones``) and the
+signature is computed by ``docfraud.signature.signature_from_screen`` -- the same
+function ``docfraud screen --signature`` uses. The screen record, the straightened
+card (PNG) and its zones are cached in CACHE (one JSON + PNG per image; a rerun
+skips cached images), so signature code can be re-measured without re-screening.
+Nothing is taken from the truth but the labels.
+
+    PYTHONPATH=. python scripts/cluster_synth_signatures.py DIR OUT.jsonl --screen CACHE --jobs 2
+
+**Truth-homography path** (default): the page is rectified with the truth
+homography, and the zones come from the truth layout (portrait box, the design's
+field boxes), the design's ICAO geometry (nominal MRZ zone, docfraud.layout.GEOMETRY)
+and a background strip above the MRZ. Taken from the truth record instead of
+measured, stated plainly:
 
 * the MRZ text and the authority text are the printed ones (perfect reading
   assumed; the MRZ reader and VIZ OCR are not in the loop);
-* the risk score is simulated (no fusion model exists yet): forged documents
-  draw Beta(6, 2) (8 %: Beta(2, 6), missed by screening), genuine ones Beta(2, 8)
-  (5 %: Beta(6, 3), false alarms), from a seeded stream independent of the image;
+* the risk score is simulated: forged documents draw Beta(6, 2) (8 %: Beta(2, 6),
+  missed by screening), genuine ones Beta(2, 8) (5 %: Beta(6, 3), false alarms),
+  from a seeded stream independent of the image;
 * no detector evidence profile (empty).
 
-Writes one signature JSON per line; ``info.truth`` holds the workshop id (or
-``lone:N`` / ``genuine:N``) for evaluation.
-
-    PYTHONPATH=. python scripts/cluster_synth_signatures.py DIR OUT.jsonl
+    PYTHONPATH=. python scripts/cluster_synth_signatures.py DIR OUT.jsonl [--risk-seed N]
 """
 
 from __future__ import annotations
@@ -123,7 +132,10 @@ def write_screen_signatures(directory: Path, cache: Path, out: Path) -> int:
     with out.open("w") as f:
         for rec in records:
             name = Path(rec["file"]).stem
-            screened = json.loads((cache / f"{name}.json").read_text())
+            cached = cache / f"{name}.json"
+            if not cached.is_file():
+                raise SystemExit(f"{cached} missing: screening of {rec['file']} did not finish")
+            screened = json.loads(cached.read_text())
             if "error" in screened:
                 n_fail += 1
                 continue
@@ -160,6 +172,10 @@ def main() -> int:
                          "build the signatures from the screen results")
     ap.add_argument("--jobs", type=int, default=2, help="screening processes (default 2)")
     args = ap.parse_args()
+    if not (args.dir / "truth.jsonl").is_file():
+        ap.error(f"{args.dir} is not a docfraud synth dataset (no truth.jsonl)")
+    if args.jobs < 1:
+        ap.error("--jobs must be at least 1")
     if args.screen:
         screen_cache(args.dir, args.screen, jobs=args.jobs)
         return write_screen_signatures(args.dir, args.screen, args.out)

@@ -64,6 +64,9 @@ def main() -> int:
     args = ap.parse_args()
     if len(args.pairs) % 2:
         ap.error("give DIR CACHE pairs")
+    for d in args.pairs[::2]:
+        if not (d / "truth.jsonl").is_file():
+            ap.error(f"{d} is not a docfraud synth dataset (no truth.jsonl)")
     keys: list[str] = []
     hashes: dict[str, list[tuple[int, int]]] = {"zone": [], "face": []}
     for d, cache in zip(args.pairs[::2], args.pairs[1::2], strict=True):

@@ -83,6 +83,11 @@ def main() -> int:
     ap.add_argument("--min-risk", type=float, nargs="+", default=[MIN_RISK],
                     help=f"risk gates tried when tuning (default {MIN_RISK})")
     args = ap.parse_args()
+    for p in [*(args.signatures or []), *(args.tune_signatures or [])]:
+        if not p.is_file():
+            ap.error(f"signature file {p} not found")
+    if (args.mix_generated or args.tune_signatures) and not args.signatures:
+        ap.error("--mix-generated and --tune-signatures need --signatures")
     from sklearn.linear_model import LogisticRegression
 
     t0 = time.time()
