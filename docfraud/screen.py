@@ -140,31 +140,37 @@ def screen(
     )
 
 
+def signature_zones(
+    report: ScreenReport,
+) -> tuple[Any, dict[str, tuple[int, int, int, int]]] | None:
+    """The straightened card and the zones its signature is measured in, or None.
+
+    Returns:
+        ((h, w, 3) uint8 RGB card from :func:`docfraud.layout.rectify`, zone name ->
+        (x, y, w, h) page pixels: ``mrz``, ``portrait``, ``background``), or None when
+        the card could not be placed (no MRZ located).
+    """
+    from docfraud.layout import rectify
+
+    analysis = report.analysis
+    return rectify(analysis) if analysis is not None else None
+
+
 def extract_signature(report: ScreenReport) -> Any:
     """The forgery signature of a screened document (:class:`docfraud.signature.Signature`).
 
-    Image components are measured on the card straightened by :func:`docfraud.layout.rectify`;
-    without a located MRZ only the record-based components (MRZ habits, detector evidence)
-    are available.
+    Image components are measured on the card straightened by :func:`docfraud.layout.rectify`
+    (:func:`signature_zones`); without a located MRZ only the record-based components (MRZ
+    habits, detector evidence) are available.
     """
-    from docfraud.layout import rectify
-    from docfraud.signature import signature_from_page, signature_from_record
+    from docfraud.signature import signature_from_record, signature_from_screen
 
     record = report.to_dict()
-    analysis = report.analysis
-    rect = rectify(analysis) if analysis is not None else None
+    rect = signature_zones(report)
     if rect is None:
         return signature_from_record(record)
     page, zones = rect
-    mrz = report.mrz
-    sig = signature_from_page(
-        page, doc_id=report.file, design=str(mrz.format), zones=zones,
-        mrz_format=mrz.format, mrz_lines=list(mrz.lines),
-        evidence={r.detector: float(r.score) for r in report.results if r.score is not None},
-        risk=report.risk.score,
-        seen=_dt.date.today().isoformat(),
-    )
-    return signature_from_record({**record, "signature": sig.to_dict()})
+    return signature_from_screen(record, page, zones, seen=_dt.date.today().isoformat())
 
 
 def examine_file(source: ImageSource, *, file: str | None = None) -> dict[str, Any]:

@@ -65,6 +65,9 @@ _SEVERITY_SCORE = {"low": 0.33, "medium": 0.66, "high": 1.0}
 
 _HASH_BITS = 64
 
+#: MRZ checks whose outcome depends on the day of screening, not on how the document was made
+_TIME_CHECKS = frozenset({"not_expired"})
+
 
 @dataclass
 class Signature:
@@ -221,8 +224,10 @@ def mrz_habits(mrz: Mapping[str, Any]) -> dict[str, str]:
     """MRZ habits from a screen result's ``"mrz"`` object: how checks were written.
 
     Returns tokens ``mrz_format``, ``mrz_failed`` (sorted names of failing checks,
-    ``"none"``) and, when the optional-data check digit is visible in the lines,
-    ``mrz_empty_check`` (``"<"`` or ``"0"``).
+    ``"none"``; checks that depend on when the document is seen, such as
+    ``not_expired``, are left out: they say nothing about how it was made) and,
+    when the optional-data check digit is visible in the lines, ``mrz_empty_check``
+    (``"<"`` or ``"0"``).
     """
     out: dict[str, str] = {}
     fmt = mrz.get("format")
@@ -230,7 +235,8 @@ def mrz_habits(mrz: Mapping[str, Any]) -> dict[str, str]:
         out["mrz_format"] = str(fmt)
     checks = mrz.get("checks")
     if isinstance(checks, Mapping):
-        failed = sorted(str(k) for k, v in checks.items() if v is False)
+        failed = sorted(str(k) for k, v in checks.items()
+                        if v is False and str(k) not in _TIME_CHECKS)
         out["mrz_failed"] = ",".join(failed) if failed else "none"
     lines = mrz.get("lines") or []
     if fmt == "TD3" and len(lines) == 2 and len(lines[1]) == 44:
@@ -267,12 +273,18 @@ def _gray(crop: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     return np.asarray(cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
 
 
+#: part of the portrait zone hashed (x0, x1, y0, y1 as fractions): the inner face, without
+#: the photo's edges, background and the zone margin, which differ between documents that
+#: carry the same printed photo
+FACE_CROP = (0.2, 0.8, 0.12, 0.78)
+
+
 def portrait_hash(image: npt.NDArray[np.uint8], box: Box) -> tuple[int, int]:
-    """pHash of the portrait zone and of its mirror image.
+    """pHash of the inner face of the portrait zone and of its mirror image.
 
     Args:
         image: RGB (H, W, 3) or gray (H, W) uint8.
-        box: portrait zone (x, y, w, h) in pixels.
+        box: portrait zone (x, y, w, h) in pixels; the hash covers :data:`FACE_CROP` of it.
 
     Returns:
         ``(hash, mirror_hash)``: 64-bit unsigned ints; compare with :func:`portrait_distance`.
@@ -282,11 +294,18 @@ def portrait_hash(image: npt.NDArray[np.uint8], box: Box) -> tuple[int, int]:
     import imagehash
     from PIL import Image
 
-    gray = _gray(_crop(image, box, "portrait_hash"))
+    try:
+        x, y, w, h = (int(v) for v in box)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"portrait_hash: box must be (x, y, w, h), got {box!r}") from exc
+    fx0, fx1, fy0, fy1 = FACE_CROP
+    inner = (x + round(fx0 * w), y + round(fy0 * h), round((fx1 - fx0) * w),
+             round((fy1 - fy0) * h))
+    gray = _gray(_crop(image, inner, "portrait_hash"))
     pil = Image.fromarray(gray)
-    h = imagehash.phash(pil, hash_size=8)
-    m = imagehash.phash(pil.transpose(Image.Transpose.FLIP_LEFT_RIGHT), hash_size=8)
-    return int(str(h), 16), int(str(m), 16)
+    ph = imagehash.phash(pil, hash_size=8)
+    pm = imagehash.phash(pil.transpose(Image.Transpose.FLIP_LEFT_RIGHT), hash_size=8)
+    return int(str(ph), 16), int(str(pm), 16)
 
 
 def _dominant_period(profile: FloatArray, *, lo: float, hi: float) -> float:
@@ -462,13 +481,15 @@ def paste_traces(image: npt.NDArray[np.uint8], box: Box) -> FloatArray:
     off_grid = dx[:, (cols % 8) != 7].mean()
     block = float(on_grid / (off_grid + 1e-6))
 
+    # noise level = mean absolute residual of a 3x3 median filter (a median of the
+    # residuals is 0 or 1 grey level on clean 8-bit pages, too coarse for a ratio)
     def noise(a: npt.NDArray[np.float64]) -> float:
-        return float(np.median(np.abs(a - cv2.medianBlur(a.astype(np.float32), 3))) + 1e-3)
+        return float(np.mean(np.abs(a - cv2.medianBlur(a.astype(np.float32), 3))) + 1e-3)
 
     mask_out = np.ones(big.shape, dtype=bool)
     mask_out[by0:by1 + 1, bx0:bx1 + 1] = False
     big_noise = np.abs(big - cv2.medianBlur(big.astype(np.float32), 3))
-    out_noise = float(np.median(big_noise[mask_out]) + 1e-3) if mask_out.any() else 1.0
+    out_noise = float(np.mean(big_noise[mask_out]) + 1e-3) if mask_out.any() else 1.0
     return np.array([seam, block, noise(inner) / out_noise])
 
 
@@ -670,3 +691,33 @@ def signature_from_page(
     return Signature(doc_id=doc_id, design=design, tokens=tokens, vectors=vectors,
                      portrait_hash=phash, number=number, evidence=dict(evidence or {}),
                      risk=risk, seen=seen)
+
+
+def signature_from_screen(
+    record: Mapping[str, Any], page: npt.NDArray[np.uint8], zones: Mapping[str, Box], *,
+    seen: str | None = None,
+) -> Signature:
+    """Signature of a screened document from its screen record and straightened card.
+
+    What ``docfraud screen --signature`` computes (:func:`docfraud.screen.extract_signature`).
+
+    Args:
+        record: the screen JSON object (``"file"``, ``"mrz"``, ``"detectors"``, ``"risk"``).
+        page: (H, W, 3) uint8 RGB card from :func:`docfraud.screen.signature_zones`.
+        zones: its zones (x, y, w, h) in page pixels.
+        seen: ISO date the document was seen.
+    """
+    mrz = record.get("mrz") if isinstance(record.get("mrz"), Mapping) else {}
+    assert isinstance(mrz, Mapping)
+    fmt = mrz.get("format")
+    lines = mrz.get("lines") or None
+    evidence = {str(d.get("detector")): float(d["score"]) for d in record.get("detectors") or []
+                if isinstance(d, Mapping) and isinstance(d.get("score"), int | float)}
+    risk_d = record.get("risk")
+    risk = float(risk_d.get("score") or 0.0) if isinstance(risk_d, Mapping) else 0.0
+    sig = signature_from_page(
+        page, doc_id=str(record.get("file") or record.get("sha256") or "?"), design=str(fmt),
+        zones=zones, mrz_format=None if fmt is None else str(fmt),
+        mrz_lines=None if lines is None else [str(x) for x in lines], evidence=evidence,
+        risk=min(max(risk, 0.0), 1.0), seen=seen)
+    return signature_from_record({**record, "signature": sig.to_dict()})

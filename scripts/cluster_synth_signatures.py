@@ -1,25 +1,34 @@
 #!/usr/bin/env python3
 """Extract forgery signatures from a docfraud.synth dataset's images.
 
-For each image of DIR (written by ``docfraud synth``): the page is rectified with
-the truth homography, and the zones come from the truth layout (portrait box),
-the design's ICAO geometry (nominal MRZ zone, docfraud.layout.GEOMETRY) and a
-background strip above the MRZ. The image components (portrait pHash, paste
-traces, MRZ print metrics, print pattern, background profile) are measured from
-the pixels by docfraud.signature. What is NOT measured yet, and taken from the
-truth record instead, is stated here plainly:
+Two paths, both writing one signature JSON per line with ``info.truth`` = the
+workshop id (or ``lone:N`` / ``genuine:N``) for evaluation:
+
+**Product path** (``--screen CACHE``): every image is screened as ``docfraud screen``
+does (``docfraud.screen.screen``: MRZ reader, layout, detectors, fused risk), the
+card is straightened from where the MRZ was found (``signature_zones``) and the
+signature is computed by ``docfraud.signature.signature_from_screen`` -- the same
+function ``docfraud screen --signature`` uses. The screen record, the straightened
+card (PNG) and its zones are cached in CACHE (one JSON + PNG per image; a rerun
+skips cached images), so signature code can be re-measured without re-screening.
+Nothing is taken from the truth but the labels.
+
+    PYTHONPATH=. python scripts/cluster_synth_signatures.py DIR OUT.jsonl --screen CACHE --jobs 2
+
+**Truth-homography path** (default): the page is rectified with the truth
+homography, and the zones come from the truth layout (portrait box, the design's
+field boxes), the design's ICAO geometry (nominal MRZ zone, docfraud.layout.GEOMETRY)
+and a background strip above the MRZ. Taken from the truth record instead of
+measured, stated plainly:
 
 * the MRZ text and the authority text are the printed ones (perfect reading
   assumed; the MRZ reader and VIZ OCR are not in the loop);
-* the risk score is simulated (no fusion model exists yet): forged documents
-  draw Beta(6, 2) (8 %: Beta(2, 6), missed by screening), genuine ones Beta(2, 8)
-  (5 %: Beta(6, 3), false alarms), from a seeded stream independent of the image;
+* the risk score is simulated: forged documents draw Beta(6, 2) (8 %: Beta(2, 6),
+  missed by screening), genuine ones Beta(2, 8) (5 %: Beta(6, 3), false alarms),
+  from a seeded stream independent of the image;
 * no detector evidence profile (empty).
 
-Writes one signature JSON per line; ``info.truth`` holds the workshop id (or
-``lone:N`` / ``genuine:N``) for evaluation.
-
-    PYTHONPATH=. python scripts/cluster_synth_signatures.py DIR OUT.jsonl
+    PYTHONPATH=. python scripts/cluster_synth_signatures.py DIR OUT.jsonl [--risk-seed N]
 """
 
 from __future__ import annotations
@@ -70,6 +79,86 @@ def _zones(rec: dict[str, Any]) -> tuple[dict[str, Box], tuple[int, int]]:
     return zones, (width, height)
 
 
+def _screen_one(args: tuple[str, str, str]) -> str:
+    """Screen one image (the product path) and cache what its signature needs:
+    the screen record (JSON), the rectified page (PNG) and its zones."""
+    import cv2
+
+    from docfraud.errors import DocfraudError
+    from docfraud.screen import screen, signature_zones
+
+    path, name, cache = args
+    out = Path(cache) / name
+    if (out.with_suffix(".json")).exists():
+        return name
+    try:
+        report = screen(path)
+    except DocfraudError as exc:
+        out.with_suffix(".json").write_text(json.dumps({"error": str(exc), "file": path}))
+        return name
+    record = report.to_dict()
+    rect = signature_zones(report)
+    if rect is not None:
+        page, zones = rect
+        cv2.imwrite(str(out.with_suffix(".png")), cv2.cvtColor(page, cv2.COLOR_RGB2BGR))
+        record["_zones"] = {k: list(v) for k, v in zones.items()}
+    out.with_suffix(".json").write_text(json.dumps(record))
+    return name
+
+
+def screen_cache(directory: Path, cache: Path, *, jobs: int) -> None:
+    """Screen every image of a synth dataset into ``cache`` (resumable)."""
+    import multiprocessing as mp
+
+    cache.mkdir(parents=True, exist_ok=True)
+    records = [json.loads(x) for x in (directory / "truth.jsonl").read_text().splitlines() if x]
+    todo = [(str(directory / r["file"]), Path(r["file"]).stem, str(cache)) for r in records]
+    t0 = time.time()
+    with mp.get_context("spawn").Pool(jobs) as pool:
+        for k, _ in enumerate(pool.imap_unordered(_screen_one, todo), 1):
+            if k % 20 == 0:
+                print(f"  screened {k}/{len(todo)} in {time.time() - t0:.0f} s", flush=True)
+
+
+def write_screen_signatures(directory: Path, cache: Path, out: Path) -> int:
+    """Signatures of the screened images (as ``docfraud screen --signature`` computes
+    them, :func:`docfraud.signature.signature_from_screen`), with the truth attached."""
+    import cv2
+
+    from docfraud.signature import signature_from_record, signature_from_screen
+
+    records = [json.loads(x) for x in (directory / "truth.jsonl").read_text().splitlines() if x]
+    n_rect = n_fail = 0
+    with out.open("w") as f:
+        for rec in records:
+            name = Path(rec["file"]).stem
+            cached = cache / f"{name}.json"
+            if not cached.is_file():
+                raise SystemExit(f"{cached} missing: screening of {rec['file']} did not finish")
+            screened = json.loads(cached.read_text())
+            if "error" in screened:
+                n_fail += 1
+                continue
+            zones = screened.pop("_zones", None)
+            if zones is not None:
+                bgr = cv2.imread(str(cache / f"{name}.png"), cv2.IMREAD_COLOR)
+                page = np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+                sig = signature_from_screen(screened, page,
+                                            {k: tuple(v) for k, v in zones.items()})
+                n_rect += 1
+            else:
+                sig = signature_from_record(screened)
+            forged = rec["label"] == "forged"
+            truth = (rec["workshop"] if rec.get("workshop") else
+                     f"{'lone' if forged else 'genuine'}:{rec['index']}")
+            sig.info.update({"truth": f"{directory.name}:{truth}",
+                             "modus": "+".join(rec["operators"]) or "genuine"})
+            f.write(json.dumps(sig.to_dict()) + "\n")
+    print(f"{len(records)} documents of {directory}: {n_rect} rectified, "
+          f"{len(records) - n_rect - n_fail} without a placed card, {n_fail} unreadable -> {out}")
+    return 0
+
+
 def main() -> int:
     import cv2
 
@@ -78,7 +167,18 @@ def main() -> int:
     ap.add_argument("dir", type=Path)
     ap.add_argument("out", type=Path)
     ap.add_argument("--risk-seed", type=int, default=0)
+    ap.add_argument("--screen", type=Path, metavar="CACHE",
+                    help="product path: screen each image (docfraud.screen) into CACHE, then "
+                         "build the signatures from the screen results")
+    ap.add_argument("--jobs", type=int, default=2, help="screening processes (default 2)")
     args = ap.parse_args()
+    if not (args.dir / "truth.jsonl").is_file():
+        ap.error(f"{args.dir} is not a docfraud synth dataset (no truth.jsonl)")
+    if args.jobs < 1:
+        ap.error("--jobs must be at least 1")
+    if args.screen:
+        screen_cache(args.dir, args.screen, jobs=args.jobs)
+        return write_screen_signatures(args.dir, args.screen, args.out)
     records = [json.loads(x) for x in (args.dir / "truth.jsonl").read_text().splitlines() if x]
     rng = np.random.default_rng(args.risk_seed)
     t0 = time.time()

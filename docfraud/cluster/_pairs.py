@@ -223,8 +223,9 @@ FEATURE_NAMES: tuple[str, ...] = (
     "authority_match_rarity", "authority_mismatch",
     *(f"habit_{t}" for t in HABIT_TOKENS),
     "same_design", "evidence_cos", "evidence_l1",
-    "seen_present", "seen_logdays",
 )
+# The date a document was seen is not a pair feature: documents screened in one batch
+# share it whatever their source, so closeness in time would link them all.
 
 
 def pair_features(table: Table, pairs: I64) -> F64:
@@ -278,9 +279,6 @@ def pair_features(table: Table, pairs: I64) -> F64:
     else:
         cos = l1 = np.zeros(len(i))
     cols += [cos, l1]
-    si, sj = table.seen_day[i], table.seen_day[j]
-    s_ok = ~np.isnan(si) & ~np.isnan(sj)
-    cols += [s_ok.astype(np.float64), np.where(s_ok, np.log1p(np.abs(si - sj) / 30.0), 0.0)]
     out = np.stack(cols, axis=1)
     assert out.shape[1] == len(FEATURE_NAMES)
     return out

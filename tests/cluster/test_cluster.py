@@ -155,3 +155,18 @@ def test_sparse_signatures_do_not_crash() -> None:
     res = cluster(few)
     assert len(res.series) + len(res.unassigned) >= 1
     assert match(Signature(doc_id="q", risk=0.9, number="P1234570"), res) is not None
+
+
+def test_shipped_model_on_screened_synth_images() -> None:
+    """Signatures as `docfraud screen --signature` computes them on docfraud.synth images
+    (held-out seed 9601; data/screened_synth_e9601.jsonl, written by
+    scripts/cluster_synth_signatures.py --screen): the series found are pure, no genuine
+    document is put in one, and the workshops that number in sequence are found."""
+    path = Path(__file__).parent / "data" / "screened_synth_e9601.jsonl"
+    sigs = [Signature.from_dict(json.loads(x)) for x in path.read_text().splitlines() if x]
+    res = cluster(sigs)
+    found = [{sigs[int(r)].info["truth"] for r in s.rows} for s in res.series]
+    assert all(len(t) == 1 for t in found), found
+    truths = {t for ts in found for t in ts}
+    assert not any("genuine:" in t or "lone:" in t for t in truths), truths
+    assert {"E:W07", "E:W08", "E:W10"} <= truths, truths

@@ -273,3 +273,58 @@ def test_viz_print_metrics_sees_a_rewritten_field() -> None:
     assert genuine[0] == rewritten[0] and genuine[1] == rewritten[1]  # surname untouched
     assert rewritten[4] > genuine[4] + 0.1 and rewritten[5] > genuine[5]  # birth date bigger, lower
     assert genuine[6:].tolist() == [0.0] * 4  # fields without a box
+
+
+def test_portrait_hash_ignores_the_zone_margin_around_the_face() -> None:
+    """The same printed photo in a zone with another margin, photo border and background
+    hashes (nearly) alike: only the inner face is hashed."""
+    face = _face(11)
+    rng = np.random.default_rng(0)
+    plain = np.full((260, 220, 3), 235, np.uint8)
+    plain[30:230, 30:190] = face
+    busy = rng.integers(0, 255, (260, 220, 3)).astype(np.uint8)  # noisy guilloche-like margin
+    busy[26:234, 26:194] = 20  # a dark photo border
+    busy[30:230, 30:190] = face
+    zone = (10, 10, 200, 240)
+    d_same = portrait_distance(portrait_hash(plain, zone), portrait_hash(busy, zone))
+    other = plain.copy()
+    other[30:230, 30:190] = _face(12)
+    d_other = portrait_distance(portrait_hash(plain, zone), portrait_hash(other, zone))
+    assert d_same is not None and d_other is not None
+    assert d_same <= 4, d_same
+    assert d_other >= 16, d_other
+    with pytest.raises(InputError):
+        portrait_hash(plain, ("a", 0, 10, 10))  # type: ignore[arg-type]
+
+
+def test_mrz_habits_leave_out_checks_that_depend_on_the_day() -> None:
+    habits = mrz_habits({"format": "TD3", "checks": {"not_expired": False, "composite": True}})
+    assert habits["mrz_failed"] == "none"
+    habits = mrz_habits({"format": "TD3", "checks": {"not_expired": False, "composite": False}})
+    assert habits["mrz_failed"] == "composite"
+
+
+def test_signature_from_screen_uses_record_and_page() -> None:
+    from docfraud.signature import signature_from_page, signature_from_screen
+
+    mrz_img, mrz_box = _mrz_image(1.0)
+    page = np.full((420, 720, 3), 235, np.uint8)
+    page[300:420, 0:700] = mrz_img
+    page[20:220, 20:180] = _face(7)
+    x, y, w, h = mrz_box
+    zones = {"portrait": (20, 20, 160, 200), "mrz": (x, y + 300, w, h)}
+    lines = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+             "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
+    rec = {"file": "s.jpg", "sha256": "cd" * 32,
+           "mrz": {"found": True, "format": "TD3", "lines": lines,
+                   "fields": {"document_number": "L898902C3"}, "checks": {}},
+           "findings": [], "risk": {"score": 0.75, "verdict": "refer"},
+           "detectors": [{"detector": "jpeg", "score": 0.25}, {"detector": "noise", "score": None}]}
+    s = signature_from_screen(rec, page, zones, seen="2026-11-28")
+    direct = signature_from_page(page, doc_id="s.jpg", design="TD3", zones=zones,
+                                 mrz_format="TD3", mrz_lines=lines)
+    assert s.doc_id == "s.jpg" and s.design == "TD3" and s.seen == "2026-11-28"
+    assert s.evidence == {"jpeg": 0.25} and s.risk == 0.75
+    assert s.portrait_hash == direct.portrait_hash
+    assert np.allclose(s.vectors["mrz"], direct.vectors["mrz"])
+    assert s.number == "L898902C3" and s.info["sha256"] == "cd" * 32
