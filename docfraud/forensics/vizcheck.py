@@ -209,11 +209,12 @@ def ink_ratio(gray: NDArray[np.float32]) -> NDArray[np.float32]:
                       np.float32)
 
 
-def clean_for_ocr(gray: NDArray[np.float32], px_per_mm: float) -> NDArray[np.uint8]:
+def clean_for_ocr(gray: NDArray[np.float32], px_per_mm: float, *,
+                  ratio: NDArray[np.float32] | None = None) -> NDArray[np.uint8]:
     """Binary (h, w) uint8 image, 0 = ink of value-text size, 255 = everything else."""
     import cv2
 
-    norm = ink_ratio(gray)
+    norm = ink_ratio(gray) if ratio is None else ratio
     ink = (norm < 0.55).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     keep = np.zeros(n, np.bool_)
@@ -244,14 +245,15 @@ def ocr_words(analysis: Analysis, zones: Sequence[str]) -> list[Word]:
         if up is None:
             continue
         gray = luma(up.pixels)
-        binary = clean_for_ocr(gray, up.px_per_mm)
+        ratio = ink_ratio(gray)
+        binary = clean_for_ocr(gray, up.px_per_mm, ratio=ratio)
         if int((binary == 0).sum()) >= 50:
             parts.append((zone, up, binary))
             # soft ink (0 paper .. 1 full ink) of value-text strokes, for print metrics
             import cv2
 
             near = cv2.dilate((binary == 0).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-            soft = np.clip((0.9 - ink_ratio(gray)) / 0.5, 0.0, 1.0) * near
+            soft = np.clip((0.9 - ratio) / 0.5, 0.0, 1.0) * near
             analysis._cache[f"vizcheck.soft.{zone}"] = soft
     if not parts:
         return []
