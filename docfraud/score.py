@@ -78,6 +78,8 @@ _MEASURE_REASONS = {
                        "width): re-printed?",
     "vizcheck.read.": "part of the MRZ data was not found in the visual zone",
     "vizcheck.validity": "the validity period (issue to expiry) is unusually long",
+    "vizcheck.year_differs": "a visual-zone date shows the MRZ date's day and month in "
+                             "another year",
     "portrait.data.ghost": "the ghost image does not match the portrait well",
 }
 _OWN_FEATURE = ("MRZ_PERSONAL_NUMBER_BIRTH_MISMATCH",)
@@ -154,6 +156,7 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
                 if key in read:
                     out[f"vizcheck.read.{key}"] = _READ_VALUE.get(str(read[key]), 0.0)
             out["vizcheck.dates"] = float(len(data.get("dates") or ()))
+            out["vizcheck.year_differs"] = float(len(data.get("year_differs") or ()))
             validity = _number(data.get("validity_years"))
             if validity is not None:
                 out["vizcheck.validity_excess"] = max(0.0, validity - 10.0)

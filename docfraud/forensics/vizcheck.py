@@ -555,7 +555,12 @@ class VizCheckDetector(Detector):
                 continue
             if any(_same_date(d, mrz_day) for d in distinct):
                 read[key] = "match"
-            elif len(distinct) >= 3:
+                continue
+            # the same day and month in another year: the year digits were changed on one
+            # side (a whole-year shift, or digits copied over); kept for fusion
+            if any(d.day == mrz_day.day and d.month == mrz_day.month for d in distinct):
+                data.setdefault("year_differs", []).append(key)
+            if len(distinct) >= 3:
                 shown = pick(distinct)
                 used = [w for d, ws in dates if d == shown for w in ws]
                 confirmed = bool(used) and min(w.conf for w in used) >= _MIN_DATE_CONF

@@ -90,3 +90,16 @@ def test_validity_too_long() -> None:
     findings, data = det.compare(ocr[:-3] + [Word(t, 95.0, None, 9 + i) for i, t in  # type: ignore[attr-defined]
                                              enumerate(["01", "MAR", "2030"])], fields)
     assert findings == [] and data["validity_years"] == 10
+
+
+def test_year_differs() -> None:
+    det = get_detector("vizcheck")
+    fields = {"document_number": "UT1690595", "birth_date": "1974-08-12",
+              "expiry_date": "2030-03-01", "surname": "ERIKSSON", "given_names": "ANNA"}
+    text = "UT1690595 ERIKSSON ANNA 12 AUG 1979 02 MAR 2020 01 MAR 2030"
+    ocr = [Word(t, 95.0, (10 * i, 0, 9, 9), i) for i, t in enumerate(text.split())]
+    _, data = det.compare(ocr, fields)  # type: ignore[attr-defined]
+    assert data["year_differs"] == ["birth_date"]
+    fields["birth_date"] = "1979-08-12"
+    _, data = det.compare(ocr, fields)  # type: ignore[attr-defined]
+    assert "year_differs" not in data
