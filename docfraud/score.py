@@ -1,8 +1,11 @@
 """Fusion: one calibrated risk score, a verdict and its reasons from all detector outputs.
 
-The fusion model is a logistic regression over a fixed list of features drawn from the
-detector results (each detector's score and status, counts of its findings by severity,
-and MRZ facts such as failed check digits). It is fitted on synthetic documents by
+The fusion model is a logistic regression (or, optionally, gradient-boosted trees) over
+a fixed list of features drawn from the detector results: each detector's score and
+status, counts of its findings by severity, MRZ facts such as failed check digits and
+how sure the reader was, and measurements the detectors record in their ``data`` (MRZ
+print per character, visual-zone print consistency and validity period, portrait vs
+ghost image). It is fitted on synthetic documents by
 ``scripts/train_fusion.py``, Platt-calibrated on a separate split, and stored as JSON in
 ``models/fusion.json`` together with the verdict thresholds, which are set for stated
 false-alarm rates on genuine calibration documents. Inference needs only NumPy.
@@ -10,6 +13,7 @@ false-alarm rates on genuine calibration documents. Inference needs only NumPy.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
@@ -44,30 +48,176 @@ MRZ_GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: detector data (``DetectorResult.data``) used as features: detector -> keys; a value
+#: that is missing or not a finite number is left out (the model treats it as missing)
+DATA_FEATURES: dict[str, tuple[str, ...]] = {
+    "mrz": ("confidence", "min_char_confidence", "engines", "repairs"),
+    "mrzprint": ("pitch_spread", "pitch_max", "baseline_spread", "glyph_corr",
+                 "glyph_corr_low", "cell_height_dev", "cell_height_outliers",
+                 "cell_stroke_dev", "cell_stroke_outliers", "cell_corr_gap",
+                 "cell_corr_outliers", "cell_top_dev"),
+    "vizcheck": ("words",),
+    "portrait": ("ghost", "ghost_shape", "ghost_presence", "noise", "texture", "sharpness",
+                 "blocking", "border"),
+}
+#: visual-zone print consistency measures (``vizcheck`` data ``print``)
+PRINT_FEATURES = ("runs", "height_dev", "height_dev2", "stroke_dev", "stroke_ratio_dev",
+                  "stroke_ratio_dev2", "width_per_char_dev", "width_per_char_dev2",
+                  "date_height_spread", "date_stroke_ratio_spread",
+                  "date_width_per_char_spread")
+_READ_VALUE = {"match": 1.0, "partial": 0.5, "not read": 0.0, "absent": -1.0,
+               "different": -1.0}
+_VIZ_MISMATCH = ("VIZ_NAME_MISMATCH", "VIZ_DOCUMENT_NUMBER_MISMATCH",
+                 "VIZ_BIRTH_DATE_MISMATCH", "VIZ_EXPIRY_DATE_MISMATCH")
+#: plain words for measurements that raise the risk without a finding of their own
+_MEASURE_REASONS = {
+    "mrzprint.cell_": "some MRZ characters are printed differently from the rest (size, "
+                      "stroke or shape): overprinted?",
+    "mrzprint.": "the MRZ print deviates from OCR-B / ICAO geometry",
+    "vizcheck.print.": "visual-zone fields differ from each other in print (size, stroke, "
+                       "width): re-printed?",
+    "vizcheck.read.": "part of the MRZ data was not found in the visual zone",
+    "vizcheck.validity": "the validity period (issue to expiry) is unusually long",
+    "vizcheck.year_differs": "a visual-zone date shows the MRZ date's day and month in "
+                             "another year",
+    "portrait.data.ghost": "the ghost image does not match the portrait well",
+}
+_OWN_FEATURE = ("MRZ_PERSONAL_NUMBER_BIRTH_MISMATCH",)
+# OCR-B geometry (docfraud.forensics.mrzprint): pitch / cap height, line spacing / cap height
+_PITCH_PER_HEIGHT = 2.54 / 2.35
+_SPACING_PER_HEIGHT = 4.23 / 2.35
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int | float) and math.isfinite(float(value)):
+        return float(value)
+    return None
+
+
 def features(results: Sequence[DetectorResult]) -> dict[str, float]:
-    """The fusion features of one document, by name (missing detectors contribute nothing).
+    """The fusion features of one document, by name (missing ones are left out).
 
     For every detector ``d``: ``d.score`` (0 when it did not run), ``d.ran`` (1 when its
     status is ok) and ``d.findings`` (findings weighted by severity). For the MRZ
-    detector also one count per group of :data:`MRZ_GROUPS` and ``mrz.found``.
+    detector also one count per group of :data:`MRZ_GROUPS`, ``mrz.found``, the
+    reader's confidences and whether the personal number encodes the birth date
+    (``mrz.personal_number_match`` / ``_mismatch``); the measurements of
+    :data:`DATA_FEATURES` as ``d.data.key``; from ``vizcheck`` each field's reading
+    (``vizcheck.read.<field>``: 1 match, 0.5 partial, 0 not read, -1 absent or
+    different), the mismatch findings, the validity beyond 10 years and the print
+    consistency measures :data:`PRINT_FEATURES` (``vizcheck.print.<key>``); from
+    ``mrzprint`` the deviation of pitch and line spacing from OCR-B geometry.
     """
     out: dict[str, float] = {}
     for r in results:
         ran = r.status == "ok"
         out[f"{r.detector}.ran"] = 1.0 if ran else 0.0
         out[f"{r.detector}.score"] = float(r.score) if ran and r.score is not None else 0.0
-        out[f"{r.detector}.findings"] = sum(_SEVERITY_WEIGHT[f.severity] for f in r.findings)
+        codes = [f.code for f in r.findings]
+        if r.detector == "vizcheck":
+            # print and validity findings are thresholds on measurements the model sees
+            out["vizcheck.findings"] = float(sum(c in _VIZ_MISMATCH for c in codes))
+        else:
+            # the personal-number finding is a feature of its own
+            out[f"{r.detector}.findings"] = sum(_SEVERITY_WEIGHT[f.severity]
+                                                for f in r.findings
+                                                if f.code not in _OWN_FEATURE)
+        data = r.data if ran else {}
+        for key in DATA_FEATURES.get(r.detector, ()):
+            value = _number(data.get(key))
+            if value is not None:
+                out[f"{r.detector}.data.{key}"] = value
         if r.detector == "mrz":
-            codes = [f.code for f in r.findings]
             for group, members in MRZ_GROUPS.items():
                 out[f"mrz.{group}"] = float(sum(c in members for c in codes))
             out["mrz.found"] = 1.0 if r.data.get("found") else 0.0
+            # a failed check digit weighs less where the reader was unsure of a character
+            sure = _number(data.get("min_char_confidence"))
+            failed = out["mrz.check_digits"] + out["mrz.composite"]
+            if sure is not None:
+                out["mrz.checks_failed_sure"] = failed * sure
+            birth = _number(data.get("personal_number_birth"))
+            if birth is not None:
+                out["mrz.personal_number_match"] = float(birth > 0)
+                out["mrz.personal_number_mismatch"] = float(birth < 0)
+        elif r.detector == "mrzprint" and ran:
+            pitch = _number(data.get("pitch_per_height"))
+            if pitch is not None:
+                out["mrzprint.pitch_geometry"] = abs(pitch - _PITCH_PER_HEIGHT)
+            spacing = _number(data.get("spacing_per_height"))
+            if spacing is not None:
+                out["mrzprint.spacing_geometry"] = abs(spacing - _SPACING_PER_HEIGHT)
+        elif r.detector == "vizcheck" and ran:
+            read = data.get("read") or {}
+            for key in ("document_number", "birth_date", "expiry_date", "surname",
+                        "given_names"):
+                if key in read:
+                    out[f"vizcheck.read.{key}"] = _READ_VALUE.get(str(read[key]), 0.0)
+            out["vizcheck.dates"] = float(len(data.get("dates") or ()))
+            out["vizcheck.year_differs"] = float(len(data.get("year_differs") or ()))
+            validity = _number(data.get("validity_years"))
+            if validity is not None:
+                out["vizcheck.validity_excess"] = max(0.0, validity - 10.0)
+            printed = data.get("print") or {}
+            for key in PRINT_FEATURES:
+                value = _number(printed.get(key))
+                if value is not None:
+                    out[f"vizcheck.print.{key}"] = value
     return out
 
 
 @dataclass(frozen=True)
+class Tree:
+    """One regression tree of a boosted ensemble, nodes as parallel lists (node 0 is the
+    root): split feature index and threshold (``x <= threshold`` goes left, a missing
+    value goes left when ``missing_left``), children, and each node's value (a leaf's
+    output; an inner node's value is the one it would give as a leaf, which attributes
+    every split's change of value to its feature)."""
+
+    feature: tuple[int, ...]
+    threshold: tuple[float, ...]
+    missing_left: tuple[bool, ...]
+    left: tuple[int, ...]
+    right: tuple[int, ...]
+    value: tuple[float, ...]
+    leaf: tuple[bool, ...]
+
+    def walk(self, x: Sequence[float]) -> list[tuple[int, float]]:
+        """The (feature, change of value) of each split on ``x``'s path; their sum plus
+        the root value is the tree's output."""
+        steps: list[tuple[int, float]] = []
+        i = 0
+        while not self.leaf[i]:
+            v = x[self.feature[i]]
+            go_left = self.missing_left[i] if math.isnan(v) else v <= self.threshold[i]
+            j = self.left[i] if go_left else self.right[i]
+            steps.append((self.feature[i], self.value[j] - self.value[i]))
+            i = j
+        return steps
+
+    def to_dict(self) -> dict[str, list[Any]]:
+        return {k: list(getattr(self, k)) for k in ("feature", "threshold", "missing_left",
+                                                     "left", "right", "value", "leaf")}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Sequence[Any]]) -> Tree:
+        return cls(tuple(int(v) for v in d["feature"]), tuple(float(v) for v in d["threshold"]),
+                   tuple(bool(v) for v in d["missing_left"]), tuple(int(v) for v in d["left"]),
+                   tuple(int(v) for v in d["right"]), tuple(float(v) for v in d["value"]),
+                   tuple(bool(v) for v in d["leaf"]))
+
+
+@dataclass(frozen=True)
 class FusionModel:
-    """A fitted logistic fusion model with Platt calibration and verdict thresholds."""
+    """A fitted fusion model with Platt calibration and verdict thresholds.
+
+    Either a logistic regression (``coef``, ``intercept`` over features standardised with
+    ``mean`` and ``scale``; a missing feature counts as its mean) or, when ``trees`` is
+    not empty, gradient-boosted trees (``baseline`` plus the sum of the trees' outputs;
+    a missing feature follows each split's learnt default direction).
+    """
 
     feature_names: tuple[str, ...]
     coef: tuple[float, ...]
@@ -79,16 +229,33 @@ class FusionModel:
     thresholds: Mapping[str, float] = field(default_factory=lambda: {"refer": 0.5,
                                                                      "reject": 0.9})
     meta: Mapping[str, Any] = field(default_factory=dict)
+    trees: tuple[Tree, ...] = ()
+    baseline: float = 0.0
+    clip_low: tuple[float, ...] = ()
+    clip_high: tuple[float, ...] = ()
 
     def logit(self, feats: Mapping[str, float]) -> tuple[float, list[tuple[str, float]]]:
         """Raw logit and each feature's contribution to it."""
+        if self.trees:
+            x = [float(feats.get(name, math.nan)) for name in self.feature_names]
+            per_feature = [0.0] * len(self.feature_names)
+            z = self.baseline
+            for tree in self.trees:
+                z += tree.value[0]
+                for k, change in tree.walk(x):
+                    per_feature[k] += change
+                    z += change
+            return z, list(zip(self.feature_names, per_feature, strict=True))
         contributions = []
         z = self.intercept
-        for name, c, m, s in zip(self.feature_names, self.coef, self.mean, self.scale,
-                                 strict=True):
-            x = (feats.get(name, 0.0) - m) / s
-            contributions.append((name, c * x))
-            z += c * x
+        low = self.clip_low or (-math.inf,) * len(self.coef)
+        high = self.clip_high or (math.inf,) * len(self.coef)
+        for name, c, m, s, lo, hi in zip(self.feature_names, self.coef, self.mean, self.scale,
+                                         low, high, strict=True):
+            value = feats.get(name, m)
+            x_std = (min(max(value, lo), hi) - m) / s
+            contributions.append((name, c * x_std))
+            z += c * x_std
         return z, contributions
 
     def probability(self, feats: Mapping[str, float]) -> float:
@@ -108,6 +275,8 @@ class FusionModel:
             "intercept": self.intercept, "mean": list(self.mean), "scale": list(self.scale),
             "platt_a": self.platt_a, "platt_b": self.platt_b,
             "thresholds": dict(self.thresholds), "meta": dict(self.meta),
+            "baseline": self.baseline, "trees": [t.to_dict() for t in self.trees],
+            "clip_low": list(self.clip_low), "clip_high": list(self.clip_high),
         }
 
     @classmethod
@@ -117,10 +286,14 @@ class FusionModel:
             intercept=float(d["intercept"]), mean=tuple(d["mean"]), scale=tuple(d["scale"]),
             platt_a=float(d.get("platt_a", 1.0)), platt_b=float(d.get("platt_b", 0.0)),
             thresholds=dict(d["thresholds"]), meta=dict(d.get("meta", {})),
+            trees=tuple(Tree.from_dict(t) for t in d.get("trees", ())),
+            baseline=float(d.get("baseline", 0.0)),
+            clip_low=tuple(float(v) for v in d.get("clip_low", ())),
+            clip_high=tuple(float(v) for v in d.get("clip_high", ())),
         )
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_dict(), indent=1) + "\n")
+        path.write_text(json.dumps(self.to_dict(), indent=None, separators=(",", ":")) + "\n")
 
 
 def _sigmoid(z: float) -> float:
@@ -193,8 +366,12 @@ def fuse(results: Sequence[DetectorResult], *, model: FusionModel | None = None)
         seen.add(detector)
         r = by_detector[detector]
         top = sorted(r.findings, key=lambda f: -_SEVERITY_WEIGHT[f.severity])[:2]
+        measured = next((text for prefix, text in _MEASURE_REASONS.items()
+                         if name.startswith(prefix)), None)
         if top:
             reasons.extend(f"{f.code}: {f.message}" for f in top)
+        elif measured is not None:
+            reasons.append(measured)
         elif r.score is not None and r.score >= 0.3:
             # a low score can still raise the risk (a below-average value of a feature
             # the model weighs negatively), but it is no reason to give an officer
@@ -214,32 +391,122 @@ def fit(
     calibration_rows: Iterable[Mapping[str, float]],
     calibration_labels: Sequence[int],
     false_alarm: Mapping[str, float] | None = None,
+    method: Literal["trees", "logistic"] = "logistic",
     l2: float = 1.0,
+    trees: Mapping[str, Any] | None = None,
     meta: Mapping[str, Any] | None = None,
 ) -> FusionModel:
     """Fit a :class:`FusionModel` (training split) and calibrate it (calibration split).
 
-    ``false_alarm`` gives, per verdict, the share of genuine calibration documents
-    allowed at or above its threshold (default refer 5 %, reject 1 %).
+    ``method``: ``"trees"`` (scikit-learn's HistGradientBoostingClassifier with the
+    options ``trees``, exported to plain lists so that inference needs no scikit-learn)
+    or ``"logistic"`` (L2 strength ``l2``). ``false_alarm`` gives, per verdict, the
+    share of genuine calibration documents allowed at or above its threshold (default
+    refer 5 %, reject 1 %).
     """
     import numpy as np
-    from sklearn.linear_model import LogisticRegression
 
     rows = list(rows)
     cal_rows = list(calibration_rows)
     names = sorted({k for r in rows for k in r})
-    x = np.array([[r.get(n, 0.0) for n in names] for r in rows], dtype=np.float64)
     y = np.asarray(labels)
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
-    clf = LogisticRegression(C=1.0 / l2, max_iter=2000, class_weight="balanced")
-    clf.fit((x - mean) / scale, y)
-    model = FusionModel(tuple(names), tuple(float(c) for c in clf.coef_[0]),
-                        float(clf.intercept_[0]), tuple(float(m) for m in mean),
-                        tuple(float(s) for s in scale))
-    zc = np.array([model.logit(r)[0] for r in cal_rows])
-    yc = np.asarray(calibration_labels)
+    if method == "trees":
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        x = np.array([[r.get(n, np.nan) for n in names] for r in rows], dtype=np.float64)
+        options = {"learning_rate": 0.05, "max_iter": 250, "max_leaf_nodes": 8,
+                   "min_samples_leaf": 12, "l2_regularization": 1.0, "random_state": 0,
+                   "class_weight": "balanced", **dict(trees or {})}
+        clf = HistGradientBoostingClassifier(**options).fit(x, y)
+        exported = []
+        for (predictor,) in clf._predictors:
+            n = predictor.nodes
+            exported.append(Tree(
+                tuple(int(v) for v in n["feature_idx"]),
+                tuple(float(v) for v in n["num_threshold"]),
+                tuple(bool(v) for v in n["missing_go_to_left"]),
+                tuple(int(v) for v in n["left"]), tuple(int(v) for v in n["right"]),
+                tuple(float(v) for v in n["value"]), tuple(bool(v) for v in n["is_leaf"])))
+        model = FusionModel(tuple(names), (), 0.0, (), (), trees=tuple(exported),
+                            baseline=float(np.ravel(clf._baseline_prediction)[0]))
+        meta = {**dict(meta or {}), "method": "trees",
+                "tree_options": {k: v for k, v in options.items()}}
+    else:
+        from sklearn.linear_model import LogisticRegression
+
+        x = np.array([[r.get(n, np.nan) for n in names] for r in rows], dtype=np.float64)
+        # extreme values (a misread, a failed measurement) are clipped to the 1st-99th
+        # percentile of training, so that no single feature can dominate the logit
+        low = np.nan_to_num(np.nanpercentile(x, 1, axis=0))
+        high = np.nan_to_num(np.nanpercentile(x, 99, axis=0))
+        mean = np.nan_to_num(np.nanmean(np.clip(x, low, high), axis=0))
+        x = np.clip(np.where(np.isnan(x), mean, x), low, high)
+        scale = x.std(axis=0)
+        scale[scale < 1e-9] = 1.0
+        clf = LogisticRegression(C=1.0 / l2, max_iter=2000, class_weight="balanced")
+        clf.fit((x - mean) / scale, y)
+        model = FusionModel(tuple(names), tuple(float(c) for c in clf.coef_[0]),
+                            float(clf.intercept_[0]), tuple(float(m) for m in mean),
+                            tuple(float(s) for s in scale),
+                            clip_low=tuple(float(v) for v in low),
+                            clip_high=tuple(float(v) for v in high))
+        meta = {**dict(meta or {}), "method": "logistic"}
+    return calibrate(model, cal_rows, calibration_labels, false_alarm=false_alarm, meta=meta)
+
+
+def fit_crossfitted(
+    rows: Sequence[Mapping[str, float]],
+    labels: Sequence[int],
+    *,
+    folds: int = 5,
+    false_alarm: Mapping[str, float] | None = None,
+    method: Literal["trees", "logistic"] = "logistic",
+    l2: float = 1.0,
+    trees: Mapping[str, Any] | None = None,
+    meta: Mapping[str, Any] | None = None,
+) -> FusionModel:
+    """Fit on all ``rows`` and calibrate on out-of-fold logits.
+
+    Every row's logit comes from a model fitted on the other ``folds - 1`` folds
+    (stratified, fixed seed), so Platt scaling and the false-alarm thresholds are set on
+    logits of documents the scoring model did not see, while the shipped model learns
+    from all rows (more documents than a train / calibration split leaves it).
+    """
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.asarray(labels)
+    oof = np.zeros(len(rows))
+    for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=0).split(
+            np.zeros(len(rows)), y):
+        part_labels = [int(v) for v in y[train_idx]]
+        part = fit([rows[i] for i in train_idx], part_labels,
+                   calibration_rows=[rows[i] for i in train_idx],
+                   calibration_labels=part_labels, method=method, l2=l2, trees=trees)
+        oof[test_idx] = [part.logit(rows[i])[0] for i in test_idx]
+    all_labels = [int(v) for v in y]
+    model = fit(rows, all_labels, calibration_rows=rows, calibration_labels=all_labels,
+                method=method, l2=l2, trees=trees, meta=meta)
+    return calibrate(model, rows, all_labels, logits=list(oof), false_alarm=false_alarm,
+                     meta={**dict(model.meta), "calibration": f"{folds}-fold out-of-fold"})
+
+
+def calibrate(
+    model: FusionModel,
+    rows: Sequence[Mapping[str, float]],
+    labels: Sequence[int],
+    *,
+    logits: Sequence[float] | None = None,
+    false_alarm: Mapping[str, float] | None = None,
+    meta: Mapping[str, Any] | None = None,
+) -> FusionModel:
+    """Platt-calibrate ``model`` on ``rows`` (or on their given ``logits``) and set its
+    verdict thresholds there."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    zc = np.array(logits if logits is not None else [model.logit(r)[0] for r in rows])
+    yc = np.asarray(labels)
     platt = LogisticRegression(C=1e4, max_iter=1000).fit(zc[:, None], yc)
     a, b = float(platt.coef_[0][0]), float(platt.intercept_[0])
     probs = 1.0 / (1.0 + np.exp(-(a * zc + b)))
@@ -250,6 +517,6 @@ def fit(
         k = math.floor((1.0 - rate) * len(genuine))
         thresholds[verdict] = float(genuine[min(k, len(genuine) - 1)]) + 1e-6
     thresholds["reject"] = max(thresholds["reject"], thresholds["refer"])
-    return FusionModel(model.feature_names, model.coef, model.intercept, model.mean,
-                       model.scale, a, b, thresholds,
-                       {**dict(meta or {}), "false_alarm_targets": targets})
+    return dataclasses.replace(model, platt_a=a, platt_b=b, thresholds=thresholds,
+                               meta={**dict(meta or model.meta),
+                                     "false_alarm_targets": targets})

@@ -67,6 +67,10 @@ def _featurise(args: tuple[dict[str, Any], int]) -> dict[str, Any]:
         error = None
     except Exception as exc:  # recorded, never silently dropped
         feats, error, results = {}, f"{type(exc).__name__}: {exc}", []
+    # the detector results themselves (heatmaps summarised): features can be recomputed
+    # from them (:func:`row_features`) when the fusion features change, without rerunning
+    # the detectors
+    result_dicts = [r.to_dict() for r in results]
     truth = doc.truth
     return {
         "index": index,
@@ -78,10 +82,12 @@ def _featurise(args: tuple[dict[str, Any], int]) -> dict[str, Any]:
         "size": len(doc.data),
         "features": feats,
         "scores": {r.detector: r.score for r in results},
+        "results": result_dicts,
         "error": error,
         "seconds": time.perf_counter() - t0,
         "mrz_found": bool(feats.get("mrz.found", 0.0)),
         "truth_label": truth.get("label"),
+        "details": truth.get("details"),
     }
 
 
@@ -110,6 +116,18 @@ def featurise_set(spec_kwargs: dict[str, Any], *, jobs: int = 2,
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return rows
+
+
+def row_features(row: dict[str, Any]) -> dict[str, float]:
+    """The fusion features of a cached row, recomputed from its detector results with the
+    current :func:`docfraud.score.features` (the cached ``features`` when the row predates
+    result caching)."""
+    from docfraud.forensics.base import DetectorResult
+    from docfraud.score import features
+
+    if "results" not in row:
+        return dict(row["features"])
+    return features([DetectorResult.from_dict(d) for d in row["results"]])
 
 
 def split_rows(rows: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:

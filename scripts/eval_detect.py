@@ -26,6 +26,7 @@ from detect_common import (
     HELD_OUT_DESIGN,
     HELD_OUT_OPERATOR,
     featurise_set,
+    row_features,
     split_rows,
 )
 
@@ -57,7 +58,7 @@ def main() -> int:
                          cache=args.cache / f"eval-{EVAL_SEED}-{args.genuine}.jsonl")
     failed = [r for r in rows if r["error"]]
     rows = list(split_rows(rows))
-    risks = [model.probability(r["features"]) for r in rows]
+    risks = [model.probability(row_features(r)) for r in rows]
     labels = [r["label"] for r in rows]
     genuine = sorted(p for p, y in zip(risks, labels, strict=True) if y == 0)
     t1 = float(np.quantile(genuine, 0.99)) + 1e-9

@@ -3,10 +3,13 @@
 
 Training and calibration sets use their own seeds and leave out the held-out design and
 forgery kind (scripts/detect_common.py); scripts/eval_detect.py evaluates on a third seed
-with everything. Thresholds: 'refer' at 5 % and 'reject' at 1 % false alarms on the
-genuine calibration documents.
+with everything. By default the model is fitted on both seeds and calibrated (Platt
+scaling, thresholds) on 5-fold out-of-fold logits; ``--split`` fits on the training seed
+and calibrates on the calibration seed. Thresholds: 'refer' at 5 % and 'reject' at 1 %
+false alarms on the genuine documents calibrated on.
 
 Usage: python scripts/train_fusion.py [--genuine 150] [--forged 150] [--jobs 2]
+       [--method logistic|trees] [--l2 3]
 """
 
 from __future__ import annotations
@@ -23,12 +26,39 @@ from detect_common import (
     HELD_OUT_OPERATOR,
     TRAIN_SEED,
     featurise_set,
+    row_features,
     split_rows,
     train_designs,
     train_operators,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def report_split(model: object, rows: list[dict[str, object]],
+                 feats: list[dict[str, float]], title: str) -> None:
+    """ROC AUC and detection at 1 % false alarms on a split (overall and per kind)."""
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    from docfraud.score import FusionModel
+
+    assert isinstance(model, FusionModel)
+    z = np.array([model.logit(f)[0] for f in feats])
+    y = np.array([r["label"] for r in rows])
+    t = float(np.quantile(z[y == 0], 0.99))
+    print(f"{title}: AUC {roc_auc_score(y, z):.3f}, caught @1% FA {np.mean(z[y == 1] > t):.3f}")
+    kinds: dict[str, list[float]] = {}
+    for r, v in zip(rows, z, strict=True):
+        if r["label"]:
+            ops = r["operators"]
+            kind = str(ops[0]) if r["kind"] == "forged" and isinstance(ops, list) else "workshop"
+            kinds.setdefault(kind, []).append(float(v))
+    g = list(z[y == 0])
+    for kind, v in sorted(kinds.items()):
+        auc = roc_auc_score([0] * len(g) + [1] * len(v), g + v)
+        print(f"  {kind:22s} n {len(v):3d}  AUC {auc:.3f}  caught @1% FA "
+              f"{np.mean(np.array(v) > t):.3f}")
 
 
 def main() -> int:
@@ -38,8 +68,16 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--cache", type=Path, default=ROOT / "runs" / "fusion")
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "fusion.json")
+    ap.add_argument("--method", choices=("trees", "logistic"), default="trees",
+                    help="boosted trees (default: the best ROC AUC and detection at 1 %% "
+                         "false alarms in 5-fold cross-validation on the training and "
+                         "calibration seeds) or logistic regression")
+    ap.add_argument("--split", action="store_true",
+                    help="fit on the training seed and calibrate on the calibration seed "
+                         "(default: fit on both, calibrate on 5-fold out-of-fold logits)")
+    ap.add_argument("--l2", type=float, default=3.0, help="L2 strength of the logistic model")
     args = ap.parse_args()
-    from docfraud.score import fit
+    from docfraud.score import fit, fit_crossfitted
 
     common = {"designs": train_designs(), "operators": train_operators(), "workshops": 2,
               "per_workshop": 6}
@@ -50,19 +88,36 @@ def main() -> int:
         sets[name] = list(split_rows(featurise_set(
             kwargs, jobs=args.jobs, cache=args.cache / f"{name}-{seed}-{args.genuine}.jsonl")))
     train, cal = sets["train"], sets["calibration"]
-    model = fit([r["features"] for r in train], [r["label"] for r in train],
-                calibration_rows=[r["features"] for r in cal],
-                calibration_labels=[r["label"] for r in cal],
-                meta={"train_seed": TRAIN_SEED, "calibration_seed": CALIBRATION_SEED,
-                      "held_out_design": HELD_OUT_DESIGN,
-                      "held_out_operator": HELD_OUT_OPERATOR,
-                      "train_documents": len(train), "calibration_documents": len(cal)})
+    train_x, cal_x = [row_features(r) for r in train], [row_features(r) for r in cal]
+    from threadpoolctl import threadpool_limits
+
+    # one thread: OpenMP threads (boosted trees) crawl on a busy machine
+    meta = {"train_seed": TRAIN_SEED, "calibration_seed": CALIBRATION_SEED,
+            "held_out_design": HELD_OUT_DESIGN, "held_out_operator": HELD_OUT_OPERATOR,
+            "train_documents": len(train), "calibration_documents": len(cal)}
+    with threadpool_limits(1):
+        if args.split:
+            model = fit(train_x, [r["label"] for r in train],
+                        calibration_rows=cal_x, calibration_labels=[r["label"] for r in cal],
+                        method=args.method, l2=args.l2, meta=meta)
+        else:
+            model = fit_crossfitted(train_x + cal_x, [r["label"] for r in train + cal],
+                                    method=args.method, l2=args.l2, meta=meta)
     model.save(args.out)
-    print(f"wrote {args.out}: {len(model.feature_names)} features, thresholds "
+    print(f"wrote {args.out}: {args.method}, {len(model.feature_names)} features, thresholds "
           f"{ {k: round(v, 3) for k, v in model.thresholds.items()} }")
-    top = sorted(zip(model.feature_names, model.coef, strict=True), key=lambda t: -abs(t[1]))
-    for name, c in top[:12]:
-        print(f"  {name:32s} {c:+.3f}")
+    if args.split:
+        report_split(model, cal, cal_x, f"calibration split (seed {CALIBRATION_SEED})")
+    else:
+        print("(fitted on both seeds: no held-out split to report here; "
+              "see scripts/eval_detect.py)")
+    weight: dict[str, float] = {}
+    for feats in cal_x:
+        for name, c in model.logit(feats)[1]:
+            weight[name] = weight.get(name, 0.0) + abs(c) / len(cal_x)
+    print("features by mean |contribution| to the logit on the calibration documents:")
+    for name, w in sorted(weight.items(), key=lambda t: -t[1])[:15]:
+        print(f"  {name:36s} {w:.3f}")
     return 0
 
 

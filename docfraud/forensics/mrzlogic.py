@@ -35,12 +35,46 @@ def _cell_box(zone: Box, n_lines: int, n_chars: int, data: dict[str, Any]) -> Bo
             max(1, int(lh)))
 
 
+def _yymmdd(text: str) -> tuple[int, int, int] | None:
+    if len(text) != 6 or not text.isdigit():
+        return None
+    yy, mm, dd = int(text[:2]), int(text[2:4]), int(text[4:])
+    return (yy, mm, dd) if 1 <= mm <= 12 and 1 <= dd <= 31 else None
+
+
+def personal_number_birth(fields: dict[str, Any]) -> float:
+    """Whether the personal number (optional data) encodes the birth date, as many
+    issuers' personal numbers do (YYMMDD or DDMMYY at its start).
+
+    Returns 1.0 when it does, -1.0 when its start reads as a date (either order) whose
+    year is within 15 years of the birth year but that is not the birth date (the mark of
+    a birth date altered in the MRZ but not in the personal number), 0.0 otherwise
+    (no personal number, or no date in it).
+    """
+    birth = fields.get("birth_date")
+    if not isinstance(birth, str) or len(birth) != 10:
+        return 0.0
+    by, bm, bd = int(birth[2:4]), int(birth[5:7]), int(birth[8:10])
+    shown: list[tuple[int, int, int]] = []
+    for key in ("optional_data", "optional_data_2"):
+        head = str(fields.get(key) or "").replace("<", "")[:6]
+        for parsed in (_yymmdd(head), _yymmdd(head[4:] + head[2:4] + head[:2])):
+            if parsed is not None:
+                shown.append(parsed)
+    if not shown:
+        return 0.0
+    if (by, bm, bd) in shown:
+        return 1.0
+    near = any(min(abs(y - by), 100 - abs(y - by)) <= 15 for y, _, _ in shown)
+    return -1.0 if near else 0.0
+
+
 @register
 class MrzLogicDetector(Detector):
     name = "mrz"
     version = "1"
     description = "ICAO 9303 consistency of the MRZ: check digits, codes, dates, names, fillers"
-    codes = ("MRZ_NOT_FOUND",)
+    codes = ("MRZ_NOT_FOUND", "MRZ_PERSONAL_NUMBER_BIRTH_MISMATCH")
 
     def run(self, analysis: Analysis) -> DetectorResult:
         mrz = analysis.mrz
@@ -67,10 +101,25 @@ class MrzLogicDetector(Detector):
                 region = cell or zone
             findings.append(dataclasses.replace(f, region=region))
             keep *= 1.0 - _WEIGHT[f.severity]
+        personal = personal_number_birth(mrz.fields)
+        if personal < 0:
+            # not in the score: many issuers' personal numbers hold no birth date, so a
+            # date-like start may be chance; fusion weighs it (docfraud.score)
+            findings.append(self.finding(
+                "MRZ_PERSONAL_NUMBER_BIRTH_MISMATCH", "low",
+                "the personal number starts with a date close to, but not, the birth date "
+                f"{mrz.fields.get('birth_date')}: was the birth date altered?",
+                region=zone))
         return self.result(
             score=1.0 - keep,
             findings=findings,
             data={"found": True, "format": mrz.format, "valid": mrz.valid,
                   "check_digits_valid": mrz.check_digits_valid,
-                  "repairs": len(mrz.repairs)},
+                  "repairs": len(mrz.repairs),
+                  # how sure the reader was: a failed check digit on an unsure reading
+                  # is more likely a misread than a forgery
+                  "confidence": float(mrz.extra.get("confidence") or 0.0),
+                  "min_char_confidence": float(mrz.extra.get("min_char_confidence") or 0.0),
+                  "engines": len(mrz.extra.get("engines") or ()),
+                  "personal_number_birth": personal},
         )

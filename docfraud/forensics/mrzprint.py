@@ -10,7 +10,10 @@ character cells and measures
 * pitch: spread of the ink centroids around the regular grid, in pitch units;
 * baseline: spread of the glyph bottoms (fillers '<' excluded), in glyph heights;
 * geometry: pitch / glyph height and line spacing / glyph height against OCR-B's;
-* glyph shape: correlation of each cell with the OCR-B glyph of the character read.
+* glyph shape: correlation of each cell with the OCR-B glyph of the character read;
+* cell consistency (measures for fusion): how far single cells stray from the rest in
+  glyph height, stroke width, glyph correlation and top position (characters
+  overprinted in another font or size).
 """
 
 from __future__ import annotations
@@ -142,6 +145,11 @@ def measure(gray: NDArray[np.uint8], lines: list[str], glyph: float) -> dict[str
     heights: list[float] = []
     pitches: list[float] = []
     centres = [(a + b) / 2 for a, b in bands]
+    # soft ink (0 paper .. 1 ink) for stroke widths: 2 x ink area / ink perimeter
+    lo, hi = float(np.percentile(blur, 5)), float(np.percentile(blur, 95))
+    soft = np.clip((hi - blur.astype(np.float32)) / max(hi - lo, 1.0), 0.0, 1.0)
+    cells: list[dict[str, Any]] = []
+    centres_done: list[int] = []
     for (a, b), text in zip(bands, lines, strict=True):
         band = ink01[a:b]
         cols = np.nonzero(band.sum(axis=0) > 0)[0]
@@ -187,8 +195,17 @@ def measure(gray: NDArray[np.uint8], lines: list[str], glyph: float) -> dict[str
             heights.append(float(ys[-1] - ys[0] + 1))
             tmpl = _template(ch)
             glyph_map = _normalise_glyph(cell)
+            corr = None
             if tmpl is not None and glyph_map is not None:
-                corrs.append(_corr(glyph_map, tmpl))
+                corr = _corr(glyph_map, tmpl)
+                corrs.append(corr)
+            soft_cell = soft[a:b, x0:x1]
+            perimeter = float(np.abs(np.diff(soft_cell, axis=0)).sum()
+                              + np.abs(np.diff(soft_cell, axis=1)).sum())
+            stroke = 2.0 * float(soft_cell.sum()) / perimeter if perimeter > 0 else None
+            cells.append({"height": float(ys[-1] - ys[0] + 1), "top": float(a + ys[0]),
+                          "x": float(fitted[i]), "corr": corr, "stroke": stroke,
+                          "line": len(centres_done)})
         if len(xs) >= 5:
             idx = np.array([i for i, _ in xs], np.float64)
             cxs = np.array([c for _, c in xs], np.float64)
@@ -200,6 +217,7 @@ def measure(gray: NDArray[np.uint8], lines: list[str], glyph: float) -> dict[str
             by = np.array([y for _, y in ys_bottom])
             line = np.polyfit(bx, by, 1)
             base_dev.extend(list((by - np.polyval(line, bx)) / max(glyph, 1.0)))
+        centres_done.append(a)
     if not heights or not pitch_dev:
         return None
     height = float(np.median(heights))
@@ -211,8 +229,46 @@ def measure(gray: NDArray[np.uint8], lines: list[str], glyph: float) -> dict[str
         "glyph_corr": float(np.median(corrs)) if corrs else None,
         "glyph_corr_low": float(np.percentile(corrs, 10)) if corrs else None,
     }
+    out.update(cell_consistency(cells, glyph))
     if n > 1:
         out["spacing_per_height"] = float(np.median(np.diff(centres)) / height)
+    return out
+
+
+def cell_consistency(cells: list[dict[str, Any]], glyph: float) -> dict[str, float]:
+    """How much single character cells differ from the rest of the MRZ (an overprinted
+    character comes in another font or size): the largest relative deviation of a cell's
+    glyph height and stroke width from the median, the number of cells deviating more
+    than 10 % (height) / 25 % (stroke), the shortfall of the worst glyph correlation
+    below the median, the number of cells more than 0.15 below it, and the largest top
+    deviation from its line's straight fit, in glyph heights."""
+    out: dict[str, float] = {}
+    if len(cells) < 8:
+        return out
+    h = np.array([c["height"] for c in cells])
+    dev = np.abs(h - np.median(h)) / max(float(np.median(h)), 1.0)
+    out["cell_height_dev"] = float(dev.max())
+    out["cell_height_outliers"] = float((dev > 0.10).sum())
+    strokes = np.array([c["stroke"] for c in cells if c["stroke"] is not None])
+    if strokes.size >= 8:
+        sdev = np.abs(strokes - np.median(strokes)) / max(float(np.median(strokes)), 1e-6)
+        out["cell_stroke_dev"] = float(sdev.max())
+        out["cell_stroke_outliers"] = float((sdev > 0.25).sum())
+    corrs = np.array([c["corr"] for c in cells if c["corr"] is not None])
+    if corrs.size >= 8:
+        med = float(np.median(corrs))
+        out["cell_corr_gap"] = float(med - corrs.min())
+        out["cell_corr_outliers"] = float((corrs < med - 0.15).sum())
+    tops: list[float] = []
+    for line in {c["line"] for c in cells}:
+        pts = [(c["x"], c["top"]) for c in cells if c["line"] == line]
+        if len(pts) >= 4:
+            x = np.array([p[0] for p in pts])
+            y = np.array([p[1] for p in pts])
+            fit = np.polyfit(x, y, 1)
+            tops.extend(list(np.abs(y - np.polyval(fit, x)) / max(glyph, 1.0)))
+    if tops:
+        out["cell_top_dev"] = float(max(tops))
     return out
 
 

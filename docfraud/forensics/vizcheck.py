@@ -20,7 +20,13 @@ of TD1 cards) with Tesseract and looks for the MRZ's values in it:
    MRZ birth (expiry) date; a name absent while the other fields were read and found.
    Before a date or number mismatch is reported, its line is read again at twice the
    resolution (one more Tesseract call), and the difference must show there too.
-   An unreadable zone gives no finding (``data["read"]`` says what was read).
+   An unreadable zone gives no finding (``data["read"]`` says what was read);
+4. the issue date read in the visual zone against the MRZ expiry date: more than 10
+   whole years between them is reported (an expiry date moved later);
+5. print consistency of the value text (``data["print"]``, measures only, for fusion):
+   per run of text its cap height, stroke width, stroke / height and width per
+   character, and how far the most deviant run lies from the document's median (a field
+   erased and re-printed in another font or size).
 """
 
 from __future__ import annotations
@@ -49,6 +55,8 @@ _PX_PER_MM = 7.0
 _MIN_CONF = 60.0
 #: a parsed date is itself structured evidence; its words may read less confidently
 _MIN_DATE_CONF = 45.0
+#: longest validity (whole years) of passports and identity cards
+_MAX_VALIDITY_YEARS = 10
 
 MONTHS: dict[str, int] = {}
 for _i, _names in enumerate((
@@ -159,6 +167,19 @@ def _same_date(a: dt.date, b: dt.date) -> bool:
     return a.day == b.day and a.month == b.month and a.year % 100 == b.year % 100
 
 
+def _whole_years(issue: dt.date, expiry: dt.date) -> int | None:
+    """Whole years from ``issue`` to ``expiry`` when they are 1-20 whole years apart
+    (within 3 days, which covers "less a day" and leap days), else None."""
+    years = round((expiry - issue).days / 365.25)
+    if not 1 <= years <= 20:
+        return None
+    try:
+        anniversary = issue.replace(year=issue.year + years)
+    except ValueError:  # 29 February
+        anniversary = issue.replace(year=issue.year + years, day=28)
+    return years if abs((expiry - anniversary).days) <= 3 else None
+
+
 def _digit_changes_only(shown: str, mrz: str) -> bool:
     """Whether two same-length numbers differ only where both hold digits."""
     return len(shown) == len(mrz) and all(
@@ -177,13 +198,23 @@ def _union_box(words: Sequence[Word]) -> Box | None:
     return x0, y0, x1 - x0, y1 - y0
 
 
-def clean_for_ocr(gray: NDArray[np.float32], px_per_mm: float) -> NDArray[np.uint8]:
-    """Binary (h, w) uint8 image, 0 = ink of value-text size, 255 = everything else."""
+def ink_ratio(gray: NDArray[np.float32]) -> NDArray[np.float32]:
+    """(h, w) float32: each pixel's luma over the local paper luma (dilation + blur);
+    about 1 on paper and background print, well below 1 on dark ink."""
     import cv2
 
     g = np.clip(gray, 0, 255).astype(np.uint8)
     bg = cv2.GaussianBlur(cv2.dilate(g, np.ones((9, 9), np.uint8)), (0, 0), 5)
-    norm = g.astype(np.float32) / np.maximum(bg.astype(np.float32), 1.0)
+    return np.asarray(g.astype(np.float32) / np.maximum(bg.astype(np.float32), 1.0),
+                      np.float32)
+
+
+def clean_for_ocr(gray: NDArray[np.float32], px_per_mm: float, *,
+                  ratio: NDArray[np.float32] | None = None) -> NDArray[np.uint8]:
+    """Binary (h, w) uint8 image, 0 = ink of value-text size, 255 = everything else."""
+    import cv2
+
+    norm = ink_ratio(gray) if ratio is None else ratio
     ink = (norm < 0.55).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     keep = np.zeros(n, np.bool_)
@@ -213,9 +244,17 @@ def ocr_words(analysis: Analysis, zones: Sequence[str]) -> list[Word]:
         up = upright_crop(analysis, zone, px_per_mm=_PX_PER_MM)
         if up is None:
             continue
-        binary = clean_for_ocr(luma(up.pixels), up.px_per_mm)
+        gray = luma(up.pixels)
+        ratio = ink_ratio(gray)
+        binary = clean_for_ocr(gray, up.px_per_mm, ratio=ratio)
         if int((binary == 0).sum()) >= 50:
             parts.append((zone, up, binary))
+            # soft ink (0 paper .. 1 full ink) of value-text strokes, for print metrics
+            import cv2
+
+            near = cv2.dilate((binary == 0).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+            soft = np.clip((0.9 - ratio) / 0.5, 0.0, 1.0) * near
+            analysis._cache[f"vizcheck.soft.{zone}"] = soft
     if not parts:
         return []
     gap = round(3 * _PX_PER_MM)
@@ -296,6 +335,121 @@ def reread(analysis: Analysis, used: Sequence[Word], *, scale: float = 2.0) -> s
     return text or None
 
 
+def _half_max_edges(profile: NDArray[np.float64]) -> tuple[float, float] | None:
+    """First and last positions (sub-pixel, linear interpolation) where ``profile``
+    crosses half its typical level (median of the values above a fifth of the max)."""
+    if profile.size < 3 or profile.max() <= 0:
+        return None
+    ref = float(np.median(profile[profile >= 0.2 * profile.max()]))
+    half = 0.5 * ref
+    above = np.nonzero(profile >= half)[0]
+    if above.size == 0:
+        return None
+    i, j = int(above[0]), int(above[-1])
+    lo = float(i)
+    if i > 0:
+        lo = i - (profile[i] - half) / max(profile[i] - profile[i - 1], 1e-9)
+    hi = float(j)
+    if j < profile.size - 1:
+        hi = j + (profile[j] - half) / max(profile[j] - profile[j + 1], 1e-9)
+    return lo, hi
+
+
+def print_metrics(soft: NDArray[np.float32], box: Box, n_chars: int
+                  ) -> dict[str, float] | None:
+    """Print measurements of a text run at ``box`` (x, y, w, h) of an upright soft-ink map
+    ``soft`` ((h, w) float32 in [0, 1], 1 = full ink): cap height (half-maximum edges of
+    the row profile, sub-pixel), stroke width (2 x ink area / ink perimeter), ink width per
+    character relative to the cap height, and the baseline (bottom edge) position, all in
+    the map's pixels. None when the run holds too little ink."""
+    x, y, w, h = box
+    pad = 2
+    y0, y1 = max(0, y - pad), min(soft.shape[0], y + h + pad)
+    x0, x1 = max(0, x - pad), min(soft.shape[1], x + w + pad)
+    patch = soft[y0:y1, x0:x1].astype(np.float64)
+    area = float(patch.sum())
+    if area < 8 or n_chars < 1:
+        return None
+    rows = _half_max_edges(patch.sum(axis=1))
+    cols = patch.sum(axis=0)
+    if rows is None or cols.max() <= 0:
+        return None
+    height = rows[1] - rows[0] + 1.0
+    inked = np.nonzero(cols >= 0.1 * cols.max())[0]
+    width = float(inked[-1] - inked[0] + 1)
+    perimeter = float(np.abs(np.diff(patch, axis=0)).sum() + np.abs(np.diff(patch, axis=1)).sum())
+    if height < 2 or perimeter <= 0:
+        return None
+    stroke = 2.0 * area / perimeter
+    return {"height": height, "stroke": stroke, "stroke_ratio": stroke / height,
+            "width_per_char": width / n_chars / height, "bottom": y0 + rows[1],
+            "left": float(x0 + inked[0])}
+
+
+def text_runs(words: Sequence[Word]) -> list[list[Word]]:
+    """Words grouped into runs: same zone, same line, gaps under 1.5 word heights."""
+    placed = [w for w in words if w.crop_box is not None]
+    runs: list[list[Word]] = []
+    for w in sorted(placed, key=lambda w: (w.zone, w.crop_box[0] if w.crop_box else 0)):
+        assert w.crop_box is not None
+        x, y, _, bh = w.crop_box
+        for run in runs:
+            last = run[-1]
+            assert last.crop_box is not None
+            lx, ly, lw, lh = last.crop_box
+            same_line = abs((y + bh / 2) - (ly + lh / 2)) < 0.35 * max(bh, lh)
+            if last.zone == w.zone and same_line and 0 <= x - (lx + lw) < 1.5 * max(bh, lh):
+                run.append(w)
+                break
+        else:
+            runs.append([w])
+    return runs
+
+
+def print_consistency(words: Sequence[Word], soft: dict[str, NDArray[np.float32]]
+                      ) -> dict[str, Any]:
+    """How much the value-text runs of one document differ in print: for each metric of
+    :func:`print_metrics`, the largest relative deviation of a run from the document's
+    median (runs of at least three confidently read characters), and the same among the
+    runs that read as dates (one format, so one width per character)."""
+    measured: list[tuple[dict[str, float], bool, Box]] = []
+    for run in text_runs([w for w in words if w.conf >= 40]):
+        text = "".join(fold(w.text) for w in run)
+        boxes = [w.crop_box for w in run if w.crop_box is not None]
+        if len(text) < 3 or not boxes or run[0].zone not in soft:
+            continue
+        x0 = min(b[0] for b in boxes)
+        y0 = min(b[1] for b in boxes)
+        x1 = max(b[0] + b[2] for b in boxes)
+        y1 = max(b[1] + b[3] for b in boxes)
+        m = print_metrics(soft[run[0].zone], (x0, y0, x1 - x0, y1 - y0), len(text))
+        if m is None:
+            continue
+        is_date = bool(parse_dates(run))
+        image_box = _union_box(run)
+        measured.append((m, is_date, image_box or (0, 0, 0, 0)))
+    out: dict[str, Any] = {"runs": len(measured)}
+    if len(measured) < 3:
+        return out
+    worst_box: Box | None = None
+    worst = 0.0
+    for key in ("height", "stroke", "stroke_ratio", "width_per_char"):
+        values = np.array([m[key] for m, _, _ in measured])
+        med = float(np.median(values))
+        dev = np.abs(values - med) / max(med, 1e-6)
+        out[f"{key}_dev"] = float(dev.max())
+        out[f"{key}_dev2"] = float(np.sort(dev)[-2])
+        if key in ("stroke_ratio", "width_per_char") and float(dev.max()) > worst:
+            worst, worst_box = float(dev.max()), measured[int(dev.argmax())][2]
+        dates = [m[key] for m, d, _ in measured if d]
+        if len(dates) >= 2:
+            dv = np.array(dates)
+            out[f"date_{key}_spread"] = float((dv.max() - dv.min()) / max(float(np.median(dv)),
+                                                                           1e-6))
+    out["worst_box"] = list(worst_box) if worst_box is not None else None
+    return out
+
+
 def _tokens(words: Sequence[Word]) -> Iterator[tuple[str, Word]]:
     for w in words:
         for part in re.split(r"[^A-Z0-9]+", fold(w.text)):
@@ -313,6 +467,7 @@ class VizCheckDetector(Detector):
         "VIZ_DOCUMENT_NUMBER_MISMATCH",
         "VIZ_BIRTH_DATE_MISMATCH",
         "VIZ_EXPIRY_DATE_MISMATCH",
+        "VIZ_VALIDITY_TOO_LONG",
     )
 
     def applies_to(self, analysis: Analysis) -> bool:
@@ -330,6 +485,11 @@ class VizCheckDetector(Detector):
         assert analysis.mrz is not None
         findings, data = self.compare(words, analysis.mrz.fields,
                                       verify=lambda used: reread(analysis, used))
+        soft = {z: analysis._cache[f"vizcheck.soft.{z}"] for z in ("viz", "back_viz")
+                if f"vizcheck.soft.{z}" in analysis._cache}
+        # measures only: on their own they separate too little for a finding (the
+        # fusion model weighs them)
+        data["print"] = print_consistency(words, soft)
         weight = {"VIZ_NAME_MISMATCH": 1.0}
         evidence = sum(weight.get(f.code, 2.0) for f in findings)
         return self.result(score=1.0 - math.exp(-evidence), findings=findings, data=data)
@@ -395,7 +555,12 @@ class VizCheckDetector(Detector):
                 continue
             if any(_same_date(d, mrz_day) for d in distinct):
                 read[key] = "match"
-            elif len(distinct) >= 3:
+                continue
+            # the same day and month in another year: the year digits were changed on one
+            # side (a whole-year shift, or digits copied over); kept for fusion
+            if any(d.day == mrz_day.day and d.month == mrz_day.month for d in distinct):
+                data.setdefault("year_differs", []).append(key)
+            if len(distinct) >= 3:
                 shown = pick(distinct)
                 used = [w for d, ws in dates if d == shown for w in ws]
                 confirmed = bool(used) and min(w.conf for w in used) >= _MIN_DATE_CONF
@@ -420,6 +585,33 @@ class VizCheckDetector(Detector):
                     read[key] = "not read"
             else:
                 read[key] = "not read"
+
+        # validity: the issue date against the MRZ expiry. Issuers set the expiry a whole
+        # number of years after the issue date (less a day, or not), and issue passports
+        # and identity cards for at most 10 years; an expiry date moved later by whole
+        # years stretches the validity beyond that. The issue date is the latest date
+        # before the expiry date that lies a whole number of years (at most 20) before it:
+        # a misread date is seldom a whole number of years away, and a birth date never
+        # within 20 years
+        birth, expiry = _mrz_date(fields.get("birth_date")), _mrz_date(fields.get("expiry_date"))
+        if birth is not None and expiry is not None:
+            issued = [d for d in distinct if birth < d < expiry and not _same_date(d, birth)
+                      and _whole_years(d, expiry) is not None]
+            if issued:
+                issue = max(issued)
+                years = _whole_years(issue, expiry)
+                assert years is not None
+                data["validity_years"] = years
+                if years > _MAX_VALIDITY_YEARS:
+                    used = [w for d, ws in dates if d == issue for w in ws]
+                    findings.append(self.finding(
+                        "VIZ_VALIDITY_TOO_LONG", "medium",
+                        f"issued {issue.isoformat()} (visual zone) and expiring "
+                        f"{expiry.isoformat()} (MRZ): valid {years} years, more than the "
+                        f"{_MAX_VALIDITY_YEARS} years documents are issued for",
+                        region=_union_box(used),
+                        data={"issue_date": issue.isoformat(),
+                              "expiry_date": expiry.isoformat(), "years": years}))
 
         # names: each MRZ name word must be found among the words
         alpha = [t for t, _ in tokens if t.isalpha() and len(t) >= 2]

@@ -1,0 +1,109 @@
+"""Fusion features and the boosted-tree fusion model (docfraud.score)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from docfraud.findings import Finding
+from docfraud.forensics.base import DetectorResult
+from docfraud.score import FusionModel, features, fit
+
+
+def _results(*, check_fail: bool, confidence: float, validity: float | None,
+             width_dev: float) -> list[DetectorResult]:
+    findings = [Finding("MRZ_CHECK_DIGIT_BIRTH_DATE", "high", "x", "mrz")] if check_fail else []
+    viz_data: dict[str, object] = {"words": 20, "read": {"birth_date": "match",
+                                                         "surname": "absent"},
+                                   "dates": ["1980-01-01", "2020-01-01", "2030-01-01"],
+                                   "print": {"runs": 8, "width_per_char_dev": width_dev}}
+    if validity is not None:
+        viz_data["validity_years"] = validity
+    return [
+        DetectorResult("mrz", 0.9 if check_fail else 0.0, findings=findings,
+                       data={"found": True, "confidence": confidence,
+                             "min_char_confidence": confidence, "personal_number_birth": -1.0}),
+        DetectorResult("vizcheck", 0.0, data=viz_data),
+        DetectorResult("mrzprint", 0.1, data={"pitch_per_height": 1.2, "cell_height_dev": 0.3}),
+        DetectorResult("jpeg", None, status="not_applicable", reason="png"),
+    ]
+
+
+def test_features_read_detector_data() -> None:
+    f = features(_results(check_fail=True, confidence=0.5, validity=15.0, width_dev=0.2))
+    assert f["mrz.check_digits"] == 1.0 and f["mrz.data.min_char_confidence"] == 0.5
+    assert f["mrz.personal_number_mismatch"] == 1.0 and f["mrz.personal_number_match"] == 0.0
+    assert f["vizcheck.read.birth_date"] == 1.0 and f["vizcheck.read.surname"] == -1.0
+    assert f["vizcheck.validity_excess"] == pytest.approx(5.0)
+    assert f["mrz.checks_failed_sure"] == 0.5
+    assert f["vizcheck.print.width_per_char_dev"] == 0.2 and f["vizcheck.dates"] == 3.0
+    assert f["mrzprint.pitch_geometry"] == pytest.approx(abs(1.2 - 2.54 / 2.35))
+    assert f["jpeg.ran"] == 0.0 and f["jpeg.score"] == 0.0
+    # measurements a detector did not make are missing, not zero
+    g = features(_results(check_fail=False, confidence=0.9, validity=None, width_dev=0.01))
+    assert "vizcheck.validity_excess" not in g and "jpeg.data.quality" not in g
+
+
+def _training_rows(n: int, seed: int) -> tuple[list[dict[str, float]], list[int]]:
+    rng = np.random.default_rng(seed)
+    rows, labels = [], []
+    for i in range(n):
+        forged = i % 2
+        # a check-digit failure means forgery only when the reader was confident
+        confident = rng.random() < 0.6
+        fail = bool(rng.random() < (0.8 if forged and confident else 0.3 if not confident
+                                    else 0.02))
+        feats = features(_results(
+            check_fail=fail, confidence=0.95 if confident else 0.4,
+            validity=float(rng.choice([10.0, 14.0])) if forged and rng.random() < 0.3 else 10.0,
+            width_dev=float(rng.normal(0.18 if forged else 0.06, 0.04))))
+        if rng.random() < 0.2:
+            feats.pop("vizcheck.print.width_per_char_dev")
+        rows.append(feats)
+        labels.append(forged)
+    return rows, labels
+
+
+@pytest.mark.parametrize("method", ["trees", "logistic"])
+def test_fit_separates_and_round_trips(method: str, tmp_path: object) -> None:
+    from pathlib import Path
+
+    from sklearn.metrics import roc_auc_score
+
+    rows, labels = _training_rows(300, 1)
+    cal, cal_labels = _training_rows(200, 2)
+    model = fit(rows, labels, calibration_rows=cal, calibration_labels=cal_labels,
+                method=method)  # type: ignore[arg-type]
+    test, test_labels = _training_rows(200, 3)
+    risks = [model.probability(r) for r in test]
+    assert roc_auc_score(test_labels, risks) > 0.85
+    assert all(0.0 <= p <= 1.0 for p in risks)
+    assert 0.0 < model.thresholds["refer"] <= model.thresholds["reject"] <= 1.0
+    path = Path(str(tmp_path)) / "fusion.json"
+    model.save(path)
+    again = FusionModel.from_dict(__import__("json").loads(path.read_text()))
+    assert [again.probability(r) for r in test] == pytest.approx(risks)
+    # contributions add up to the logit
+    z, contributions = model.logit(test[0])
+    base = model.baseline + sum(t.value[0] for t in model.trees) if model.trees else \
+        model.intercept
+    assert base + sum(c for _, c in contributions) == pytest.approx(z)
+
+
+def test_tree_export_matches_sklearn() -> None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rows, labels = _training_rows(300, 4)
+    cal, cal_labels = _training_rows(100, 5)
+    model = fit(rows, labels, calibration_rows=cal, calibration_labels=cal_labels,
+                method="trees")
+    names = model.feature_names
+    x = np.array([[r.get(n, np.nan) for n in names] for r in rows])
+    options = dict(model.meta["tree_options"])
+    clf = HistGradientBoostingClassifier(**options).fit(x, labels)
+    expected = clf.decision_function(x)
+    got = [model.logit(r)[0] for r in rows]
+    assert np.allclose(got, expected, atol=1e-9)
+    assert any(math.isnan(v) for v in x.ravel())  # missing values were exercised
