@@ -281,14 +281,14 @@ def _full_read(h: Hypothesis, clf: ocr.CellClassifier, *, jitter: bool = False) 
 
 
 def _field_validity(fmt: MrzFormat, lines: list[str]) -> int:
-    """How many of the fields no check digit covers look right: the document code starts
-    with a letter, state codes are known."""
+    """How many of the fields no check digit covers look right: the document code and
+    the name start with a letter, state codes are known."""
     from docfraud.mrz.codes import is_known_code
 
     ok = 0
     for spec in fmt.fields:
         text = lines[spec.line][spec.start:spec.stop]
-        if spec.kind == "code":
+        if spec.kind in ("code", "name"):
             ok += text[:1].isalpha()
         elif spec.kind == "country":
             ok += is_known_code(text)
@@ -320,7 +320,7 @@ def _shift_lines(reading: Reading, clf: ocr.CellClassifier) -> None:
             if float(pe.max()) < 0.6:
                 # the cell beyond the end may lie outside the strip: a line ending in
                 # fillers goes on with a filler
-                if shift < 0 or not line.endswith("<<<"):
+                if shift < 0 or not line.endswith("<<"):
                     continue
                 pe = np.full_like(pe, 0.5 / (len(pe) - 1))
                 pe[ocr.ALPHABET.index("<")] = 0.5

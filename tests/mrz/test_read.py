@@ -183,6 +183,31 @@ def test_grid_one_cell_off_is_moved_back() -> None:
     assert reading.lines == lines
 
 
+
+def test_name_line_one_cell_early_is_moved_back() -> None:
+    """TD1's third line (the name) has no check digit: a name starting with a filler
+    is what shows that its grid starts one cell early."""
+    import importlib
+
+    from docfraud.mrz import locate, ocr
+
+    reader = importlib.import_module("docfraud.mrz.read")
+    lines = _mrz("TD1", SEED0 + 94)
+    img = synthetic_mrz_image(lines, seed=SEED0 + 95, angle=0.0, width=900, blur=0.4, jpeg=90,
+                              perspective=0.0)
+    clf = ocr.default_classifier()
+    hyp = next(h for h in reader._hypotheses(locate.locate(img)[0])
+               if not h.flipped and h.length == 30)
+    assert reader._full_read(hyp, clf).lines == lines
+    c = hyp.cells[2]
+    hyp.cells[2] = ocr.LineCells(c.centers - (c.centers[1] - c.centers[0]), c.pitch, c.height,
+                                 c.fit_error)
+    reading = reader._full_read(hyp, clf)
+    assert reading is not None
+    assert reading.lines[2] == "<" + lines[2][:-1]
+    reader._shift_lines(reading, clf)
+    assert reading.lines == lines
+
 def _curled_mrz(lines: list[str], seed: int) -> np.ndarray:
     """A TD3 MRZ on a page curling away over its last 45 %: the lines bend upwards."""
     import cv2
