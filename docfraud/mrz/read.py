@@ -50,6 +50,9 @@ OUT_OF_CLASS = 0.002
 OUT_OF_CLASS_SOFT = 0.05
 #: Prior factor for the letter O in document numbers and optional data.
 LETTER_O_IN_NUMBERS = 0.3
+#: ... and for an O read between digits there ('831OO419': the pair 'OO' and '00' give
+#: the same check digits under weights 7 and 3, so no check digit tells them apart).
+LETTER_O_AMONG_DIGITS = 0.1
 #: A character below this probability may also be swapped for its look-alike
 #: (O/0, I/1, B/8, ...) where letters and digits mix (document numbers, optional data).
 LOOKALIKE_BELOW = UNSURE
@@ -258,6 +261,34 @@ def _jittered_probs(h: Hypothesis, clf: ocr.CellClassifier,
     return out
 
 
+def _letter_o_among_digits(fmt: MrzFormat, lines: list[str],
+                           posterior: list[NDArray[np.float32]]) -> bool:
+    """Lower the letter O further where it is read between digits in a mixed field.
+
+    ``posterior``: per line (length, 37) probabilities, changed in place (renormalised).
+    Returns whether any position changed.
+    """
+    letter_o = ocr.ALPHABET.index("O")
+    factor = LETTER_O_AMONG_DIGITS / LETTER_O_IN_NUMBERS
+    changed = False
+    for spec in fmt.fields:
+        if spec.kind != "alnum":
+            continue
+        text = lines[spec.line][spec.start:spec.stop]
+        for i, ch in enumerate(text):
+            if ch != "O":
+                continue
+            left = text[:i].rstrip("O")[-1:]
+            right = text[i + 1:].lstrip("O")[:1]
+            if not (left.isdigit() and right.isdigit()):
+                continue
+            row = posterior[spec.line][spec.start + i]
+            row[letter_o] *= factor
+            row /= row.sum()
+            changed = True
+    return changed
+
+
 def _full_read(h: Hypothesis, clf: ocr.CellClassifier, *, jitter: bool = False) -> Reading | None:
     crops = [ocr.cell_crops(ink, cells) for ink, cells in zip(h.inks, h.cells, strict=True)]
     probs = clf.predict(np.concatenate(crops))
@@ -274,6 +305,8 @@ def _full_read(h: Hypothesis, clf: ocr.CellClassifier, *, jitter: bool = False) 
         q = p * prior[li]
         posterior.append(np.asarray(q / q.sum(axis=1, keepdims=True), dtype=np.float32))
     lines = ["".join(ocr.ALPHABET[i] for i in p.argmax(axis=1)) for p in posterior]
+    if _letter_o_among_digits(fmt, lines, posterior):
+        lines = ["".join(ocr.ALPHABET[i] for i in p.argmax(axis=1)) for p in posterior]
     fmt2 = _detect(lines)
     if fmt2 is None:
         return None
@@ -319,8 +352,11 @@ def _shift_lines(reading: Reading, clf: ocr.CellClassifier) -> None:
             line = reading.lines[li]
             if float(pe.max()) < 0.6:
                 # the cell beyond the end may lie outside the strip: a line ending in
-                # fillers goes on with a filler
-                if shift < 0 or not line.endswith("<<"):
+                # fillers goes on with a filler (after two fillers only where the cell
+                # lies beyond the strip's end and so cannot be read)
+                outside = float(extra[1, 0] + 0.5 * cells.pitch) > ink.shape[1]
+                if shift < 0 or not (line.endswith("<<<")
+                                     or (outside and line.endswith("<<"))):
                     continue
                 pe = np.full_like(pe, 0.5 / (len(pe) - 1))
                 pe[ocr.ALPHABET.index("<")] = 0.5
