@@ -51,7 +51,8 @@ OUT_OF_CLASS_SOFT = 0.05
 #: Prior factor for the letter O in document numbers and optional data.
 LETTER_O_IN_NUMBERS = 0.3
 #: ... and for an O read between digits there ('831OO419': the pair 'OO' and '00' give
-#: the same check digits under weights 7 and 3, so no check digit tells them apart).
+#: the same check digits under weights 7 and 3, so no check digit tells them apart);
+#: between letters or fillers the letter O gets no penalty.
 LETTER_O_AMONG_DIGITS = 0.1
 #: A character below this probability may also be swapped for its look-alike
 #: (O/0, I/1, B/8, ...) where letters and digits mix (document numbers, optional data).
@@ -261,32 +262,38 @@ def _jittered_probs(h: Hypothesis, clf: ocr.CellClassifier,
     return out
 
 
-def _letter_o_among_digits(fmt: MrzFormat, lines: list[str],
-                           posterior: list[NDArray[np.float32]]) -> bool:
-    """Lower the letter O further where it is read between digits in a mixed field.
+def _letter_o_in_context(fmt: MrzFormat, raw: list[str],
+                         posterior: list[NDArray[np.float32]]) -> None:
+    """Weigh the letter O against the digit 0 by its neighbours in a mixed field.
 
-    ``posterior``: per line (length, 37) probabilities, changed in place (renormalised).
-    Returns whether any position changed.
+    ``raw``: the CNN's reading before priors; ``posterior``: per line (length, 37)
+    probabilities with the field prior applied (O x LETTER_O_IN_NUMBERS), changed in place
+    (renormalised). For a cell read O or 0 whose nearest other characters in the field
+    (an end of the field counts as the other side) are digits, O gets
+    LETTER_O_AMONG_DIGITS instead; between letters or fillers the prior is lifted.
     """
     letter_o = ocr.ALPHABET.index("O")
-    factor = LETTER_O_AMONG_DIGITS / LETTER_O_IN_NUMBERS
-    changed = False
     for spec in fmt.fields:
         if spec.kind != "alnum":
             continue
-        text = lines[spec.line][spec.start:spec.stop]
+        text = raw[spec.line][spec.start:spec.stop]
         for i, ch in enumerate(text):
-            if ch != "O":
+            if ch not in "O0":
                 continue
-            left = text[:i].rstrip("O")[-1:]
-            right = text[i + 1:].lstrip("O")[:1]
-            if not (left.isdigit() and right.isdigit()):
+            left = text[:i].rstrip("O0")[-1:]
+            right = text[i + 1:].lstrip("O0")[:1]
+            sides = [c.isdigit() for c in (left, right) if c]
+            if not sides:
+                continue
+            if all(sides):
+                factor = LETTER_O_AMONG_DIGITS / LETTER_O_IN_NUMBERS
+            elif not any(sides):
+                factor = 1.0 / LETTER_O_IN_NUMBERS
+            else:
                 continue
             row = posterior[spec.line][spec.start + i]
             row[letter_o] *= factor
             row /= row.sum()
-            changed = True
-    return changed
 
 
 def _full_read(h: Hypothesis, clf: ocr.CellClassifier, *, jitter: bool = False) -> Reading | None:
@@ -304,9 +311,8 @@ def _full_read(h: Hypothesis, clf: ocr.CellClassifier, *, jitter: bool = False) 
     for li, p in enumerate(per_line):
         q = p * prior[li]
         posterior.append(np.asarray(q / q.sum(axis=1, keepdims=True), dtype=np.float32))
+    _letter_o_in_context(fmt, lines, posterior)
     lines = ["".join(ocr.ALPHABET[i] for i in p.argmax(axis=1)) for p in posterior]
-    if _letter_o_among_digits(fmt, lines, posterior):
-        lines = ["".join(ocr.ALPHABET[i] for i in p.argmax(axis=1)) for p in posterior]
     fmt2 = _detect(lines)
     if fmt2 is None:
         return None

@@ -252,27 +252,28 @@ def test_reads_mrz_on_curled_page(seed: int) -> None:
     assert res.lines == lines
 
 
-def test_unsure_letter_o_between_digits_becomes_zero() -> None:
+def test_letter_o_weighed_by_its_neighbours_in_mixed_fields() -> None:
     """'OO' and '00' give the same check digits under weights 7 and 3: between digits in a
-    mixed field an unsure O is read as the digit; a confident O and an O next to
-    letters stay."""
+    mixed field an unsure O is read as the digit; a confident O stays, and between
+    letters the field's O penalty is lifted."""
     import importlib
 
     from docfraud.mrz import FORMATS, ocr
 
     reader = importlib.import_module("docfraud.mrz.read")
     fmt = FORMATS["TD3"]
-    line = "UT93869169UTO8310040M2812265831OO419813<<<80"
+    raw = ["P<UTOLEFEVRE<<JOSE<MARIA<<<<<<<<<<<<<<<<<<<<",
+           "ABOCD1234" + "8UTO8310040M2812265831OO419813<<<80"]
     post = [np.full((44, 37), 1e-3, np.float32) for _ in range(2)]
     o, zero = ocr.ALPHABET.index("O"), ocr.ALPHABET.index("0")
-    for p, ch in enumerate(line):
-        post[1][p, ocr.ALPHABET.index(ch)] = 0.95
+    for li in (0, 1):
+        for p, ch in enumerate(raw[li]):
+            post[li][p, ocr.ALPHABET.index(ch)] = 0.95
     post[1][31, [o, zero]] = (0.38, 0.28)  # unsure O between digits
     post[1][32, [o, zero]] = (0.95, 0.03)  # confident O between digits
-    post[1][1, [ocr.ALPHABET.index("T"), o]] = (0.4, 0.45)  # O next to a letter
-    lines = ["P<UTOLEFEVRE<<JOSE<MARIA<<<<<<<<<<<<<<<<<<<<", line[:1] + "O" + line[2:]]
-    assert reader._letter_o_among_digits(fmt, lines, post)
+    post[1][2, [o, zero]] = (0.2, 0.5)  # O between letters, after the field's O penalty
+    reader._letter_o_in_context(fmt, raw, post)
     best = "".join(ocr.ALPHABET[i] for i in post[1].argmax(axis=1))
     assert best[31] == "0"
     assert best[32] == "O"
-    assert best[1] == "O"
+    assert best[2] == "O"
