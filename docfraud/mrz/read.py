@@ -270,9 +270,10 @@ def _letter_o_in_context(fmt: MrzFormat, raw: list[str],
     probabilities with the field prior applied (O x LETTER_O_IN_NUMBERS), changed in place
     (renormalised). For a cell read O or 0 whose nearest other characters in the field
     (an end of the field counts as the other side) are digits, O gets
-    LETTER_O_AMONG_DIGITS instead; between letters or fillers the prior is lifted.
+    LETTER_O_AMONG_DIGITS instead; between letters or fillers the prior is lifted. Only
+    cells where O and 0 together hold at least half the probability are touched.
     """
-    letter_o = ocr.ALPHABET.index("O")
+    letter_o, digit_0 = ocr.ALPHABET.index("O"), ocr.ALPHABET.index("0")
     for spec in fmt.fields:
         if spec.kind != "alnum":
             continue
@@ -292,6 +293,8 @@ def _letter_o_in_context(fmt: MrzFormat, raw: list[str],
             else:
                 continue
             row = posterior[spec.line][spec.start + i]
+            if row[letter_o] + row[digit_0] < 0.5:  # not an O/0 question
+                continue
             row[letter_o] *= factor
             row /= row.sum()
 
