@@ -39,6 +39,9 @@ MIN_GLYPH_PX = 4.0
 TRACED_GROUPS = 2
 #: Strip height in glyph heights.
 STRIP_HEIGHT = 2.4
+#: Score discount of a two-line group completed from a line's pieces where a three-line
+#: group holds its whole line (see _groups).
+COMPLETED_PENALTY = 0.1
 
 
 @dataclass(frozen=True)
@@ -347,9 +350,13 @@ def _groups(lines: list[LineBox]) -> list[tuple[list[LineBox], float]]:
             for c in lines:
                 if c.cy > b.cy and compatible(b, c) and abs(c.length - a.length) < 0.12 * a.length:
                     out.append(([a, b, c], 0.0))
-    out.extend((g, 0.0) for g in _completed_groups(lines))
+    # a group completed from pieces (1.0 marks it) ranks below a three-line group holding
+    # its whole line: a TD1 zone whose middle line is a little short is three lines, not
+    # the first line plus its neighbour's pieces
+    in_three = {id(b) for g, _ in out if len(g) == 3 for b in g}
+    out.extend((g, float(any(id(b) in in_three for b in g))) for g in _completed_groups(lines))
     scored = []
-    for group, _ in out:
+    for group, completed in out:
         hs = np.array([g.height for g in group])
         ls = np.array([g.length for g in group])
         aspect = float(np.mean(ls / hs))
@@ -359,7 +366,7 @@ def _groups(lines: list[LineBox]) -> list[tuple[list[LineBox], float]]:
         # long, equally long lines; a third line adds a little (TD1) but cannot
         # outweigh longer lines
         score = float(np.mean(ls)) * (1.0 - float(np.std(ls) / np.mean(ls))) * (
-            1.0 + 0.05 * (len(group) - 2))
+            1.0 + 0.05 * (len(group) - 2)) * (1.0 - COMPLETED_PENALTY * completed)
         scored.append((group, score))
     scored.sort(key=lambda t: -t[1])
     return scored

@@ -50,6 +50,10 @@ OUT_OF_CLASS = 0.002
 OUT_OF_CLASS_SOFT = 0.05
 #: Prior factor for the letter O in document numbers and optional data.
 LETTER_O_IN_NUMBERS = 0.3
+#: ... and for an O read between digits there ('831OO419': the pair 'OO' and '00' give
+#: the same check digits under weights 7 and 3, so no check digit tells them apart);
+#: between letters or fillers the letter O gets no penalty.
+LETTER_O_AMONG_DIGITS = 0.1
 #: A character below this probability may also be swapped for its look-alike
 #: (O/0, I/1, B/8, ...) where letters and digits mix (document numbers, optional data).
 LOOKALIKE_BELOW = UNSURE
@@ -258,6 +262,43 @@ def _jittered_probs(h: Hypothesis, clf: ocr.CellClassifier,
     return out
 
 
+def _letter_o_in_context(fmt: MrzFormat, raw: list[str],
+                         posterior: list[NDArray[np.float32]]) -> None:
+    """Weigh the letter O against the digit 0 by its neighbours in a mixed field.
+
+    ``raw``: the CNN's reading before priors; ``posterior``: per line (length, 37)
+    probabilities with the field prior applied (O x LETTER_O_IN_NUMBERS), changed in place
+    (renormalised). For a cell read O or 0 whose nearest other characters in the field
+    (an end of the field counts as the other side) are digits, O gets
+    LETTER_O_AMONG_DIGITS instead; between letters or fillers the prior is lifted. Only
+    cells where O and 0 together hold at least half the probability are touched.
+    """
+    letter_o, digit_0 = ocr.ALPHABET.index("O"), ocr.ALPHABET.index("0")
+    for spec in fmt.fields:
+        if spec.kind != "alnum":
+            continue
+        text = raw[spec.line][spec.start:spec.stop]
+        for i, ch in enumerate(text):
+            if ch not in "O0":
+                continue
+            left = text[:i].rstrip("O0")[-1:]
+            right = text[i + 1:].lstrip("O0")[:1]
+            sides = [c.isdigit() for c in (left, right) if c]
+            if not sides:
+                continue
+            if all(sides):
+                factor = LETTER_O_AMONG_DIGITS / LETTER_O_IN_NUMBERS
+            elif not any(sides):
+                factor = 1.0 / LETTER_O_IN_NUMBERS
+            else:
+                continue
+            row = posterior[spec.line][spec.start + i]
+            if row[letter_o] + row[digit_0] < 0.5:  # not an O/0 question
+                continue
+            row[letter_o] *= factor
+            row /= row.sum()
+
+
 def _full_read(h: Hypothesis, clf: ocr.CellClassifier, *, jitter: bool = False) -> Reading | None:
     crops = [ocr.cell_crops(ink, cells) for ink, cells in zip(h.inks, h.cells, strict=True)]
     probs = clf.predict(np.concatenate(crops))
@@ -273,6 +314,7 @@ def _full_read(h: Hypothesis, clf: ocr.CellClassifier, *, jitter: bool = False) 
     for li, p in enumerate(per_line):
         q = p * prior[li]
         posterior.append(np.asarray(q / q.sum(axis=1, keepdims=True), dtype=np.float32))
+    _letter_o_in_context(fmt, lines, posterior)
     lines = ["".join(ocr.ALPHABET[i] for i in p.argmax(axis=1)) for p in posterior]
     fmt2 = _detect(lines)
     if fmt2 is None:
@@ -281,14 +323,14 @@ def _full_read(h: Hypothesis, clf: ocr.CellClassifier, *, jitter: bool = False) 
 
 
 def _field_validity(fmt: MrzFormat, lines: list[str]) -> int:
-    """How many of the fields no check digit covers look right: the document code starts
-    with a letter, state codes are known."""
+    """How many of the fields no check digit covers look right: the document code and
+    the name start with a letter, state codes are known."""
     from docfraud.mrz.codes import is_known_code
 
     ok = 0
     for spec in fmt.fields:
         text = lines[spec.line][spec.start:spec.stop]
-        if spec.kind == "code":
+        if spec.kind in ("code", "name"):
             ok += text[:1].isalpha()
         elif spec.kind == "country":
             ok += is_known_code(text)
@@ -319,8 +361,11 @@ def _shift_lines(reading: Reading, clf: ocr.CellClassifier) -> None:
             line = reading.lines[li]
             if float(pe.max()) < 0.6:
                 # the cell beyond the end may lie outside the strip: a line ending in
-                # fillers goes on with a filler
-                if shift < 0 or not line.endswith("<<<"):
+                # fillers goes on with a filler (after two fillers only where the cell
+                # lies beyond the strip's end and so cannot be read)
+                outside = float(extra[1, 0] + 0.5 * cells.pitch) > ink.shape[1]
+                if shift < 0 or not (line.endswith("<<<")
+                                     or (outside and line.endswith("<<"))):
                     continue
                 pe = np.full_like(pe, 0.5 / (len(pe) - 1))
                 pe[ocr.ALPHABET.index("<")] = 0.5
