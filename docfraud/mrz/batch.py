@@ -276,16 +276,9 @@ def _all_pass(fmt: MrzFormat) -> dict[str, bool]:
     return checks
 
 
-def _expired(expiry_iso: str, today_iso: str) -> Finding:
-    """MRZ_DOCUMENT_EXPIRED from ISO dates (the same finding as ``expired_finding``)."""
-    return Finding(
-        "MRZ_DOCUMENT_EXPIRED", _EXPIRED_SEVERITY, "mrz",
-        f"the document expired on {expiry_iso}", None,
-        {"expiry_date": expiry_iso, "today": today_iso},
-    )
-
-
-_EXPIRED_SEVERITY = expired_finding(_dt.date(2000, 1, 1), _dt.date(2000, 1, 2)).severity
+def _expired(fields: dict[str, Any], today: _dt.date) -> Finding:
+    """MRZ_DOCUMENT_EXPIRED for fields whose expiry date passed every date check."""
+    return expired_finding(_dt.date.fromisoformat(str(fields["expiry_date"])), today)
 
 
 class _Columns:
@@ -526,7 +519,6 @@ def _parse_many(
         cd_keys = ["check_digit." + spec.name for spec in specs]
         checks = _all_pass(fmt)
         expired_checks = {**checks, "not_expired": False}
-        today_iso = today.isoformat()
         table = _Columns(fmt, raw, checked.b_year, checked.e_year, checked.long_number)
         name_findings = table.name_findings
         no_separator = table.no_separator
@@ -545,7 +537,7 @@ def _parse_many(
                         str(checked.cd_expected[j, c])))
             if ok[j]:  # every other check passed: the columns' findings are all there is
                 if exp:
-                    findings.append(_expired(str(fields["expiry_date"]), today_iso))
+                    findings.append(_expired(fields, today))
                 if k in name_findings:
                     findings.extend(name_findings[k])
                     if k in no_separator:
@@ -562,8 +554,8 @@ def _parse_many(
                     for key in keys:
                         checks_now.pop(key, None)
                     redo(v)
-                elif cat == "dates" and exp:
-                    findings.append(_expired(str(fields["expiry_date"]), today_iso))
+                elif cat == "dates" and exp:  # the dates are valid: the columns' expiry
+                    findings.append(_expired(fields, today))
                 elif cat == "names" and k in name_findings:
                     findings.extend(name_findings[k])
                     if k in no_separator:
