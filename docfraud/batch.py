@@ -609,6 +609,21 @@ def run_batch(
         if len(pending) >= commit_every or time.monotonic() - last_commit >= commit_seconds:
             flush()
 
+    def is_new(key: str, path: str, stored: bool, skip_sources: list[tuple[str, str]]) -> bool:
+        """Count a document already stored (its path goes to ``skip_sources``) or already
+        queued in this run; True for one to handle now (it then counts as queued)."""
+        if stored:
+            summary.skipped += 1
+            skip_sources.append((key, path))
+        elif key in queued:
+            extra_sources.setdefault(key, []).append(path)
+            summary.duplicates += 1
+        else:
+            queued.add(key)
+            return True
+        bar.update(1)
+        return False
+
     def feed() -> Iterator[WorkItem]:
         for i in range(0, len(paths), LOOKUP_CHUNK):
             items: list[WorkItem] = []
@@ -620,32 +635,15 @@ def run_batch(
                 elif item is not None:
                     items.append(item)
             known = store.statuses([it.key for it in items] + [r.sha256 for r in refusals])
-            skip_sources = []
+            skip_sources: list[tuple[str, str]] = []
             for rec in refusals:
-                if rec.sha256 in known:
-                    summary.skipped += 1
-                    skip_sources.append((rec.sha256, rec.file))
-                    bar.update(1)
-                elif rec.sha256 in queued:
-                    extra_sources.setdefault(rec.sha256, []).append(rec.file)
-                    summary.duplicates += 1
-                    bar.update(1)
-                else:
-                    queued.add(rec.sha256)
+                if is_new(rec.sha256, rec.file, rec.sha256 in known, skip_sources):
                     summary.refused += 1
                     record(rec)
             for it in items:
                 status = known.get(it.key)
-                if status == STATUS_DONE or (status == STATUS_FAILED and not retry_failed):
-                    summary.skipped += 1
-                    skip_sources.append((it.key, it.path))
-                    bar.update(1)
-                elif it.key in queued:
-                    extra_sources.setdefault(it.key, []).append(it.path)
-                    summary.duplicates += 1
-                    bar.update(1)
-                else:
-                    queued.add(it.key)
+                if is_new(it.key, it.path, status == STATUS_DONE
+                          or (status == STATUS_FAILED and not retry_failed), skip_sources):
                     yield it
             store.add_sources(skip_sources)
 
