@@ -34,7 +34,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -290,20 +289,9 @@ def ocr_words(analysis: Analysis, zones: Sequence[str]) -> list[Word]:
 
 
 def _tesseract(binary: NDArray[np.uint8], psm: int) -> dict[str, list[Any]]:
-    import pytesseract
+    from docfraud import tesseract
 
-    # one thread: tesseract's OpenMP threads only compete with the other workers
-    previous = os.environ.get("OMP_THREAD_LIMIT")
-    os.environ["OMP_THREAD_LIMIT"] = "1"
-    try:
-        data: dict[str, list[Any]] = pytesseract.image_to_data(
-            binary, config=f"--psm {psm}", output_type=pytesseract.Output.DICT)
-    finally:
-        if previous is None:
-            os.environ.pop("OMP_THREAD_LIMIT", None)
-        else:
-            os.environ["OMP_THREAD_LIMIT"] = previous
-    return data
+    return tesseract.image_to_data(binary, psm=psm, timeout=10.0)
 
 
 def reread(analysis: Analysis, used: Sequence[Word], *, scale: float = 2.0) -> str | None:
