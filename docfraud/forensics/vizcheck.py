@@ -166,6 +166,12 @@ def _same_date(a: dt.date, b: dt.date) -> bool:
     return a.day == b.day and a.month == b.month and a.year % 100 == b.year % 100
 
 
+def _tens_of_day_only(a: dt.date, b: dt.date) -> bool:
+    """Same month and year (modulo 100), days differing only in their tens digit."""
+    return (a.month == b.month and a.year % 100 == b.year % 100 and a.day != b.day
+            and a.day % 10 == b.day % 10)
+
+
 def _whole_years(issue: dt.date, expiry: dt.date) -> int | None:
     """Whole years from ``issue`` to ``expiry`` when they are 1-20 whole years apart
     (within 3 days, which covers "less a day" and leap days), else None."""
@@ -550,6 +556,11 @@ class VizCheckDetector(Detector):
                 data.setdefault("year_differs", []).append(key)
             if len(distinct) >= 3:
                 shown = pick(distinct)
+                if _tens_of_day_only(shown, mrz_day):
+                    # 13 read as 03, 08 as 28: the day's first digit is the commonest
+                    # date misreading (a thin 1 dropped, 2/3 confused), not a claim
+                    read[key] = "day uncertain"
+                    continue
                 used = [w for d, ws in dates if d == shown for w in ws]
                 confirmed = bool(used) and min(w.conf for w in used) >= _MIN_DATE_CONF
                 if confirmed and verify is not None:
