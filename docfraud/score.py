@@ -109,7 +109,10 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
     (``vizcheck.read.<field>``: 1 match, 0.5 partial, 0 not read, -1 absent or
     different), the mismatch findings, the validity beyond 10 years and the print
     consistency measures :data:`PRINT_FEATURES` (``vizcheck.print.<key>``); from
-    ``mrzprint`` the deviation of pitch and line spacing from OCR-B geometry.
+    ``mrzprint`` the deviation of pitch and line spacing from OCR-B geometry; from
+    ``portrait`` how much better the ghost image matches the photo in outline than in
+    detail (``portrait.ghost_gap``: a ghost of another person shares the head-and-shoulders
+    outline but not the face; a design without a ghost matches neither).
     """
     out: dict[str, float] = {}
     for r in results:
@@ -143,6 +146,10 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
             if birth is not None:
                 out["mrz.personal_number_match"] = float(birth > 0)
                 out["mrz.personal_number_mismatch"] = float(birth < 0)
+        elif r.detector == "portrait" and ran:
+            shape, detail = _number(data.get("ghost_shape")), _number(data.get("ghost"))
+            if shape is not None and detail is not None:
+                out["portrait.ghost_gap"] = shape - detail
         elif r.detector == "mrzprint" and ran:
             pitch = _number(data.get("pitch_per_height"))
             if pitch is not None:

@@ -9,7 +9,7 @@ and calibrates on the calibration seed. Thresholds: 'refer' at 5 % and 'reject' 
 false alarms on the genuine documents calibrated on.
 
 Usage: python scripts/train_fusion.py [--genuine 150] [--forged 150] [--jobs 2]
-       [--method logistic|trees] [--l2 3]
+       [--method logistic|trees] [--l2 3] [--extra-seeds 4404,5505]
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from detect_common import (
     CALIBRATION_SEED,
+    EVAL_SEED,
     HELD_OUT_DESIGN,
     HELD_OUT_OPERATOR,
     TRAIN_SEED,
@@ -76,6 +77,9 @@ def main() -> int:
                     help="fit on the training seed and calibrate on the calibration seed "
                          "(default: fit on both, calibrate on 5-fold out-of-fold logits)")
     ap.add_argument("--l2", type=float, default=3.0, help="L2 strength of the logistic model")
+    ap.add_argument("--extra-seeds", default="",
+                    help="comma-separated further training seeds (same size and hold-outs; "
+                         "never the evaluation seed), added to the fit")
     args = ap.parse_args()
     from docfraud.score import fit, fit_crossfitted
 
@@ -87,12 +91,20 @@ def main() -> int:
         print(f"featurising {name} set (seed {seed})", file=sys.stderr)
         sets[name] = list(split_rows(featurise_set(
             kwargs, jobs=args.jobs, cache=args.cache / f"{name}-{seed}-{args.genuine}.jsonl")))
+    for seed in (int(x) for x in args.extra_seeds.split(",") if x.strip()):
+        if seed in (TRAIN_SEED, CALIBRATION_SEED, EVAL_SEED):
+            ap.error(f"seed {seed} is already a training, calibration or the evaluation seed")
+        kwargs = {"genuine": args.genuine, "forged": args.forged, "seed": seed, **common}
+        print(f"featurising extra training set (seed {seed})", file=sys.stderr)
+        sets["train"] += list(split_rows(featurise_set(
+            kwargs, jobs=args.jobs, cache=args.cache / f"train-{seed}-{args.genuine}.jsonl")))
     train, cal = sets["train"], sets["calibration"]
     train_x, cal_x = [row_features(r) for r in train], [row_features(r) for r in cal]
     from threadpoolctl import threadpool_limits
 
     # one thread: OpenMP threads (boosted trees) crawl on a busy machine
     meta = {"train_seed": TRAIN_SEED, "calibration_seed": CALIBRATION_SEED,
+            "extra_train_seeds": args.extra_seeds,
             "held_out_design": HELD_OUT_DESIGN, "held_out_operator": HELD_OUT_OPERATOR,
             "train_documents": len(train), "calibration_documents": len(cal)}
     with threadpool_limits(1):
