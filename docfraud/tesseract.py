@@ -133,7 +133,8 @@ def _recognise(gray: NDArray[np.uint8], psm: int, oem: int, whitelist: str,
     image = np.ascontiguousarray(gray, dtype=np.uint8)
     h, w = image.shape
     api = _engine(psm, oem, whitelist)
-    api.SetImageBytes(image.tobytes(), w, h, 1, w)
+    pixels = image.tobytes()  # Tesseract copies it into a Pix (ImageThresholder::SetImage)
+    api.SetImageBytes(pixels, w, h, 1, w)
     api.SetSourceResolution(_SOURCE_DPI)
     if not api.Recognize(timeout=int(timeout * 1000)):
         logger.info("tesseract failed or timed out after %.1f s", timeout)
