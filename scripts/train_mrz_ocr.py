@@ -3,9 +3,13 @@
 
 Every training line is rendered in OCR-B (10 % in other monospaced fonts, for MRZs
 printed in non-standard type), printed on textured paper, tilted, scaled to a capture
-resolution of 6-40 px glyph height, blurred, noised and JPEG-compressed, then cut into
-cells by the *same* segmentation code the reader uses (docfraud.mrz.ocr.segment_line),
-so the classifier learns the segmentation's own errors. Of the lines whose segmentation
+resolution of 6-12 px glyph height (45 % of the lines, where the reader misread most)
+or 12-40 px, blurred (sigma up to 1.3 px at capture resolution, whatever the glyph
+size), noised and JPEG-compressed, then resampled to the reader's strip (glyph height
+about docfraud.mrz.locate.STRIP_GLYPH, strips STRIP_HEIGHT glyphs tall) and cut into
+cells by the *same* code the reader uses (docfraud.mrz.ocr.ink_map at the nominal strip
+glyph height, docfraud.mrz.ocr.segment_line, docfraud.mrz.ocr.cell_crops), so the
+classifier learns the segmentation's own errors. Of the lines whose segmentation
 is wrong by more than a third of a pitch, 70 % are dropped and 30 % are cut at the true
 cell positions with jitter. The torch weights are exported to ONNX (needs the onnx
 package here) for the reader, which runs them with OpenCV's dnn module.
@@ -33,6 +37,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from docfraud.mrz import ocr, render  # noqa: E402
+from docfraud.mrz.locate import STRIP_GLYPH, STRIP_HEIGHT  # noqa: E402
+
+#: Share of training lines captured at 6-12 px glyph height (the rest 12-40 px).
+SMALL_SHARE = 0.45
+#: Largest Gaussian blur sigma at capture resolution, px.
+MAX_BLUR = 1.3
 
 OTHER_FONTS = [
     "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
@@ -70,22 +80,26 @@ def make_line_sample(seed: int) -> tuple[np.ndarray, np.ndarray] | None:
     gray = cv2.warpAffine(gray, rot, (w, h), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
     pts = np.concatenate([centers[target], np.ones((n, 1))], axis=1) @ rot.T
-    # capture resolution: glyph height 6..40 px (log-uniform)
-    cap_cap = math.exp(rng.uniform(math.log(6.0), math.log(40.0)))
+    # capture resolution: glyph height 6..12 px for SMALL_SHARE of the lines (where the
+    # reader misreads most), 12..40 px for the rest (log-uniform in each range)
+    lo, hi = (6.0, 12.0) if rng.random() < SMALL_SHARE else (12.0, 40.0)
+    cap_cap = math.exp(rng.uniform(math.log(lo), math.log(hi)))
     s1 = cap_cap / cap
     small = cv2.resize(gray, (max(8, int(w * s1)), max(8, int(h * s1))),
                        interpolation=cv2.INTER_AREA)
-    small_u8 = render.degrade(small, rng, blur=rng.uniform(0, 1.0) * min(1.0, cap_cap / 12),
+    # blur at capture resolution, whatever the glyph size (small glyphs are blurred too)
+    small_u8 = render.degrade(small, rng, blur=rng.uniform(0, MAX_BLUR),
                               noise=rng.uniform(0, 0.05))
-    # the reader's strip scale: glyph height ~24 px, estimated with +-20 % error
-    s2 = 24.0 * rng.uniform(0.8, 1.25) / cap_cap
+    # the reader's strip scale: glyph height ~STRIP_GLYPH px, estimated with +-20 % error
+    s2 = STRIP_GLYPH * rng.uniform(0.8, 1.25) / cap_cap
     sx, sy = s1 * s2, s1 * s2
     big = cv2.resize(small_u8, (int(small_u8.shape[1] * s2), int(small_u8.shape[0] * s2)),
                      interpolation=cv2.INTER_CUBIC)
     pts_b = pts * np.array([sx, sy])
     cap_b = cap * sy
     yc = float(np.mean(pts_b[:, 1])) + rng.normal(0, 0.12) * cap_b
-    strip_h = int(cap_b * rng.uniform(2.1, 2.7))
+    # the reader's strips are STRIP_HEIGHT x STRIP_GLYPH px tall whatever the true glyph height
+    strip_h = round(STRIP_HEIGHT * STRIP_GLYPH)
     y0 = round(yc - strip_h / 2)
     x0 = int(max(0, pts_b[0, 0] - pitch * sx * rng.uniform(0.7, 1.6)))
     x1 = int(min(big.shape[1], pts_b[-1, 0] + pitch * sx * rng.uniform(0.7, 1.6)))
@@ -94,7 +108,8 @@ def make_line_sample(seed: int) -> tuple[np.ndarray, np.ndarray] | None:
     y0c = max(0, y0)
     strip = strip[y0c:y0c + strip_h, x0:x1]
     truth = pts_b - np.array([x0, y0])
-    inkm = ocr.ink_map(strip, glyph_height=cap_b)
+    # as in docfraud.mrz.read: ink map at the nominal strip glyph height, then the grid fit
+    inkm = ocr.ink_map(strip, glyph_height=STRIP_GLYPH)
     cells = ocr.segment_line(inkm, n)
     labels = np.array([ocr.ALPHABET.index(c) for c in texts[target]], np.int64)
     if cells is None or np.abs(cells.centers[:, 0] - truth[:, 0]).max() > 0.33 * pitch * sx:
@@ -159,10 +174,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="only re-export the .onnx from an existing .pt")
     args = ap.parse_args(argv)
 
+    import cv2
     import torch
     import torch.nn.functional as F
 
     torch.set_num_threads(args.threads)
+    cv2.setNumThreads(args.threads)
     if args.export_only:
         model = make_model()
         model.load_state_dict(torch.load(args.out.with_suffix(".pt"))["state_dict"])
