@@ -44,27 +44,27 @@ _TD1_GAP = 6.0
 GEOMETRY: dict[str, CardGeometry] = {
     "TD3": CardGeometry((125.0, 88.0), 6.0, 7.0, {
         "portrait": (4.0, 15.0, 39.0, 49.0),
-        "viz": (45.0, 12.0, 76.0, 55.0),
+        "viz": (41.5, 12.0, 79.5, 55.0),
         "ghost_search": (80.0, 15.0, 44.0, 52.0),
     }),
     "MRVA": CardGeometry((120.0, 80.0), 6.0, 7.0, {
         "portrait": (4.0, 12.0, 36.0, 45.0),
-        "viz": (42.0, 10.0, 74.0, 50.0),
+        "viz": (38.5, 10.0, 77.5, 50.0),
     }),
     "TD2": CardGeometry((105.0, 74.0), 6.0, 6.7, {
         "portrait": (3.0, 10.0, 31.0, 39.0),
-        "viz": (36.0, 9.0, 66.0, 45.0),
+        "viz": (32.5, 9.0, 69.5, 45.0),
         "ghost_search": (68.0, 12.0, 36.0, 44.0),
     }),
     "MRVB": CardGeometry((105.0, 74.0), 6.0, 6.7, {
         "portrait": (3.0, 10.0, 31.0, 39.0),
-        "viz": (36.0, 9.0, 66.0, 45.0),
+        "viz": (32.5, 9.0, 69.5, 45.0),
     }),
     "FRA_ID": CardGeometry((85.6, 54.0), 3.0, 5.0, {}),
     # TD1: the MRZ is on the back; the portrait is on the front, often scanned above it
     "TD1": CardGeometry((85.6, 54.0), 4.7, 5.4, {
         "portrait": (1.5, -54.0 - _TD1_GAP + 8.0, 27.0, 35.0),
-        "viz": (28.0, -54.0 - _TD1_GAP + 8.0, 55.0, 38.0),
+        "viz": (25.5, -54.0 - _TD1_GAP + 8.0, 57.5, 38.0),
         "ghost_search": (56.0, -54.0 - _TD1_GAP + 18.0, 29.0, 30.0),
         "back_viz": (2.0, 2.0, 81.0, 26.0),
     }),

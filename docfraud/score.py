@@ -65,7 +65,8 @@ PRINT_FEATURES = ("runs", "height_dev", "height_dev2", "stroke_dev", "stroke_rat
                   "stroke_ratio_dev2", "width_per_char_dev", "width_per_char_dev2",
                   "date_height_spread", "date_stroke_ratio_spread",
                   "date_width_per_char_spread")
-_READ_VALUE = {"match": 1.0, "partial": 0.5, "not read": 0.0, "absent": -1.0,
+_READ_VALUE = {"match": 1.0, "partial": 0.5, "not read": 0.0, "day uncertain": -0.5,
+               "absent": -1.0,
                "different": -1.0}
 _VIZ_MISMATCH = ("VIZ_NAME_MISMATCH", "VIZ_DOCUMENT_NUMBER_MISMATCH",
                  "VIZ_BIRTH_DATE_MISMATCH", "VIZ_EXPIRY_DATE_MISMATCH")

@@ -199,3 +199,6 @@ def warm_up() -> None:
     default_classifier()
     load_model()
     load_learned()
+    from docfraud import tesseract
+
+    tesseract.preload()  # the visual-zone reader's engine (vizcheck)

@@ -373,15 +373,7 @@ def tesseract_line(gray: NDArray[np.uint8], *, timeout: float = 2.0) -> str:
     Returns:
         The text (A-Z, 0-9, '<'), possibly of the wrong length; "" if Tesseract fails.
     """
-    try:
-        import pytesseract
-    except ImportError:  # pragma: no cover - a declared dependency
-        logger.warning("pytesseract is not installed; second OCR engine unavailable")
-        return ""
-    config = f"--psm 7 --oem 1 -c tessedit_char_whitelist={ALPHABET}"
-    try:
-        text = pytesseract.image_to_string(gray, config=config, timeout=timeout)
-    except (RuntimeError, OSError, pytesseract.TesseractError) as exc:
-        logger.info("tesseract failed: %s", exc)
-        return ""
+    from docfraud import tesseract
+
+    text = tesseract.image_to_string(gray, psm=7, oem=1, whitelist=ALPHABET, timeout=timeout)
     return "".join(ch for ch in text.upper() if ch in ALPHABET)

@@ -51,6 +51,19 @@ def test_compare_flags_a_different_value() -> None:
     assert [f.code for f in findings] == ["VIZ_NAME_MISMATCH"]
 
 
+def test_day_differing_in_its_tens_digit_is_uncertain_not_a_mismatch() -> None:
+    """02 AUG for 12 AUG (a dropped 1) is the commonest misreading: no finding; another
+    units digit or another year is still a mismatch."""
+    det = get_detector("vizcheck")
+    ocr = words("UT1690595 MULLER ANNA MARIA 02 AUG 1974 01 MAR 2020 01 MAR 2030")
+    findings, data = det.compare(ocr, FIELDS)  # type: ignore[attr-defined]
+    assert findings == [] and data["read"]["birth_date"] == "day uncertain", data
+    for shown in ("13 AUG 1974", "12 AUG 1977", "12 SEP 1974"):
+        ocr = words(f"UT1690595 MULLER ANNA MARIA {shown} 01 MAR 2020 01 MAR 2030")
+        findings, _ = det.compare(ocr, FIELDS)  # type: ignore[attr-defined]
+        assert [f.code for f in findings] == ["VIZ_BIRTH_DATE_MISMATCH"], shown
+
+
 def test_unreadable_zone_is_neutral() -> None:
     det = get_detector("vizcheck")
     for text in ("", "~~ ,, ..", "12 AUG 1974"):  # nothing, noise, only part read
