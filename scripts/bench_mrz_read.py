@@ -132,6 +132,15 @@ def synth_documents(n: int, seed: int = SYNTH_DOC_SEED) -> list[tuple[list[str],
             for d in iter_documents(genuine=n, workshops=0, forged=0, seed=seed)]
 
 
+def use_model(path: Path) -> None:
+    """Make docfraud.mrz.read classify cells with the ONNX file at ``path``."""
+    from docfraud.mrz import ocr
+
+    clf = ocr.CellClassifier.load(path)
+    ocr.default_classifier = lambda: clf  # type: ignore[assignment]
+    print(f"cell CNN: {path}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -151,7 +160,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-passporteye", action="store_true")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     ap.add_argument("--json", type=Path, help="also write all figures to this file")
+    ap.add_argument("--ocr-model", type=Path,
+                    help="read with this cell-CNN ONNX file instead of models/mrz_ocr.onnx "
+                         "(to compare retrained weights; the start-up figure still uses models/)")
     args = ap.parse_args(argv)
+    if args.ocr_model is not None:
+        use_model(args.ocr_model)
     logging.basicConfig(level=logging.WARNING)
     summary: dict[str, Any] = {}
     rows: list[dict[str, Any]] = []

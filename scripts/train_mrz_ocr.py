@@ -3,9 +3,14 @@
 
 Every training line is rendered in OCR-B (10 % in other monospaced fonts, for MRZs
 printed in non-standard type), printed on textured paper, tilted, scaled to a capture
-resolution of 6-40 px glyph height, blurred, noised and JPEG-compressed, then cut into
-cells by the *same* segmentation code the reader uses (docfraud.mrz.ocr.segment_line),
-so the classifier learns the segmentation's own errors. Of the lines whose segmentation
+resolution of 6-40 px glyph height (with --small-glyphs: 45 % of the lines at
+6-12 px, the rest 12-40 px), blurred (sigma up to min(1, glyph height / 12) px at
+capture resolution; --small-glyphs: up to 1.3 px at any size), noised and
+JPEG-compressed, then resampled to the reader's strip (glyph height about
+docfraud.mrz.locate.STRIP_GLYPH, strips STRIP_HEIGHT glyphs tall) and cut into
+cells by the *same* code the reader uses (docfraud.mrz.ocr.ink_map at the nominal strip
+glyph height, docfraud.mrz.ocr.segment_line, docfraud.mrz.ocr.cell_crops), so the
+classifier learns the segmentation's own errors. Of the lines whose segmentation
 is wrong by more than a third of a pitch, 70 % are dropped and 30 % are cut at the true
 cell positions with jitter. The torch weights are exported to ONNX (needs the onnx
 package here) for the reader, which runs them with OpenCV's dnn module.
@@ -33,6 +38,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from docfraud.mrz import ocr, render  # noqa: E402
+from docfraud.mrz.locate import STRIP_GLYPH, STRIP_HEIGHT  # noqa: E402
+
+#: --small-glyphs recipe: share of training lines captured at 6-12 px glyph height (the
+#: rest 12-40 px) and the largest Gaussian blur sigma at capture resolution, px, for any
+#: glyph size. Default recipe (the shipped weights): glyph height log-uniform 6-40 px,
+#: blur sigma up to min(1, glyph height / 12) px.
+SMALL_SHARE = 0.45
+MAX_BLUR = 1.3
 
 OTHER_FONTS = [
     "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
@@ -41,8 +54,12 @@ OTHER_FONTS = [
 ]
 
 
-def make_line_sample(seed: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Render, degrade and segment one line; returns (crops (n, H, W), labels (n,)) or None."""
+def make_line_sample(seed: int, *, small_glyphs: bool = False
+                     ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Render, degrade and segment one line; returns (crops (n, H, W), labels (n,)) or None.
+
+    small_glyphs: the --small-glyphs recipe (SMALL_SHARE, MAX_BLUR) instead of the default.
+    """
     import cv2
 
     rng = np.random.default_rng(seed)
@@ -70,22 +87,33 @@ def make_line_sample(seed: int) -> tuple[np.ndarray, np.ndarray] | None:
     gray = cv2.warpAffine(gray, rot, (w, h), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
     pts = np.concatenate([centers[target], np.ones((n, 1))], axis=1) @ rot.T
-    # capture resolution: glyph height 6..40 px (log-uniform)
-    cap_cap = math.exp(rng.uniform(math.log(6.0), math.log(40.0)))
+    # capture resolution (log-uniform): default 6..40 px glyph height; --small-glyphs:
+    # 6..12 px for SMALL_SHARE of the lines (where the reader misreads most), else 12..40
+    lo, hi = 6.0, 40.0
+    if small_glyphs:
+        lo, hi = (6.0, 12.0) if rng.random() < SMALL_SHARE else (12.0, 40.0)
+    cap_cap = math.exp(rng.uniform(math.log(lo), math.log(hi)))
     s1 = cap_cap / cap
     small = cv2.resize(gray, (max(8, int(w * s1)), max(8, int(h * s1))),
                        interpolation=cv2.INTER_AREA)
-    small_u8 = render.degrade(small, rng, blur=rng.uniform(0, 1.0) * min(1.0, cap_cap / 12),
+    # blur at capture resolution: default weaker on small glyphs; --small-glyphs: up to
+    # MAX_BLUR whatever the glyph size
+    if small_glyphs:
+        blur = rng.uniform(0, MAX_BLUR)
+    else:
+        blur = rng.uniform(0, 1.0) * min(1.0, cap_cap / 12)
+    small_u8 = render.degrade(small, rng, blur=blur,
                               noise=rng.uniform(0, 0.05))
-    # the reader's strip scale: glyph height ~24 px, estimated with +-20 % error
-    s2 = 24.0 * rng.uniform(0.8, 1.25) / cap_cap
+    # the reader's strip scale: glyph height ~STRIP_GLYPH px, estimated with +-20 % error
+    s2 = STRIP_GLYPH * rng.uniform(0.8, 1.25) / cap_cap
     sx, sy = s1 * s2, s1 * s2
     big = cv2.resize(small_u8, (int(small_u8.shape[1] * s2), int(small_u8.shape[0] * s2)),
                      interpolation=cv2.INTER_CUBIC)
     pts_b = pts * np.array([sx, sy])
     cap_b = cap * sy
     yc = float(np.mean(pts_b[:, 1])) + rng.normal(0, 0.12) * cap_b
-    strip_h = int(cap_b * rng.uniform(2.1, 2.7))
+    # the reader's strips are STRIP_HEIGHT x STRIP_GLYPH px tall whatever the true glyph height
+    strip_h = round(STRIP_HEIGHT * STRIP_GLYPH)
     y0 = round(yc - strip_h / 2)
     x0 = int(max(0, pts_b[0, 0] - pitch * sx * rng.uniform(0.7, 1.6)))
     x1 = int(min(big.shape[1], pts_b[-1, 0] + pitch * sx * rng.uniform(0.7, 1.6)))
@@ -94,7 +122,8 @@ def make_line_sample(seed: int) -> tuple[np.ndarray, np.ndarray] | None:
     y0c = max(0, y0)
     strip = strip[y0c:y0c + strip_h, x0:x1]
     truth = pts_b - np.array([x0, y0])
-    inkm = ocr.ink_map(strip, glyph_height=cap_b)
+    # as in docfraud.mrz.read: ink map at the nominal strip glyph height, then the grid fit
+    inkm = ocr.ink_map(strip, glyph_height=STRIP_GLYPH)
     cells = ocr.segment_line(inkm, n)
     labels = np.array([ocr.ALPHABET.index(c) for c in texts[target]], np.int64)
     if cells is None or np.abs(cells.centers[:, 0] - truth[:, 0]).max() > 0.33 * pitch * sx:
@@ -107,10 +136,10 @@ def make_line_sample(seed: int) -> tuple[np.ndarray, np.ndarray] | None:
     return ocr.cell_crops(inkm, cells), labels
 
 
-def build(seeds: range) -> tuple[np.ndarray, np.ndarray, int]:
+def build(seeds: range, *, small_glyphs: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
     xs, ys, dropped = [], [], 0
     for s in seeds:
-        out = make_line_sample(s)
+        out = make_line_sample(s, small_glyphs=small_glyphs)
         if out is None:
             dropped += 1
             continue
@@ -153,16 +182,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--val-lines", type=int, default=400)
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--seed", type=int, default=1000)
+    ap.add_argument("--small-glyphs", action="store_true",
+                    help=f"{round(100 * SMALL_SHARE)} %% of lines at 6-12 px glyph height, "
+                         f"blur up to sigma {MAX_BLUR} px at any size (tried, not shipped: see "
+                         "docs/benchmarks.md)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "mrz_ocr")
     ap.add_argument("--export-only", action="store_true",
                     help="only re-export the .onnx from an existing .pt")
     args = ap.parse_args(argv)
 
+    import cv2
     import torch
     import torch.nn.functional as F
 
     torch.set_num_threads(args.threads)
+    cv2.setNumThreads(args.threads)
     if args.export_only:
         model = make_model()
         model.load_state_dict(torch.load(args.out.with_suffix(".pt"))["state_dict"])
@@ -172,8 +207,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     torch.manual_seed(args.seed)
     t0 = time.time()
-    x_tr, y_tr, d_tr = build(range(args.seed, args.seed + args.lines))
-    x_va, y_va, _ = build(range(900_000, 900_000 + args.val_lines))
+    x_tr, y_tr, d_tr = build(range(args.seed, args.seed + args.lines),
+                             small_glyphs=args.small_glyphs)
+    x_va, y_va, _ = build(range(900_000, 900_000 + args.val_lines),
+                          small_glyphs=args.small_glyphs)
     print(f"data: {len(y_tr)} train cells ({d_tr} lines dropped), {len(y_va)} val cells, "
           f"{time.time() - t0:.0f}s", flush=True)
     xt = torch.from_numpy(ocr.standardize(x_tr))[:, None]
