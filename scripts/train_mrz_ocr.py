@@ -6,11 +6,12 @@ printed in non-standard type), printed on textured paper, tilted, scaled to a ca
 resolution of 6-40 px glyph height (with --small-glyphs: 45 % of the lines at
 6-12 px, the rest 12-40 px), blurred (sigma up to min(1, glyph height / 12) px at
 capture resolution; --small-glyphs: up to 1.3 px at any size), noised and
-JPEG-compressed, then resampled to the reader's strip (glyph height about
-docfraud.mrz.locate.STRIP_GLYPH, strips STRIP_HEIGHT glyphs tall) and cut into
-cells by the *same* code the reader uses (docfraud.mrz.ocr.ink_map at the nominal strip
-glyph height, docfraud.mrz.ocr.segment_line, docfraud.mrz.ocr.cell_crops), so the
-classifier learns the segmentation's own errors. Of the lines whose segmentation
+JPEG-compressed, then resampled to the reader's strip scale (glyph height about
+docfraud.mrz.locate.STRIP_GLYPH) and cut into cells by the *same* code the reader uses
+(docfraud.mrz.ocr.ink_map, segment_line, cell_crops), so the classifier learns the
+segmentation's own errors. The default (the shipped weights) cuts strips 2.1-2.7 glyphs
+tall and builds the ink map at the line's true glyph height; --reader-cut cuts exactly
+as docfraud.mrz.read does (strips STRIP_HEIGHT glyphs tall, ink map at STRIP_GLYPH). Of the lines whose segmentation
 is wrong by more than a third of a pitch, 70 % are dropped and 30 % are cut at the true
 cell positions with jitter. The torch weights are exported to ONNX (needs the onnx
 package here) for the reader, which runs them with OpenCV's dnn module.
@@ -54,11 +55,13 @@ OTHER_FONTS = [
 ]
 
 
-def make_line_sample(seed: int, *, small_glyphs: bool = False
+def make_line_sample(seed: int, *, small_glyphs: bool = False, reader_cut: bool = False
                      ) -> tuple[np.ndarray, np.ndarray] | None:
     """Render, degrade and segment one line; returns (crops (n, H, W), labels (n,)) or None.
 
     small_glyphs: the --small-glyphs recipe (SMALL_SHARE, MAX_BLUR) instead of the default.
+    reader_cut: strips and ink map exactly as the reader cuts them (--reader-cut); the
+    default reproduces the shipped weights.
     """
     import cv2
 
@@ -112,8 +115,12 @@ def make_line_sample(seed: int, *, small_glyphs: bool = False
     pts_b = pts * np.array([sx, sy])
     cap_b = cap * sy
     yc = float(np.mean(pts_b[:, 1])) + rng.normal(0, 0.12) * cap_b
-    # the reader's strips are STRIP_HEIGHT x STRIP_GLYPH px tall whatever the true glyph height
-    strip_h = round(STRIP_HEIGHT * STRIP_GLYPH)
+    if reader_cut:
+        # the reader's strips are STRIP_HEIGHT x STRIP_GLYPH px tall whatever the true
+        # glyph height
+        strip_h = round(STRIP_HEIGHT * STRIP_GLYPH)
+    else:  # as for the shipped weights
+        strip_h = int(cap_b * rng.uniform(2.1, 2.7))
     y0 = round(yc - strip_h / 2)
     x0 = int(max(0, pts_b[0, 0] - pitch * sx * rng.uniform(0.7, 1.6)))
     x1 = int(min(big.shape[1], pts_b[-1, 0] + pitch * sx * rng.uniform(0.7, 1.6)))
@@ -122,8 +129,9 @@ def make_line_sample(seed: int, *, small_glyphs: bool = False
     y0c = max(0, y0)
     strip = strip[y0c:y0c + strip_h, x0:x1]
     truth = pts_b - np.array([x0, y0])
-    # as in docfraud.mrz.read: ink map at the nominal strip glyph height, then the grid fit
-    inkm = ocr.ink_map(strip, glyph_height=STRIP_GLYPH)
+    # --reader-cut, as in docfraud.mrz.read: ink map at the nominal strip glyph height;
+    # the shipped weights were trained with the ink map at the line's true glyph height
+    inkm = ocr.ink_map(strip, glyph_height=STRIP_GLYPH if reader_cut else cap_b)
     cells = ocr.segment_line(inkm, n)
     labels = np.array([ocr.ALPHABET.index(c) for c in texts[target]], np.int64)
     if cells is None or np.abs(cells.centers[:, 0] - truth[:, 0]).max() > 0.33 * pitch * sx:
@@ -136,10 +144,11 @@ def make_line_sample(seed: int, *, small_glyphs: bool = False
     return ocr.cell_crops(inkm, cells), labels
 
 
-def build(seeds: range, *, small_glyphs: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
+def build(seeds: range, *, small_glyphs: bool = False, reader_cut: bool = False
+          ) -> tuple[np.ndarray, np.ndarray, int]:
     xs, ys, dropped = [], [], 0
     for s in seeds:
-        out = make_line_sample(s, small_glyphs=small_glyphs)
+        out = make_line_sample(s, small_glyphs=small_glyphs, reader_cut=reader_cut)
         if out is None:
             dropped += 1
             continue
@@ -186,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"{round(100 * SMALL_SHARE)} %% of lines at 6-12 px glyph height, "
                          f"blur up to sigma {MAX_BLUR} px at any size (tried, not shipped: see "
                          "docs/benchmarks.md)")
+    ap.add_argument("--reader-cut", action="store_true",
+                    help="cut strips and ink maps exactly as the reader does (tried with and "
+                         "without --small-glyphs, not shipped: see docs/benchmarks.md)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "mrz_ocr")
     ap.add_argument("--export-only", action="store_true",
@@ -208,9 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(args.seed)
     t0 = time.time()
     x_tr, y_tr, d_tr = build(range(args.seed, args.seed + args.lines),
-                             small_glyphs=args.small_glyphs)
+                             small_glyphs=args.small_glyphs, reader_cut=args.reader_cut)
     x_va, y_va, _ = build(range(900_000, 900_000 + args.val_lines),
-                          small_glyphs=args.small_glyphs)
+                          small_glyphs=args.small_glyphs, reader_cut=args.reader_cut)
     print(f"data: {len(y_tr)} train cells ({d_tr} lines dropped), {len(y_va)} val cells, "
           f"{time.time() - t0:.0f}s", flush=True)
     xt = torch.from_numpy(ocr.standardize(x_tr))[:, None]
