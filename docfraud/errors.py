@@ -55,3 +55,7 @@ class ImageError(InputError):
 
 class ModelError(DocfraudError):
     """A trained model file is missing or unusable."""
+
+
+class OcrError(DocfraudError):
+    """Tesseract is not installed or cannot run (no program, no language data, a crash)."""

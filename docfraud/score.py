@@ -106,8 +106,8 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
     reader's confidences and whether the personal number encodes the birth date
     (``mrz.personal_number_match`` / ``_mismatch``); the measurements of
     :data:`DATA_FEATURES` as ``d.data.key``; from ``vizcheck`` each field's reading
-    (``vizcheck.read.<field>``: 1 match, 0.5 partial, 0 not read, -1 absent or
-    different), the mismatch findings, the validity beyond 10 years and the print
+    (``vizcheck.read.<field>``: 1 match, 0.5 partial, 0 not read, -0.5 day uncertain,
+    -1 absent or different), the mismatch findings, the validity beyond 10 years and the print
     consistency measures :data:`PRINT_FEATURES` (``vizcheck.print.<key>``); from
     ``mrzprint`` the deviation of pitch and line spacing from OCR-B geometry; from
     ``portrait`` how much better the ghost image matches the photo in outline than in

@@ -13,8 +13,10 @@ The language data is the system's (Debian ``tesseract-ocr-eng``), found through
 load that data, both functions fall back to pytesseract (one process per call), with the
 same results apart from the engine version, and say so once in the log.
 
-Both functions take dark text on a light ground, (H, W) uint8, and run Tesseract with
-one thread (its OpenMP threads would only compete with the other workers of a batch).
+Both functions take dark text on a light ground, (H, W) uint8 (colour is averaged to
+grey), and run Tesseract with one thread: the pytesseract path sets OMP_THREAD_LIMIT (its
+OpenMP threads would only compete with the other workers of a batch); the tesserocr
+wheel's Tesseract is built without OpenMP.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from docfraud.errors import OcrError
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +48,8 @@ _TESSDATA_DIRS = (
 )
 
 _local = threading.local()
+#: set when the in-process engine failed to load its model: later calls use pytesseract
+_engine_broken = False
 
 # TSV columns of Tesseract's word table (GetTSVText / image_to_data)
 _TSV_KEYS = ("level", "page_num", "block_num", "par_num", "line_num", "word_num",
@@ -111,6 +117,8 @@ def _engine(psm: int, oem: int, whitelist: str) -> Any:
         engines = _local.engines = {}
     api = engines.get((oem, whitelist))
     if api is None:
+        # RuntimeError ("Failed to init API") on unusable language data: the caller falls
+        # back to pytesseract
         api = tesserocr.PyTessBaseAPI(path=tessdata_dir(), lang="eng", oem=oem)
         if whitelist:
             api.SetVariable("tessedit_char_whitelist", whitelist)
@@ -119,11 +127,25 @@ def _engine(psm: int, oem: int, whitelist: str) -> Any:
     return api
 
 
+def _use_in_process() -> bool:
+    return in_process() and not _engine_broken
+
+
+def _disable_in_process(exc: Exception) -> None:
+    global _engine_broken
+    _engine_broken = True
+    logger.warning("in-process Tesseract unusable (%s); falling back to one tesseract "
+                   "process per call", exc)
+
+
 def preload(*, oem: int = 3, whitelist: str = "") -> None:
     """Load this thread's engine for ``oem`` / ``whitelist`` now (start-up work that the
     first reading would otherwise pay); does nothing without the in-process engine."""
-    if in_process():
-        _engine(3, oem, whitelist)
+    if _use_in_process():
+        try:
+            _engine(3, oem, whitelist)
+        except RuntimeError as exc:
+            _disable_in_process(exc)
 
 
 def _recognise(gray: NDArray[np.uint8], psm: int, oem: int, whitelist: str,
@@ -132,14 +154,44 @@ def _recognise(gray: NDArray[np.uint8], psm: int, oem: int, whitelist: str,
     failed or ran past ``timeout`` seconds (0: no limit)."""
     image = np.ascontiguousarray(gray, dtype=np.uint8)
     h, w = image.shape
-    api = _engine(psm, oem, whitelist)
+    api = _engine(psm, oem, whitelist)  # RuntimeError: see _in_process_or_none
     pixels = image.tobytes()  # Tesseract copies it into a Pix (ImageThresholder::SetImage)
     api.SetImageBytes(pixels, w, h, 1, w)
     api.SetSourceResolution(_SOURCE_DPI)
     if not api.Recognize(timeout=int(timeout * 1000)):
-        logger.info("tesseract failed or timed out after %.1f s", timeout)
+        logger.warning("tesseract gave up (timeout %.1f s) on a %dx%d image", timeout, w, h)
         return None
     return api
+
+
+def _in_process_or_none(gray: NDArray[np.uint8], psm: int, oem: int, whitelist: str,
+                        timeout: float) -> tuple[bool, Any | None]:
+    """(handled, engine): handled is False when the in-process engine is unavailable or
+    failed to load (the caller then runs pytesseract)."""
+    if not _use_in_process():
+        return False, None
+    try:
+        return True, _recognise(gray, psm, oem, whitelist, timeout)
+    except RuntimeError as exc:
+        _disable_in_process(exc)
+        return False, None
+
+
+def _as_gray(image: NDArray[Any]) -> NDArray[np.uint8] | None:
+    """(H, W) uint8 from a grey or colour uint8 image; None when it is empty."""
+    a = np.asarray(image)
+    if a.size == 0:
+        return None
+    if a.ndim == 3:
+        a = a.mean(axis=2)
+    if a.ndim != 2:
+        raise ValueError(f"expected an (H, W) or (H, W, C) image, got shape {a.shape}")
+    return np.clip(a, 0, 255).astype(np.uint8) if a.dtype != np.uint8 else a
+
+
+def _cli_error(exc: Exception) -> OcrError:
+    return OcrError(f"Tesseract could not run: {exc} (install tesseract-ocr and "
+                    "tesseract-ocr-eng, or tesserocr)")
 
 
 def _cli_config(psm: int, oem: int, whitelist: str) -> str:
@@ -172,14 +224,21 @@ def image_to_data(gray: NDArray[np.uint8], *, psm: int, oem: int = 3, whitelist:
         whitelist: characters to allow ("" all).
         timeout: seconds (0 no limit); past it the result is empty.
 
+    Raises:
+        OcrError: Tesseract is not installed or cannot run (an engine whose model fails
+            to load in the process is replaced by pytesseract first).
+
     Returns:
         Columns ``left, top, width, height`` (int, pixels of ``gray``), ``conf`` (float,
         0-100, -1 for rows that are not words), ``text`` (str) and Tesseract's layout
         numbers, one entry per row.
     """
     out: dict[str, list[Any]] = {k: [] for k in _TSV_KEYS}
-    if in_process():
-        api = _recognise(gray, psm, oem, whitelist, timeout)
+    image = _as_gray(gray)
+    if image is None:
+        return out
+    handled, api = _in_process_or_none(image, psm, oem, whitelist, timeout)
+    if handled:
         if api is None:
             return out
         for row in (api.GetTSVText(0) or "").splitlines():
@@ -198,26 +257,40 @@ def image_to_data(gray: NDArray[np.uint8], *, psm: int, oem: int = 3, whitelist:
 
     try:
         data: dict[str, list[Any]] = _with_one_thread(lambda: pytesseract.image_to_data(
-            gray, config=_cli_config(psm, oem, whitelist), timeout=timeout or 0,
+            image, config=_cli_config(psm, oem, whitelist), timeout=timeout or 0,
             output_type=pytesseract.Output.DICT))
-    except (RuntimeError, OSError, pytesseract.TesseractError) as exc:
-        logger.info("tesseract failed: %s", exc)
+    except RuntimeError as exc:  # pytesseract's timeout
+        logger.warning("tesseract gave up: %s", exc)
         return out
+    except (OSError, pytesseract.TesseractError) as exc:
+        raise _cli_error(exc) from exc
+    # the same types as the in-process table (pytesseract gives whole-number confidences)
+    data["conf"] = [float(c) for c in data.get("conf", [])]
+    data["text"] = [str(t) for t in data.get("text", [])]
     return data
 
 
 def image_to_string(gray: NDArray[np.uint8], *, psm: int, oem: int = 3, whitelist: str = "",
                     timeout: float = 0.0) -> str:
-    """The text Tesseract reads in ``gray`` ("" if it fails or times out); arguments as
-    :func:`image_to_data`."""
-    if in_process():
-        api = _recognise(gray, psm, oem, whitelist, timeout)
+    """The text Tesseract reads in ``gray`` ("" if it times out or the image is empty);
+    arguments as :func:`image_to_data`.
+
+    Raises:
+        OcrError: Tesseract is not installed or cannot run.
+    """
+    image = _as_gray(gray)
+    if image is None:
+        return ""
+    handled, api = _in_process_or_none(image, psm, oem, whitelist, timeout)
+    if handled:
         return str(api.GetUTF8Text() or "") if api is not None else ""
     import pytesseract
 
     try:
         return str(_with_one_thread(lambda: pytesseract.image_to_string(
-            gray, config=_cli_config(psm, oem, whitelist), timeout=timeout or 0)))
-    except (RuntimeError, OSError, pytesseract.TesseractError) as exc:
-        logger.info("tesseract failed: %s", exc)
+            image, config=_cli_config(psm, oem, whitelist), timeout=timeout or 0)))
+    except RuntimeError as exc:  # pytesseract's timeout
+        logger.warning("tesseract gave up: %s", exc)
         return ""
+    except (OSError, pytesseract.TesseractError) as exc:
+        raise _cli_error(exc) from exc

@@ -91,7 +91,11 @@ def main() -> int:
         print(f"featurising {name} set (seed {seed})", file=sys.stderr)
         sets[name] = list(split_rows(featurise_set(
             kwargs, jobs=args.jobs, cache=args.cache / f"{name}-{seed}-{args.genuine}.jsonl")))
-    for seed in (int(x) for x in args.extra_seeds.split(",") if x.strip()):
+    try:
+        extra = sorted({int(x) for x in args.extra_seeds.split(",") if x.strip()})
+    except ValueError:
+        ap.error(f"--extra-seeds must be comma-separated integers, not {args.extra_seeds!r}")
+    for seed in extra:
         if seed in (TRAIN_SEED, CALIBRATION_SEED, EVAL_SEED):
             ap.error(f"seed {seed} is already a training, calibration or the evaluation seed")
         kwargs = {"genuine": args.genuine, "forged": args.forged, "seed": seed, **common}

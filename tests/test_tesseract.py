@@ -100,3 +100,50 @@ def test_leptonica_messages_are_silenced() -> None:
         pytest.skip("tesserocr uses a system Leptonica")
     lib = ctypes.CDLL(libs[0])
     assert lib.setMsgSeverity(6) == 6
+
+
+def test_conf_is_float_in_both_modes(mode: str) -> None:
+    data = tesseract.image_to_data(_text_image("VISA 2031"), psm=7)
+    assert data["conf"] and all(isinstance(c, float) for c in data["conf"])
+    assert all(isinstance(t, str) for t in data["text"])
+
+
+def test_empty_and_colour_images(mode: str) -> None:
+    assert tesseract.image_to_string(np.zeros((0, 10), np.uint8), psm=7) == ""
+    assert not any(str(t).strip() for t in
+                   tesseract.image_to_data(np.zeros((5, 0), np.uint8), psm=11)["text"])
+    colour = np.repeat(_text_image("PASSPORT")[..., None], 3, axis=2)
+    assert "PASSPORT" in tesseract.image_to_string(colour, psm=7)
+
+
+def test_unloadable_language_data_falls_back_to_pytesseract(
+        monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """A broken eng.traineddata for the in-process engine: the reading still happens, by
+    one tesseract process (which uses its own default data), and later calls skip the
+    in-process engine."""
+    import threading
+
+    if shutil.which("tesseract") is None:
+        pytest.skip("no tesseract program for the fallback")
+    (tmp_path / "eng.traineddata").write_bytes(b"not a model")
+    monkeypatch.setattr(tesseract, "in_process", lambda: True)
+    monkeypatch.setattr(tesseract, "tessdata_dir", lambda: str(tmp_path))
+    monkeypatch.setattr(tesseract, "_local", threading.local())
+    monkeypatch.setattr(tesseract, "_engine_broken", False)
+    assert "PASSPORT" in tesseract.image_to_string(_text_image("PASSPORT"), psm=7)
+    assert tesseract._engine_broken
+
+
+def test_missing_tesseract_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No in-process engine and no tesseract program: vizcheck's reader raises OcrError
+    (the detector is then marked failed); the MRZ reader's second engine returns ""."""
+    import pytesseract
+
+    from docfraud.errors import OcrError
+    from docfraud.mrz import ocr
+
+    monkeypatch.setattr(tesseract, "in_process", lambda: False)
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+    with pytest.raises(OcrError, match="Tesseract could not run"):
+        tesseract.image_to_data(_text_image("VISA"), psm=7)
+    assert ocr.tesseract_line(_text_image("P<UTO")) == ""

@@ -374,6 +374,12 @@ def tesseract_line(gray: NDArray[np.uint8], *, timeout: float = 2.0) -> str:
         The text (A-Z, 0-9, '<'), possibly of the wrong length; "" if Tesseract fails.
     """
     from docfraud import tesseract
+    from docfraud.errors import OcrError
 
-    text = tesseract.image_to_string(gray, psm=7, oem=1, whitelist=ALPHABET, timeout=timeout)
+    try:
+        text = tesseract.image_to_string(gray, psm=7, oem=1, whitelist=ALPHABET,
+                                         timeout=timeout)
+    except OcrError as exc:  # the second engine is optional: the CNN reading stands
+        logger.warning("%s", exc)
+        return ""
     return "".join(ch for ch in text.upper() if ch in ALPHABET)
