@@ -35,13 +35,16 @@ failed and the others are stored normally.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import importlib
 import json
 import logging
 import os
+import signal
 import socket
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -194,6 +197,38 @@ class WorkItem:
     path: str
     size: int
     data: bytes | None = field(default=None, repr=False)
+    #: seconds one document may take (0: no limit); see :func:`_time_limit`
+    time_limit: float = 0.0
+
+
+class _DocumentTimeout(Exception):
+    """The pipeline ran past the document's time limit."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`_DocumentTimeout` in this thread after ``seconds`` (0: no limit).
+
+    Uses SIGALRM, so the limit holds in the main thread of a process (the local process
+    pool's workers); in a thread (Dask workers run tasks in threads) it is not enforced.
+    The signal interrupts sleeps and Python code, and Tesseract's recognition, which
+    checks for signals; a single long call into native code ends before it is seen.
+    """
+    if (seconds <= 0 or not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise _DocumentTimeout
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _worker_init(environ: dict[str, str] | None = None) -> None:
@@ -252,7 +287,8 @@ def examine_item(item: WorkItem, examine: ExamineSpec) -> dict[str, Any]:
         return failed(f"{item.path} changed after it was queued (content hash differs)")
     try:
         fn = resolve_examine(examine)
-        result = fn(data, **{_path_keyword(fn): item.path})
+        with _time_limit(item.time_limit):
+            result = fn(data, **{_path_keyword(fn): item.path})
         if not isinstance(result, dict):
             return failed(f"pipeline returned {type(result).__name__}, expected a dict")
         raw_assets = result.pop("assets", None) or {}
@@ -266,6 +302,9 @@ def examine_item(item: WorkItem, examine: ExamineSpec) -> dict[str, Any]:
         if item.path not in reason:
             reason = f"{item.path}: {reason.replace('<bytes> ', '')}"
         return failed(reason)
+    except _DocumentTimeout:
+        return failed(f"{item.path}: not finished within the time limit of "
+                      f"{item.time_limit:g} s per document (--time-limit)")
     except MemoryError:
         return failed(f"{item.path}: out of memory while examining it")
     except RecursionError:
@@ -534,6 +573,7 @@ def run_batch(
     commit_every: int = 16,
     commit_seconds: float = 2.0,
     progress: bool = True,
+    time_limit: float = 120.0,
 ) -> BatchSummary:
     """Examine every document under ``inputs`` into the case database ``db``.
 
@@ -552,6 +592,10 @@ def run_batch(
         commit_every: commit after this many finished documents...
         commit_seconds: ...or this many seconds, whichever comes first.
         progress: show a tqdm progress bar on stderr.
+        time_limit: seconds one document may take before it is recorded as failed and
+            the worker moves on (0: no limit). Enforced in the local process pool; Dask
+            workers run tasks in threads, where it is not (a stuck task there holds its
+            worker).
 
     Returns:
         BatchSummary of the run.
@@ -633,6 +677,7 @@ def run_batch(
                 if refused is not None:
                     refusals.append(refused)
                 elif item is not None:
+                    item.time_limit = time_limit
                     items.append(item)
             known = store.statuses([it.key for it in items] + [r.sha256 for r in refusals])
             skip_sources: list[tuple[str, str]] = []

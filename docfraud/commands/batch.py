@@ -43,6 +43,10 @@ def add_parser(sub: Any, name: str) -> None:
                    help="per-document pipeline (default: docfraud.screen:examine_file)")
     p.add_argument("--retry-failed", action="store_true",
                    help="examine again documents recorded as failed")
+    p.add_argument("--time-limit", type=float, default=120.0, metavar="SECONDS",
+                   help="seconds one document may take before it is recorded as failed "
+                        "and the worker moves on (default 120; 0: no limit; enforced in "
+                        "the local process pool, not in Dask workers)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the run summary as JSON on stdout")
     p.set_defaults(run=run)
@@ -53,6 +57,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.jobs is not None and args.jobs < 1:
         raise InputError(f"--jobs must be at least 1; got {args.jobs}")
+    if not args.time_limit >= 0:  # also NaN
+        raise InputError(f"--time-limit must be 0 (no limit) or more seconds; got "
+                         f"{args.time_limit}")
     summary = run_batch(
         args.inputs,
         db=args.db,
@@ -63,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         dask_chunk=args.dask_chunk,
         retry_failed=args.retry_failed,
         progress=not args.no_progress,
+        time_limit=args.time_limit,
     )
     s = summary
     print(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,27 @@ def test_worker_crash_fails_only_the_culprit(db_url: str, tmp_path: Path) -> Non
     assert s.done == 8 and s.failed == 1
     (failed,) = iter_documents(db_url, status="failed")
     assert failed["file"] == str(crash) and "worker process died" in failed["error"]
+
+
+def test_document_over_the_time_limit_fails_and_the_rest_go_on(
+        db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document that takes too long is recorded as failed with the limit in the reason;
+    the worker goes on with the next documents (every one sleeps past the limit here, so
+    every one fails, and the run ends)."""
+    write_images(tmp_path / "in", 3)
+    monkeypatch.setenv("DOCFRAUD_TEST_EXAMINE_SLEEP", "30")
+    t0 = time.perf_counter()
+    s = run_batch([str(tmp_path / "in")], db=db_url, examine=LIGHT, jobs=1, progress=False,
+                  time_limit=0.5)
+    assert time.perf_counter() - t0 < 25
+    assert s.failed == 3 and s.done == 0
+    for doc in iter_documents(db_url, status="failed"):
+        assert "time limit of 0.5 s" in doc["error"], doc["error"]
+    # without a limit the same documents are examined (a short sleep)
+    monkeypatch.setenv("DOCFRAUD_TEST_EXAMINE_SLEEP", "0.6")
+    s = run_batch([str(tmp_path / "in")], db=db_url, examine=LIGHT, jobs=1, progress=False,
+                  retry_failed=True, time_limit=0)
+    assert s.done == 3 and s.failed == 0
 
 
 def test_retry_failed(db_url: str, tmp_path: Path) -> None:
