@@ -536,8 +536,18 @@ def _alter(
             lines = _mrz_lines(state, new_ident, profile=habits)
             if mrz_checks_pass(lines, state.design.format) and lines != state.mrz_printed:
                 break
-    else:  # pragma: no cover - 20 draws without a usable change is practically impossible
-        raise InputError("could not find an alteration with the intended MRZ outcome")
+    else:
+        # a forger who alters only names (no check digit covers them) cannot leave a
+        # wrong check digit: a naive alteration then also changes a checked field. (Only
+        # reached when the draws above all fail, so every other document is unchanged.)
+        checked = ("birth_date", "expiry_date", "document_number")
+        for _attempt in range(20 if mrz == "invalid" else 0):
+            new_ident, chosen = _altered_identity(state, rng, profile, attrs=checked, n=1)
+            lines = _mrz_lines(state, new_ident, keep_checks_of=chosen)
+            if not mrz_checks_pass(lines, state.design.format):
+                break
+        else:  # pragma: no cover - practically impossible
+            raise InputError("could not find an alteration with the intended MRZ outcome")
     regions = []
     if viz:
         for key, text in _viz_for(state, new_ident, chosen).items():

@@ -158,3 +158,18 @@ def test_workshop_numbering_shows_in_altered_numbers() -> None:
             assert st.viz_printed["passport_number"] == "UT4400030"
             return
     raise AssertionError("document number never altered")
+
+
+@pytest.mark.parametrize("design", sorted(DESIGNS))
+def test_naive_alteration_by_a_names_only_forger_still_breaks_a_check_digit(
+        design: str) -> None:
+    """Names carry no check digit: a forger whose habit is to alter names only must also
+    change a checked field for a naive alteration (seed 15015's document 180 failed)."""
+    from dataclasses import replace
+
+    state = make_state(design, 7)
+    rng = np.random.default_rng(7)
+    profile = replace(random_profile(rng), alter_fields=("surname", "given_names"))
+    details = apply_operator("naive_alteration", state, rng, profile)
+    assert not mrz_checks_pass(state.mrz_printed, state.design.format)
+    assert set(details["fields"]) & {"birth_date", "expiry_date", "document_number"}
