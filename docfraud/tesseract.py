@@ -25,6 +25,7 @@ import functools
 import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -189,11 +190,6 @@ def _as_gray(image: NDArray[Any]) -> NDArray[np.uint8] | None:
     return np.clip(a, 0, 255).astype(np.uint8) if a.dtype != np.uint8 else a
 
 
-def _cli_error(exc: Exception) -> OcrError:
-    return OcrError(f"Tesseract could not run: {exc} (install tesseract-ocr and "
-                    "tesseract-ocr-eng, or tesserocr)")
-
-
 def _cli_config(psm: int, oem: int, whitelist: str) -> str:
     config = f"--psm {psm} --oem {oem}"
     if whitelist:
@@ -201,11 +197,21 @@ def _cli_config(psm: int, oem: int, whitelist: str) -> str:
     return config
 
 
-def _with_one_thread(call: Any) -> Any:
+def _run_cli(call: Callable[[], Any], empty: Any) -> Any:
+    """A pytesseract call (one ``tesseract`` process) with one OpenMP thread: its result,
+    ``empty`` when it times out; OcrError when Tesseract cannot run."""
+    import pytesseract
+
     previous = os.environ.get("OMP_THREAD_LIMIT")
     os.environ["OMP_THREAD_LIMIT"] = "1"
     try:
         return call()
+    except RuntimeError as exc:  # pytesseract's timeout
+        logger.warning("tesseract gave up: %s", exc)
+        return empty
+    except (OSError, pytesseract.TesseractError) as exc:
+        raise OcrError(f"Tesseract could not run: {exc} (install tesseract-ocr and "
+                       "tesseract-ocr-eng, or tesserocr)") from exc
     finally:
         if previous is None:
             os.environ.pop("OMP_THREAD_LIMIT", None)
@@ -255,15 +261,9 @@ def image_to_data(gray: NDArray[np.uint8], *, psm: int, oem: int = 3, whitelist:
         return out
     import pytesseract
 
-    try:
-        data: dict[str, list[Any]] = _with_one_thread(lambda: pytesseract.image_to_data(
-            image, config=_cli_config(psm, oem, whitelist), timeout=timeout or 0,
-            output_type=pytesseract.Output.DICT))
-    except RuntimeError as exc:  # pytesseract's timeout
-        logger.warning("tesseract gave up: %s", exc)
-        return out
-    except (OSError, pytesseract.TesseractError) as exc:
-        raise _cli_error(exc) from exc
+    data: dict[str, list[Any]] = _run_cli(lambda: pytesseract.image_to_data(
+        image, config=_cli_config(psm, oem, whitelist), timeout=timeout or 0,
+        output_type=pytesseract.Output.DICT), out)
     # the same types as the in-process table (pytesseract gives whole-number confidences)
     data["conf"] = [float(c) for c in data.get("conf", [])]
     data["text"] = [str(t) for t in data.get("text", [])]
@@ -286,11 +286,5 @@ def image_to_string(gray: NDArray[np.uint8], *, psm: int, oem: int = 3, whitelis
         return str(api.GetUTF8Text() or "") if api is not None else ""
     import pytesseract
 
-    try:
-        return str(_with_one_thread(lambda: pytesseract.image_to_string(
-            image, config=_cli_config(psm, oem, whitelist), timeout=timeout or 0)))
-    except RuntimeError as exc:  # pytesseract's timeout
-        logger.warning("tesseract gave up: %s", exc)
-        return ""
-    except (OSError, pytesseract.TesseractError) as exc:
-        raise _cli_error(exc) from exc
+    return str(_run_cli(lambda: pytesseract.image_to_string(
+        image, config=_cli_config(psm, oem, whitelist), timeout=timeout or 0), ""))
