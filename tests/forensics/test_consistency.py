@@ -77,12 +77,17 @@ def test_print_consistency_finds_the_odd_line() -> None:
     assert odd["date_height_spread"] > 0.15 > plain["date_height_spread"]
 
 
+def _read(text: str) -> list[Word]:
+    """Confident OCR words of ``text``, one box per word."""
+    return [Word(t, 95.0, (10 * i, 0, 9, 9), i) for i, t in enumerate(text.split())]
+
+
 def test_validity_too_long() -> None:
     det = get_detector("vizcheck")
     fields = {"document_number": "UT1690595", "birth_date": "1974-08-12",
               "expiry_date": "2035-03-01", "surname": "ERIKSSON", "given_names": "ANNA"}
     text = "UT1690595 ERIKSSON ANNA 12 AUG 1974 02 MAR 2020 01 MAR 2035"
-    ocr = [Word(t, 95.0, (10 * i, 0, 9, 9), i) for i, t in enumerate(text.split())]
+    ocr = _read(text)
     findings, data = det.compare(ocr, fields)  # type: ignore[attr-defined]
     assert [f.code for f in findings] == ["VIZ_VALIDITY_TOO_LONG"]
     assert data["validity_years"] == 15
@@ -97,7 +102,7 @@ def test_year_differs() -> None:
     fields = {"document_number": "UT1690595", "birth_date": "1974-08-12",
               "expiry_date": "2030-03-01", "surname": "ERIKSSON", "given_names": "ANNA"}
     text = "UT1690595 ERIKSSON ANNA 12 AUG 1979 02 MAR 2020 01 MAR 2030"
-    ocr = [Word(t, 95.0, (10 * i, 0, 9, 9), i) for i, t in enumerate(text.split())]
+    ocr = _read(text)
     _, data = det.compare(ocr, fields)  # type: ignore[attr-defined]
     assert data["year_differs"] == ["birth_date"]
     fields["birth_date"] = "1979-08-12"

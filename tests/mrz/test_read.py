@@ -7,6 +7,7 @@ import datetime
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -163,19 +164,29 @@ def test_reads_mrz_over_dark_background_texture(seed: int) -> None:
     assert res.lines == lines
 
 
-def test_grid_one_cell_off_is_moved_back() -> None:
+def _upright_hypothesis(fmt: str, seed: int, *, width: int, length: int
+                        ) -> tuple[Any, Any, list[str], Any]:
+    """(reader module, classifier, MRZ lines, the upright reading hypothesis with lines of
+    ``length`` characters) of a clean synthetic MRZ image; the hypothesis reads right."""
     import importlib
 
     from docfraud.mrz import locate, ocr
 
     reader = importlib.import_module("docfraud.mrz.read")
-    lines = _mrz("TD3", SEED0 + 90)
-    img = synthetic_mrz_image(lines, seed=SEED0 + 91, angle=0.0, width=1000, blur=0.4, jpeg=90,
+    lines = _mrz(fmt, seed)
+    img = synthetic_mrz_image(lines, seed=seed + 1, angle=0.0, width=width, blur=0.4, jpeg=90,
                               perspective=0.0)
     clf = ocr.default_classifier()
     hyp = next(h for h in reader._hypotheses(locate.locate(img)[0])
-               if not h.flipped and h.length == 44)
+               if not h.flipped and h.length == length)
     assert reader._full_read(hyp, clf).lines == lines
+    return reader, clf, lines, hyp
+
+
+def test_grid_one_cell_off_is_moved_back() -> None:
+    from docfraud.mrz import ocr
+
+    reader, clf, lines, hyp = _upright_hypothesis("TD3", SEED0 + 90, width=1000, length=44)
     for li, step in ((0, 1.0), (1, -1.0)):  # line 0 one cell late, line 1 one cell early
         c = hyp.cells[li]
         moved = c.centers + step * (c.centers[1] - c.centers[0])
@@ -192,18 +203,9 @@ def test_grid_one_cell_off_is_moved_back() -> None:
 def test_name_line_one_cell_early_is_moved_back() -> None:
     """TD1's third line (the name) has no check digit: a name starting with a filler
     is what shows that its grid starts one cell early."""
-    import importlib
+    from docfraud.mrz import ocr
 
-    from docfraud.mrz import locate, ocr
-
-    reader = importlib.import_module("docfraud.mrz.read")
-    lines = _mrz("TD1", SEED0 + 94)
-    img = synthetic_mrz_image(lines, seed=SEED0 + 95, angle=0.0, width=900, blur=0.4, jpeg=90,
-                              perspective=0.0)
-    clf = ocr.default_classifier()
-    hyp = next(h for h in reader._hypotheses(locate.locate(img)[0])
-               if not h.flipped and h.length == 30)
-    assert reader._full_read(hyp, clf).lines == lines
+    reader, clf, lines, hyp = _upright_hypothesis("TD1", SEED0 + 94, width=900, length=30)
     c = hyp.cells[2]
     hyp.cells[2] = ocr.LineCells(c.centers - (c.centers[1] - c.centers[0]), c.pitch, c.height,
                                  c.fit_error)
