@@ -64,7 +64,7 @@ GEOMETRY: dict[str, CardGeometry] = {
     # TD1: the MRZ is on the back; the portrait is on the front, often scanned above it
     "TD1": CardGeometry((85.6, 54.0), 4.7, 5.4, {
         "portrait": (1.5, -54.0 - _TD1_GAP + 8.0, 27.0, 35.0),
-        "viz": (25.5, -54.0 - _TD1_GAP + 8.0, 57.5, 38.0),
+        "viz": (23.0, -54.0 - _TD1_GAP + 6.0, 60.0, 40.0),
         "ghost_search": (56.0, -54.0 - _TD1_GAP + 18.0, 29.0, 30.0),
         "back_viz": (2.0, 2.0, 81.0, 26.0),
     }),

@@ -67,6 +67,37 @@ def _featurise(args: tuple[dict[str, Any], int]) -> dict[str, Any]:
         error = None
     except Exception as exc:  # recorded, never silently dropped
         feats, error, results = {}, f"{type(exc).__name__}: {exc}", []
+    return _row(index, item, doc, feats, results, error, time.perf_counter() - t0)
+
+
+def _refresh(args: tuple[dict[str, Any], dict[str, Any], tuple[str, ...]]) -> dict[str, Any]:
+    """A cached row with the results of ``names`` recomputed on its regenerated document."""
+    from docfraud.forensics.base import DetectorResult
+    from docfraud.score import features
+    from docfraud.screen import analyse
+    from docfraud.synth.dataset import dataset_workshops, make_document, make_plan, make_spec
+
+    spec_kwargs, row, names = args
+    if row.get("error") or "results" not in row:
+        return row
+    spec = make_spec(**spec_kwargs)
+    item = make_plan(spec)[row["index"]]
+    doc = make_document(item, spec, dataset_workshops(spec), decode=False)
+    t0 = time.perf_counter()
+    try:
+        _, fresh, _ = analyse(doc.data, detectors=list(names))
+    except Exception as exc:  # recorded, never silently dropped
+        return {**row, "error": f"{type(exc).__name__}: {exc}"}
+    by_name = {r.detector: r for r in fresh}
+    results = [by_name.pop(r.detector, None) or r for r in
+               (DetectorResult.from_dict(d) for d in row["results"])]
+    results += list(by_name.values())
+    return _row(row["index"], item, doc, features(results), results, None,
+                row.get("seconds", 0.0) + time.perf_counter() - t0)
+
+
+def _row(index: int, item: Any, doc: Any, feats: dict[str, float], results: list[Any],
+         error: str | None, seconds: float) -> dict[str, Any]:
     # the detector results themselves (heatmaps summarised): features can be recomputed
     # from them (:func:`row_features`) when the fusion features change, without rerunning
     # the detectors
@@ -84,7 +115,7 @@ def _featurise(args: tuple[dict[str, Any], int]) -> dict[str, Any]:
         "scores": {r.detector: r.score for r in results},
         "results": result_dicts,
         "error": error,
-        "seconds": time.perf_counter() - t0,
+        "seconds": seconds,
         "mrz_found": bool(feats.get("mrz.found", 0.0)),
         "truth_label": truth.get("label"),
         "details": truth.get("details"),
@@ -92,10 +123,18 @@ def _featurise(args: tuple[dict[str, Any], int]) -> dict[str, Any]:
 
 
 def featurise_set(spec_kwargs: dict[str, Any], *, jobs: int = 2,
-                  cache: Path | None = None) -> list[dict[str, Any]]:
-    """Features of every document of a synthetic set (cached as JSON lines)."""
+                  cache: Path | None = None, refresh: Sequence[str] = ()
+                  ) -> list[dict[str, Any]]:
+    """Features of every document of a synthetic set (cached as JSON lines).
+
+    ``refresh``: detectors to run again on the documents of an existing cache (after
+    a change to them, or to the MRZ reader or layout they use); the other detectors'
+    cached results are kept, the features recomputed, and the cache rewritten."""
+    cached: list[dict[str, Any]] | None = None
     if cache is not None and cache.exists():
-        return [json.loads(x) for x in cache.read_text().splitlines() if x.strip()]
+        cached = [json.loads(x) for x in cache.read_text().splitlines() if x.strip()]
+        if not refresh:
+            return cached
     from docfraud.synth.dataset import make_plan, make_spec
 
     n = len(make_plan(make_spec(**spec_kwargs)))
@@ -104,18 +143,34 @@ def featurise_set(spec_kwargs: dict[str, Any], *, jobs: int = 2,
     import multiprocessing
 
     context = multiprocessing.get_context("forkserver")
+    if cached is not None:
+        work: Any = (_refresh, [(spec_kwargs, row, tuple(refresh)) for row in cached])
+        print(f"  refreshing {', '.join(refresh)} in {cache}", file=sys.stderr, flush=True)
+    else:
+        work = (_featurise, [(spec_kwargs, i) for i in range(n)])
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                              mp_context=context) as pool:
-        for k, row in enumerate(pool.map(_featurise, [(spec_kwargs, i) for i in range(n)],
-                                         chunksize=2)):
+        for k, row in enumerate(pool.map(*work, chunksize=2)):
             rows.append(row)
             if (k + 1) % 25 == 0:
-                print(f"  {k + 1}/{n} documents, {time.perf_counter() - t0:.0f} s",
+                print(f"  {k + 1}/{len(work[1])} documents, {time.perf_counter() - t0:.0f} s",
                       file=sys.stderr, flush=True)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return rows
+
+
+def detector_names(text: str) -> tuple[str, ...]:
+    """Comma-separated detector names (``--refresh``), checked against the registry."""
+    from docfraud.forensics.registry import available_detectors as registered
+
+    names = tuple(x.strip() for x in text.split(",") if x.strip())
+    unknown = sorted(set(names) - set(registered()))
+    if unknown:
+        raise SystemExit(f"unknown detector(s) {', '.join(unknown)}; choose from "
+                         f"{', '.join(registered())}")
+    return names
 
 
 def row_features(row: dict[str, Any]) -> dict[str, float]:

@@ -25,6 +25,7 @@ from detect_common import (
     EVAL_SEED,
     HELD_OUT_DESIGN,
     HELD_OUT_OPERATOR,
+    detector_names,
     featurise_set,
     row_features,
     split_rows,
@@ -44,6 +45,9 @@ def main() -> int:
     ap.add_argument("--forged", type=int, default=200)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--cache", type=Path, default=ROOT / "runs" / "eval")
+    ap.add_argument("--refresh", default="",
+                    help="comma-separated detectors to run again on the cached documents "
+                         "(after a change to them); the other cached results are kept")
     ap.add_argument("--specimens", type=Path, default=SPECIMENS)
     args = ap.parse_args()
     import numpy as np
@@ -54,7 +58,7 @@ def main() -> int:
     model = load_model()
     kwargs = {"genuine": args.genuine, "forged": args.forged, "seed": EVAL_SEED,
               "workshops": 2, "per_workshop": 6}
-    rows = featurise_set(kwargs, jobs=args.jobs,
+    rows = featurise_set(kwargs, jobs=args.jobs, refresh=detector_names(args.refresh),
                          cache=args.cache / f"eval-{EVAL_SEED}-{args.genuine}.jsonl")
     failed = [r for r in rows if r["error"]]
     rows = list(split_rows(rows))

@@ -26,6 +26,7 @@ from detect_common import (
     HELD_OUT_DESIGN,
     HELD_OUT_OPERATOR,
     TRAIN_SEED,
+    detector_names,
     featurise_set,
     row_features,
     split_rows,
@@ -68,6 +69,9 @@ def main() -> int:
     ap.add_argument("--forged", type=int, default=150)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--cache", type=Path, default=ROOT / "runs" / "fusion")
+    ap.add_argument("--refresh", default="",
+                    help="comma-separated detectors to run again on the cached documents "
+                         "(after a change to them); the other cached results are kept")
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "fusion.json")
     ap.add_argument("--method", choices=("trees", "logistic"), default="trees",
                     help="boosted trees (default: the best ROC AUC and detection at 1 %% "
@@ -81,6 +85,7 @@ def main() -> int:
                     help="comma-separated further training seeds (same size and hold-outs; "
                          "never the evaluation seed), added to the fit")
     args = ap.parse_args()
+    refresh = detector_names(args.refresh)
     from docfraud.score import fit, fit_crossfitted
 
     common = {"designs": train_designs(), "operators": train_operators(), "workshops": 2,
@@ -90,7 +95,8 @@ def main() -> int:
         kwargs = {"genuine": args.genuine, "forged": args.forged, "seed": seed, **common}
         print(f"featurising {name} set (seed {seed})", file=sys.stderr)
         sets[name] = list(split_rows(featurise_set(
-            kwargs, jobs=args.jobs, cache=args.cache / f"{name}-{seed}-{args.genuine}.jsonl")))
+            kwargs, jobs=args.jobs, refresh=refresh,
+            cache=args.cache / f"{name}-{seed}-{args.genuine}.jsonl")))
     try:
         extra = sorted({int(x) for x in args.extra_seeds.split(",") if x.strip()})
     except ValueError:
@@ -101,7 +107,8 @@ def main() -> int:
         kwargs = {"genuine": args.genuine, "forged": args.forged, "seed": seed, **common}
         print(f"featurising extra training set (seed {seed})", file=sys.stderr)
         sets["train"] += list(split_rows(featurise_set(
-            kwargs, jobs=args.jobs, cache=args.cache / f"train-{seed}-{args.genuine}.jsonl")))
+            kwargs, jobs=args.jobs, refresh=refresh,
+            cache=args.cache / f"train-{seed}-{args.genuine}.jsonl")))
     train, cal = sets["train"], sets["calibration"]
     train_x, cal_x = [row_features(r) for r in train], [row_features(r) for r in cal]
     from threadpoolctl import threadpool_limits

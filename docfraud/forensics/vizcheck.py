@@ -50,7 +50,11 @@ from docfraud.forensics.registry import register
 
 logger = logging.getLogger(__name__)
 
-_PX_PER_MM = 7.0
+_PX_PER_MM = 10.0
+#: value text is at least this tall (mm); smaller marks are kept only next to it
+_MIN_TEXT_MM = 1.05
+#: resolution of the second reading of a line that seems to show another value
+_REREAD_PX_PER_MM = 14.0
 _MIN_CONF = 60.0
 #: a parsed date is itself structured evidence; its words may read less confidently
 _MIN_DATE_CONF = 45.0
@@ -69,9 +73,19 @@ for _i, _names in enumerate((
     for _n in _names:
         MONTHS[_n] = _i
 
+_MONTH_ABBR = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
+               "NOV", "DEC")
+_MON = "(?:" + "|".join(_MONTH_ABBR) + ")"
+#: dates in text whose month names are canonical (:func:`_normalise_word`): ``12 AUG 1974``,
+#: ``12AUG 1974``, ``12 AUG/AUG 1974`` (bilingual), ``12 AUG)AOXT 1974`` (a second name not
+#: recognised, after a punctuation mark), or numeric ``12.08.1974``, ``12/08/1974``,
+#: ``12-08-1974``, ``12:08 1974``
 _DATE = re.compile(
-    r"(?<!\d)(\d{1,2})\s*[./\-, ]\s*(\d{1,2}|[A-Z]{3,9})(?:\s*/\s*[A-Z]{3,5}\.?)?"
-    r"\s*[./\-, ]?\s*((?:19|20)\d{2})(?!\d)")
+    r"(?<!\d)(?P<d1>\d{1,2})\s*[./\-, ]?\s*(?P<mon>" + _MON + r")"
+    r"(?:\s*[^A-Z0-9]?\s*(?P=mon)|\s*[^A-Z0-9\s]\s*[A-Z]{3,5})?\.?"
+    r"\s*[./\-, ]?\s*(?P<y1>(?:19|20)\d{2})(?!\d)"
+    r"|(?<!\d)(?P<d2>\d{1,2})\s*[./\-,: ]\s*(?P<m2>\d{1,2})\s*[./\-,: ]?\s*"
+    r"(?P<y2>(?:19|20)\d{2})(?!\d)")
 _CONFUSION = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "S": "5",
                             "B": "8", "Z": "2", "G": "6"})
 _ICAO = {"Ä": "AE", "Ö": "OE", "Ü": "UE", "ß": "SS", "Æ": "AE", "Ø": "OE", "Å": "AA",
@@ -129,20 +143,53 @@ def _month(token: str) -> int | None:
     return MONTHS.get(token) or MONTHS.get(token[:4]) or MONTHS.get(token[:3])
 
 
+def _fuzzy_month(token: str) -> int | None:
+    """Month of a 3-5 letter word one letter away from names of one month only, and for
+    a 3-letter word from at least two of them (``FEG``: FEB and FEV -> February; ``ABC``:
+    only ABR, and ``JON``: JAN or JUN -> None)."""
+    if not 3 <= len(token) <= 5:
+        return None
+    near = [m for name, m in MONTHS.items()
+            if len(name) >= 3 and abs(len(name) - len(token)) <= 1
+            and edit_distance(name, token) <= 1]
+    if len(set(near)) != 1 or (len(token) == 3 and len(near) < 2):
+        return None
+    return near[0]
+
+
+def _normalise_word(text: str) -> str:
+    """An OCR word with month names made canonical (``JANV`` -> ``JAN``, ``0CT`` ->
+    ``OCT``, ``FEG`` -> ``FEB``): the form :data:`_DATE` parses."""
+    # the digit 0 read for the letter O inside or at the head of a letter run
+    text = re.sub(r"(?<=[A-Z])0(?=[A-Z])|(?<![0-9])0(?=[A-Z]{2})|0(?=CT|KT)", "O", text)
+
+    def canon(match: re.Match[str]) -> str:
+        run = match.group(0)
+        month = _month(run) or _fuzzy_month(run)
+        return _MONTH_ABBR[month - 1] if month else run
+
+    return re.sub(r"[A-Z]{3,9}", canon, text)
+
+
 def parse_dates(words: Sequence[Word]) -> list[tuple[dt.date, list[Word]]]:
-    """Dates written in the words (in reading order), with the words that make them."""
+    """Dates written in the words (in reading order), with the words that make them.
+
+    Tolerates what OCR does to printed dates: a day run into the month (``11MAR``), the
+    letter O read as 0 (``24.0CT``, ``220CT``), a month name one letter off (``FEG``), the two names
+    of a bilingual month read as two words (``JAN JANV``), a colon for a dot."""
     text = ""
     spans: list[tuple[int, int, Word]] = []
     for w in words:
         start = len(text)
-        text += w.text + " "
-        spans.append((start, start + len(w.text), w))
+        text += _normalise_word(w.text) + " "
+        spans.append((start, len(text) - 1, w))
     found: list[tuple[dt.date, list[Word]]] = []
     for match in _DATE.finditer(text):
-        day_s, month_s, year_s = match.groups()
-        month = int(month_s) if month_s.isdigit() else _month(month_s)
-        if month is None:
-            continue
+        if match.group("mon"):
+            day_s, month, year_s = (match.group("d1"), _MONTH_ABBR.index(match.group("mon")) + 1,
+                                    match.group("y1"))
+        else:
+            day_s, month, year_s = match.group("d2"), int(match.group("m2")), match.group("y2")
         try:
             day = dt.date(int(year_s), month, int(day_s))
         except ValueError:
@@ -167,9 +214,12 @@ def _same_date(a: dt.date, b: dt.date) -> bool:
 
 
 def _tens_of_day_only(a: dt.date, b: dt.date) -> bool:
-    """Same month and year (modulo 100), days differing only in their tens digit."""
-    return (a.month == b.month and a.year % 100 == b.year % 100 and a.day != b.day
-            and a.day % 10 == b.day % 10)
+    """Same month and year (modulo 100), days differing only in their tens digit, or one
+    day a single digit of the other's two (``1`` for ``12``: a digit lost)."""
+    if a.month != b.month or a.year % 100 != b.year % 100 or a.day == b.day:
+        return False
+    return (a.day % 10 == b.day % 10 or (a.day < 10 and str(a.day) in f"{b.day:02d}")
+            or (b.day < 10 and str(b.day) in f"{a.day:02d}"))
 
 
 def _whole_years(issue: dt.date, expiry: dt.date) -> int | None:
@@ -185,11 +235,32 @@ def _whole_years(issue: dt.date, expiry: dt.date) -> int | None:
     return years if abs((expiry - anniversary).days) <= 3 else None
 
 
+def ocr_distance(shown: str, mrz: str) -> int:
+    """Weighted edit distance of an OCR reading ``shown`` from ``mrz`` (both folded,
+    A-Z0-9), after the usual confusions (O/0, I/1, S/5 ...): a character read as another
+    where one of the two is a letter costs 1, a character dropped or added 2, a digit read
+    as another digit 10 (that is how a renumbered document differs, and a drop plus an
+    add cannot stand in for it cheaply)."""
+    a, b = shown.translate(_CONFUSION), mrz.translate(_CONFUSION)
+    prev = [2 * j for j in range(len(b) + 1)]
+    for i, ca in enumerate(a, 1):
+        cur = [2 * i]
+        for j, cb in enumerate(b, 1):
+            sub = 0 if ca == cb else 10 if (ca.isdigit() and cb.isdigit()) else 1
+            cur.append(min(prev[j] + 2, cur[j - 1] + 2, prev[j - 1] + sub))
+        prev = cur
+    return prev[-1]
+
+
 def _digit_changes_only(shown: str, mrz: str) -> bool:
-    """Whether two same-length numbers differ only where both hold digits."""
-    return len(shown) == len(mrz) and all(
-        a == b or (a.isdigit() and b.isdigit())
-        for a, b in zip(shown.translate(_CONFUSION), mrz.translate(_CONFUSION), strict=True))
+    """Whether two same-length numbers differ where both hold digits, and elsewhere in at
+    most one place (a prefix letter misread, D as P)."""
+    if len(shown) != len(mrz):
+        return False
+    pairs = [(a, b) for a, b in zip(shown.translate(_CONFUSION), mrz.translate(_CONFUSION),
+                                    strict=True) if a != b]
+    digit = sum(a.isdigit() and b.isdigit() for a, b in pairs)
+    return digit >= 1 and len(pairs) - digit <= 1
 
 
 def _union_box(words: Sequence[Word]) -> Box | None:
@@ -224,12 +295,12 @@ def clean_for_ocr(gray: NDArray[np.float32], px_per_mm: float, *,
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     keep = np.zeros(n, np.bool_)
     heights, widths = stats[1:, 3], stats[1:, 2]
-    keep[1:] = ((heights >= 1.05 * px_per_mm) & (heights <= 5.0 * px_per_mm)
+    keep[1:] = ((heights >= _MIN_TEXT_MM * px_per_mm) & (heights <= 5.0 * px_per_mm)
                 & (widths <= 24 * px_per_mm))
     text = keep[labels]
     # small marks right next to text (the dots of 12.08.1974, accents) stay too
     small = np.zeros(n, np.bool_)
-    small[1:] = (heights < 1.05 * px_per_mm) & (widths < 1.0 * px_per_mm)
+    small[1:] = (heights < _MIN_TEXT_MM * px_per_mm) & (widths < 1.0 * px_per_mm)
     r = max(1, round(0.5 * px_per_mm))
     near = cv2.dilate(text.astype(np.uint8), np.ones((r, 2 * r + 1), np.uint8)) > 0
     text |= small[labels] & near
@@ -300,16 +371,19 @@ def _tesseract(binary: NDArray[np.uint8], psm: int) -> dict[str, list[Any]]:
     return tesseract.image_to_data(binary, psm=psm, timeout=10.0)
 
 
-def reread(analysis: Analysis, used: Sequence[Word], *, scale: float = 2.0) -> str | None:
-    """Read the line that ``used`` words form again, at ``scale`` times the resolution
-    (Tesseract, one line); the text, or None when it cannot be read."""
+def reread(analysis: Analysis, used: Sequence[Word], *, px_per_mm: float = _REREAD_PX_PER_MM
+           ) -> str | None:
+    """Read the line that ``used`` words form again, at ``px_per_mm`` (a higher resolution
+    than the first reading; Tesseract, one line); the text, or None when it cannot be
+    read."""
     from docfraud.forensics.portrait import luma, upright_crop
 
     boxes = [w.crop_box for w in used if w.crop_box is not None]
     zones = {w.zone for w in used}
     if not boxes or len(zones) != 1:
         return None
-    k = _PX_PER_MM * scale
+    k = px_per_mm
+    scale = k / _PX_PER_MM
     up = upright_crop(analysis, zones.pop(), px_per_mm=k)
     if up is None:
         return None
@@ -324,6 +398,26 @@ def reread(analysis: Analysis, used: Sequence[Word], *, scale: float = 2.0) -> s
     if xb - xa < 8 or yb - ya < 8:
         return None
     binary = clean_for_ocr(luma(up.pixels[ya:yb, xa:xb]), k)
+    # only the line itself: marks whose centre lies above or below it (a label printed
+    # just under a value) make Tesseract's one-line mode give up
+    import cv2
+
+    ink = binary == 0
+    rows = ink.sum(axis=1)
+    if rows.max() == 0:
+        return None
+    # the line: the run of inked rows holding the most ink
+    inked = np.concatenate(([0], (rows > 0.1 * rows.max()).astype(np.int8), [0]))
+    starts, ends = np.nonzero(np.diff(inked) == 1)[0], np.nonzero(np.diff(inked) == -1)[0]
+    best = int(np.argmax([rows[a:b].sum() for a, b in zip(starts, ends, strict=True)]))
+    band = (float(starts[best]), float(ends[best]))
+    n, labels, _, centroids = cv2.connectedComponentsWithStats(
+        ink.astype(np.uint8), connectivity=8)
+    outside = np.zeros(n, np.bool_)
+    outside[1:] = (centroids[1:, 1] < band[0]) | (centroids[1:, 1] > band[1])
+    binary[outside[labels]] = 255
+    binary = np.asarray(cv2.copyMakeBorder(binary, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=255),
+                        np.uint8)
     data = _tesseract(binary, 7)
     text = " ".join(str(t).strip().upper() for t in data["text"] if str(t).strip())
     return text or None
@@ -445,10 +539,13 @@ def print_consistency(words: Sequence[Word], soft: dict[str, NDArray[np.float32]
 
 
 def _tokens(words: Sequence[Word]) -> Iterator[tuple[str, Word]]:
+    """Folded parts of the words, split at hyphens, apostrophes and other punctuation
+    (``SEO-YEON`` is two name parts)."""
     for w in words:
-        for part in re.split(r"[^A-Z0-9]+", fold(w.text)):
-            if part:
-                yield part, w
+        for part in re.split(r"[^\w]+", w.text):
+            folded = fold(part)
+            if folded:
+                yield folded, w
 
 
 @register
@@ -507,8 +604,16 @@ class VizCheckDetector(Detector):
         number = fold(str(fields.get("document_number") or ""))
         if len(number) >= 5:
             target = number.translate(_CONFUSION)
-            exact = [w for t, w in tokens if t.translate(_CONFUSION) == target]
-            if exact:
+            # OCR splits a number at a wide gap (K185 56904): neighbouring pairs count too
+            joined = tokens + [(a + b, wa) for (a, wa), (b, wb) in pairwise(tokens)
+                               if wa.zone == wb.zone and len(a + b) <= len(number) + 1]
+            exact = [w for t, w in joined if t.translate(_CONFUSION) == target]
+            # OCR damage that no renumbering makes (the prefix letter D read P or dropped,
+            # a stray mark): one character in numbers of up to seven, two letter
+            # misreadings or one character dropped or added in longer ones
+            allowed = 2 if len(number) >= 8 else 1
+            if exact or any(ocr_distance(t, number) <= allowed for t, _ in joined
+                            if len(t) >= len(number) - 1):
                 read["document_number"] = "match"
             else:
                 close = [(edit_distance(t.translate(_CONFUSION), target), t, w)

@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from docfraud.forensics import Analysis, get_detector, run_detectors
-from docfraud.forensics.vizcheck import Word, edit_distance, fold, name_variants, parse_dates
+from docfraud.forensics.vizcheck import (
+    Word,
+    edit_distance,
+    fold,
+    name_variants,
+    ocr_distance,
+    parse_dates,
+)
 from docfraud.mrz import parse
 from docfraud.synth import iter_documents
 from tests.forensics.synth_zones import synth_analysis
@@ -30,6 +37,58 @@ def test_helpers() -> None:
     got = [d for d, _ in parse_dates(words(
         "12 AUG 1974 x 12.08.1974 12/08/1974 03 MAR/MARS 2030 31.02.1999 5 JUIL 2001"))]
     assert got == [dt.date(1974, 8, 12)] * 3 + [dt.date(2030, 3, 3), dt.date(2001, 7, 5)]
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    ("13 JAN JANV 1982", dt.date(1982, 1, 13)),      # bilingual month read as two words
+    ("02 AUG. AOUT 2022", dt.date(2022, 8, 2)),
+    ("24 DEC,DIC 1954", dt.date(1954, 12, 24)),
+    ("20 JUL)UIL 1947", dt.date(1947, 7, 20)),       # second name garbled
+    ("11MAR 1979", dt.date(1979, 3, 11)),            # day run into the month
+    ("24.0CT1940", dt.date(1940, 10, 24)),           # O read as 0
+    ("220CT1997", dt.date(1997, 10, 22)),
+    ("11 FEG/FEVR 1972", dt.date(1972, 2, 11)),      # a month one letter off
+    ("27:12 2018", dt.date(2018, 12, 27)),           # a colon for the dot
+])
+def test_parse_dates_tolerates_ocr_damage(text: str, day: dt.date) -> None:
+    assert [d for d, _ in parse_dates(words(f"BORN {text} IN X"))] == [day]
+
+
+def test_parse_dates_does_not_guess() -> None:
+    # JON is JAN or JUN; a five-digit year is no year; 31 February does not exist
+    for text in ("18 JON 2030", "11 FEB 21972", "31.02.1999", "12 ABC 1974"):
+        assert parse_dates(words(text)) == [], text
+
+
+def test_ocr_distance_separates_misreads_from_renumbering() -> None:
+    assert ocr_distance("DE274984", "D6274984") == 1   # a digit read as a letter
+    assert ocr_distance("P2054219", "D2054219") == 1   # prefix letter misread
+    assert ocr_distance("0637518", "D0637518") == 2    # prefix letter dropped
+    assert ocr_distance("D6274985", "D6274984") >= 4   # another digit: renumbered
+    assert ocr_distance("UTI69O595", "UT1690595") == 0  # the usual confusions
+
+
+def test_compare_reads_damaged_numbers_as_the_mrz_number() -> None:
+    det = get_detector("vizcheck")
+    fields = dict(FIELDS, document_number="D6274984")
+    for shown in ("DE274984", "D627 4984", "0627498"):
+        _, data = det.compare(words(f"{shown} MULLER ANNA MARIA"), fields)  # type: ignore[attr-defined]
+        assert data["read"]["document_number"] == "match", shown
+    findings, data = det.compare(words("D6274985 MULLER ANNA MARIA 12 AUG 1974 01 MAR 2020 "  # type: ignore[attr-defined]
+                                       "01 MAR 2030"), fields)
+    assert data["read"]["document_number"] == "different"
+    assert [f.code for f in findings] == ["VIZ_DOCUMENT_NUMBER_MISMATCH"]
+    # a misread prefix letter does not hide a changed digit
+    findings, _ = det.compare(words("P6274985 MULLER ANNA MARIA"), fields)  # type: ignore[attr-defined]
+    assert [f.code for f in findings] == ["VIZ_DOCUMENT_NUMBER_MISMATCH"]
+
+
+def test_hyphenated_name_parts_are_found() -> None:
+    det = get_detector("vizcheck")
+    fields = dict(FIELDS, given_names="SEO YEON")
+    findings, data = det.compare(  # type: ignore[attr-defined]
+        words("UT1690595 MULLER SEO-YEON 12 AUG 1974 01 MAR 2020 01 MAR 2030"), fields)
+    assert findings == [] and data["read"]["given_names"] == "match", data
 
 
 def test_compare_agreeing_zone_has_no_finding() -> None:
@@ -58,7 +117,11 @@ def test_day_differing_in_its_tens_digit_is_uncertain_not_a_mismatch() -> None:
     ocr = words("UT1690595 MULLER ANNA MARIA 02 AUG 1974 01 MAR 2020 01 MAR 2030")
     findings, data = det.compare(ocr, FIELDS)  # type: ignore[attr-defined]
     assert findings == [] and data["read"]["birth_date"] == "day uncertain", data
-    for shown in ("13 AUG 1974", "12 AUG 1977", "12 SEP 1974"):
+    # a lost digit (1 FEB for 12 FEB) is uncertain too
+    ocr = words("UT1690595 MULLER ANNA MARIA 1 AUG 1974 01 MAR 2020 01 MAR 2030")
+    findings, data = det.compare(ocr, FIELDS)  # type: ignore[attr-defined]
+    assert findings == [] and data["read"]["birth_date"] == "day uncertain", data
+    for shown in ("13 AUG 1974", "12 AUG 1977", "12 SEP 1974", "3 AUG 1974"):
         ocr = words(f"UT1690595 MULLER ANNA MARIA {shown} 01 MAR 2020 01 MAR 2030")
         findings, _ = det.compare(ocr, FIELDS)  # type: ignore[attr-defined]
         assert [f.code for f in findings] == ["VIZ_BIRTH_DATE_MISMATCH"], shown
