@@ -5,21 +5,27 @@ rewrites a date or name in the visual zone but not the MRZ, leaves two versions 
 the data on one document. This detector reads the visual zone (``viz``, and ``back_viz``
 of TD1 cards) with Tesseract and looks for the MRZ's values in it:
 
-1. the zone is turned upright at 7 px/mm (the card placement of the layout), the
+1. the zone is turned upright at 10 px/mm (the card placement of the layout), the
    background is divided out (dilation + blur), dark ink is kept, and only connected
    components of value-text height (1.3-5 mm) stay: labels, guilloche and microprint go,
    which makes Tesseract both faster and cleaner (one ``image_to_data`` call for all
    zones, stacked: starting Tesseract costs more than the reading);
-2. the MRZ document number is searched among the words (OCR confusions O/0, I/1, S/5,
-   B/8, Z/2, G/6 folded), the dates among the dates the text holds (``12 AUG 1974``,
-   ``12 MAR/MARS 1985``, ``12.08.1974``, ``12/08/1974``, ``12-08-1974``), the names word
-   by word, fuzzily (edit distance, ICAO transliteration: MÜLLER ~ MUELLER ~ MULLER);
+2. the MRZ document number is searched among the words and pairs of neighbouring words
+   (OCR confusions O/0, I/1, S/5, B/8, Z/2, G/6 folded; a letter misread, dropped or
+   added counts as read, a digit read as another digit does not: :func:`ocr_distance`),
+   the dates among the dates the text holds (``12 AUG 1974``, ``12 MAR/MARS 1985``,
+   ``12.08.1974``, ``12/08/1974``, ``12-08-1974``, and what OCR makes of them: a
+   bilingual month read as two words, a day run into the month, ``0CT``, a month name
+   one letter off; :func:`parse_dates`), the names word by word, fuzzily (edit
+   distance, ICAO transliteration: MÜLLER ~ MUELLER ~ MULLER);
 3. a mismatch is reported only when the visual zone clearly shows *another* value: a
    confident word of the document number's shape that differs in 1-3 digits; a
    set of three or more dates (birth, issue, expiry) whose earliest (latest) is not the
    MRZ birth (expiry) date; a name absent while the other fields were read and found.
-   Before a date or number mismatch is reported, its line is read again at twice the
-   resolution (one more Tesseract call), and the difference must show there too.
+   Before a date or number mismatch is reported, its line alone (marks above and below
+   it removed) is read again at 14 px/mm (one more Tesseract call), and the difference
+   must show there too. A day that differs only in its tens digit, or that is one digit
+   of the other (``1`` for ``12``), is "day uncertain", never a mismatch.
    An unreadable zone gives no finding (``data["read"]`` says what was read);
 4. the issue date read in the visual zone against the MRZ expiry date: more than 10
    whole years between them is reported (an expiry date moved later);
@@ -656,8 +662,17 @@ class VizCheckDetector(Detector):
                 read[key] = "match"
                 continue
             # the same day and month in another year: the year digits were changed on one
-            # side (a whole-year shift, or digits copied over); kept for fusion
-            if any(d.day == mrz_day.day and d.month == mrz_day.month for d in distinct):
+            # side (a whole-year shift, or digits copied over); kept for fusion. Not when
+            # that date is the issue date: many issuers set the expiry on the issue day a
+            # whole number of years later, so an earlier same-day date is the issue date
+            # when it is the zone's only date a whole number of years before the expiry
+            same_day = [d for d in distinct if d.day == mrz_day.day and d.month == mrz_day.month]
+            if key == "expiry_date":
+                issue_like = [d for d in distinct
+                              if d < mrz_day and _whole_years(d, mrz_day) is not None]
+                if len(issue_like) == 1 and same_day == issue_like:
+                    same_day = []
+            if same_day:
                 data.setdefault("year_differs", []).append(key)
             if len(distinct) >= 3:
                 shown = pick(distinct)

@@ -26,7 +26,8 @@ def _results(*, check_fail: bool, confidence: float, validity: float | None,
                        data={"found": True, "confidence": confidence,
                              "min_char_confidence": confidence, "personal_number_birth": -1.0}),
         DetectorResult("vizcheck", 0.0, data=viz_data),
-        DetectorResult("mrzprint", 0.1, data={"pitch_per_height": 1.2, "cell_height_dev": 0.3}),
+        DetectorResult("mrzprint", 0.1, data={"pitch_per_height": 1.2,
+                                              "cell_height_dev": width_dev}),
         DetectorResult("jpeg", None, status="not_applicable", reason="png"),
     ]
 
@@ -38,7 +39,9 @@ def test_features_read_detector_data() -> None:
     assert f["vizcheck.read.birth_date"] == 1.0 and f["vizcheck.read.surname"] == -1.0
     assert f["vizcheck.validity_excess"] == pytest.approx(5.0)
     assert f["mrz.checks_failed_sure"] == 0.5
-    assert f["vizcheck.print.width_per_char_dev"] == 0.2 and f["vizcheck.dates"] == 3.0
+    assert f["mrzprint.data.cell_height_dev"] == 0.2 and f["vizcheck.dates"] == 3.0
+    # the visual zone's print measures are reported, not fused (no signal on training data)
+    assert not any(k.startswith("vizcheck.print.") for k in f)
     assert f["mrzprint.pitch_geometry"] == pytest.approx(abs(1.2 - 2.54 / 2.35))
     assert f["jpeg.ran"] == 0.0 and f["jpeg.score"] == 0.0
     # measurements a detector did not make are missing, not zero
@@ -60,7 +63,7 @@ def _training_rows(n: int, seed: int) -> tuple[list[dict[str, float]], list[int]
             validity=float(rng.choice([10.0, 14.0])) if forged and rng.random() < 0.3 else 10.0,
             width_dev=float(rng.normal(0.18 if forged else 0.06, 0.04))))
         if rng.random() < 0.2:
-            feats.pop("vizcheck.print.width_per_char_dev")
+            feats.pop("mrzprint.data.cell_height_dev")
         rows.append(feats)
         labels.append(forged)
     return rows, labels

@@ -176,3 +176,18 @@ def test_synthetic_alterations_are_found(kind: str) -> None:
     assert len(flagged) >= 2, [r.data for r in forged]  # type: ignore[attr-defined]
     genuine_scores = [r.score for k, r in _documents() if k == "genuine"]  # type: ignore[attr-defined]
     assert np.mean([r.score for r in forged]) > np.mean(genuine_scores) + 0.3  # type: ignore[attr-defined]
+
+
+def test_issue_date_on_the_expiry_day_is_not_a_changed_year() -> None:
+    """Issuers often set the expiry on the issue day a whole number of years later: that
+    issue date is no 'same day, other year' trace; a second such date still is."""
+    det = get_detector("vizcheck")
+    _, data = det.compare(words("UT1690595 MULLER ANNA MARIA 12 AUG 1974 01 MAR 2020"),  # type: ignore[attr-defined]
+                          FIELDS)
+    assert "year_differs" not in data, data
+    _, data = det.compare(words("UT1690595 MULLER ANNA MARIA 12 AUG 1974 02 MAR 2020 "  # type: ignore[attr-defined]
+                                "01 MAR 2025"), FIELDS)
+    assert data["year_differs"] == ["expiry_date"], data
+    _, data = det.compare(words("UT1690595 MULLER ANNA MARIA 12 AUG 1977 01 MAR 2030"),  # type: ignore[attr-defined]
+                          FIELDS)
+    assert data["year_differs"] == ["birth_date"], data
