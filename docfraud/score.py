@@ -260,8 +260,12 @@ class FusionModel:
         z, _ = self.logit(feats)
         return _sigmoid(self.platt_a * z + self.platt_b)
 
-    def verdict(self, risk: float) -> Verdict:
-        if risk >= self.thresholds["reject"]:
+    def verdict(self, risk: float, *, named_anomaly: bool = True) -> Verdict:
+        """The verdict for a calibrated ``risk``. A document is rejected only when some
+        detector names a specific anomaly (a finding of medium or high severity, see
+        :func:`names_anomaly`): a high risk from measurements alone is referred for
+        examination, so that a reject always comes with something the officer can check."""
+        if risk >= self.thresholds["reject"] and named_anomaly:
             return "reject"
         if risk >= self.thresholds["refer"]:
             return "refer"
@@ -342,6 +346,18 @@ class Risk:
         }
 
 
+def names_anomaly(results: Sequence[DetectorResult] | Sequence[Mapping[str, Any]]) -> bool:
+    """Whether some detector result (objects, or their ``to_dict`` form) has a finding of
+    medium or high severity."""
+    for r in results:
+        found = r.get("findings", ()) if isinstance(r, Mapping) else r.findings
+        for f in found:
+            severity = f.get("severity") if isinstance(f, Mapping) else f.severity
+            if severity in ("medium", "high"):
+                return True
+    return False
+
+
 def fuse(results: Sequence[DetectorResult], *, model: FusionModel | None = None) -> Risk:
     """Fuse detector results into a calibrated :class:`Risk`.
 
@@ -352,7 +368,7 @@ def fuse(results: Sequence[DetectorResult], *, model: FusionModel | None = None)
     feats = features(results)
     z, contributions = model.logit(feats)
     risk = _sigmoid(model.platt_a * z + model.platt_b)
-    verdict = model.verdict(risk)
+    verdict = model.verdict(risk, named_anomaly=names_anomaly(results))
     positive = sorted((c for c in contributions if c[1] > 0.05), key=lambda c: -c[1])
     by_detector = {r.detector: r for r in results}
     reasons: list[str] = []

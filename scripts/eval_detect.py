@@ -53,7 +53,7 @@ def main() -> int:
     import numpy as np
     from sklearn.metrics import roc_auc_score
 
-    from docfraud.score import load_model
+    from docfraud.score import load_model, names_anomaly
 
     model = load_model()
     kwargs = {"genuine": args.genuine, "forged": args.forged, "seed": EVAL_SEED,
@@ -92,19 +92,22 @@ def main() -> int:
         print(f"\nheld-out design {HELD_OUT_DESIGN}: {len(held)} documents, AUC "
               f"{roc_auc_score([y for _, y in held], [p for p, _ in held]):.3f}, caught @1% FA "
               f"{rate_at(t1, [p for p, y in held if y])*100:.1f}%")
-    nulls = [p for r, p in zip(rows, risks, strict=True) if r["kind"] == "genuine" and
-             r["operators"]]
+    nulls = [(p, names_anomaly(r.get("results") or [])) for r, p in zip(rows, risks, strict=True)
+             if r["kind"] == "genuine" and r["operators"]]
+    # a reject needs a named anomaly (a medium or high finding), as in docfraud.score.fuse
+    named = [names_anomaly(r.get("results") or []) for r in rows]
     verdicts = defaultdict(lambda: defaultdict(int))
-    for p, y in zip(risks, labels, strict=True):
-        verdicts[y][model.verdict(p)] += 1
-    print(f"\nverdicts at the model's thresholds {dict(model.thresholds)}:")
+    for p, y, a in zip(risks, labels, named, strict=True):
+        verdicts[y][model.verdict(p, named_anomaly=a)] += 1
+    print(f"\nverdicts at the model's thresholds {dict(model.thresholds)} (reject only with "
+          "a medium or high finding):")
     for y, name in ((0, "genuine"), (1, "forged")):
         total = sum(verdicts[y].values())
         print(f"  {name:8s} " + "  ".join(f"{v} {verdicts[y][v]/max(total,1)*100:5.1f}%"
                                          for v in ("clear", "refer", "reject")))
     if nulls:
         print(f"  null edits (re-saved, self-pasted genuine): {len(nulls)}, reject "
-              f"{sum(model.verdict(p) == 'reject' for p in nulls)}")
+              f"{sum(model.verdict(p, named_anomaly=a) == 'reject' for p, a in nulls)}")
     print(f"median time per document {statistics.median(r['seconds'] for r in rows):.2f} s")
     if args.specimens.exists():
         from docfraud.screen import screen

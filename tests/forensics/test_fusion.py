@@ -110,3 +110,18 @@ def test_tree_export_matches_sklearn() -> None:
     got = [model.logit(r)[0] for r in rows]
     assert np.allclose(got, expected, atol=1e-9)
     assert any(math.isnan(v) for v in x.ravel())  # missing values were exercised
+
+
+def test_reject_needs_a_named_anomaly() -> None:
+    """A high risk from measurements alone is referred; a reject names something to check."""
+    from docfraud.score import load_model, names_anomaly
+
+    model = load_model()
+    assert model.verdict(0.999) == "reject"
+    assert model.verdict(0.999, named_anomaly=False) == "refer"
+    assert model.verdict(0.0, named_anomaly=True) == "clear"
+    low = [DetectorResult("noise", 0.9, findings=[Finding("NOISE_INCONSISTENT_REGION", "low",
+                                                          "x", "noise")])]
+    high = _results(check_fail=True, confidence=0.9, validity=None, width_dev=0.1)
+    assert not names_anomaly(low) and names_anomaly(high)
+    assert names_anomaly([r.to_dict() for r in high]) and not names_anomaly([low[0].to_dict()])
