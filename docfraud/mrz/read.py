@@ -71,10 +71,10 @@ MAX_FULL_READS = 4
 #: are read by the small-glyph classifier (ocr.small_glyph_classifier: trained mostly on
 #: 6-12 px glyphs), the others by the default one.
 SMALL_GLYPH_BELOW = 12.0
-#: A cell beyond a line's end whose centre holds less than this fraction of the stroke
-#: pixels (ink > 0.5) of the line's median cell is empty paper: the line does not go
-#: on there, whatever the CNN makes of it (it was never trained on empty cells; a filler
-#: '<', the lightest glyph, holds about half the median's strokes).
+#: A cell beyond a line's end read as a filler '<' whose centre holds less than this
+#: fraction of the stroke pixels (ink > 0.5) of the line's median cell is empty paper:
+#: the line does not go on there (the CNN was never trained on empty cells and may read
+#: '<' into them; a real filler, the lightest glyph, holds about half the median's strokes).
 EMPTY_CELL_INK = 0.25
 
 _LINE_LENGTHS = {3: (30,), 2: (44, 36)}
@@ -378,8 +378,8 @@ def _shift_lines(reading: Reading, clf: ocr.CellClassifier) -> None:
     pitch beyond either end are classified; a shifted reading replaces the line if it
     passes more check digits, or as many with more plausible uncheckable fields
     (document code, state codes), and the new end cell is read confidently. A cell
-    beyond the end with almost no ink (EMPTY_CELL_INK) counts as unreadable: the line
-    does not go on there, though a CNN may read '<' into empty paper.
+    beyond the end read as '<' but with almost no ink (EMPTY_CELL_INK) counts as
+    unreadable: a CNN may read '<' into empty paper.
     """
     h = reading.hyp
     n = h.length
@@ -390,7 +390,10 @@ def _shift_lines(reading: Reading, clf: ocr.CellClassifier) -> None:
         p_extra = clf.predict(crop)
         share = _stroke_share(ink, extra, cells.pitch, cells.height)
         line_share = float(np.median(_stroke_share(ink, c, cells.pitch, cells.height)))
-        empty = share < EMPTY_CELL_INK * line_share
+        # only a filler read into it: a letter read there with faint strokes is a glyph
+        # half outside the strip or printed light, not empty paper
+        empty = (share < EMPTY_CELL_INK * line_share) & (
+            p_extra.argmax(axis=1) == len(ocr.ALPHABET) - 1)
         base_checks = reading.passed
         base_fields = _field_validity(reading.fmt, reading.lines)
         best: tuple[int, int, float, str, NDArray[np.float32], NDArray[np.float64]] | None = None
