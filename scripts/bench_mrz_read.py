@@ -27,7 +27,7 @@ Usage:
     PYTHONPATH=. python scripts/bench_mrz_read.py [--specimens ../shared/benchmarks/mrz-specimens]
         [--synthetic 200] [--rendered-seed 5000000] [--synth-seed 6000000]
         [--sets rendered,synth_docs] [--no-specimens] [--failures] [--no-passporteye]
-        [--markdown] [--json FILE]
+        [--markdown] [--json FILE] [--ocr-model FILE] [--small-ocr-model FILE]
 """
 
 from __future__ import annotations
@@ -132,13 +132,17 @@ def synth_documents(n: int, seed: int = SYNTH_DOC_SEED) -> list[tuple[list[str],
             for d in iter_documents(genuine=n, workshops=0, forged=0, seed=seed)]
 
 
-def use_model(path: Path) -> None:
-    """Make docfraud.mrz.read classify cells with the ONNX file at ``path``."""
+def use_model(path: Path, *, small: bool = False) -> None:
+    """Make docfraud.mrz.read classify cells with the ONNX file at ``path`` (small: for
+    lines of small glyphs, read.SMALL_GLYPH_BELOW; else for the others)."""
     from docfraud.mrz import ocr
 
     clf = ocr.CellClassifier.load(path)
-    ocr.default_classifier = lambda: clf  # type: ignore[assignment]
-    print(f"cell CNN: {path}")
+    if small:
+        ocr.small_glyph_classifier = lambda: clf  # type: ignore[assignment]
+    else:
+        ocr.default_classifier = lambda: clf  # type: ignore[assignment]
+    print(f"cell CNN{' (small glyphs)' if small else ''}: {path}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,9 +167,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ocr-model", type=Path,
                     help="read with this cell-CNN ONNX file instead of models/mrz_ocr.onnx "
                          "(to compare retrained weights; the start-up figure still uses models/)")
+    ap.add_argument("--small-ocr-model", type=Path,
+                    help="the same for lines of small glyphs, instead of "
+                         "models/mrz_ocr_small.onnx")
     args = ap.parse_args(argv)
     if args.ocr_model is not None:
         use_model(args.ocr_model)
+    if args.small_ocr_model is not None:
+        use_model(args.small_ocr_model, small=True)
     logging.basicConfig(level=logging.WARNING)
     summary: dict[str, Any] = {}
     rows: list[dict[str, Any]] = []

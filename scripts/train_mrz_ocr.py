@@ -11,10 +11,11 @@ docfraud.mrz.locate.STRIP_GLYPH) and cut into cells by the *same* code the reade
 (docfraud.mrz.ocr.ink_map, segment_line, cell_crops), so the classifier learns the
 segmentation's own errors. The default (the shipped weights) cuts strips 2.1-2.7 glyphs
 tall and builds the ink map at the line's true glyph height; --reader-cut cuts exactly
-as docfraud.mrz.read does (strips STRIP_HEIGHT glyphs tall, ink map at STRIP_GLYPH). Of the lines whose segmentation
-is wrong by more than a third of a pitch, 70 % are dropped and 30 % are cut at the true
-cell positions with jitter. The torch weights are exported to ONNX (needs the onnx
-package here) for the reader, which runs them with OpenCV's dnn module.
+as docfraud.mrz.read does (strips STRIP_HEIGHT glyphs tall, ink map at STRIP_GLYPH).
+Of the lines whose segmentation is wrong by more than a third of a pitch, 70 % are
+dropped and 30 % are cut at the true cell positions with jitter. The torch weights are
+exported to ONNX (needs the onnx package here) for the reader, which runs them with
+OpenCV's dnn module.
 
 Seeds: training lines use seeds from --seed (default 1000) upwards; the held-out
 validation lines use seeds from 900000; the benchmark's synthetic set uses seeds from
@@ -23,6 +24,12 @@ validation lines use seeds from 900000; the benchmark's synthetic set uses seeds
 Usage: PYTHONPATH=. python scripts/train_mrz_ocr.py [--lines 6000] [--epochs 6] [--threads 2]
 Runs on a CPU in about 10-25 minutes with 2 threads (the shipped model: 21 minutes on a
 shared 2-core machine).
+
+The two shipped networks (docfraud.mrz.read picks one per line by glyph height):
+    models/mrz_ocr:        the default (no options)
+    models/mrz_ocr_small:  --reader-cut --small-glyphs --small-share 0.8 --lines 10000
+                           --epochs 8 --threads 1 --out models/mrz_ocr_small
+                           (28 minutes on one thread)
 """
 
 from __future__ import annotations
@@ -55,11 +62,12 @@ OTHER_FONTS = [
 ]
 
 
-def make_line_sample(seed: int, *, small_glyphs: bool = False, reader_cut: bool = False
-                     ) -> tuple[np.ndarray, np.ndarray] | None:
+def make_line_sample(seed: int, *, small_glyphs: bool = False, reader_cut: bool = False,
+                     small_share: float = SMALL_SHARE) -> tuple[np.ndarray, np.ndarray] | None:
     """Render, degrade and segment one line; returns (crops (n, H, W), labels (n,)) or None.
 
-    small_glyphs: the --small-glyphs recipe (SMALL_SHARE, MAX_BLUR) instead of the default.
+    small_glyphs: the --small-glyphs recipe (small_share of the lines at 6-12 px, blur up
+    to MAX_BLUR) instead of the default.
     reader_cut: strips and ink map exactly as the reader cuts them (--reader-cut); the
     default reproduces the shipped weights.
     """
@@ -91,10 +99,10 @@ def make_line_sample(seed: int, *, small_glyphs: bool = False, reader_cut: bool 
                           borderMode=cv2.BORDER_REPLICATE)
     pts = np.concatenate([centers[target], np.ones((n, 1))], axis=1) @ rot.T
     # capture resolution (log-uniform): default 6..40 px glyph height; --small-glyphs:
-    # 6..12 px for SMALL_SHARE of the lines (where the reader misreads most), else 12..40
+    # 6..12 px for small_share of the lines (where the reader misreads most), else 12..40
     lo, hi = 6.0, 40.0
     if small_glyphs:
-        lo, hi = (6.0, 12.0) if rng.random() < SMALL_SHARE else (12.0, 40.0)
+        lo, hi = (6.0, 12.0) if rng.random() < small_share else (12.0, 40.0)
     cap_cap = math.exp(rng.uniform(math.log(lo), math.log(hi)))
     s1 = cap_cap / cap
     small = cv2.resize(gray, (max(8, int(w * s1)), max(8, int(h * s1))),
@@ -144,11 +152,12 @@ def make_line_sample(seed: int, *, small_glyphs: bool = False, reader_cut: bool 
     return ocr.cell_crops(inkm, cells), labels
 
 
-def build(seeds: range, *, small_glyphs: bool = False, reader_cut: bool = False
-          ) -> tuple[np.ndarray, np.ndarray, int]:
+def build(seeds: range, *, small_glyphs: bool = False, reader_cut: bool = False,
+          small_share: float = SMALL_SHARE) -> tuple[np.ndarray, np.ndarray, int]:
     xs, ys, dropped = [], [], 0
     for s in seeds:
-        out = make_line_sample(s, small_glyphs=small_glyphs, reader_cut=reader_cut)
+        out = make_line_sample(s, small_glyphs=small_glyphs, reader_cut=reader_cut,
+                               small_share=small_share)
         if out is None:
             dropped += 1
             continue
@@ -192,12 +201,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--seed", type=int, default=1000)
     ap.add_argument("--small-glyphs", action="store_true",
-                    help=f"{round(100 * SMALL_SHARE)} %% of lines at 6-12 px glyph height, "
-                         f"blur up to sigma {MAX_BLUR} px at any size (tried, not shipped: see "
-                         "docs/benchmarks.md)")
+                    help=f"{round(100 * SMALL_SHARE)} %% of lines (--small-share) at 6-12 px "
+                         f"glyph height, blur up to sigma {MAX_BLUR} px at any size (the "
+                         "small-glyph model: see the docstring)")
+    ap.add_argument("--small-share", type=float, default=SMALL_SHARE,
+                    help="with --small-glyphs: share of lines at 6-12 px (default %(default)s)")
     ap.add_argument("--reader-cut", action="store_true",
-                    help="cut strips and ink maps exactly as the reader does (tried with and "
-                         "without --small-glyphs, not shipped: see docs/benchmarks.md)")
+                    help="cut strips and ink maps exactly as the reader does (the small-glyph "
+                         "model; the default model was trained without)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "mrz_ocr")
     ap.add_argument("--export-only", action="store_true",
@@ -220,9 +231,11 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(args.seed)
     t0 = time.time()
     x_tr, y_tr, d_tr = build(range(args.seed, args.seed + args.lines),
-                             small_glyphs=args.small_glyphs, reader_cut=args.reader_cut)
+                             small_glyphs=args.small_glyphs, reader_cut=args.reader_cut,
+                             small_share=args.small_share)
     x_va, y_va, _ = build(range(900_000, 900_000 + args.val_lines),
-                          small_glyphs=args.small_glyphs, reader_cut=args.reader_cut)
+                          small_glyphs=args.small_glyphs, reader_cut=args.reader_cut,
+                          small_share=args.small_share)
     print(f"data: {len(y_tr)} train cells ({d_tr} lines dropped), {len(y_va)} val cells, "
           f"{time.time() - t0:.0f}s", flush=True)
     xt = torch.from_numpy(ocr.standardize(x_tr))[:, None]

@@ -3,7 +3,9 @@
 MRZ text is OCR-B at a fixed pitch, so a rectified line of known length ``n``
 (30, 36 or 44) is cut into ``n`` equal cells whose centres are fitted to the ink,
 and each cell is classified into one of 37 classes (A-Z, 0-9, '<') by a small CNN
-(``models/mrz_ocr.onnx``, trained by ``scripts/train_mrz_ocr.py``). The CNN runs in
+(``models/mrz_ocr.onnx``, trained by ``scripts/train_mrz_ocr.py``; lines of small
+glyphs go to the same network trained mostly on small, blurred glyphs,
+``models/mrz_ocr_small.onnx``, loaded only when such a line comes). The CNN runs in
 OpenCV's dnn module so that reading an MRZ never pays for importing torch.
 
 Tesseract (through pytesseract) is the second engine, used on whole line strips.
@@ -33,6 +35,9 @@ CROP_W_PITCH, CROP_H_CAP = 1.25, 1.6
 _INK_WIDTH = 0.65
 
 MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "mrz_ocr.onnx"
+#: The same network trained mostly on small, blurred glyphs (``scripts/train_mrz_ocr.py
+#: --small-glyphs``): read.py uses it for lines whose glyphs are small in the image.
+SMALL_MODEL_PATH = MODEL_PATH.with_name("mrz_ocr_small.onnx")
 
 
 @dataclass(frozen=True)
@@ -362,6 +367,12 @@ class CellClassifier:
 def default_classifier() -> CellClassifier:
     """The shipped classifier, loaded once per process."""
     return CellClassifier.load()
+
+
+@functools.lru_cache(maxsize=1)
+def small_glyph_classifier() -> CellClassifier:
+    """The shipped small-glyph classifier (SMALL_MODEL_PATH), loaded once per process."""
+    return CellClassifier.load(SMALL_MODEL_PATH)
 
 
 def tesseract_line(gray: NDArray[np.uint8], *, timeout: float = 2.0) -> str:

@@ -67,6 +67,15 @@ JITTER_BELOW = 0.9
 JITTER_PITCH, JITTER_HEIGHT = 0.12, 0.1
 #: Full readings at most per image.
 MAX_FULL_READS = 4
+#: Lines whose glyphs are smaller than this in the image (px, the locator's estimate)
+#: are read by the small-glyph classifier (ocr.small_glyph_classifier: trained mostly on
+#: 6-12 px glyphs), the others by the default one.
+SMALL_GLYPH_BELOW = 12.0
+#: A cell beyond a line's end read as a filler '<' whose centre holds less than this
+#: fraction of the stroke pixels (ink > 0.5) of the line's median cell is empty paper:
+#: the line does not go on there (the CNN was never trained on empty cells and may read
+#: '<' into them; a real filler, the lightest glyph, holds about half the median's strokes).
+EMPTY_CELL_INK = 0.25
 
 _LINE_LENGTHS = {3: (30,), 2: (44, 36)}
 
@@ -177,6 +186,13 @@ def _hypotheses(cand: _locate.MrzCandidate) -> list[Hypothesis]:
             mirrored.append(ocr.LineCells(centers, c.pitch, c.height, c.fit_error))
         out.append(Hypothesis(cand, True, n, flipped_inks, mirrored))
     return out
+
+
+def _classifier(cand: _locate.MrzCandidate) -> ocr.CellClassifier:
+    """The cell classifier for a candidate's glyph size (SMALL_GLYPH_BELOW)."""
+    if cand.glyph_height < SMALL_GLYPH_BELOW:
+        return ocr.small_glyph_classifier()
+    return ocr.default_classifier()
 
 
 def _subset(cells: ocr.LineCells, idx: NDArray[np.int64]) -> ocr.LineCells:
@@ -337,6 +353,23 @@ def _field_validity(fmt: MrzFormat, lines: list[str]) -> int:
     return ok
 
 
+def _stroke_share(ink: NDArray[np.float32], centers: NDArray[np.float64], pitch: float,
+                  height: float) -> NDArray[np.float64]:
+    """Share of stroke pixels (ink > 0.5) in each cell's centre, (n,) in [0, 1].
+
+    ``ink``: (H, W) float32 ink map; ``centers``: (n, 2) x, y in its pixels. The centre
+    is +-0.3 pitch across and +-0.5 glyph height; parts outside the map count as paper.
+    """
+    h, w = ink.shape
+    out = np.zeros(len(centers))
+    for k, (x, y) in enumerate(centers):
+        x0, x1 = round(x - 0.3 * pitch), round(x + 0.3 * pitch) + 1
+        y0, y1 = round(y - 0.5 * height), round(y + 0.5 * height) + 1
+        window = ink[max(0, y0):max(0, min(h, y1)), max(0, x0):max(0, min(w, x1))]
+        out[k] = float(np.count_nonzero(window > 0.5)) / max(1, (x1 - x0) * (y1 - y0))
+    return out
+
+
 def _shift_lines(reading: Reading, clf: ocr.CellClassifier) -> None:
     """Move a line's character grid by one cell where that makes the reading valid.
 
@@ -344,7 +377,9 @@ def _shift_lines(reading: Reading, clf: ocr.CellClassifier) -> None:
     line then reads shifted ('<V<SYR...' for 'V<SYR...<'). For each line, the cells one
     pitch beyond either end are classified; a shifted reading replaces the line if it
     passes more check digits, or as many with more plausible uncheckable fields
-    (document code, state codes), and the new end cell is read confidently.
+    (document code, state codes), and the new end cell is read confidently. A cell
+    beyond the end read as '<' but with almost no ink (EMPTY_CELL_INK) counts as
+    unreadable: a CNN may read '<' into empty paper.
     """
     h = reading.hyp
     n = h.length
@@ -353,16 +388,23 @@ def _shift_lines(reading: Reading, clf: ocr.CellClassifier) -> None:
         extra = np.stack([2 * c[0] - c[1], 2 * c[-1] - c[-2]])
         crop = ocr.cell_crops(ink, ocr.LineCells(extra, cells.pitch, cells.height, 0.0))
         p_extra = clf.predict(crop)
+        share = _stroke_share(ink, extra, cells.pitch, cells.height)
+        line_share = float(np.median(_stroke_share(ink, c, cells.pitch, cells.height)))
+        # only a filler read into it: a letter read there with faint strokes is a glyph
+        # half outside the strip or printed light, not empty paper
+        empty = (share < EMPTY_CELL_INK * line_share) & (
+            p_extra.argmax(axis=1) == len(ocr.ALPHABET) - 1)
         base_checks = reading.passed
         base_fields = _field_validity(reading.fmt, reading.lines)
         best: tuple[int, int, float, str, NDArray[np.float32], NDArray[np.float64]] | None = None
         for shift in (-1, 1):
             pe = p_extra[0 if shift < 0 else 1]
             line = reading.lines[li]
-            if float(pe.max()) < 0.6:
-                # the cell beyond the end may lie outside the strip: a line ending in
-                # fillers goes on with a filler (after two fillers only where the cell
-                # lies beyond the strip's end and so cannot be read)
+            if float(pe.max()) < 0.6 or empty[0 if shift < 0 else 1]:
+                # an empty cell or one the CNN cannot read (it may lie outside the
+                # strip): a line ending in fillers goes on with a filler (after two
+                # fillers only where the cell lies beyond the strip's end and so cannot
+                # be read)
                 outside = float(extra[1, 0] + 0.5 * cells.pitch) > ink.shape[1]
                 if shift < 0 or not (line.endswith("<<<")
                                      or (outside and line.endswith("<<"))):
@@ -597,7 +639,7 @@ def read(
     pixels = load_image(image)
     if min(pixels.shape[:2]) < 16:
         return MrzResult.not_found(f"image too small ({pixels.shape[1]}x{pixels.shape[0]} px)")
-    clf = ocr.default_classifier()
+    ocr.default_classifier()  # a missing model is an error whatever the image
     best: Reading | None = None
     reason = "no group of 2-3 long parallel text lines (MRZ) found"
     # first the fast path (dominant text direction); if that gives no valid reading,
@@ -612,6 +654,7 @@ def read(
             if not hyps:
                 reason = "MRZ-like lines found, but no character grid fits them"
                 continue
+            clf = _classifier(cand)
             _probe(hyps, clf)
             hyps.sort(key=lambda h: -h.probe)
             for h in hyps[:MAX_FULL_READS]:
@@ -641,6 +684,7 @@ def read(
             f"MRZ-like lines found but unreadable (mean confidence {np.exp(best.mean_logp):.2f})"
         )
     # the chosen reading once more, unsure cells averaged over slightly moved crops
+    clf = _classifier(best.hyp.candidate)
     again = _full_read(best.hyp, clf, jitter=True)
     if again is not None and again.fmt is best.fmt and again.passed >= best.passed:
         best = again

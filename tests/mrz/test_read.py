@@ -164,16 +164,17 @@ def test_reads_mrz_over_dark_background_texture(seed: int) -> None:
     assert res.lines == lines
 
 
-def _upright_hypothesis(fmt: str, seed: int, *, width: int, length: int
-                        ) -> tuple[Any, Any, list[str], Any]:
+def _upright_hypothesis(fmt: str, seed: int, *, width: int, length: int,
+                        lines: list[str] | None = None) -> tuple[Any, Any, list[str], Any]:
     """(reader module, classifier, MRZ lines, the upright reading hypothesis with lines of
-    ``length`` characters) of a clean synthetic MRZ image; the hypothesis reads right."""
+    ``length`` characters) of a clean synthetic MRZ image (of ``lines``, default the
+    seed's MRZ); the hypothesis reads right."""
     import importlib
 
     from docfraud.mrz import locate, ocr
 
     reader = importlib.import_module("docfraud.mrz.read")
-    lines = _mrz(fmt, seed)
+    lines = lines or _mrz(fmt, seed)
     img = synthetic_mrz_image(lines, seed=seed + 1, angle=0.0, width=width, blur=0.4, jpeg=90,
                               perspective=0.0)
     clf = ocr.default_classifier()
@@ -214,6 +215,37 @@ def test_name_line_one_cell_early_is_moved_back() -> None:
     assert reading.lines[2] == "<" + lines[2][:-1]
     reader._shift_lines(reading, clf)
     assert reading.lines == lines
+
+
+def test_line_is_not_moved_into_empty_paper(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A TD1 printed with a wrong composite check digit (as specimen 33_id-usa): read one
+    cell to the left, its first line would pass that check by chance. The cell beyond
+    the line's end is empty paper, which a classifier may read as a filler '<' (here one
+    that reads every cell beyond the line ends so): the grid must stay where it is."""
+    lines = _mrz("TD1", SEED0 + 420)
+    lines[1] = lines[1][:-1] + "7"  # printed 5: wrong
+    reader, clf, lines, hyp = _upright_hypothesis("TD1", SEED0 + 420, width=900, length=30,
+                                                  lines=lines)
+    filler = np.zeros(37, np.float32)
+    filler[-1] = 1.0
+
+    class FillerBeyondTheEnds:
+        def predict(self, crops: np.ndarray) -> np.ndarray:
+            if len(crops) == 2:  # _shift_lines: the two cells beyond a line's ends
+                return np.tile(filler, (2, 1))
+            return np.asarray(clf.predict(crops))
+
+    shifted = [lines[0][1:] + "<", *lines[1:]]
+    reading = reader._full_read(hyp, clf)
+    assert reading.lines == lines
+    assert reader._fast_checks(reading.fmt, shifted)["composite"]  # the trap is there
+    reader._shift_lines(reading, FillerBeyondTheEnds())
+    assert reading.lines == lines
+    # without the empty-cell test the line moves
+    monkeypatch.setattr(reader, "EMPTY_CELL_INK", 0.0)
+    reading = reader._full_read(hyp, clf)
+    reader._shift_lines(reading, FillerBeyondTheEnds())
+    assert reading.lines == shifted
 
 
 def test_td1_over_wave_texture_is_grouped_as_three_lines() -> None:
