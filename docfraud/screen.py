@@ -191,12 +191,13 @@ def warm_up() -> None:
     from docfraud.forensics.learned import load_model as load_learned
     from docfraud.forensics.registry import available_detectors, get_detector
     from docfraud.layout import find_zones  # noqa: F401
-    from docfraud.mrz.ocr import default_classifier
+    from docfraud.mrz.ocr import default_classifier, small_glyph_classifier
     from docfraud.score import load_model
 
     for name in available_detectors():
         get_detector(name)
     default_classifier()
+    small_glyph_classifier()
     load_model()
     load_learned()
     from docfraud import tesseract
