@@ -260,7 +260,7 @@ class FusionModel:
         z, _ = self.logit(feats)
         return _sigmoid(self.platt_a * z + self.platt_b)
 
-    def verdict(self, risk: float, *, named_anomaly: bool = True) -> Verdict:
+    def verdict(self, risk: float, *, named_anomaly: bool) -> Verdict:
         """The verdict for a calibrated ``risk``. A document is rejected only when some
         detector names a specific anomaly (a finding of medium or high severity, see
         :func:`names_anomaly`): a high risk from measurements alone is referred for

@@ -79,15 +79,17 @@ def _refresh(args: tuple[dict[str, Any], dict[str, Any], tuple[str, ...]]) -> di
 
     spec_kwargs, row, names = args
     if row.get("error") or "results" not in row:
-        return row
+        # nothing to keep: a row that failed, or of the old cache format, is made anew
+        return _featurise((spec_kwargs, row["index"]))
     spec = make_spec(**spec_kwargs)
     item = make_plan(spec)[row["index"]]
     doc = make_document(item, spec, dataset_workshops(spec), decode=False)
     t0 = time.perf_counter()
     try:
         _, fresh, _ = analyse(doc.data, detectors=list(names))
-    except Exception as exc:  # recorded, never silently dropped
-        return {**row, "error": f"{type(exc).__name__}: {exc}"}
+    except Exception as exc:  # recorded, never silently dropped; a later refresh retries
+        return {**row, "features": {}, "results": [], "scores": {},
+                "error": f"{type(exc).__name__}: {exc}"}
     by_name = {r.detector: r for r in fresh}
     results = [by_name.pop(r.detector, None) or r for r in
                (DetectorResult.from_dict(d) for d in row["results"])]
@@ -155,6 +157,10 @@ def featurise_set(spec_kwargs: dict[str, Any], *, jobs: int = 2,
             if (k + 1) % 25 == 0:
                 print(f"  {k + 1}/{len(work[1])} documents, {time.perf_counter() - t0:.0f} s",
                       file=sys.stderr, flush=True)
+    failed = sum(bool(r.get("error")) for r in rows)
+    if failed:
+        print(f"  {failed} of {len(rows)} documents failed (recorded in their rows)",
+              file=sys.stderr, flush=True)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_text("".join(json.dumps(r) + "\n" for r in rows))

@@ -166,6 +166,9 @@ def _fuzzy_month(token: str) -> int | None:
 def _normalise_word(text: str) -> str:
     """An OCR word with month names made canonical (``JANV`` -> ``JAN``, ``0CT`` ->
     ``OCT``, ``FEG`` -> ``FEB``): the form :data:`_DATE` parses."""
+    # accents dropped (DÉC, AOÛT), runs of white space made one
+    text = re.sub(r"\s+", " ", "".join(c for c in unicodedata.normalize("NFKD", text.upper())
+                                       if not unicodedata.combining(c)))
     # the digit 0 read for the letter O inside or at the head of a letter run
     text = re.sub(r"(?<=[A-Z])0(?=[A-Z])|(?<![0-9])0(?=[A-Z]{2})|0(?=CT|KT)", "O", text)
 
@@ -220,12 +223,11 @@ def _same_date(a: dt.date, b: dt.date) -> bool:
 
 
 def _tens_of_day_only(a: dt.date, b: dt.date) -> bool:
-    """Same month and year (modulo 100), days differing only in their tens digit, or one
-    day a single digit of the other's two (``1`` for ``12``: a digit lost)."""
+    """Same month and year (modulo 100), days differing only in their tens digit, or the
+    shown day ``a`` a single digit of the MRZ day's two (``1`` for ``12``: a digit lost)."""
     if a.month != b.month or a.year % 100 != b.year % 100 or a.day == b.day:
         return False
-    return (a.day % 10 == b.day % 10 or (a.day < 10 and str(a.day) in f"{b.day:02d}")
-            or (b.day < 10 and str(b.day) in f"{a.day:02d}"))
+    return a.day % 10 == b.day % 10 or (a.day < 10 and str(a.day) in f"{b.day:02d}")
 
 
 def _whole_years(issue: dt.date, expiry: dt.date) -> int | None:
@@ -244,16 +246,23 @@ def _whole_years(issue: dt.date, expiry: dt.date) -> int | None:
 def ocr_distance(shown: str, mrz: str) -> int:
     """Weighted edit distance of an OCR reading ``shown`` from ``mrz`` (both folded,
     A-Z0-9), after the usual confusions (O/0, I/1, S/5 ...): a character read as another
-    where one of the two is a letter costs 1, a character dropped or added 2, a digit read
-    as another digit 10 (that is how a renumbered document differs, and a drop plus an
-    add cannot stand in for it cheaply)."""
+    where one of the two is a letter costs 1, a letter dropped or added 2, a digit read
+    as another digit, dropped or added 10 (that is how a renumbered document differs,
+    and a drop plus an add cannot stand in for it cheaply)."""
     a, b = shown.translate(_CONFUSION), mrz.translate(_CONFUSION)
-    prev = [2 * j for j in range(len(b) + 1)]
+
+    def indel(ch: str) -> int:
+        return 10 if ch.isdigit() else 2
+
+    prev = [0]
+    for ch in mrz:
+        prev.append(prev[-1] + indel(ch))
     for i, ca in enumerate(a, 1):
-        cur = [2 * i]
+        cur = [prev[0] + indel(shown[i - 1])]
         for j, cb in enumerate(b, 1):
             sub = 0 if ca == cb else 10 if (ca.isdigit() and cb.isdigit()) else 1
-            cur.append(min(prev[j] + 2, cur[j - 1] + 2, prev[j - 1] + sub))
+            cur.append(min(prev[j] + indel(shown[i - 1]), cur[j - 1] + indel(mrz[j - 1]),
+                           prev[j - 1] + sub))
         prev = cur
     return prev[-1]
 
@@ -622,8 +631,11 @@ class VizCheckDetector(Detector):
                             if len(t) >= len(number) - 1):
                 read["document_number"] = "match"
             else:
+                # whole words as well as their parts: a stray mark inside a number
+                # (K1855.6907) must not hide a changed digit
+                whole = [(fold(w.text), w) for w in words]
                 close = [(edit_distance(t.translate(_CONFUSION), target), t, w)
-                         for t, w in tokens if len(t) == len(number)
+                         for t, w in whole + tokens if len(t) == len(number)
                          and t.translate(_CONFUSION) != target]
                 # only digits differing from digits count: a forger renumbers, while a
                 # letter read differently (U as J) is the commonest OCR error

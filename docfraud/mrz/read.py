@@ -640,6 +640,7 @@ def read(
     if min(pixels.shape[:2]) < 16:
         return MrzResult.not_found(f"image too small ({pixels.shape[1]}x{pixels.shape[0]} px)")
     ocr.default_classifier()  # a missing model is an error whatever the image
+    ocr.small_glyph_classifier()
     best: Reading | None = None
     reason = "no group of 2-3 long parallel text lines (MRZ) found"
     # first the fast path (dominant text direction); if that gives no valid reading,

@@ -117,7 +117,7 @@ def test_reject_needs_a_named_anomaly() -> None:
     from docfraud.score import load_model, names_anomaly
 
     model = load_model()
-    assert model.verdict(0.999) == "reject"
+    assert model.verdict(0.999, named_anomaly=True) == "reject"
     assert model.verdict(0.999, named_anomaly=False) == "refer"
     assert model.verdict(0.0, named_anomaly=True) == "clear"
     low = [DetectorResult("noise", 0.9, findings=[Finding("NOISE_INCONSISTENT_REGION", "low",

@@ -49,6 +49,8 @@ def test_helpers() -> None:
     ("220CT1997", dt.date(1997, 10, 22)),
     ("11 FEG/FEVR 1972", dt.date(1972, 2, 11)),      # a month one letter off
     ("27:12 2018", dt.date(2018, 12, 27)),           # a colon for the dot
+    ("12 DEC/DÉC 1974", dt.date(1974, 12, 12)),      # accents
+    ("12 AUG/AOÛT 1974", dt.date(1974, 8, 12)),
 ])
 def test_parse_dates_tolerates_ocr_damage(text: str, day: dt.date) -> None:
     assert [d for d, _ in parse_dates(words(f"BORN {text} IN X"))] == [day]
@@ -66,20 +68,24 @@ def test_ocr_distance_separates_misreads_from_renumbering() -> None:
     assert ocr_distance("0637518", "D0637518") == 2    # prefix letter dropped
     assert ocr_distance("D6274985", "D6274984") >= 4   # another digit: renumbered
     assert ocr_distance("UTI69O595", "UT1690595") == 0  # the usual confusions
+    assert ocr_distance("K1855690", "K18556904") >= 10  # a digit lost is no OCR slip
 
 
 def test_compare_reads_damaged_numbers_as_the_mrz_number() -> None:
     det = get_detector("vizcheck")
     fields = dict(FIELDS, document_number="D6274984")
-    for shown in ("DE274984", "D627 4984", "0627498"):
+    for shown in ("DE274984", "D627 4984", "6274984"):
         _, data = det.compare(words(f"{shown} MULLER ANNA MARIA"), fields)  # type: ignore[attr-defined]
         assert data["read"]["document_number"] == "match", shown
     findings, data = det.compare(words("D6274985 MULLER ANNA MARIA 12 AUG 1974 01 MAR 2020 "  # type: ignore[attr-defined]
                                        "01 MAR 2030"), fields)
     assert data["read"]["document_number"] == "different"
     assert [f.code for f in findings] == ["VIZ_DOCUMENT_NUMBER_MISMATCH"]
-    # a misread prefix letter does not hide a changed digit
-    findings, _ = det.compare(words("P6274985 MULLER ANNA MARIA"), fields)  # type: ignore[attr-defined]
+    # a misread prefix letter, a stray mark or a lost last digit does not hide a change
+    for shown in ("P6274985", "D6274.985", "D627498 5"):
+        findings, data = det.compare(words(f"{shown} MULLER ANNA MARIA"), fields)  # type: ignore[attr-defined]
+        assert data["read"]["document_number"] != "match", shown
+    findings, _ = det.compare(words("D6274.985 MULLER ANNA MARIA"), fields)  # type: ignore[attr-defined]
     assert [f.code for f in findings] == ["VIZ_DOCUMENT_NUMBER_MISMATCH"]
 
 
@@ -191,3 +197,12 @@ def test_issue_date_on_the_expiry_day_is_not_a_changed_year() -> None:
     _, data = det.compare(words("UT1690595 MULLER ANNA MARIA 12 AUG 1977 01 MAR 2030"),  # type: ignore[attr-defined]
                           FIELDS)
     assert data["year_differs"] == ["birth_date"], data
+
+
+def test_a_two_digit_day_against_a_one_digit_mrz_day_is_a_mismatch() -> None:
+    """1 AUG for 12 AUG is a digit lost; 19 MAY for 01 MAY is no such slip."""
+    det = get_detector("vizcheck")
+    fields = dict(FIELDS, birth_date="1974-05-01")
+    findings, data = det.compare(words("UT1690595 MULLER ANNA MARIA 19 MAY 1974 01 MAR 2020 "  # type: ignore[attr-defined]
+                                       "01 MAR 2030"), fields)
+    assert [f.code for f in findings] == ["VIZ_BIRTH_DATE_MISMATCH"], data
