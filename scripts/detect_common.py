@@ -51,15 +51,21 @@ def _init_worker() -> None:
     cv2.setNumThreads(1)
 
 
+def _document(spec_kwargs: dict[str, Any], index: int) -> tuple[Any, Any]:
+    """The plan item and the generated document ``index`` of a synthetic set."""
+    from docfraud.synth.dataset import dataset_workshops, make_document, make_plan, make_spec
+
+    spec = make_spec(**spec_kwargs)
+    item = make_plan(spec)[index]
+    return item, make_document(item, spec, dataset_workshops(spec), decode=False)
+
+
 def _featurise(args: tuple[dict[str, Any], int]) -> dict[str, Any]:
     from docfraud.score import features
     from docfraud.screen import analyse
-    from docfraud.synth.dataset import dataset_workshops, make_document, make_plan, make_spec
 
     spec_kwargs, index = args
-    spec = make_spec(**spec_kwargs)
-    item = make_plan(spec)[index]
-    doc = make_document(item, spec, dataset_workshops(spec), decode=False)
+    item, doc = _document(spec_kwargs, index)
     t0 = time.perf_counter()
     try:
         _, results, _ = analyse(doc.data)
@@ -75,15 +81,12 @@ def _refresh(args: tuple[dict[str, Any], dict[str, Any], tuple[str, ...]]) -> di
     from docfraud.forensics.base import DetectorResult
     from docfraud.score import features
     from docfraud.screen import analyse
-    from docfraud.synth.dataset import dataset_workshops, make_document, make_plan, make_spec
 
     spec_kwargs, row, names = args
     if row.get("error") or "results" not in row:
         # nothing to keep: a row that failed, or of the old cache format, is made anew
         return _featurise((spec_kwargs, row["index"]))
-    spec = make_spec(**spec_kwargs)
-    item = make_plan(spec)[row["index"]]
-    doc = make_document(item, spec, dataset_workshops(spec), decode=False)
+    item, doc = _document(spec_kwargs, row["index"])
     t0 = time.perf_counter()
     try:
         _, fresh, _ = analyse(doc.data, detectors=list(names))

@@ -111,15 +111,24 @@ class Word:
     crop_box: Box | None = None  # in the upright zone crop at ``_PX_PER_MM``
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance of two strings."""
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
+def _weighted_edit_distance(a: str, b: str, *, sub: Callable[[str, str], int],
+                            indel: Callable[[str], int]) -> int:
+    """Edit distance of ``a`` and ``b`` where replacing x by y costs ``sub(x, y)`` and
+    dropping or adding x costs ``indel(x)``."""
+    prev = [0]
+    for ch in b:
+        prev.append(prev[-1] + indel(ch))
+    for ca in a:
+        cur = [prev[0] + indel(ca)]
         for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+            cur.append(min(prev[j] + indel(ca), cur[j - 1] + indel(cb), prev[j - 1] + sub(ca, cb)))
         prev = cur
     return prev[-1]
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance of two strings."""
+    return _weighted_edit_distance(a, b, sub=lambda x, y: int(x != y), indel=lambda _: 1)
 
 
 def fold(text: str) -> str:
@@ -249,22 +258,14 @@ def ocr_distance(shown: str, mrz: str) -> int:
     where one of the two is a letter costs 1, a letter dropped or added 2, a digit read
     as another digit, dropped or added 10 (that is how a renumbered document differs,
     and a drop plus an add cannot stand in for it cheaply)."""
-    a, b = shown.translate(_CONFUSION), mrz.translate(_CONFUSION)
+    def sub(x: str, y: str) -> int:
+        x, y = x.translate(_CONFUSION), y.translate(_CONFUSION)
+        return 0 if x == y else 10 if (x.isdigit() and y.isdigit()) else 1
 
-    def indel(ch: str) -> int:
-        return 10 if ch.isdigit() else 2
-
-    prev = [0]
-    for ch in mrz:
-        prev.append(prev[-1] + indel(ch))
-    for i, ca in enumerate(a, 1):
-        cur = [prev[0] + indel(shown[i - 1])]
-        for j, cb in enumerate(b, 1):
-            sub = 0 if ca == cb else 10 if (ca.isdigit() and cb.isdigit()) else 1
-            cur.append(min(prev[j] + indel(shown[i - 1]), cur[j - 1] + indel(mrz[j - 1]),
-                           prev[j - 1] + sub))
-        prev = cur
-    return prev[-1]
+    # the cost of a dropped or added character is that of the character as printed (a
+    # letter D stays a letter, though it folds to 0 for comparison)
+    return _weighted_edit_distance(shown, mrz, sub=sub,
+                                   indel=lambda ch: 10 if ch.isdigit() else 2)
 
 
 def _digit_changes_only(shown: str, mrz: str) -> bool:
