@@ -60,6 +60,48 @@ DATA_FEATURES: dict[str, tuple[str, ...]] = {
     "portrait": ("ghost", "ghost_shape", "ghost_presence", "noise", "texture", "sharpness",
                  "blocking", "border"),
 }
+#: How each fusion feature may move the risk, fixed from what it measures (not from
+#: data): +1 a higher value never lowers the risk (detector scores, findings, failed
+#: checks, print deviations), -1 a higher value never raises it (reader confidence,
+#: agreement with the ghost image or the visual zone), 0 either way. Features not named
+#: here and not ending in ``.score`` or ``.findings`` are free (0). Used as monotonic
+#: constraints of the boosted trees: a model fitted on synthetic documents cannot learn
+#: that a stronger trace lowers the risk, a shape that need not hold on real prints.
+FEATURE_DIRECTION: dict[str, int] = {
+    **{f"mrz.{k}": 1 for k in ("check_digits", "composite", "codes", "dates", "structure",
+                               "checks_failed_sure", "data.repairs",
+                               "personal_number_mismatch")},
+    "mrz.data.confidence": -1,
+    "mrz.data.min_char_confidence": -1,
+    "mrz.personal_number_match": -1,
+    **{f"mrzprint.data.{k}": 1 for k in ("pitch_spread", "pitch_max", "baseline_spread",
+                                         "cell_height_dev", "cell_height_outliers",
+                                         "cell_stroke_dev", "cell_stroke_outliers",
+                                         "cell_corr_gap", "cell_corr_outliers",
+                                         "cell_top_dev")},
+    "mrzprint.data.glyph_corr": -1,
+    "mrzprint.data.glyph_corr_low": -1,
+    "mrzprint.pitch_geometry": 1,
+    "mrzprint.spacing_geometry": 1,
+    "portrait.data.ghost": -1,
+    "portrait.data.ghost_shape": -1,
+    "portrait.data.blocking": 1,
+    "portrait.ghost_gap": 1,
+    **{f"vizcheck.read.{k}": -1 for k in ("document_number", "birth_date", "expiry_date",
+                                          "surname", "given_names")},
+    "vizcheck.year_differs": 1,
+    "vizcheck.validity_excess": 1,
+}
+
+
+def feature_direction(name: str) -> int:
+    """+1, -1 or 0: the allowed effect of a higher value of feature ``name`` on the risk
+    (:data:`FEATURE_DIRECTION`; every ``<detector>.score`` and ``.findings`` is +1)."""
+    if name in FEATURE_DIRECTION:
+        return FEATURE_DIRECTION[name]
+    return 1 if name.endswith((".score", ".findings")) else 0
+
+
 _READ_VALUE = {"match": 1.0, "partial": 0.5, "not read": 0.0, "day uncertain": -0.5,
                "absent": -1.0,
                "different": -1.0}
@@ -408,12 +450,14 @@ def fit(
     method: Literal["trees", "logistic"] = "logistic",
     l2: float = 1.0,
     trees: Mapping[str, Any] | None = None,
+    monotone: bool = True,
     meta: Mapping[str, Any] | None = None,
 ) -> FusionModel:
     """Fit a :class:`FusionModel` (training split) and calibrate it (calibration split).
 
     ``method``: ``"trees"`` (scikit-learn's HistGradientBoostingClassifier with the
-    options ``trees``, exported to plain lists so that inference needs no scikit-learn)
+    options ``trees``, exported to plain lists so that inference needs no scikit-learn;
+    with ``monotone`` each feature constrained to its :func:`feature_direction`)
     or ``"logistic"`` (L2 strength ``l2``). ``false_alarm`` gives, per verdict, the
     share of genuine calibration documents allowed at or above its threshold (default
     refer 5 %, reject 1 %).
@@ -431,6 +475,8 @@ def fit(
         options = {"learning_rate": 0.05, "max_iter": 250, "max_leaf_nodes": 8,
                    "min_samples_leaf": 12, "l2_regularization": 1.0, "random_state": 0,
                    "class_weight": "balanced", **dict(trees or {})}
+        if monotone:
+            options["monotonic_cst"] = [feature_direction(n) for n in names]
         clf = HistGradientBoostingClassifier(**options).fit(x, y)
         exported = []
         for (predictor,) in clf._predictors:
@@ -444,7 +490,8 @@ def fit(
         model = FusionModel(tuple(names), (), 0.0, (), (), trees=tuple(exported),
                             baseline=float(np.ravel(clf._baseline_prediction)[0]))
         meta = {**dict(meta or {}), "method": "trees",
-                "tree_options": {k: v for k, v in options.items()}}
+                "tree_options": {k: v for k, v in options.items() if k != "monotonic_cst"},
+                "monotone": monotone}
     else:
         from sklearn.linear_model import LogisticRegression
 
@@ -477,6 +524,7 @@ def fit_crossfitted(
     method: Literal["trees", "logistic"] = "logistic",
     l2: float = 1.0,
     trees: Mapping[str, Any] | None = None,
+    monotone: bool = True,
     meta: Mapping[str, Any] | None = None,
 ) -> FusionModel:
     """Fit on all ``rows`` and calibrate on out-of-fold logits.
@@ -496,11 +544,12 @@ def fit_crossfitted(
         part_labels = [int(v) for v in y[train_idx]]
         part = fit([rows[i] for i in train_idx], part_labels,
                    calibration_rows=[rows[i] for i in train_idx],
-                   calibration_labels=part_labels, method=method, l2=l2, trees=trees)
+                   calibration_labels=part_labels, method=method, l2=l2, trees=trees,
+                   monotone=monotone)
         oof[test_idx] = [part.logit(rows[i])[0] for i in test_idx]
     all_labels = [int(v) for v in y]
     model = fit(rows, all_labels, calibration_rows=rows, calibration_labels=all_labels,
-                method=method, l2=l2, trees=trees, meta=meta)
+                method=method, l2=l2, trees=trees, monotone=monotone, meta=meta)
     return calibrate(model, rows, all_labels, logits=list(oof), false_alarm=false_alarm,
                      meta={**dict(model.meta), "calibration": f"{folds}-fold out-of-fold"})
 

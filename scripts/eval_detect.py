@@ -13,6 +13,7 @@ Usage: python scripts/eval_detect.py [--genuine 200] [--forged 200] [--jobs 2]
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -48,18 +49,34 @@ def main() -> int:
     ap.add_argument("--refresh", default="",
                     help="comma-separated detectors to run again on the cached documents "
                          "(after a change to them); the other cached results are kept")
+    ap.add_argument("--seed", type=int, default=EVAL_SEED,
+                    help=f"dataset seed of the held-out set (default {EVAL_SEED}; never a "
+                         "training or calibration seed)")
     ap.add_argument("--specimens", type=Path, default=SPECIMENS)
+    ap.add_argument("--model", type=Path, default=None,
+                    help="fusion model to evaluate (default: the shipped models/fusion.json)")
+    ap.add_argument("--specimen-cache", type=Path, default=None,
+                    help="JSON lines of the specimens' detector results: read when the file "
+                         "exists (to compare fusion models on the same detector outputs), "
+                         "written otherwise")
     args = ap.parse_args()
     import numpy as np
     from sklearn.metrics import roc_auc_score
 
     from docfraud.score import load_model, names_anomaly
 
-    model = load_model()
-    kwargs = {"genuine": args.genuine, "forged": args.forged, "seed": EVAL_SEED,
+    model = load_model(args.model) if args.model else load_model()
+    if args.model:
+        print(f"fusion model: {args.model}")
+    meta = model.meta
+    fitted_on = {meta.get("train_seed"), meta.get("calibration_seed")} | {
+        int(x) for x in str(meta.get("extra_train_seeds") or "").split(",") if x.strip()}
+    if args.seed in fitted_on:
+        ap.error(f"seed {args.seed} was used to fit or calibrate the fusion model")
+    kwargs = {"genuine": args.genuine, "forged": args.forged, "seed": args.seed,
               "workshops": 2, "per_workshop": 6}
     rows = featurise_set(kwargs, jobs=args.jobs, refresh=detector_names(args.refresh),
-                         cache=args.cache / f"eval-{EVAL_SEED}-{args.genuine}.jsonl")
+                         cache=args.cache / f"eval-{args.seed}-{args.genuine}.jsonl")
     failed = [r for r in rows if r["error"]]
     rows = list(split_rows(rows))
     risks = [model.probability(row_features(r)) for r in rows]
@@ -67,7 +84,7 @@ def main() -> int:
     genuine = sorted(p for p, y in zip(risks, labels, strict=True) if y == 0)
     t1 = float(np.quantile(genuine, 0.99)) + 1e-9
     auc = roc_auc_score(labels, risks)
-    print(f"held-out synthetic set: seed {EVAL_SEED}, {len(rows)} documents "
+    print(f"held-out synthetic set: seed {args.seed}, {len(rows)} documents "
           f"({labels.count(0)} genuine incl. null edits, {labels.count(1)} forged), "
           f"{len(failed)} failed to process")
     print(f"held out of training: design {HELD_OUT_DESIGN}, forgery kind {HELD_OUT_OPERATOR}")
@@ -110,16 +127,34 @@ def main() -> int:
               f"{sum(model.verdict(p, named_anomaly=a) == 'reject' for p, a in nulls)}")
     print(f"median time per document {statistics.median(r['seconds'] for r in rows):.2f} s")
     if args.specimens.exists():
-        from docfraud.screen import screen
+        from docfraud.forensics.base import DetectorResult
+        from docfraud.score import fuse
+        from docfraud.screen import analyse
 
         images = sorted((args.specimens / "images").iterdir())
         counts: dict[str, int] = defaultdict(int)
         t0 = time.perf_counter()
+        stored: dict[str, list[dict[str, object]]] = {}
+        if args.specimen_cache and args.specimen_cache.exists():
+            for line in args.specimen_cache.read_text().splitlines():
+                item = json.loads(line)
+                stored[item["name"]] = item["results"]
+            print(f"specimens: detector results read from {args.specimen_cache}")
+        fresh = []
         for path in images:
-            report = screen(path)
-            counts[report.risk.verdict] += 1
-            print(f"  {path.name:24s} {report.risk.verdict:7s} {report.risk.score:.2f}  "
-                  f"{'; '.join(report.risk.reasons[:2])[:110]}")
+            if path.name in stored:
+                results = [DetectorResult.from_dict(d) for d in stored[path.name]]
+            else:
+                _, results, _ = analyse(path)
+                fresh.append({"name": path.name, "results": [r.to_dict() for r in results]})
+            risk = fuse(results, model=model)
+            counts[risk.verdict] += 1
+            print(f"  {path.name:24s} {risk.verdict:7s} {risk.score:.2f}  "
+                  f"{'; '.join(risk.reasons[:2])[:110]}")
+        if args.specimen_cache and fresh:
+            args.specimen_cache.parent.mkdir(parents=True, exist_ok=True)
+            with args.specimen_cache.open("a") as fh:
+                fh.writelines(json.dumps(item) + "\n" for item in fresh)
         n = len(images)
         print(f"real specimens: {n} images, reject {counts['reject']} "
               f"({counts['reject']/n*100:.1f}%), refer {counts['refer']}, clear "

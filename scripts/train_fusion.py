@@ -81,6 +81,9 @@ def main() -> int:
                     help="fit on the training seed and calibrate on the calibration seed "
                          "(default: fit on both, calibrate on 5-fold out-of-fold logits)")
     ap.add_argument("--l2", type=float, default=3.0, help="L2 strength of the logistic model")
+    ap.add_argument("--no-monotone", dest="monotone", action="store_false",
+                    help="let the trees learn any direction for every feature (default: "
+                         "each feature constrained to docfraud.score.feature_direction)")
     ap.add_argument("--extra-seeds", default="",
                     help="comma-separated further training seeds (same size and hold-outs; "
                          "never the evaluation seed), added to the fit")
@@ -122,10 +125,11 @@ def main() -> int:
         if args.split:
             model = fit(train_x, [r["label"] for r in train],
                         calibration_rows=cal_x, calibration_labels=[r["label"] for r in cal],
-                        method=args.method, l2=args.l2, meta=meta)
+                        method=args.method, l2=args.l2, monotone=args.monotone, meta=meta)
         else:
             model = fit_crossfitted(train_x + cal_x, [r["label"] for r in train + cal],
-                                    method=args.method, l2=args.l2, meta=meta)
+                                    method=args.method, l2=args.l2,
+                                    monotone=args.monotone, meta=meta)
     model.save(args.out)
     print(f"wrote {args.out}: {args.method}, {len(model.feature_names)} features, thresholds "
           f"{ {k: round(v, 3) for k, v in model.thresholds.items()} }")

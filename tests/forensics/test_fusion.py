@@ -9,7 +9,7 @@ import pytest
 
 from docfraud.findings import Finding
 from docfraud.forensics.base import DetectorResult
-from docfraud.score import FusionModel, features, fit
+from docfraud.score import FusionModel, feature_direction, features, fit
 
 
 def _results(*, check_fail: bool, confidence: float, validity: float | None,
@@ -105,6 +105,8 @@ def test_tree_export_matches_sklearn() -> None:
     names = model.feature_names
     x = np.array([[r.get(n, np.nan) for n in names] for r in rows])
     options = dict(model.meta["tree_options"])
+    assert model.meta["monotone"] is True
+    options["monotonic_cst"] = [feature_direction(n) for n in names]
     clf = HistGradientBoostingClassifier(**options).fit(x, labels)
     expected = clf.decision_function(x)
     got = [model.logit(r)[0] for r in rows]
@@ -125,3 +127,37 @@ def test_reject_needs_a_named_anomaly() -> None:
     high = _results(check_fail=True, confidence=0.9, validity=None, width_dev=0.1)
     assert not names_anomaly(low) and names_anomaly(high)
     assert names_anomaly([r.to_dict() for r in high]) and not names_anomaly([low[0].to_dict()])
+
+
+def test_feature_directions() -> None:
+    assert feature_direction("copymove.score") == 1
+    assert feature_direction("learned.findings") == 1
+    assert feature_direction("mrz.check_digits") == 1
+    assert feature_direction("mrz.data.min_char_confidence") == -1
+    assert feature_direction("portrait.data.ghost") == -1
+    assert feature_direction("vizcheck.read.document_number") == -1
+    assert feature_direction("portrait.data.noise") == 0
+    assert feature_direction("jpeg.ran") == 0
+
+
+@pytest.mark.parametrize("monotone", [True, False])
+def test_monotone_trees_never_lower_the_risk_for_a_stronger_trace(monotone: bool) -> None:
+    """Training data where a detector's score runs against the label: the constrained model
+    stays flat in that score, the unconstrained one learns to lower the risk with it."""
+    rng = np.random.default_rng(0)
+    rows, labels = [], []
+    for _ in range(400):
+        y = int(rng.random() < 0.5)
+        other = rng.normal(1.0 if y else 0.0, 0.7)
+        score = float(np.clip(rng.normal(0.3 if y else 0.7, 0.15), 0, 1))
+        rows.append({"noise.score": score, "copymove.score": other})
+        labels.append(y)
+    model = fit(rows, labels, calibration_rows=rows, calibration_labels=labels,
+                method="trees", monotone=monotone)
+    logits = [model.logit({"noise.score": s, "copymove.score": 0.5})[0]
+              for s in np.linspace(0, 1, 21)]
+    steps = np.diff(logits)
+    if monotone:
+        assert (steps >= -1e-12).all()
+    else:
+        assert steps.min() < -0.1

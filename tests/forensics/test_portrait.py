@@ -112,3 +112,14 @@ def test_odd_inputs_with_zones_never_fail() -> None:
                 assert r.status in ("ok", "not_applicable"), (r.detector, r.reason)
                 if r.heatmap is not None:
                     assert r.heatmap.shape == analysis.shape
+
+
+def test_mismatching_ghost_is_suspicious_only_where_a_ghost_was_found() -> None:
+    from docfraud.forensics.portrait import combine
+
+    found = {"ghost": 0.0, "ghost_shape": 0.8}
+    not_found = {"ghost": 0.0, "ghost_shape": 0.4}
+    matching = {"ghost": 0.8, "ghost_shape": 0.4}
+    assert combine(found, {}) > 0.7
+    assert combine(not_found, {}) <= 0.5  # no ghost found: neither suspicion nor credit
+    assert combine(matching, {}) < 0.1  # a matching ghost vouches, whatever its outline
