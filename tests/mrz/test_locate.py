@@ -87,3 +87,32 @@ def test_touching_lines_are_split() -> None:
     long_boxes = sorted((b for b in boxes if b.length > 400), key=lambda b: b.cy)
     assert len(long_boxes) == 2
     assert abs(long_boxes[0].cy - 48) < 3 and abs(long_boxes[1].cy - 68) < 3
+
+
+def test_td1_with_outer_lines_in_pieces_is_grouped_as_three_lines() -> None:
+    """Glare broke a TD1's first and third lines into pieces; only the middle line is
+    whole. The pieces on the rows above and below stand for whole lines: the best group
+    is the three lines, not two of them."""
+    L = locate.LineBox
+    middle = L(500.0, 300.0, 450.0, 14.0)
+    pieces = [L(400.0, 274.0, 200.0, 14.0), L(620.0, 274.0, 150.0, 14.0),  # first line
+              L(380.0, 326.0, 180.0, 14.0)]  # third line
+    clutter = [L(450.0, 120.0, 300.0, 20.0)]
+    group, _ = locate._groups([middle, *pieces, *clutter])[0]
+    assert len(group) == 3
+    assert [round(b.cy) for b in group] == [274, 300, 326]
+    assert all(b.length == middle.length for b in group)
+
+
+def test_group_lines_are_stretched_to_the_whole_zone() -> None:
+    """A line whose faint end was lost from the stroke map is found a little short; MRZ
+    lines are equally long and start together, so each line's strip spans the whole
+    zone (else its grid is squeezed and the name line, which has no check digit, is
+    misread)."""
+    L = locate.LineBox
+    group = [L(500.0, 300.0, 450.0, 14.0), L(500.0, 326.0, 450.0, 14.0),
+             L(482.0, 352.0, 414.0, 14.0, slope=0.01)]  # last line 8 % short on the right
+    out = locate._equal_lengths(group)
+    assert [(b.left, b.right) for b in out] == [(275.0, 725.0)] * 3
+    assert out[2].cy == pytest.approx(352.0 + 0.01 * 18.0)
+    assert [b.height for b in out] == [14.0] * 3
