@@ -37,6 +37,9 @@ MAX_BOXES = 1200
 MIN_GLYPH_PX = 4.0
 #: Groups per text direction that the exhaustive search also traces along bent lines.
 TRACED_GROUPS = 2
+#: Offsets (degrees) from the strongest text direction also tried by the exhaustive
+#: search where no likely direction gives a candidate.
+NEAR_ANGLES = (-2.5, 2.5, -5.0, 5.0)
 #: Strip height in glyph heights.
 STRIP_HEIGHT = 2.4
 #: Score discount of a two-line group completed from a line's pieces where a three-line
@@ -806,8 +809,18 @@ def _candidates(gray: NDArray[np.uint8], binary: NDArray[np.uint8], s: float, *,
     cands: list[MrzCandidate] = []
     tried: list[float] = []
     order = [angles[0], angles[0] + 90.0] + [a for a in angles[1:]]
-    for ang in order:
-        ang = ang % 180.0
+    widened = False
+    k = 0
+    while True:
+        if k == len(order):
+            # nothing found in any likely direction: the strongest one may be a few
+            # degrees off (a texture biases it), enough to merge neighbouring MRZ lines
+            if not exhaustive or cands or widened:
+                break
+            widened = True
+            order += [angles[0] + d for d in NEAR_ANGLES]
+        ang = order[k] % 180.0
+        k += 1
         if ang > 90.0:  # prefer the upright reading direction; 180 is tried by the reader
             ang -= 180.0
         if any(abs(((ang - t + 90) % 180) - 90) < 2 for t in tried):

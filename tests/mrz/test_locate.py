@@ -116,3 +116,29 @@ def test_group_lines_are_stretched_to_the_whole_zone() -> None:
     assert [(b.left, b.right) for b in out] == [(275.0, 725.0)] * 3
     assert out[2].cy == pytest.approx(352.0 + 0.01 * 18.0)
     assert [b.height for b in out] == [14.0] * 3
+
+
+
+def test_exhaustive_search_tries_directions_beside_the_strongest(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A background texture can bias the estimated text direction by a few degrees, so
+    that neighbouring MRZ lines merge in the rotated stroke map and no group is found in
+    any likely direction; the exhaustive search then also tries directions 2.5 and 5
+    degrees beside the strongest one (the fast path does not)."""
+    img = render.synthetic_mrz_image(LINES, seed=11, angle=0.0, width=800, blur=0.3,
+                                     jpeg=95, perspective=0.0)
+    tried: list[float] = []
+    rotate = locate._rotate
+
+    def spy(binary: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
+        tried.append(round(angle, 1))
+        return rotate(binary, angle)
+
+    monkeypatch.setattr(locate, "text_angles", lambda binary, *, peaks=3: ([30.0], 10.0))
+    monkeypatch.setattr(locate, "_rotate", spy)
+    monkeypatch.setattr(locate, "_line_boxes", lambda rot: [])  # nothing MRZ-like
+    assert not locate.locate(img, exhaustive=True)
+    assert {27.5, 32.5, 25.0, 35.0} <= set(tried)
+    tried.clear()
+    assert not locate.locate(img, exhaustive=False)
+    assert set(tried) == {30.0, -60.0}
