@@ -37,6 +37,11 @@ MAX_BOXES = 1200
 MIN_GLYPH_PX = 4.0
 #: Groups per text direction that the exhaustive search also traces along bent lines.
 TRACED_GROUPS = 2
+#: Two pieces of a row are chained into one line across a gap of at most this many
+#: line heights (see _chained) ...
+CHAIN_GAP = 8.0
+#: ... and a group holding a chained line scores this much less.
+CHAINED_PENALTY = 0.2
 #: Offsets (degrees) from the strongest text direction also tried by the exhaustive
 #: search where no likely direction gives a candidate.
 NEAR_ANGLES = (-2.5, 2.5, -5.0, 5.0)
@@ -356,9 +361,48 @@ def _completed_groups(lines: list[LineBox]) -> list[list[LineBox]]:
     return out
 
 
+def _chained(lines: list[LineBox]) -> list[LineBox]:
+    """Lines made of two pieces on one row across a gap (glare splitting an MRZ line).
+
+    For each piece, the nearest piece to its right whose centre lies on its row (within
+    0.35 heights of its line), of a height within 1.5x, beyond a gap of 1.5 to
+    CHAIN_GAP heights (shorter gaps are merged by _merge_pieces), gives one line over
+    both.
+    """
+    out = []
+    for a in lines:
+        best: LineBox | None = None
+        for b in lines:
+            lo, hi = min(a.height, b.height), max(a.height, b.height)
+            gap = b.left - a.right
+            if not 1.5 * lo <= gap <= CHAIN_GAP * hi or hi > 1.5 * lo:
+                continue
+            if abs(b.cy - (a.cy + a.slope * (b.cx - a.cx))) > 0.35 * hi:
+                continue
+            if best is None or b.left < best.left:
+                best = b
+        if best is None:
+            continue
+        b = best
+        cx = (a.left + b.right) / 2.0
+        slope = (b.cy - a.cy) / (b.cx - a.cx)
+        if abs(slope) > 0.06:
+            continue
+        weight = a.length + b.length
+        out.append(LineBox(cx, a.cy + slope * (cx - a.cx), b.right - a.left,
+                           (a.height * a.length + b.height * b.length) / weight, slope))
+    return out
+
+
 def _groups(lines: list[LineBox]) -> list[tuple[list[LineBox], float]]:
-    """Groups of 2 or 3 consecutive, parallel, equally long lines, with a score."""
-    lines = sorted(lines, key=lambda b: b.cy)
+    """Groups of 2 or 3 consecutive, parallel, equally long lines, with a score.
+
+    Lines chained from two pieces across a gap (_chained) take part too; a group holding
+    one ranks CHAINED_PENALTY lower.
+    """
+    chained = _chained(lines)
+    is_chained = {id(b) for b in chained}
+    lines = sorted(lines + chained, key=lambda b: b.cy)
     out: list[tuple[list[LineBox], float]] = []
 
     def compatible(a: LineBox, b: LineBox) -> bool:
@@ -394,7 +438,8 @@ def _groups(lines: list[LineBox]) -> list[tuple[list[LineBox], float]]:
         # long, equally long lines; a third line adds a little (TD1) but cannot
         # outweigh longer lines
         score = float(np.mean(ls)) * (1.0 - float(np.std(ls) / np.mean(ls))) * (
-            1.0 + 0.05 * (len(group) - 2)) * (1.0 - COMPLETED_PENALTY * completed)
+            1.0 + 0.05 * (len(group) - 2)) * (1.0 - COMPLETED_PENALTY * completed) * (
+            1.0 - CHAINED_PENALTY * any(id(b) in is_chained for b in group))
         scored.append((group, score))
     scored.sort(key=lambda t: -t[1])
     return scored

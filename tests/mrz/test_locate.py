@@ -142,3 +142,19 @@ def test_exhaustive_search_tries_directions_beside_the_strongest(
     tried.clear()
     assert not locate.locate(img, exhaustive=False)
     assert set(tried) == {30.0, -60.0}
+
+
+def test_lines_split_by_glare_are_chained_across_the_gap() -> None:
+    """Glare across the middle of an MRZ splits each line into two pieces, each too short
+    to be an MRZ line and too far apart to merge; pieces on one row are chained into a
+    line across the gap, and the two chained lines form the group."""
+    L = locate.LineBox
+    h = 14.0
+    pieces = [L(200.0, 300.0, 12 * h, h), L(200.0 + 17 * h, 300.0, 10 * h, h),
+              L(200.0, 326.0, 12 * h, h), L(200.0 + 17 * h, 326.0, 10 * h, h),
+              L(600.0, 120.0, 8 * h, h)]  # a short line of other text
+    groups = locate._groups(pieces)
+    assert groups
+    group, _ = groups[0]
+    assert [round(b.cy) for b in group] == [300, 326]
+    assert all(b.left == 200.0 - 6 * h and b.right == 200.0 + 22 * h for b in group)
