@@ -45,6 +45,8 @@ CHAINED_PENALTY = 0.2
 #: Offsets (degrees) from the strongest text direction also tried by the exhaustive
 #: search where no likely direction gives a candidate.
 NEAR_ANGLES = (-2.5, 2.5, -5.0, 5.0)
+#: ... whose groups score this much of what they would (ranked after the others).
+NEAR_RANK = 0.8
 #: Strip height in glyph heights.
 STRIP_HEIGHT = 2.4
 #: Score discount of a two-line group completed from a line's pieces where a three-line
@@ -874,6 +876,8 @@ def _candidates(gray: NDArray[np.uint8], binary: NDArray[np.uint8], s: float, *,
         rot, m = _rotate(binary, ang)
         inv = cv2.invertAffineTransform(m)
         groups = _groups(_line_boxes(rot))
+        if widened:  # a direction beside the estimate: after whatever else was found
+            groups = [(g, sc * NEAR_RANK) for g, sc in groups]
         for rank, (group, score) in enumerate(groups[:max_candidates]):
             strips = []
             traced: list[NDArray[np.uint8] | None] = []

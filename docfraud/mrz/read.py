@@ -199,7 +199,7 @@ def _hypotheses(cand: _locate.MrzCandidate) -> list[Hypothesis]:
         inks = [_level_ink(ink) for ink in inks]
     flipped_inks = [np.ascontiguousarray(ink[::-1, ::-1]) for ink in reversed(inks)]
     for n in _LINE_LENGTHS.get(cand.n_lines, ()):
-        cells = [ocr.segment_line(ink, n) for ink in inks]
+        cells = [ocr.segment_line(ink, n, whole=cand.uneven) for ink in inks]
         if any(c is None for c in cells):
             continue
         ok = [c for c in cells if c is not None]

@@ -158,3 +158,24 @@ def test_lines_split_by_glare_are_chained_across_the_gap() -> None:
     group, _ = groups[0]
     assert [round(b.cy) for b in group] == [300, 326]
     assert all(b.left == 200.0 - 6 * h and b.right == 200.0 + 22 * h for b in group)
+
+
+def test_segment_line_spans_a_faint_part_when_told_the_strip_is_the_whole_line() -> None:
+    """Glare washed out the first third of a line: after levelling, its print is broken
+    (here: only every third of its first 15 characters left), so that the heaviest run
+    of ink is the rest of the line. For a strip cut to where its text ends (``whole``)
+    the grid spans all of it."""
+    rng = np.random.default_rng(5)
+    ink, centers, pitch, cap = render.render_block([LINES[1]], rng, font_px=32, margin=(1.0, 0.7))
+    for i in range(15):
+        if i % 3:
+            x = int(centers[0][i, 0])
+            ink[:, x - int(pitch / 2):x + int(pitch / 2) + 1] = 0.0
+    gray = (255 * (1.0 - 0.85 * ink)).astype(np.uint8)
+    strip_ink = ocr.ink_map(gray, glyph_height=cap)
+    part = ocr.segment_line(strip_ink, 44)
+    assert part is not None
+    assert np.abs(part.centers[:, 0] - centers[0][:, 0]).max() > pitch  # squeezed
+    cells = ocr.segment_line(strip_ink, 44, whole=True)
+    assert cells is not None
+    assert np.abs(cells.centers[:, 0] - centers[0][:, 0]).max() < 0.3 * pitch
