@@ -37,11 +37,38 @@ MAX_BOXES = 1200
 MIN_GLYPH_PX = 4.0
 #: Groups per text direction that the exhaustive search also traces along bent lines.
 TRACED_GROUPS = 2
+#: Two pieces of a row are chained into one line across a gap of at most this many
+#: line heights (see _chained) ...
+CHAIN_GAP = 8.0
+#: ... and a group holding a chained line scores this much less.
+CHAINED_PENALTY = 0.2
+#: Offsets (degrees) from the strongest text direction also tried by the exhaustive
+#: search where no likely direction gives a candidate.
+NEAR_ANGLES = (-2.5, 2.5, -5.0, 5.0)
+#: ... whose groups score this much of what they would (ranked after the others).
+NEAR_RANK = 0.8
 #: Strip height in glyph heights.
 STRIP_HEIGHT = 2.4
 #: Score discount of a two-line group completed from a line's pieces where a three-line
 #: group holds its whole line (see _groups).
 COMPLETED_PENALTY = 0.1
+#: A group's lines are followed this many times their found length past either end
+#: (see _extended_lines).
+EXTEND_REACH = 1.5
+#: ... and extended where they go on by at least this many glyph heights.
+EXTEND_MIN = 1.5
+#: Glyph height of the strips on which lines are followed past their ends, px.
+EXTEND_GLYPH = 12.0
+#: Groups per text direction and stroke map that are followed past their found ends.
+EXTENDED_GROUPS = 2
+#: Score factor of an extended group against the group as found (just below it).
+EXTENDED_RANK = 0.999
+#: A window past a line's found part holds text if its ink in the line's band is at
+#: least this fraction of the found part's typical window.
+EXTEND_INK = 0.15
+#: ... or this fraction where the band holds at least four times the ink density of the
+#: paper rows beside it (print washed out by glare).
+EXTEND_FAINT = 0.02
 
 
 @dataclass(frozen=True)
@@ -77,6 +104,8 @@ class MrzCandidate:
         score: ranking score (higher is more MRZ-like).
         textured: found only among the darkest strokes (the page's background texture
             is printed almost as dark as the MRZ), so the reader should ignore faint ink.
+        uneven: lines extended past their found part (_extended_lines): parts of the print
+            may be much fainter than others (glare), so the reader levels the ink.
     """
 
     strips: tuple[NDArray[np.uint8], ...]
@@ -85,6 +114,7 @@ class MrzCandidate:
     region: tuple[int, int, int, int]
     score: float
     textured: bool = False
+    uneven: bool = False
 
     @property
     def n_lines(self) -> int:
@@ -295,16 +325,18 @@ def _line_boxes(binary_rot: NDArray[np.uint8]) -> list[LineBox]:
 
 
 def _completed_groups(lines: list[LineBox]) -> list[list[LineBox]]:
-    """Two-line groups made of one whole line and a neighbour found only in pieces.
+    """Groups made of one whole line and neighbours found only in pieces.
 
     Glare or faint print can break an MRZ line (often its run of fillers) into pieces
     that no longer merge; pieces on a parallel row beside a long line, inside its
-    extent, stand for a line of the same extent.
+    extent, stand for a line of the same extent. A line with such rows on both sides
+    also gives a three-line group (TD1).
     """
     out: list[list[LineBox]] = []
     for a in lines:
         if a.length < 25 * a.height:
             continue
+        beside: dict[float, LineBox] = {}
         for sign in (-1.0, 1.0):
             pieces = [
                 b for b in lines
@@ -325,12 +357,54 @@ def _completed_groups(lines: list[LineBox]) -> list[list[LineBox]]:
             h = float(np.median([b.height for b in row]))
             virtual = LineBox(a.cx, cy, a.length, h, a.slope)
             out.append([virtual, a] if sign < 0 else [a, virtual])
+            beside[sign] = virtual
+        if len(beside) == 2:  # the middle line of a TD1 whose outer lines are in pieces
+            out.append([beside[-1.0], a, beside[1.0]])
+    return out
+
+
+def _chained(lines: list[LineBox]) -> list[LineBox]:
+    """Lines made of two pieces on one row across a gap (glare splitting an MRZ line).
+
+    For each piece, the nearest piece to its right whose centre lies on its row (within
+    0.35 heights of its line), of a height within 1.5x, beyond a gap of 1.5 to
+    CHAIN_GAP heights (shorter gaps are merged by _merge_pieces), gives one line over
+    both.
+    """
+    out = []
+    for a in lines:
+        best: LineBox | None = None
+        for b in lines:
+            lo, hi = min(a.height, b.height), max(a.height, b.height)
+            gap = b.left - a.right
+            if not 1.5 * lo <= gap <= CHAIN_GAP * hi or hi > 1.5 * lo:
+                continue
+            if abs(b.cy - (a.cy + a.slope * (b.cx - a.cx))) > 0.35 * hi:
+                continue
+            if best is None or b.left < best.left:
+                best = b
+        if best is None:
+            continue
+        b = best
+        cx = (a.left + b.right) / 2.0
+        slope = (b.cy - a.cy) / (b.cx - a.cx)
+        if abs(slope) > 0.06:
+            continue
+        weight = a.length + b.length
+        out.append(LineBox(cx, a.cy + slope * (cx - a.cx), b.right - a.left,
+                           (a.height * a.length + b.height * b.length) / weight, slope))
     return out
 
 
 def _groups(lines: list[LineBox]) -> list[tuple[list[LineBox], float]]:
-    """Groups of 2 or 3 consecutive, parallel, equally long lines, with a score."""
-    lines = sorted(lines, key=lambda b: b.cy)
+    """Groups of 2 or 3 consecutive, parallel, equally long lines, with a score.
+
+    Lines chained from two pieces across a gap (_chained) take part too; a group holding
+    one ranks CHAINED_PENALTY lower.
+    """
+    chained = _chained(lines)
+    is_chained = {id(b) for b in chained}
+    lines = sorted(lines + chained, key=lambda b: b.cy)
     out: list[tuple[list[LineBox], float]] = []
 
     def compatible(a: LineBox, b: LineBox) -> bool:
@@ -366,10 +440,29 @@ def _groups(lines: list[LineBox]) -> list[tuple[list[LineBox], float]]:
         # long, equally long lines; a third line adds a little (TD1) but cannot
         # outweigh longer lines
         score = float(np.mean(ls)) * (1.0 - float(np.std(ls) / np.mean(ls))) * (
-            1.0 + 0.05 * (len(group) - 2)) * (1.0 - COMPLETED_PENALTY * completed)
+            1.0 + 0.05 * (len(group) - 2)) * (1.0 - COMPLETED_PENALTY * completed) * (
+            1.0 - CHAINED_PENALTY * any(id(b) in is_chained for b in group))
         scored.append((group, score))
     scored.sort(key=lambda t: -t[1])
     return scored
+
+
+def _equal_lengths(group: list[LineBox]) -> list[LineBox]:
+    """The lines of a group, each stretched to the group's whole extent.
+
+    MRZ lines are equally long and start together; a line whose faint end (a run of
+    fillers) or start was lost from the stroke map would otherwise be cut a character
+    or two short, and its grid squeezed (groups hold lines within 12 % of each other's
+    length, see _groups).
+    """
+    left = min(b.left for b in group)
+    right = max(b.right for b in group)
+    out = []
+    for b in group:
+        cx = (left + right) / 2.0
+        out.append(dataclasses.replace(b, cx=cx, cy=b.cy + b.slope * (cx - b.cx),
+                                       length=right - left))
+    return out
 
 
 def _strip(
@@ -488,6 +581,181 @@ def _traced_strip(
     return np.asarray(out, dtype=np.uint8)
 
 
+@dataclass(frozen=True)
+class _LineGeom:
+    """One MRZ line at full resolution: centre (x, y), direction (deg), length, glyph (px)."""
+
+    center: tuple[float, float]
+    angle: float
+    length: float
+    glyph: float
+
+
+def _region(lines: list[_LineGeom], size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """(x, y, w, h) bounding box of lines (each one glyph tall) inside an image (w, h)."""
+    pts = []
+    for g in lines:
+        rad = math.radians(g.angle)
+        d = np.array([math.cos(rad), math.sin(rad)])
+        nrm = np.array([-math.sin(rad), math.cos(rad)])
+        for u in (-g.length / 2, g.length / 2):
+            for v in (-g.glyph / 2, g.glyph / 2):
+                pts.append(np.array(g.center) + u * d + v * nrm)
+    pa = np.array(pts)
+    x0, y0 = (max(0, int(v)) for v in np.floor(pa.min(axis=0)))
+    x1, y1 = (int(v) for v in np.ceil(pa.max(axis=0)))
+    return x0, y0, min(size[0], x1) - x0, min(size[1], y1) - y0
+
+
+def _text_extent(gray: NDArray[np.uint8], line: _LineGeom,
+                 reach: float) -> tuple[float, float, float] | None:
+    """How far a line's text goes on beyond its found ends, and its residual slope.
+
+    Samples a strip along the line reaching ``reach`` times its length past either end
+    (clipped to the image), and walks outwards from the found part window by window (one
+    glyph height wide) while the window still holds text: ink in the line's band at least
+    EXTEND_INK of the found part's typical window and at least twice as dense as in the
+    paper rows just above and below it, or, for print washed out by glare, at least
+    EXTEND_FAINT and four times as dense. One
+    window without text is crossed (a faint filler); two end the line.
+
+    Returns (more on the left, more on the right, slope dy/dx of the ink centre along the
+    whole text) in ``gray`` pixels, or None when the found part holds no ink.
+    """
+    from docfraud.mrz.ocr import ink_map
+
+    h0, w0 = gray.shape
+    rad = math.radians(line.angle)
+    d = np.array([math.cos(rad), math.sin(rad)])
+    cx, cy = line.center
+
+    def room(sign: float) -> float:
+        """Distance from the centre to the image border along +-d, px."""
+        best = np.inf
+        for k, lim in ((0, w0 - 1.0), (1, h0 - 1.0)):
+            v = sign * d[k]
+            p = (cx, cy)[k]
+            if v > 1e-6:
+                best = min(best, (lim - p) / v)
+            elif v < -1e-6:
+                best = min(best, -p / v)
+        return float(best)
+
+    ext_l = float(np.clip(room(-1.0) - line.length / 2, 0.0, reach * line.length))
+    ext_r = float(np.clip(room(1.0) - line.length / 2, 0.0, reach * line.length))
+    if ext_l + ext_r < line.glyph:
+        return None
+    shift = (ext_r - ext_l) / 2.0
+    center = (cx + shift * d[0], cy + shift * d[1])
+    total = line.length + ext_l + ext_r
+    # sampled at half the strips' scale (glyphs EXTEND_GLYPH px high): only ink is measured
+    g_px = EXTEND_GLYPH
+    sample_glyph = line.glyph * STRIP_GLYPH / g_px
+    strip = _strip(gray, center, line.angle, total, sample_glyph,
+                   height=STRIP_HEIGHT * g_px / STRIP_GLYPH)
+    f = g_px / max(line.glyph, 1e-6)  # strip px per gray px
+    ink = ink_map(strip, glyph_height=g_px).astype(np.float64)
+    h, w = ink.shape
+    mid = h / 2.0
+    band = ink[int(mid - 0.6 * g_px):int(mid + 0.6 * g_px)]
+    # paper rows between MRZ lines (lines are 1.8 glyph heights apart)
+    paper = np.concatenate([ink[:int(mid - 0.85 * g_px)], ink[int(mid + 0.85 * g_px):]])
+    win = int(g_px)
+    pad = 1.1 * sample_glyph * f  # _strip's margin on either side, strip px
+    a = pad + ext_l * f  # found part, strip px
+    b = a + line.length * f
+    n_win = w // win
+    if n_win < 4:
+        return None
+    band_ink = np.add.reduceat(band.sum(axis=0), np.arange(0, n_win * win, win))[:n_win]
+    paper_ink = np.add.reduceat(paper.sum(axis=0), np.arange(0, n_win * win, win))[:n_win]
+    band_density = band_ink / max(1, band.shape[0])
+    paper_density = paper_ink / max(1, paper.shape[0])
+    found = [i for i in range(n_win) if a <= i * win and (i + 1) * win <= b]
+    if len(found) < 3:
+        return None
+    typical = float(np.median(band_ink[found]))
+    if typical <= 0:
+        return None
+    # faint text (glare) is text where the paper around it is clean
+    ratio = band_density / np.maximum(paper_density, 1e-9)
+    text = (((band_ink >= EXTEND_INK * typical) & (ratio >= 2.0))
+            | ((band_ink >= EXTEND_FAINT * typical) & (ratio >= 4.0)))
+
+    def walk(start: int, step: int) -> int:
+        """Last window with text, walking from ``start`` (the first window past the
+        found part) by ``step``; ``start - step`` if none."""
+        last = start - step
+        misses = 0
+        i = start
+        while 0 <= i < n_win:
+            if text[i]:
+                last, misses = i, 0
+            else:
+                misses += 1
+                if misses >= 2:
+                    break
+            i += step
+        return last
+
+    first_out_l = int(a // win) - 1
+    first_out_r = int(-(-b // win))
+    lo = walk(first_out_l, -1)
+    hi = walk(first_out_r, 1)
+    more_l = max(0.0, (a - lo * win)) / f if lo < first_out_l + 1 else 0.0
+    more_r = max(0.0, ((hi + 1) * win - b)) / f if hi > first_out_r - 1 else 0.0
+    # the ink centre along the whole text: a slope error of the found part grows when
+    # the line is extended
+    lo_w = lo if lo <= first_out_l else found[0]
+    hi_w = hi if hi >= first_out_r else found[-1]
+    rows = np.arange(band.shape[0], dtype=np.float64)[:, None]
+    xs, ys, ws = [], [], []
+    for i in range(lo_w, hi_w + 1):
+        block = band[:, i * win:(i + 1) * win]
+        s = float(block.sum())
+        if s > 0 and text[i] | (i in found):
+            xs.append((i + 0.5) * win)
+            ys.append(float((block * rows).sum()) / s)
+            ws.append(s)
+    slope = 0.0
+    if len(xs) >= 4:
+        slope = float(np.polyfit(xs, ys, 1, w=np.sqrt(ws))[0])
+        if abs(slope) > 0.05:
+            slope = 0.0
+    return more_l, more_r, slope
+
+
+def _extended_lines(gray: NDArray[np.uint8], lines: list[_LineGeom]) -> list[_LineGeom] | None:
+    """The lines of a group extended to where their text really ends, or None.
+
+    Glare, a faint run of fillers or a background texture can hide part of the MRZ from
+    the stroke map, so that a group is found only in part (its left or right part).
+    MRZ lines are equally long and start together, so a side of the group is extended
+    only where every line goes on there by at least EXTEND_MIN glyph heights
+    (:func:`_text_extent`), by the most of them; each line is turned by the residual
+    slope found along its text. None when no side is extended.
+    """
+    extents = [_text_extent(gray, g, EXTEND_REACH) for g in lines]
+    if any(e is None for e in extents):
+        return None
+    ok = [e for e in extents if e is not None]
+    glyph = float(np.median([g.glyph for g in lines]))
+    # a side is extended only where every line goes on (clutter beside one line is no
+    # MRZ), by the most any line goes on (the faint end of one line may be lost)
+    more_l = max(e[0] for e in ok) if min(e[0] for e in ok) >= EXTEND_MIN * glyph else 0.0
+    more_r = max(e[1] for e in ok) if min(e[1] for e in ok) >= EXTEND_MIN * glyph else 0.0
+    if more_l == more_r == 0.0:
+        return None
+    out = []
+    for g, (_, _, slope) in zip(lines, ok, strict=True):
+        rad = math.radians(g.angle)
+        shift = (more_r - more_l) / 2.0
+        center = (g.center[0] + shift * math.cos(rad), g.center[1] + shift * math.sin(rad))
+        out.append(_LineGeom(center, g.angle + math.degrees(math.atan(slope)),
+                             g.length + more_l + more_r, g.glyph))
+    return out
+
+
 def _refine_line(
     gray: NDArray[np.uint8],
     center: tuple[float, float],
@@ -588,8 +856,18 @@ def _candidates(gray: NDArray[np.uint8], binary: NDArray[np.uint8], s: float, *,
     cands: list[MrzCandidate] = []
     tried: list[float] = []
     order = [angles[0], angles[0] + 90.0] + [a for a in angles[1:]]
-    for ang in order:
-        ang = ang % 180.0
+    widened = False
+    k = 0
+    while True:
+        if k == len(order):
+            # nothing found in any likely direction: the strongest one may be a few
+            # degrees off (a texture biases it), enough to merge neighbouring MRZ lines
+            if not exhaustive or cands or widened:
+                break
+            widened = True
+            order += [angles[0] + d for d in NEAR_ANGLES]
+        ang = order[k] % 180.0
+        k += 1
         if ang > 90.0:  # prefer the upright reading direction; 180 is tried by the reader
             ang -= 180.0
         if any(abs(((ang - t + 90) % 180) - 90) < 2 for t in tried):
@@ -598,7 +876,9 @@ def _candidates(gray: NDArray[np.uint8], binary: NDArray[np.uint8], s: float, *,
         rot, m = _rotate(binary, ang)
         inv = cv2.invertAffineTransform(m)
         groups = _groups(_line_boxes(rot))
-        for group, score in groups[:max_candidates]:
+        if widened:  # a direction beside the estimate: after whatever else was found
+            groups = [(g, sc * NEAR_RANK) for g, sc in groups]
+        for rank, (group, score) in enumerate(groups[:max_candidates]):
             strips = []
             traced: list[NDArray[np.uint8] | None] = []
             pts = []
@@ -606,13 +886,16 @@ def _candidates(gray: NDArray[np.uint8], binary: NDArray[np.uint8], s: float, *,
             if glyph < MIN_GLYPH_PX:  # no print this small is legible (noise, texture)
                 continue
             spacing = float(np.median(np.diff([g.cy for g in group]))) / s
+            group = _equal_lengths(group)
+            geoms = []
             for g in group:
                 c_small = inv @ np.array([g.cx, g.cy, 1.0])
                 c = (float(c_small[0] / s), float(c_small[1] / s))
                 line_ang = ang + math.degrees(math.atan(g.slope))
                 c, glyph_line = _refine_line(gray, c, line_ang, g.length / s, glyph, spacing)
+                geoms.append(_LineGeom(c, line_ang, g.length / s, glyph_line))
                 strips.append(_strip(gray, c, line_ang, g.length / s, glyph_line))
-                if exhaustive and len(cands) < 2 * TRACED_GROUPS:
+                if exhaustive and sum(not c.uneven for c in cands) < 2 * TRACED_GROUPS:
                     traced.append(_traced_strip(gray, c, line_ang, g.length / s, glyph_line))
                 for dx in (-g.length / 2, g.length / 2):
                     for dy in (-g.height / 2, g.height / 2):
@@ -624,6 +907,14 @@ def _candidates(gray: NDArray[np.uint8], binary: NDArray[np.uint8], s: float, *,
             x0, y0 = max(0, int(x0)), max(0, int(y0))
             region = (x0, y0, int(min(w0, x1)) - x0, int(min(h0, y1)) - y0)
             cands.append(MrzCandidate(tuple(strips), ang, glyph, region, score))
+            longer = _extended_lines(gray, geoms) if rank < EXTENDED_GROUPS else None
+            if longer is not None:
+                # the same group followed to where its text ends (a part hidden by glare
+                # or texture), read right after the group as found
+                cands.append(MrzCandidate(
+                    tuple(_strip(gray, e.center, e.angle, e.length, e.glyph) for e in longer),
+                    ang, glyph, _region(longer, (w0, h0)), score * EXTENDED_RANK,
+                    uneven=True))
             if traced and all(t is not None for t in traced):
                 # the same lines followed beyond their straight part (a curled page)
                 cands.append(MrzCandidate(tuple(t for t in traced if t is not None), ang,

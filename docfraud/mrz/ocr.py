@@ -174,13 +174,17 @@ def _grid_search(colw: NDArray[np.float64], n: int, left: float, right: float,
     return x0, (xe - x0) / (n + t * n / 2.0), t
 
 
-def segment_line(ink: NDArray[np.float32], n: int) -> LineCells | None:
+def segment_line(ink: NDArray[np.float32], n: int, *, whole: bool = False) -> LineCells | None:
     """Fit a grid of ``n`` fixed-pitch cells to the text line in the middle of ``ink``.
 
     Args:
         ink: (H, W) float32 in [0, 1] from :func:`ink_map`; the line runs roughly
             horizontally through the vertical middle of the strip.
         n: number of characters on the line (30, 36 or 44).
+        whole: the line spans all ink of the strip's text band (a strip cut to where
+            its text ends); by default it is the heaviest run of ink between gaps wider
+            than a glyph, which leaves out marks beside the line but also a part of the
+            line whose thin, faint print breaks up.
 
     Returns:
         The cells, or None when no line of text is found.
@@ -227,6 +231,8 @@ def segment_line(ink: NDArray[np.float32], n: int) -> LineCells | None:
     masses = [cols[on[s]:on[e] + 1].sum() for s, e in zip(starts, ends, strict=True)]
     best = int(np.argmax(masses))
     left, right = float(on[starts[best]]), float(on[ends[best]])
+    if whole:
+        left, right = float(on[0]), float(on[-1])
     pitch = (right - left + 1.0) / (n - 1 + _INK_WIDTH)
     if pitch < 2.0:
         return None

@@ -77,6 +77,12 @@ SMALL_GLYPH_BELOW = 12.0
 #: '<' into them; a real filler, the lightest glyph, holds about half the median's strokes).
 EMPTY_CELL_INK = 0.25
 
+#: Ink of lines extended past their found part is levelled over this many glyph heights
+#: along the line (_level_ink) ...
+LEVEL_WIDTH = 3.0
+#: ... dividing by at least this (ink map units: 1 = the strip's darkest print).
+LEVEL_FLOOR = 0.08
+
 _LINE_LENGTHS = {3: (30,), 2: (44, 36)}
 
 
@@ -166,15 +172,34 @@ def _drop_faint_ink(ink: NDArray[np.float32]) -> NDArray[np.float32]:
     return np.asarray(np.clip((ink - floor) / (1.0 - floor), 0.0, 1.0), dtype=np.float32)
 
 
+def _level_ink(ink: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Ink map rescaled by its local strength along the line (print washed out by glare).
+
+    Each column is divided by the strongest ink within LEVEL_WIDTH glyph heights of it
+    (over the strip's whole height, smoothed; at least LEVEL_FLOOR, so that clean paper
+    stays paper). (H, W) float32 in [0, 1] in and out.
+    """
+    import cv2
+
+    k = max(3, int(LEVEL_WIDTH * _locate.STRIP_GLYPH) | 1)
+    top = np.ascontiguousarray(ink.max(axis=0)[None, :])
+    local = cv2.dilate(top, np.ones((1, k), np.uint8))
+    local = cv2.blur(local, (k, 1), borderType=cv2.BORDER_REPLICATE)
+    scale = np.maximum(local, LEVEL_FLOOR)
+    return np.asarray(np.clip(ink / scale, 0.0, 1.0), dtype=np.float32)
+
+
 def _hypotheses(cand: _locate.MrzCandidate) -> list[Hypothesis]:
     """Both directions x possible line lengths; the upside-down cells are mirrored, not refit."""
     out = []
     inks = [ocr.ink_map(s, glyph_height=_locate.STRIP_GLYPH) for s in cand.strips]
     if cand.textured:
         inks = [_drop_faint_ink(ink) for ink in inks]
+    if cand.uneven:
+        inks = [_level_ink(ink) for ink in inks]
     flipped_inks = [np.ascontiguousarray(ink[::-1, ::-1]) for ink in reversed(inks)]
     for n in _LINE_LENGTHS.get(cand.n_lines, ()):
-        cells = [ocr.segment_line(ink, n) for ink in inks]
+        cells = [ocr.segment_line(ink, n, whole=cand.uneven) for ink in inks]
         if any(c is None for c in cells):
             continue
         ok = [c for c in cells if c is not None]

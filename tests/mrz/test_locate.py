@@ -87,3 +87,95 @@ def test_touching_lines_are_split() -> None:
     long_boxes = sorted((b for b in boxes if b.length > 400), key=lambda b: b.cy)
     assert len(long_boxes) == 2
     assert abs(long_boxes[0].cy - 48) < 3 and abs(long_boxes[1].cy - 68) < 3
+
+
+def test_td1_with_outer_lines_in_pieces_is_grouped_as_three_lines() -> None:
+    """Glare broke a TD1's first and third lines into pieces; only the middle line is
+    whole. The pieces on the rows above and below stand for whole lines: the best group
+    is the three lines, not two of them."""
+    L = locate.LineBox
+    middle = L(500.0, 300.0, 450.0, 14.0)
+    pieces = [L(400.0, 274.0, 200.0, 14.0), L(620.0, 274.0, 150.0, 14.0),  # first line
+              L(380.0, 326.0, 180.0, 14.0)]  # third line
+    clutter = [L(450.0, 120.0, 300.0, 20.0)]
+    group, _ = locate._groups([middle, *pieces, *clutter])[0]
+    assert len(group) == 3
+    assert [round(b.cy) for b in group] == [274, 300, 326]
+    assert all(b.length == middle.length for b in group)
+
+
+def test_group_lines_are_stretched_to_the_whole_zone() -> None:
+    """A line whose faint end was lost from the stroke map is found a little short; MRZ
+    lines are equally long and start together, so each line's strip spans the whole
+    zone (else its grid is squeezed and the name line, which has no check digit, is
+    misread)."""
+    L = locate.LineBox
+    group = [L(500.0, 300.0, 450.0, 14.0), L(500.0, 326.0, 450.0, 14.0),
+             L(482.0, 352.0, 414.0, 14.0, slope=0.01)]  # last line 8 % short on the right
+    out = locate._equal_lengths(group)
+    assert [(b.left, b.right) for b in out] == [(275.0, 725.0)] * 3
+    assert out[2].cy == pytest.approx(352.0 + 0.01 * 18.0)
+    assert [b.height for b in out] == [14.0] * 3
+
+
+
+def test_exhaustive_search_tries_directions_beside_the_strongest(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A background texture can bias the estimated text direction by a few degrees, so
+    that neighbouring MRZ lines merge in the rotated stroke map and no group is found in
+    any likely direction; the exhaustive search then also tries directions 2.5 and 5
+    degrees beside the strongest one (the fast path does not)."""
+    img = render.synthetic_mrz_image(LINES, seed=11, angle=0.0, width=800, blur=0.3,
+                                     jpeg=95, perspective=0.0)
+    tried: list[float] = []
+    rotate = locate._rotate
+
+    def spy(binary: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
+        tried.append(round(angle, 1))
+        return rotate(binary, angle)
+
+    monkeypatch.setattr(locate, "text_angles", lambda binary, *, peaks=3: ([30.0], 10.0))
+    monkeypatch.setattr(locate, "_rotate", spy)
+    monkeypatch.setattr(locate, "_line_boxes", lambda rot: [])  # nothing MRZ-like
+    assert not locate.locate(img, exhaustive=True)
+    assert {27.5, 32.5, 25.0, 35.0} <= set(tried)
+    tried.clear()
+    assert not locate.locate(img, exhaustive=False)
+    assert set(tried) == {30.0, -60.0}
+
+
+def test_lines_split_by_glare_are_chained_across_the_gap() -> None:
+    """Glare across the middle of an MRZ splits each line into two pieces, each too short
+    to be an MRZ line and too far apart to merge; pieces on one row are chained into a
+    line across the gap, and the two chained lines form the group."""
+    L = locate.LineBox
+    h = 14.0
+    pieces = [L(200.0, 300.0, 12 * h, h), L(200.0 + 17 * h, 300.0, 10 * h, h),
+              L(200.0, 326.0, 12 * h, h), L(200.0 + 17 * h, 326.0, 10 * h, h),
+              L(600.0, 120.0, 8 * h, h)]  # a short line of other text
+    groups = locate._groups(pieces)
+    assert groups
+    group, _ = groups[0]
+    assert [round(b.cy) for b in group] == [300, 326]
+    assert all(b.left == 200.0 - 6 * h and b.right == 200.0 + 22 * h for b in group)
+
+
+def test_segment_line_spans_a_faint_part_when_told_the_strip_is_the_whole_line() -> None:
+    """Glare washed out the first third of a line: after levelling, its print is broken
+    (here: only every third of its first 15 characters left), so that the heaviest run
+    of ink is the rest of the line. For a strip cut to where its text ends (``whole``)
+    the grid spans all of it."""
+    rng = np.random.default_rng(5)
+    ink, centers, pitch, cap = render.render_block([LINES[1]], rng, font_px=32, margin=(1.0, 0.7))
+    for i in range(15):
+        if i % 3:
+            x = int(centers[0][i, 0])
+            ink[:, x - int(pitch / 2):x + int(pitch / 2) + 1] = 0.0
+    gray = (255 * (1.0 - 0.85 * ink)).astype(np.uint8)
+    strip_ink = ocr.ink_map(gray, glyph_height=cap)
+    part = ocr.segment_line(strip_ink, 44)
+    assert part is not None
+    assert np.abs(part.centers[:, 0] - centers[0][:, 0]).max() > pitch  # squeezed
+    cells = ocr.segment_line(strip_ink, 44, whole=True)
+    assert cells is not None
+    assert np.abs(cells.centers[:, 0] - centers[0][:, 0]).max() < 0.3 * pitch
