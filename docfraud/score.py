@@ -62,11 +62,15 @@ DATA_FEATURES: dict[str, tuple[str, ...]] = {
 }
 #: How each fusion feature may move the risk, fixed from what it measures (not from
 #: data): +1 a higher value never lowers the risk (detector scores, findings, failed
-#: checks, print deviations), -1 a higher value never raises it (reader confidence,
-#: agreement with the ghost image or the visual zone), 0 either way. Features not named
-#: here and not ending in ``.score`` or ``.findings`` are free (0). Used as monotonic
-#: constraints of the boosted trees: a model fitted on synthetic documents cannot learn
-#: that a stronger trace lowers the risk, a shape that need not hold on real prints.
+#: checks, print deviations), -1 a higher value never raises it (the ghost image's
+#: details matching the photo, the visual zone agreeing with the MRZ, and the MRZ
+#: reader's confidence -- a reading-quality measure: an MRZ the OCR-B reader reads
+#: poorly may be printed in another font, or only be a poor capture), 0 either way (the
+#: ghost's outline match is free: a ghost of another person shares the outline but not
+#: the details). Features not named here and not ending in ``.score`` or ``.findings``
+#: are free (0). Used as monotonic constraints of the boosted trees: a model fitted on
+#: synthetic documents cannot learn that a stronger trace lowers the risk, a shape that
+#: need not hold on real prints.
 FEATURE_DIRECTION: dict[str, int] = {
     **{f"mrz.{k}": 1 for k in ("check_digits", "composite", "codes", "dates", "structure",
                                "checks_failed_sure", "data.repairs",
@@ -84,7 +88,6 @@ FEATURE_DIRECTION: dict[str, int] = {
     "mrzprint.pitch_geometry": 1,
     "mrzprint.spacing_geometry": 1,
     "portrait.data.ghost": -1,
-    "portrait.data.ghost_shape": -1,
     "portrait.data.blocking": 1,
     "portrait.ghost_gap": 1,
     **{f"vizcheck.read.{k}": -1 for k in ("document_number", "birth_date", "expiry_date",
@@ -457,10 +460,11 @@ def fit(
 
     ``method``: ``"trees"`` (scikit-learn's HistGradientBoostingClassifier with the
     options ``trees``, exported to plain lists so that inference needs no scikit-learn;
-    with ``monotone`` each feature constrained to its :func:`feature_direction`)
-    or ``"logistic"`` (L2 strength ``l2``). ``false_alarm`` gives, per verdict, the
-    share of genuine calibration documents allowed at or above its threshold (default
-    refer 5 %, reject 1 %).
+    with ``monotone`` each feature constrained to its :func:`feature_direction`, the
+    constraints recorded in the model's ``meta["directions"]``)
+    or ``"logistic"`` (L2 strength ``l2``; ``monotone`` does not apply). ``false_alarm``
+    gives, per verdict, the share of genuine calibration documents allowed at or above
+    its threshold (default refer 5 %, reject 1 %).
     """
     import numpy as np
 
@@ -491,7 +495,10 @@ def fit(
                             baseline=float(np.ravel(clf._baseline_prediction)[0]))
         meta = {**dict(meta or {}), "method": "trees",
                 "tree_options": {k: v for k, v in options.items() if k != "monotonic_cst"},
-                "monotone": monotone}
+                "monotone": monotone,
+                "directions": ({n: d for n, d in zip(names, options["monotonic_cst"],
+                                                     strict=True) if d}
+                               if monotone else {})}
     else:
         from sklearn.linear_model import LogisticRegression
 

@@ -24,6 +24,12 @@ HELD_OUT_OPERATOR = "erase_and_rewrite"
 TRAIN_SEED = 1101
 CALIBRATION_SEED = 2202
 EVAL_SEED = 3303
+#: held-out evaluation sets of scripts/eval_detect.py (3304 since session 5): never train
+EVAL_SEEDS = (EVAL_SEED, 3304)
+#: seeds used to tune detectors or as their development sets (portrait ghost constants
+#: 7171/7272, portrait and vizcheck 4242/5151/5353/5454-5456, learned detector
+#: 5101/5202/5303): an evaluation on them is not held out
+TUNING_SEEDS = (4242, 5101, 5151, 5202, 5303, 5353, 5454, 5455, 5456, 7171, 7272)
 
 
 def train_designs() -> list[str]:

@@ -7,12 +7,14 @@ false alarms overall and per forgery kind, the rates on the held-out design, the
 rates at the model's own thresholds, and the share of the real specimens in
 ../shared/benchmarks/mrz-specimens/ given "reject".
 
-Usage: python scripts/eval_detect.py [--genuine 200] [--forged 200] [--jobs 2]
+Usage: python scripts/eval_detect.py [--genuine 200] [--forged 200] [--jobs 2] [--seed 3303]
+       [--cache DIR] [--refresh DETECTORS] [--model FILE] [--specimen-cache FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import statistics
 import sys
@@ -26,6 +28,7 @@ from detect_common import (
     EVAL_SEED,
     HELD_OUT_DESIGN,
     HELD_OUT_OPERATOR,
+    TUNING_SEEDS,
     detector_names,
     featurise_set,
     row_features,
@@ -34,6 +37,18 @@ from detect_common import (
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECIMENS = ROOT.parent / "shared" / "benchmarks" / "mrz-specimens"
+
+
+def code_fingerprint() -> str:
+    """SHA-256 over the package's Python sources and the detector models (``models/``
+    without the fusion model, which is what the specimen cache lets one swap)."""
+    digest = hashlib.sha256()
+    files = sorted((ROOT / "docfraud").rglob("*.py")) + sorted(
+        p for p in (ROOT / "models").iterdir() if p.is_file() and p.name != "fusion.json")
+    for path in files:
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def rate_at(threshold: float, risks: list[float]) -> float:
@@ -56,9 +71,12 @@ def main() -> int:
     ap.add_argument("--model", type=Path, default=None,
                     help="fusion model to evaluate (default: the shipped models/fusion.json)")
     ap.add_argument("--specimen-cache", type=Path, default=None,
-                    help="JSON lines of the specimens' detector results: read when the file "
-                         "exists (to compare fusion models on the same detector outputs), "
-                         "written otherwise")
+                    help="JSON lines of the specimens' detector results, to compare fusion "
+                         "models on the same detector outputs: an entry is reused only for "
+                         "the same image bytes and the same code and detector models "
+                         "(fingerprint of docfraud/ and models/ without the fusion model); "
+                         "everything else, and everything with --refresh, is recomputed and "
+                         "the file rewritten")
     args = ap.parse_args()
     import numpy as np
     from sklearn.metrics import roc_auc_score
@@ -73,6 +91,9 @@ def main() -> int:
         int(x) for x in str(meta.get("extra_train_seeds") or "").split(",") if x.strip()}
     if args.seed in fitted_on:
         ap.error(f"seed {args.seed} was used to fit or calibrate the fusion model")
+    if args.seed in TUNING_SEEDS:
+        print(f"WARNING: seed {args.seed} was used to tune or develop detectors: these "
+              "figures are not held out", file=sys.stderr)
     kwargs = {"genuine": args.genuine, "forged": args.forged, "seed": args.seed,
               "workshops": 2, "per_workshop": 6}
     rows = featurise_set(kwargs, jobs=args.jobs, refresh=detector_names(args.refresh),
@@ -134,31 +155,38 @@ def main() -> int:
         images = sorted((args.specimens / "images").iterdir())
         counts: dict[str, int] = defaultdict(int)
         t0 = time.perf_counter()
-        stored: dict[str, list[dict[str, object]]] = {}
-        if args.specimen_cache and args.specimen_cache.exists():
+        code = code_fingerprint()
+        stored: dict[tuple[str, str, str], list[dict[str, object]]] = {}
+        if args.specimen_cache and args.specimen_cache.exists() and not args.refresh:
             for line in args.specimen_cache.read_text().splitlines():
                 item = json.loads(line)
-                stored[item["name"]] = item["results"]
-            print(f"specimens: detector results read from {args.specimen_cache}")
-        fresh = []
+                stored[(item["name"], item.get("sha256", ""), item.get("code", ""))] = \
+                    item["results"]
+        entries, reused = [], 0
         for path in images:
-            if path.name in stored:
-                results = [DetectorResult.from_dict(d) for d in stored[path.name]]
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            cached = stored.get((path.name, digest, code))
+            if cached is not None:
+                results = [DetectorResult.from_dict(d) for d in cached]
+                reused += 1
             else:
                 _, results, _ = analyse(path)
-                fresh.append({"name": path.name, "results": [r.to_dict() for r in results]})
+            entries.append({"name": path.name, "sha256": digest, "code": code,
+                            "results": [r.to_dict() for r in results]})
             risk = fuse(results, model=model)
             counts[risk.verdict] += 1
             print(f"  {path.name:24s} {risk.verdict:7s} {risk.score:.2f}  "
                   f"{'; '.join(risk.reasons[:2])[:110]}")
-        if args.specimen_cache and fresh:
+        if args.specimen_cache:
             args.specimen_cache.parent.mkdir(parents=True, exist_ok=True)
-            with args.specimen_cache.open("a") as fh:
-                fh.writelines(json.dumps(item) + "\n" for item in fresh)
+            args.specimen_cache.write_text("".join(json.dumps(e) + "\n" for e in entries))
+            print(f"specimens: {reused} of {len(images)} detector results reused from "
+                  f"{args.specimen_cache} (same image and code), the rest computed")
         n = len(images)
         print(f"real specimens: {n} images, reject {counts['reject']} "
               f"({counts['reject']/n*100:.1f}%), refer {counts['refer']}, clear "
-              f"{counts['clear']} ({time.perf_counter() - t0:.0f} s)")
+              f"{counts['clear']} ({time.perf_counter() - t0:.0f} s"
+              f"{', detector results partly cached' if reused else ''})")
     return 0
 
 

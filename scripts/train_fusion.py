@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from detect_common import (
     CALIBRATION_SEED,
-    EVAL_SEED,
+    EVAL_SEEDS,
     HELD_OUT_DESIGN,
     HELD_OUT_OPERATOR,
     TRAIN_SEED,
@@ -105,8 +105,8 @@ def main() -> int:
     except ValueError:
         ap.error(f"--extra-seeds must be comma-separated integers, not {args.extra_seeds!r}")
     for seed in extra:
-        if seed in (TRAIN_SEED, CALIBRATION_SEED, EVAL_SEED):
-            ap.error(f"seed {seed} is already a training, calibration or the evaluation seed")
+        if seed in (TRAIN_SEED, CALIBRATION_SEED, *EVAL_SEEDS):
+            ap.error(f"seed {seed} is already a training, calibration or an evaluation seed")
         kwargs = {"genuine": args.genuine, "forged": args.forged, "seed": seed, **common}
         print(f"featurising extra training set (seed {seed})", file=sys.stderr)
         sets["train"] += list(split_rows(featurise_set(

@@ -22,7 +22,8 @@ around it keeps the issuer's printing. Inside the nominal portrait zone (from
 
 Each comparison is a log-ratio or correlation turned into a standard score with
 centres and spreads measured on genuine synthetic documents (seed 4242, not an
-evaluation seed). On the synthetic set only the ghost comparison and the noise level
+evaluation seed; the ghost's centre on development seeds 7171 and 7272). On the
+synthetic set only the ghost comparison and the noise level
 separate substituted photos (see :func:`combine` and ``scripts/eval_portrait_viz.py``):
 the synthetic forger's photo is printed at page resolution before capture, so its
 resampling and JPEG history hardly survive the capture. The other comparisons are
@@ -273,9 +274,10 @@ def ghost_similarity(photo_gray: F32, search_gray: F32, *, px_per_mm: float
     Returns a dict (empty when nothing could be matched): ``shape`` (best normalised
     correlation, [-1, 1]), ``presence`` (how much darker the centre of the match is
     than the page around it), ``detail`` (correlation of the band-pass details at the
-    match: eyes, mouth, hair line, where the shared head-and-shoulders shape cancels;
-    this is what tells one person from another) and ``box`` (x, y, w, h) in
-    search-crop pixels.
+    match after the closing: hair, face and shoulder outlines and broad shading -- the
+    closing also removes eyes, brows and glasses at this scale -- where the shared
+    head-and-shoulders shape cancels; this is what tells one person from another) and
+    ``box`` (x, y, w, h) in search-crop pixels.
     """
     import cv2
 
@@ -327,7 +329,8 @@ def ghost_similarity(photo_gray: F32, search_gray: F32, *, px_per_mm: float
 
 def _detail_correlation(a: F32, b: F32) -> float:
     """Correlation of the band-pass detail (difference of Gaussians, sigma 1 and 3 px) of two
-    aligned images: eyes, mouth, hair line; the shared head-and-shoulders shape cancels."""
+    aligned images (hair line, outlines, shading); the shared head-and-shoulders shape
+    cancels."""
     import cv2
 
     def dog(x: F32) -> F32:
@@ -341,7 +344,8 @@ def _detail_correlation(a: F32, b: F32) -> float:
 
 
 #: (median, spread, direction) of each comparison on genuine synthetic documents
-#: (seed 4242, 20 genuine documents of all designs); direction -1: only lower values are
+#: (seed 4242, 20 genuine documents of all designs; the ghost: seeds 7171 and 7272, spread
+#: kept from seed 4242); direction -1: only lower values are
 #: suspicious, +1: only higher, 0: both.
 _GENUINE: dict[str, tuple[float, float, int]] = {
     "texture": (-0.3, 0.45, -1),

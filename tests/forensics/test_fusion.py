@@ -106,7 +106,9 @@ def test_tree_export_matches_sklearn() -> None:
     x = np.array([[r.get(n, np.nan) for n in names] for r in rows])
     options = dict(model.meta["tree_options"])
     assert model.meta["monotone"] is True
-    options["monotonic_cst"] = [feature_direction(n) for n in names]
+    directions = model.meta["directions"]
+    assert directions  # the test rows hold constrained features
+    options["monotonic_cst"] = [directions.get(n, 0) for n in names]
     clf = HistGradientBoostingClassifier(**options).fit(x, labels)
     expected = clf.decision_function(x)
     got = [model.logit(r)[0] for r in rows]
@@ -130,6 +132,10 @@ def test_reject_needs_a_named_anomaly() -> None:
 
 
 def test_feature_directions() -> None:
+    from docfraud.score import FEATURE_DIRECTION, load_model
+
+    # every constrained name is a real fusion feature (a misspelt key would leave it free)
+    assert set(FEATURE_DIRECTION) <= set(load_model().feature_names)
     assert feature_direction("copymove.score") == 1
     assert feature_direction("learned.findings") == 1
     assert feature_direction("mrz.check_digits") == 1
@@ -137,26 +143,33 @@ def test_feature_directions() -> None:
     assert feature_direction("portrait.data.ghost") == -1
     assert feature_direction("vizcheck.read.document_number") == -1
     assert feature_direction("portrait.data.noise") == 0
+    assert feature_direction("portrait.data.ghost_shape") == 0
     assert feature_direction("jpeg.ran") == 0
 
 
 @pytest.mark.parametrize("monotone", [True, False])
-def test_monotone_trees_never_lower_the_risk_for_a_stronger_trace(monotone: bool) -> None:
-    """Training data where a detector's score runs against the label: the constrained model
-    stays flat in that score, the unconstrained one learns to lower the risk with it."""
+@pytest.mark.parametrize(("name", "direction"), [("noise.score", 1),
+                                                 ("portrait.data.ghost", -1)])
+def test_monotone_trees_follow_the_feature_direction(monotone: bool, name: str,
+                                                      direction: int) -> None:
+    """Training data where a feature runs against its direction: the constrained model
+    stays flat in it, the unconstrained one learns the opposite direction."""
     rng = np.random.default_rng(0)
     rows, labels = [], []
     for _ in range(400):
         y = int(rng.random() < 0.5)
         other = rng.normal(1.0 if y else 0.0, 0.7)
-        score = float(np.clip(rng.normal(0.3 if y else 0.7, 0.15), 0, 1))
-        rows.append({"noise.score": score, "copymove.score": other})
+        # against the direction: forged documents get the low (direction +1) or the
+        # high (direction -1) values
+        centre = (0.3 if y else 0.7) if direction > 0 else (0.7 if y else 0.3)
+        value = float(np.clip(rng.normal(centre, 0.15), 0, 1))
+        rows.append({name: value, "copymove.score": other})
         labels.append(y)
     model = fit(rows, labels, calibration_rows=rows, calibration_labels=labels,
                 method="trees", monotone=monotone)
-    logits = [model.logit({"noise.score": s, "copymove.score": 0.5})[0]
-              for s in np.linspace(0, 1, 21)]
-    steps = np.diff(logits)
+    logits = [model.logit({name: v, "copymove.score": 0.5})[0]
+              for v in np.linspace(0, 1, 21)]
+    steps = direction * np.diff(logits)  # > 0: the risk moves the allowed way
     if monotone:
         assert (steps >= -1e-12).all()
     else:
