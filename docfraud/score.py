@@ -454,6 +454,7 @@ def fit(
     l2: float = 1.0,
     trees: Mapping[str, Any] | None = None,
     monotone: bool = True,
+    directions: Mapping[str, int] | None = None,
     meta: Mapping[str, Any] | None = None,
 ) -> FusionModel:
     """Fit a :class:`FusionModel` (training split) and calibrate it (calibration split).
@@ -461,7 +462,8 @@ def fit(
     ``method``: ``"trees"`` (scikit-learn's HistGradientBoostingClassifier with the
     options ``trees``, exported to plain lists so that inference needs no scikit-learn;
     with ``monotone`` each feature constrained to its :func:`feature_direction`, the
-    constraints recorded in the model's ``meta["directions"]``)
+    constraints recorded in the model's ``meta["directions"]``; ``directions`` replaces
+    :func:`feature_direction` for the features it names, e.g. 0 to free one)
     or ``"logistic"`` (L2 strength ``l2``; ``monotone`` does not apply). ``false_alarm``
     gives, per verdict, the share of genuine calibration documents allowed at or above
     its threshold (default refer 5 %, reject 1 %).
@@ -480,7 +482,8 @@ def fit(
                    "min_samples_leaf": 12, "l2_regularization": 1.0, "random_state": 0,
                    "class_weight": "balanced", **dict(trees or {})}
         if monotone:
-            options["monotonic_cst"] = [feature_direction(n) for n in names]
+            chosen = dict(directions or {})
+            options["monotonic_cst"] = [chosen.get(n, feature_direction(n)) for n in names]
         clf = HistGradientBoostingClassifier(**options).fit(x, y)
         exported = []
         for (predictor,) in clf._predictors:

@@ -174,3 +174,19 @@ def test_monotone_trees_follow_the_feature_direction(monotone: bool, name: str,
         assert (steps >= -1e-12).all()
     else:
         assert steps.min() < -0.1
+
+
+def test_directions_override_frees_a_feature() -> None:
+    rng = np.random.default_rng(1)
+    rows, labels = [], []
+    for _ in range(400):
+        y = int(rng.random() < 0.5)
+        score = float(np.clip(rng.normal(0.3 if y else 0.7, 0.15), 0, 1))  # against +1
+        rows.append({"noise.score": score, "copymove.score": rng.normal(y, 0.7)})
+        labels.append(y)
+    model = fit(rows, labels, calibration_rows=rows, calibration_labels=labels,
+                method="trees", monotone=True, directions={"noise.score": 0})
+    logits = [model.logit({"noise.score": v, "copymove.score": 0.5})[0]
+              for v in np.linspace(0, 1, 21)]
+    assert np.diff(logits).min() < -0.1  # freed: it learns the data's direction
+    assert "noise.score" not in model.meta["directions"]
