@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -591,6 +592,15 @@ class _LineGeom:
     glyph: float
 
 
+def _bbox(points: Sequence[NDArray[np.float64]], size: tuple[int, int]
+          ) -> tuple[int, int, int, int]:
+    """(x, y, w, h) bounding box of image points (x, y), clipped to an image (w, h)."""
+    pa = np.array(points)
+    x0, y0 = (max(0, int(v)) for v in np.floor(pa.min(axis=0)))
+    x1, y1 = (int(v) for v in np.ceil(pa.max(axis=0)))
+    return x0, y0, min(size[0], x1) - x0, min(size[1], y1) - y0
+
+
 def _region(lines: list[_LineGeom], size: tuple[int, int]) -> tuple[int, int, int, int]:
     """(x, y, w, h) bounding box of lines (each one glyph tall) inside an image (w, h)."""
     pts = []
@@ -601,10 +611,7 @@ def _region(lines: list[_LineGeom], size: tuple[int, int]) -> tuple[int, int, in
         for u in (-g.length / 2, g.length / 2):
             for v in (-g.glyph / 2, g.glyph / 2):
                 pts.append(np.array(g.center) + u * d + v * nrm)
-    pa = np.array(pts)
-    x0, y0 = (max(0, int(v)) for v in np.floor(pa.min(axis=0)))
-    x1, y1 = (int(v) for v in np.ceil(pa.max(axis=0)))
-    return x0, y0, min(size[0], x1) - x0, min(size[1], y1) - y0
+    return _bbox(pts, size)
 
 
 def _text_extent(gray: NDArray[np.uint8], line: _LineGeom,
@@ -901,11 +908,7 @@ def _candidates(gray: NDArray[np.uint8], binary: NDArray[np.uint8], s: float, *,
                     for dy in (-g.height / 2, g.height / 2):
                         p = inv @ np.array([g.cx + dx, g.cy + dy, 1.0])
                         pts.append(p / s)
-            pa = np.array(pts)
-            x0, y0 = np.floor(pa.min(axis=0)).astype(int)
-            x1, y1 = np.ceil(pa.max(axis=0)).astype(int)
-            x0, y0 = max(0, int(x0)), max(0, int(y0))
-            region = (x0, y0, int(min(w0, x1)) - x0, int(min(h0, y1)) - y0)
+            region = _bbox(pts, (w0, h0))
             cands.append(MrzCandidate(tuple(strips), ang, glyph, region, score))
             longer = _extended_lines(gray, geoms) if rank < EXTENDED_GROUPS else None
             if longer is not None:
