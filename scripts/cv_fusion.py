@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from detect_common import row_features
+from detect_common import one_percent_threshold, rate_at, row_features
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,14 +75,14 @@ def main() -> int:
                 for i in np.where(fold == k)[0]:
                     oof[i] = model.logit(x[i])[0]
         genuine = oof[y == 0]
-        t1 = float(np.quantile(genuine, 0.99))
+        t1 = one_percent_threshold(genuine)
         out = [f"{variant}: AUC {roc_auc_score(y, oof):.3f}, caught @1% FA "
-               f"{np.mean(oof[y == 1] > t1) * 100:.1f}%"]
+               f"{rate_at(t1, oof[y == 1]) * 100:.1f}%"]
         for name in sorted(set(kind) - {"genuine"}):
             forged = oof[kind == name]
             auc = roc_auc_score([0] * len(genuine) + [1] * len(forged),
                                 list(genuine) + list(forged))
-            out.append(f"{name} {auc:.3f}/{np.mean(forged > t1) * 100:.0f}%")
+            out.append(f"{name} {auc:.3f}/{rate_at(t1, forged) * 100:.0f}%")
         print("  ".join(out), flush=True)
     return 0
 

@@ -17,6 +17,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from numpy.typing import ArrayLike
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 HELD_OUT_DESIGN = "uto_residence_2021"
@@ -174,6 +176,22 @@ def featurise_set(spec_kwargs: dict[str, Any], *, jobs: int = 2,
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return rows
+
+
+def one_percent_threshold(genuine: ArrayLike) -> float:
+    """The score at or above which 1 % of ``genuine`` scores lie (a hair above their
+    99th percentile, so that the percentile's own document is not counted caught)."""
+    import numpy as np
+
+    return float(np.quantile(np.asarray(genuine, dtype=np.float64), 0.99)) + 1e-9
+
+
+def rate_at(threshold: float, scores: ArrayLike) -> float:
+    """Share of ``scores`` at or above ``threshold`` (0 for none)."""
+    import numpy as np
+
+    values = np.asarray(scores, dtype=np.float64)
+    return float((values >= threshold).sum()) / max(values.size, 1)
 
 
 def detector_names(text: str) -> tuple[str, ...]:

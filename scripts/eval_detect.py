@@ -31,6 +31,8 @@ from detect_common import (
     TUNING_SEEDS,
     detector_names,
     featurise_set,
+    one_percent_threshold,
+    rate_at,
     row_features,
     split_rows,
 )
@@ -66,14 +68,10 @@ def bootstrap_intervals(genuine: list[float], forged: list[float], *, rounds: in
     for _ in range(rounds):
         gs, fs = rng.choice(g, g.size), rng.choice(f, f.size)
         aucs.append(roc_auc_score([0] * g.size + [1] * f.size, np.concatenate([gs, fs])))
-        caught.append(float(np.mean(fs >= np.quantile(gs, 0.99) + 1e-9)))
+        caught.append(rate_at(one_percent_threshold(gs), fs))
     a_lo, a_hi = np.percentile(aucs, [2.5, 97.5])
     c_lo, c_hi = np.percentile(caught, [2.5, 97.5])
     return (float(a_lo), float(a_hi)), (float(c_lo), float(c_hi))
-
-
-def rate_at(threshold: float, risks: list[float]) -> float:
-    return sum(r >= threshold for r in risks) / max(len(risks), 1)
 
 
 def main() -> int:
@@ -99,7 +97,6 @@ def main() -> int:
                          "everything else, and everything with --refresh, is recomputed and "
                          "the file rewritten")
     args = ap.parse_args()
-    import numpy as np
     from sklearn.metrics import roc_auc_score
 
     from docfraud.score import load_model, names_anomaly
@@ -124,7 +121,7 @@ def main() -> int:
     risks = [model.probability(row_features(r)) for r in rows]
     labels = [r["label"] for r in rows]
     genuine = sorted(p for p, y in zip(risks, labels, strict=True) if y == 0)
-    t1 = float(np.quantile(genuine, 0.99)) + 1e-9
+    t1 = one_percent_threshold(genuine)
     auc = roc_auc_score(labels, risks)
     print(f"held-out synthetic set: seed {args.seed}, {len(rows)} documents "
           f"({labels.count(0)} genuine incl. null edits, {labels.count(1)} forged), "
@@ -154,10 +151,10 @@ def main() -> int:
         print(f"\nheld-out design {HELD_OUT_DESIGN}: {len(held)} documents, AUC "
               f"{roc_auc_score([y for _, y in held], [p for p, _ in held]):.3f}, caught @1% FA "
               f"{rate_at(t1, [p for p, y in held if y])*100:.1f}%")
-    nulls = [(p, names_anomaly(r.get("results") or [])) for r, p in zip(rows, risks, strict=True)
-             if r["kind"] == "genuine" and r["operators"]]
     # a reject needs a named anomaly (a medium or high finding), as in docfraud.score.fuse
     named = [names_anomaly(r.get("results") or []) for r in rows]
+    nulls = [(p, a) for r, p, a in zip(rows, risks, named, strict=True)
+             if r["kind"] == "genuine" and r["operators"]]
     verdicts = defaultdict(lambda: defaultdict(int))
     for p, y, a in zip(risks, labels, named, strict=True):
         verdicts[y][model.verdict(p, named_anomaly=a)] += 1

@@ -28,6 +28,8 @@ from detect_common import (
     TRAIN_SEED,
     detector_names,
     featurise_set,
+    one_percent_threshold,
+    rate_at,
     row_features,
     split_rows,
     train_designs,
@@ -48,8 +50,8 @@ def report_split(model: object, rows: list[dict[str, object]],
     assert isinstance(model, FusionModel)
     z = np.array([model.logit(f)[0] for f in feats])
     y = np.array([r["label"] for r in rows])
-    t = float(np.quantile(z[y == 0], 0.99))
-    print(f"{title}: AUC {roc_auc_score(y, z):.3f}, caught @1% FA {np.mean(z[y == 1] > t):.3f}")
+    t = one_percent_threshold(z[y == 0])
+    print(f"{title}: AUC {roc_auc_score(y, z):.3f}, caught @1% FA {rate_at(t, z[y == 1]):.3f}")
     kinds: dict[str, list[float]] = {}
     for r, v in zip(rows, z, strict=True):
         if r["label"]:
@@ -60,7 +62,7 @@ def report_split(model: object, rows: list[dict[str, object]],
     for kind, v in sorted(kinds.items()):
         auc = roc_auc_score([0] * len(g) + [1] * len(v), g + v)
         print(f"  {kind:22s} n {len(v):3d}  AUC {auc:.3f}  caught @1% FA "
-              f"{np.mean(np.array(v) > t):.3f}")
+              f"{rate_at(t, v):.3f}")
 
 
 def main() -> int:
