@@ -202,22 +202,23 @@ BACKGROUND_MM: dict[str, tuple[float, float, float, float]] = {
 }
 
 
-def rectify(
+def rectify_transform(
     analysis: Analysis, *, px_per_mm: float = 8.0
-) -> tuple[Any, dict[str, Box]] | None:
-    """The card cut out of the image and straightened, with its nominal zones.
+) -> tuple[Any, tuple[int, int], float, tuple[float, float, float, float]] | None:
+    """The affine map from image pixels to the straightened card of :func:`rectify`.
 
     Returns:
-        ((h, w, 3) uint8 page at ``px_per_mm``, zone name -> (x, y, w, h) in page pixels:
-        ``mrz`` (nominal MRZ zone), ``portrait``, ``background``), or None when the card
-        could not be placed. For TD1 the page also covers the front card above the back.
+        ((2, 3) float64 affine image -> page, (page width, page height), the card y (mm)
+        of the page's top row (negative for a TD1 whose front lies above its back), the
+        nominal MRZ rectangle (x, y, w, h) in card millimetres), or None when the card
+        could not be placed.
     """
     import cv2
     import numpy as np
 
     placement = analysis._cache.get("placement")
     mrz = analysis.mrz
-    if placement is None or mrz is None or mrz.format not in GEOMETRY:
+    if placement is None or mrz is None or mrz.format not in GEOMETRY or not mrz.lines:
         return None
     geometry = GEOMETRY[mrz.format]
     card_w, card_h = geometry.size
@@ -231,7 +232,27 @@ def rectify(
     src = np.array([placement.to_image(0.0, top), placement.to_image(card_w, top),
                     placement.to_image(0.0, card_h)], dtype=np.float32)
     dst = np.array([[0, 0], [out_w, 0], [0, out_h]], dtype=np.float32)
-    m = cv2.getAffineTransform(src, dst)
+    return cv2.getAffineTransform(src, dst), (out_w, out_h), top, mrz_rect
+
+
+def rectify(
+    analysis: Analysis, *, px_per_mm: float = 8.0
+) -> tuple[Any, dict[str, Box]] | None:
+    """The card cut out of the image and straightened, with its nominal zones.
+
+    Returns:
+        ((h, w, 3) uint8 page at ``px_per_mm``, zone name -> (x, y, w, h) in page pixels:
+        ``mrz`` (nominal MRZ zone), ``portrait``, ``background``), or None when the card
+        could not be placed. For TD1 the page also covers the front card above the back.
+    """
+    import cv2
+
+    transform = rectify_transform(analysis, px_per_mm=px_per_mm)
+    if transform is None or analysis.mrz is None or analysis.mrz.format is None:
+        return None
+    m, (out_w, out_h), top, mrz_rect = transform
+    fmt = analysis.mrz.format
+    geometry = GEOMETRY[fmt]
     page = cv2.warpAffine(analysis.pixels, m, (out_w, out_h), flags=cv2.INTER_AREA,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255))
 
@@ -243,6 +264,6 @@ def rectify(
     zones = {"mrz": to_page(mrz_rect)}
     if "portrait" in geometry.zones:
         zones["portrait"] = to_page(geometry.zones["portrait"])
-    if mrz.format in BACKGROUND_MM:
-        zones["background"] = to_page(BACKGROUND_MM[mrz.format])
+    if fmt in BACKGROUND_MM:
+        zones["background"] = to_page(BACKGROUND_MM[fmt])
     return page, zones

@@ -94,6 +94,8 @@ FEATURE_DIRECTION: dict[str, int] = {
                                           "surname", "given_names")},
     "vizcheck.year_differs": 1,
     "vizcheck.validity_excess": 1,
+    "reference.background_mismatch": 1,
+    "reference.portrait_lines_missing": 1,
 }
 
 
@@ -120,6 +122,9 @@ _MEASURE_REASONS = {
     "vizcheck.year_differs": "a visual-zone date shows the MRZ date's day and month in "
                              "another year",
     "portrait.data.ghost": "the ghost image does not match the portrait well",
+    "reference.background": "the security background differs from the reference of the "
+                            "document's design",
+    "reference.portrait": "the design's lines across the portrait are missing",
 }
 _OWN_FEATURE = ("MRZ_PERSONAL_NUMBER_BIRTH_MISMATCH",)
 # OCR-B geometry (docfraud.forensics.mrzprint): pitch / cap height, line spacing / cap height
@@ -152,12 +157,29 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
     ``mrzprint`` the deviation of pitch and line spacing from OCR-B geometry; from
     ``portrait`` how much better the ghost image matches the photo in outline than in
     detail (``portrait.ghost_gap``: a ghost of another person shares the head-and-shoulders
-    outline but not the face; a design without a ghost matches neither).
+    outline but not the face; a design without a ghost matches neither); from
+    ``reference`` how far the background is from the design's reference
+    (``reference.background_mismatch`` = 1 - median cell correlation) and how far the
+    portrait lacks the design's lines (``reference.portrait_lines_missing`` = 0.2 - their
+    correlation), both 0 when the design is not in the library or has no such lines, so
+    that a document without a reference is never worse off than one matching it (no
+    ``reference.ran``).
     """
     out: dict[str, float] = {}
     for r in results:
         ran = r.status == "ok"
-        out[f"{r.detector}.ran"] = 1.0 if ran else 0.0
+        if r.detector == "reference":
+            # never a feature of its own: whether a design is in the library says nothing
+            # about the document (real documents of designs outside it must not differ)
+            data = r.data if ran else {}
+            corr = _number(data.get("background_corr"))
+            lines = _number(data.get("portrait_overlay_corr"))
+            out["reference.background_mismatch"] = (max(0.0, 1.0 - corr)
+                                                    if corr is not None else 0.0)
+            out["reference.portrait_lines_missing"] = (max(0.0, 0.2 - lines)
+                                                       if lines is not None else 0.0)
+        else:
+            out[f"{r.detector}.ran"] = 1.0 if ran else 0.0
         out[f"{r.detector}.score"] = float(r.score) if ran and r.score is not None else 0.0
         codes = [f.code for f in r.findings]
         if r.detector == "vizcheck":

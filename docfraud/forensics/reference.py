@@ -1,0 +1,327 @@
+"""Comparison with the reference of the document's design (:mod:`docfraud.reference`).
+
+A counterfeiter re-draws the security background (guilloche, rosette, microprint) and
+re-sets the static print (title, labels) of a design: nothing he prints lines up with
+the issuer's. A photo substitution that does not re-print the issuer's lines across the
+portrait leaves the portrait without them. Both show against a reference of the design.
+
+Method: the design is identified from the MRZ (format, document code, issuing state and
+number series; :meth:`docfraud.reference.ReferenceLibrary.identify`); the card is
+straightened from the MRZ (:func:`docfraud.layout.rectify`, 8 px/mm) and both it and the
+reference are taken to 4 px/mm.
+Candidate registrations: the MRZ placement alone, and a homography from SIFT keypoints
+of the reference's static areas (both images contrast-equalised with CLAHE; ratio test,
+MAGSAC). The one whose static area agrees best is refined by ECC on the band-passed
+images (Gaussian difference, sigma 1 and 8 px = 0.25 and 2 mm), coarse to fine (2 then
+4 px/mm), restricted to the static areas, and the refinement is kept only where it
+agrees better (ECC can run off to a wrong optimum). On the registered pair, the
+normalised cross-correlation of the band-passed images is measured in 3 mm cells of
+static background
+(``background_corr``: the median; ``background_low``: the share of cells under 0.3) and,
+for designs that print lines across the portrait, in 4 mm cells of the portrait
+(``portrait_overlay_corr``). Genuine documents photographed or scanned correlate at
+0.7-0.99; a re-drawn background near 0.
+
+Score: ``max(clip((0.75 - background_corr) / 0.45), 0.5 * clip((0.05 -
+portrait_overlay_corr) / 0.15))``. Findings: ``REFERENCE_BACKGROUND_MISMATCH`` (high)
+when the background correlates under 0.45; ``REFERENCE_PORTRAIT_LINES_MISSING`` (low)
+when the background matches (>= 0.6) but the portrait carries none of the design's
+lines (correlation under -0.03). Constants chosen on development seeds 8181 and 8282
+(all document kinds of all six designs), see docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from docfraud.findings import Finding
+from docfraud.forensics.base import Analysis, Detector, DetectorResult
+from docfraud.forensics.registry import register
+from docfraud.reference import ReferenceDesign, load_library
+
+logger = logging.getLogger(__name__)
+
+#: analysis scale relative to the 8 px/mm straightened card
+SCALE = 0.5
+#: band-pass of the compared images (Gaussian sigmas, pixels at 4 px/mm)
+BAND = (1.0, 8.0)
+BACKGROUND_CELL = 12  # 3 mm
+PORTRAIT_CELL = 16  # 4 mm
+#: a cell of the reference flatter than this (grey-level std of its band-pass) says nothing
+MIN_TEXTURE = 1.0
+MIN_CELLS = 12
+LOW_CELL = 0.3
+MISMATCH_BELOW = 0.45
+LINES_MISSING_BELOW = -0.03
+LINES_CHECK_FROM = 0.6
+
+_KEYPOINTS: dict[str, Any] = {}
+
+
+def _band(gray: NDArray[np.float32]) -> NDArray[np.float32]:
+    import cv2
+
+    lo, hi = BAND
+    return np.asarray(cv2.GaussianBlur(gray, (0, 0), lo) - cv2.GaussianBlur(gray, (0, 0), hi),
+                      dtype=np.float32)
+
+
+def _keypoint_input(grey: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Local contrast equalised (CLAHE) for keypoints: washed-out and tinted captures."""
+    import cv2
+
+    clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
+    return np.asarray(clahe.apply(grey), dtype=np.uint8)
+
+
+def _reference_arrays(design: ReferenceDesign) -> dict[str, Any]:
+    """The reference at the analysis scale: grey, band-pass, masks, SIFT keypoints."""
+    import cv2
+
+    if design.name not in _KEYPOINTS:
+        page, static, portrait = design.images()
+        h, w = round(page.shape[0] * SCALE), round(page.shape[1] * SCALE)
+        grey = np.asarray(cv2.resize(page, (w, h), interpolation=cv2.INTER_AREA), np.uint8)
+        static_s = cv2.resize(static.astype(np.uint8), (w, h),
+                              interpolation=cv2.INTER_NEAREST) > 0
+        portrait_s = cv2.resize(portrait.astype(np.uint8), (w, h),
+                                interpolation=cv2.INTER_NEAREST) > 0
+        sift = cv2.SIFT_create(nfeatures=1500)  # type: ignore[attr-defined]
+        kp_mask = cv2.erode(static_s.astype(np.uint8) * 255, np.ones((5, 5), np.uint8))
+        keypoints, descriptors = sift.detectAndCompute(_keypoint_input(grey), kp_mask)
+        _KEYPOINTS[design.name] = {
+            "shape": (h, w), "band": _band(grey.astype(np.float32)), "static": static_s,
+            "band_half": np.asarray(cv2.resize(_band(grey.astype(np.float32)), None, fx=0.5,
+                                               fy=0.5, interpolation=cv2.INTER_AREA),
+                                    dtype=np.float32),
+            "static_half": cv2.resize(static_s.astype(np.uint8), None, fx=0.5, fy=0.5,
+                                      interpolation=cv2.INTER_NEAREST) > 0,
+            "portrait": portrait_s,
+            "points": np.array([k.pt for k in keypoints], dtype=np.float32).reshape(-1, 2),
+            "descriptors": descriptors,
+        }
+    entry: dict[str, Any] = _KEYPOINTS[design.name]
+    return entry
+
+
+def register_page(grey: NDArray[np.uint8], band: NDArray[np.float32],
+                  ref: dict[str, Any]) -> tuple[NDArray[np.float64], dict[str, Any]]:
+    """Homography from reference to page pixels (both at the analysis scale).
+
+    Args:
+        grey: (h, w) uint8 straightened page at the analysis scale.
+        band: its band-pass (:func:`_band`).
+        ref: :func:`_reference_arrays` of the design.
+
+    Returns:
+        (3x3 homography, facts: ``matches``, ``inliers``, ``ecc`` (whether the ECC
+        refinement improved the fit), ``fit`` (correlation over the whole static area)).
+        Of the MRZ placement alone, the keypoint homography and its ECC refinement, the
+        one whose static area agrees best with the reference.
+    """
+    import cv2
+
+    facts: dict[str, Any] = {"matches": 0, "inliers": 0, "ecc": False}
+    h, w = ref["shape"]
+    static = ref["static"]
+
+    def agreement(hom: NDArray[np.float32]) -> float:
+        """Correlation of the band-passed images over the static area under ``hom``."""
+        warped = np.asarray(cv2.warpPerspective(band, hom, (w, h),
+                                                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP),
+                            dtype=np.float32)
+        a = warped[static]
+        b = ref["band"][static]
+        a = a - a.mean()
+        b = b - b.mean()
+        den = float(np.sqrt((a * a).sum() * (b * b).sum()))
+        return float((a * b).sum()) / den if den > 1e-6 else 0.0
+
+    candidates = [np.eye(3, dtype=np.float32)]  # the MRZ placement alone
+    sift = cv2.SIFT_create(nfeatures=1500)  # type: ignore[attr-defined]
+    keypoints, descriptors = sift.detectAndCompute(_keypoint_input(grey), None)
+    if descriptors is not None and ref["descriptors"] is not None and len(keypoints) >= 8:
+        pairs = cv2.BFMatcher(cv2.NORM_L2).knnMatch(ref["descriptors"], descriptors, k=2)
+        good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < 0.8 * p[1].distance]
+        facts["matches"] = len(good)
+        if len(good) >= 8:
+            src = ref["points"][[m.queryIdx for m in good]]
+            dst = np.array([keypoints[m.trainIdx].pt for m in good], dtype=np.float32)
+            found, inliers = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, 3.0)
+            if found is not None and inliers is not None:
+                facts["inliers"] = int(inliers.sum())
+                candidates.append(np.asarray(found, dtype=np.float32))
+    scores = [agreement(c) for c in candidates]
+    best = int(np.argmax(scores))
+    homography, fit = candidates[best], scores[best]
+    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 40, 1e-4)
+    # the full scale only polishes what the half scale found: few iterations
+    fine = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 12, 1e-3)
+    half = np.diag([0.5, 0.5, 1.0]).astype(np.float32)
+    try:
+        # coarse to fine: at half scale first (reaches further), then at full scale
+        start = half @ homography @ np.linalg.inv(half)
+        small = (ref["band_half"], np.asarray(cv2.resize(band, None, fx=0.5, fy=0.5,
+                                                         interpolation=cv2.INTER_AREA),
+                                              dtype=np.float32))
+        try:
+            _, coarse = cv2.findTransformECC(small[0], small[1], start.astype(np.float32),
+                                             cv2.MOTION_HOMOGRAPHY, criteria,
+                                             ref["static_half"].astype(np.uint8), 5)
+            start = np.linalg.inv(half) @ np.asarray(coarse, np.float32) @ half
+        except cv2.error:
+            start = homography
+        _, refined = cv2.findTransformECC(ref["band"], band, start.astype(np.float32),
+                                          cv2.MOTION_HOMOGRAPHY, fine,
+                                          static.astype(np.uint8), 3)
+        refined32 = np.asarray(refined, dtype=np.float32)
+        refined_fit = agreement(refined32)
+        # ECC can run off to a wrong optimum: keep it only where it agrees better
+        if refined_fit > fit:
+            homography, fit = refined32, refined_fit
+            facts["ecc"] = True
+    except cv2.error:
+        pass  # keypoint registration (or the placement) stands
+    facts["fit"] = round(fit, 4)
+    return homography.astype(np.float64), facts
+
+
+def cell_correlations(aligned: NDArray[np.float32], ref_band: NDArray[np.float32],
+                      select: NDArray[np.bool_], cell: int
+                      ) -> tuple[NDArray[np.float32], list[tuple[int, int]]]:
+    """Normalised cross-correlation of ``aligned`` with ``ref_band`` in square cells that
+    lie (90 %) inside ``select`` and hold texture in the reference.
+
+    Returns:
+        (correlations in [-1, 1], each cell's top-left (x, y)).
+    """
+    h, w = ref_band.shape
+    values: list[float] = []
+    where: list[tuple[int, int]] = []
+    for y in range(0, h - cell + 1, cell):
+        for x in range(0, w - cell + 1, cell):
+            if select[y:y + cell, x:x + cell].mean() < 0.9:
+                continue
+            b = ref_band[y:y + cell, x:x + cell].ravel()
+            if b.std() < MIN_TEXTURE:
+                continue
+            a = aligned[y:y + cell, x:x + cell].ravel()
+            a = a - a.mean()
+            b = b - b.mean()
+            den = float(np.sqrt((a * a).sum() * (b * b).sum()))
+            values.append(float((a * b).sum()) / den if den > 1e-6 else 0.0)
+            where.append((x, y))
+    return np.asarray(values, dtype=np.float32), where
+
+
+@register
+class ReferenceDetector(Detector):
+    name = "reference"
+    version = "1"
+    description = ("security background, static print and portrait lines against the "
+                   "reference of the document's design")
+    codes = ("REFERENCE_BACKGROUND_MISMATCH", "REFERENCE_PORTRAIT_LINES_MISSING")
+
+    def _design(self, analysis: Analysis) -> ReferenceDesign | None:
+        return analysis.cached("reference.design",
+                               lambda: load_library().identify(analysis.mrz))
+
+    def applies_to(self, analysis: Analysis) -> bool:
+        return (analysis.mrz is not None and analysis.mrz.found
+                and "placement" in analysis._cache and self._design(analysis) is not None)
+
+    def not_applicable_reason(self, analysis: Analysis) -> str:
+        mrz = analysis.mrz
+        if mrz is None or not mrz.found:
+            return "no MRZ read: the design cannot be identified"
+        if "placement" not in analysis._cache:
+            return "the card could not be placed from the MRZ"
+        f = mrz.fields
+        return (f"no reference of this design in the library ({mrz.format}, document code "
+                f"{f.get('document_code')!r}, state {f.get('issuing_state')!r}, number "
+                f"{f.get('document_number')!r})")
+
+    def run(self, analysis: Analysis) -> DetectorResult:
+        import cv2
+
+        from docfraud.layout import rectify_transform
+
+        design = self._design(analysis)
+        transform = rectify_transform(analysis, px_per_mm=design.px_per_mm) if design else None
+        if design is None or transform is None:
+            return DetectorResult(detector=self.name, status="not_applicable",
+                                  reason=self.not_applicable_reason(analysis))
+        ref = _reference_arrays(design)
+        affine = transform[0]  # image -> page at the reference's px/mm
+        rh, rw = ref["shape"]
+        # image -> straightened page at the analysis scale in one warp
+        to_small = np.diag([SCALE, SCALE, 1.0]) @ np.vstack([affine, [0.0, 0.0, 1.0]])
+        grey = np.asarray(cv2.warpAffine(analysis.gray, to_small[:2], (rw, rh),
+                                         flags=cv2.INTER_AREA,
+                                         borderMode=cv2.BORDER_CONSTANT, borderValue=255),
+                          dtype=np.uint8)
+        band = _band(grey.astype(np.float32))
+        homography, facts = register_page(grey, band, ref)
+        aligned = np.asarray(cv2.warpPerspective(band, homography, (rw, rh),
+                                                 flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP),
+                             dtype=np.float32)
+        bg, bg_cells = cell_correlations(aligned, ref["band"], ref["static"], BACKGROUND_CELL)
+        data: dict[str, Any] = {"design": design.name, **facts, "cells": int(bg.size)}
+        if bg.size < MIN_CELLS:
+            return DetectorResult(detector=self.name, status="not_applicable",
+                                  reason=f"only {bg.size} background cells to compare",
+                                  data=data)
+        corr = float(np.median(bg))
+        data["background_corr"] = round(corr, 4)
+        data["background_low"] = round(float((bg < LOW_CELL).mean()), 4)
+        score = float(np.clip((0.75 - corr) / 0.45, 0.0, 1.0))
+        findings: list[Finding] = []
+        # heatmap: cells of poor correlation, taken back to image pixels
+        cell_map = np.zeros((rh, rw), np.float32)
+        for value, (x, y) in zip(bg.tolist(), bg_cells, strict=True):
+            cell_map[y:y + BACKGROUND_CELL, x:x + BACKGROUND_CELL] = np.clip(
+                (0.6 - value) / 0.5, 0.0, 1.0)
+        overlay = None
+        if design.portrait_overlay:
+            pv, _ = cell_correlations(aligned, ref["band"], ref["portrait"], PORTRAIT_CELL)
+            if pv.size >= 4:
+                overlay = float(np.median(pv))
+                data["portrait_overlay_corr"] = round(overlay, 4)
+                score = max(score, 0.5 * float(np.clip((0.05 - overlay) / 0.15, 0.0, 1.0)))
+        ref_to_image = np.linalg.inv(to_small) @ homography
+        h, w = analysis.shape
+        heatmap = np.asarray(cv2.warpPerspective(cell_map, ref_to_image, (w, h),
+                                                 flags=cv2.INTER_NEAREST,
+                                                 borderMode=cv2.BORDER_CONSTANT, borderValue=0),
+                             dtype=np.float32)
+
+        def region(select: NDArray[np.bool_]) -> tuple[int, int, int, int] | None:
+            ys, xs = np.nonzero(select)
+            if ys.size == 0:
+                return None
+            corners = np.array([[[xs.min(), ys.min()], [xs.max(), ys.min()],
+                                 [xs.max(), ys.max()], [xs.min(), ys.max()]]], dtype=np.float32)
+            pts = cv2.perspectiveTransform(corners, ref_to_image)[0]
+            x0, y0 = np.clip(pts.min(axis=0), 0, [w - 1, h - 1])
+            x1, y1 = np.clip(pts.max(axis=0), 0, [w - 1, h - 1])
+            return int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0))
+
+        if corr < MISMATCH_BELOW:
+            findings.append(Finding(
+                "REFERENCE_BACKGROUND_MISMATCH", "high", self.name,
+                f"the security background and static print do not match the reference of "
+                f"design {design.name} (median correlation {corr:.2f} over {bg.size} "
+                f"areas; genuine captures 0.7-0.99): re-drawn, i.e. counterfeit?",
+                region(ref["static"]), {"background_corr": round(corr, 3)}))
+        elif overlay is not None and corr >= LINES_CHECK_FROM and overlay < LINES_MISSING_BELOW:
+            findings.append(Finding(
+                "REFERENCE_PORTRAIT_LINES_MISSING", "low", self.name,
+                f"design {design.name} prints its background lines across the portrait; "
+                f"none are found there (correlation {overlay:.2f}): the photo may have "
+                "been replaced", region(ref["portrait"]),
+                {"portrait_overlay_corr": round(overlay, 3)}))
+        return self.result(score=score, heatmap=heatmap, findings=findings, data=data)

@@ -1,0 +1,159 @@
+"""Reference library: what a genuine document of each known design looks like.
+
+Document examiners authenticate a document against a reference of its design (a
+genuine exemplar, as in the EU's PRADO or the commercial reference databases): they
+identify the design from the issuing state, the document type and the number series,
+then compare the security background and the static print (title, labels, emblem)
+with the reference. :mod:`docfraud.forensics.reference` does that comparison; this
+module holds the library it compares against.
+
+A library is a folder (``models/references/`` by default) with an ``index.json`` and,
+per design, two PNG images of the design's card straightened as
+:func:`docfraud.layout.rectify` straightens a read document (same px/mm, same nominal
+ICAO placement from the MRZ):
+
+* ``<name>.png``: (h, w) uint8 grey reference page: the static print and the background,
+  with the personalised areas showing the blank background;
+* ``<name>_mask.png``: (h, w, 3) uint8: red channel 255 where the page is static (compare
+  here), green channel 255 inside the portrait (where the design prints its background
+  lines across the photo when ``portrait_overlay`` is true).
+
+The shipped library holds the designs of :mod:`docfraud.synth` (the fictional state
+Utopia), built by ``scripts/build_references.py``. A lab adds its own designs by
+straightening a genuine exemplar the same way; a document whose design is not in the
+library gets no comparison (the detector says ``not_applicable``), never a penalty.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from docfraud.errors import ModelError
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from docfraud.mrz import MrzResult
+
+logger = logging.getLogger(__name__)
+
+LIBRARY_DIR = Path(__file__).resolve().parents[1] / "models" / "references"
+INDEX_NAME = "index.json"
+
+
+@dataclass(frozen=True)
+class ReferenceDesign:
+    """One design of the library.
+
+    Attributes:
+        name: design name (e.g. ``uto_passport_2020``).
+        format: MRZ format (``TD1``, ``TD2``, ``TD3``...).
+        document_code: MRZ document code without fillers (``P``, ``ID``...).
+        issuing_state: MRZ issuing state code.
+        number_pattern: regular expression the MRZ document number of this design's
+            series matches in full.
+        px_per_mm: resolution of the reference images.
+        portrait_overlay: the design prints its background lines across the portrait.
+        image_path, mask_path: the reference page and its mask (see module docstring).
+    """
+
+    name: str
+    format: str
+    document_code: str
+    issuing_state: str
+    number_pattern: str
+    px_per_mm: float
+    portrait_overlay: bool
+    image_path: Path
+    mask_path: Path
+    _arrays: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def matches(self, mrz: MrzResult) -> bool:
+        """Whether an MRZ reading belongs to this design (format, code, state, series)."""
+        f = mrz.fields
+        code = str(f.get("document_code") or "").replace("<", "")
+        number = str(f.get("document_number") or "").replace("<", "")
+        return (mrz.format == self.format and code == self.document_code
+                and f.get("issuing_state") == self.issuing_state
+                and re.fullmatch(self.number_pattern, number) is not None)
+
+    def images(self) -> tuple[NDArray[np.uint8], NDArray[np.bool_], NDArray[np.bool_]]:
+        """(grey page (h, w) uint8, static mask (h, w) bool, portrait mask (h, w) bool),
+        loaded once.
+
+        Raises:
+            ModelError: an image is missing or unreadable.
+        """
+        if "page" not in self._arrays:
+            import cv2
+
+            page = cv2.imread(str(self.image_path), cv2.IMREAD_GRAYSCALE)
+            mask = cv2.imread(str(self.mask_path), cv2.IMREAD_COLOR)
+            if page is None or mask is None or page.shape != mask.shape[:2]:
+                raise ModelError(f"reference images of design {self.name!r} are missing or "
+                                 f"broken ({self.image_path.name}, {self.mask_path.name}); "
+                                 "rebuild them with scripts/build_references.py")
+            # OpenCV reads BGR: red is channel 2, green channel 1
+            self._arrays.update(page=page, static=mask[..., 2] > 127,
+                                portrait=mask[..., 1] > 127)
+        return self._arrays["page"], self._arrays["static"], self._arrays["portrait"]
+
+
+@dataclass(frozen=True)
+class ReferenceLibrary:
+    designs: tuple[ReferenceDesign, ...]
+    directory: Path
+
+    def identify(self, mrz: MrzResult | None) -> ReferenceDesign | None:
+        """The one design an MRZ reading belongs to; None for none or several."""
+        if mrz is None or not mrz.found:
+            return None
+        found = [d for d in self.designs if d.matches(mrz)]
+        return found[0] if len(found) == 1 else None
+
+
+_LOCK = threading.Lock()
+_LIBRARIES: dict[Path, ReferenceLibrary] = {}
+
+
+def load_library(directory: Path = LIBRARY_DIR) -> ReferenceLibrary:
+    """The reference library in ``directory`` (read once per process; an absent folder
+    is an empty library).
+
+    Raises:
+        ModelError: the index is unreadable or malformed.
+    """
+    directory = Path(directory)
+    with _LOCK:
+        if directory in _LIBRARIES:
+            return _LIBRARIES[directory]
+        index = directory / INDEX_NAME
+        designs: list[ReferenceDesign] = []
+        if index.exists():
+            try:
+                raw = json.loads(index.read_text())
+                for d in raw["designs"]:
+                    re.compile(d["number_pattern"])
+                    designs.append(ReferenceDesign(
+                        name=str(d["name"]), format=str(d["format"]),
+                        document_code=str(d["document_code"]),
+                        issuing_state=str(d["issuing_state"]),
+                        number_pattern=str(d["number_pattern"]),
+                        px_per_mm=float(raw["px_per_mm"]),
+                        portrait_overlay=bool(d["portrait_overlay"]),
+                        image_path=directory / str(d["image"]),
+                        mask_path=directory / str(d["mask"])))
+            except (OSError, ValueError, KeyError, TypeError, re.error) as exc:
+                raise ModelError(f"reference library index {index} is unreadable: {exc}") from exc
+        else:
+            logger.info("no reference library at %s", directory)
+        library = ReferenceLibrary(tuple(designs), directory)
+        _LIBRARIES[directory] = library
+        return library

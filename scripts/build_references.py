@@ -1,0 +1,133 @@
+"""Build the reference library (models/references/) of the docfraud.synth designs.
+
+For each design a genuine document is rendered (fixed seed, no capture), its MRZ is
+read by docfraud's own reader and the card is straightened from that reading exactly
+as `docfraud screen` straightens a photographed one (docfraud.layout.rectify_transform,
+8 px/mm). The reference page is that straightened page with every personalised area
+(data fields, portrait, ghost image, signature, MRZ) replaced by the design's blank
+background; the mask marks the static areas (compare) and the portrait.
+
+    python scripts/build_references.py            # -> models/references/
+    python scripts/build_references.py --out DIR  # elsewhere
+
+Deterministic: the same code gives the same images. Takes a few seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+SEED = 20261129
+PX_PER_MM = 8.0
+#: margin (page pixels at 12 px/mm) around personalised areas
+PAD = 8
+
+
+def build_one(name: str, index: int) -> tuple[dict[str, Any], Any, Any]:
+    import cv2
+
+    from docfraud.forensics.base import Analysis
+    from docfraud.imageio import load_document
+    from docfraud.layout import find_zones, rectify_transform
+    from docfraud.mrz import read
+    from docfraud.synth import get_design
+    from docfraud.synth.dataset import identity_for
+    from docfraud.synth.operators import start_document
+    from docfraud.synth.render import page_background
+
+    design = get_design(name)
+    rng = np.random.default_rng([SEED, index])
+    state = start_document(design, identity_for(design, rng), rng)
+    page = np.ascontiguousarray(state.page)
+    mrz = read(page)
+    if not mrz.found or not mrz.check_digits_valid:
+        raise SystemExit(f"{name}: the reader did not read the rendered MRZ ({mrz.reason})")
+    analysis = Analysis(document=load_document(page), mrz=mrz)
+    analysis.zones.update(find_zones(analysis))
+    transform = rectify_transform(analysis, px_per_mm=PX_PER_MM)
+    if transform is None:
+        raise SystemExit(f"{name}: the card could not be placed from its MRZ")
+    affine, size, _top, _mrz = transform
+
+    blank, card = page_background(design)
+    personal = np.zeros(page.shape[:2], bool)
+    layout = state.layout
+
+    def mark(box: Any, pad: int = PAD) -> None:
+        if box:
+            x, y, w, h = (int(v) for v in box)
+            personal[max(0, y - pad):y + h + pad, max(0, x - pad):x + w + pad] = True
+
+    for f in layout["fields"].values():
+        mark(f["box"])
+        mark(f.get("ink"))
+    for key in ("portrait", "signature"):
+        mark(layout[key])
+    mark(layout["ghost"], 2 * PAD)
+    mark(layout["mrz"]["box"], 2 * PAD)
+    composite = np.where(personal[..., None], blank, page)
+    grey = cv2.cvtColor(composite, cv2.COLOR_RGB2GRAY)
+    x, y, w, h = (int(v) for v in layout["portrait"])
+    portrait = np.zeros(page.shape[:2], np.uint8)
+    portrait[y + PAD:y + h - PAD, x + PAD:x + w - PAD] = 255
+    static = (card & ~personal).astype(np.uint8) * 255
+
+    def warp(img: Any, border: int, interp: int) -> Any:
+        return cv2.warpAffine(img, affine, size, flags=interp,
+                              borderMode=cv2.BORDER_CONSTANT, borderValue=border)
+
+    ref = warp(grey, 255, cv2.INTER_AREA)
+    mask = np.zeros((size[1], size[0], 3), np.uint8)
+    # BGR for cv2.imwrite: red = static, green = portrait
+    mask[..., 2] = (warp(static, 0, cv2.INTER_NEAREST) > 127) * 255
+    mask[..., 1] = (warp(portrait, 0, cv2.INTER_NEAREST) > 127) * 255
+    entry = {
+        "name": name,
+        "format": design.format,
+        "document_code": design.document_code.replace("<", ""),
+        "issuing_state": mrz.fields["issuing_state"],
+        "number_pattern": re.escape(design.number_prefix) + rf"\d{{{design.number_digits}}}",
+        "portrait_overlay": bool(design.portrait_overlay > 0),
+        "image": f"{name}.png",
+        "mask": f"{name}_mask.png",
+        "source": "docfraud.synth design, rendered genuine document straightened by "
+                  "docfraud's reader (scripts/build_references.py)",
+    }
+    return entry, ref, mask
+
+
+def main(argv: list[str] | None = None) -> int:
+    import cv2
+
+    from docfraud.reference import LIBRARY_DIR
+    from docfraud.synth import DESIGNS
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", type=Path, default=LIBRARY_DIR)
+    args = ap.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for i, name in enumerate(DESIGNS):
+        entry, ref, mask = build_one(name, i)
+        cv2.imwrite(str(args.out / entry["image"]), ref, [cv2.IMWRITE_PNG_COMPRESSION, 9])
+        cv2.imwrite(str(args.out / entry["mask"]), mask, [cv2.IMWRITE_PNG_COMPRESSION, 9])
+        entries.append(entry)
+        print(f"{name}: {ref.shape[1]}x{ref.shape[0]} px, static "
+              f"{(mask[..., 2] > 0).mean():.0%}, {entry['number_pattern']}")
+    index = {"version": 1, "px_per_mm": PX_PER_MM, "designs": entries}
+    (args.out / "index.json").write_text(json.dumps(index, indent=1) + "\n")
+    print(f"wrote {len(entries)} designs to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

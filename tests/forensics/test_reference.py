@@ -1,0 +1,94 @@
+"""The reference detector tells a re-drawn background from the design's own."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from docfraud.errors import ModelError
+from docfraud.forensics import Analysis, DetectorResult, run_detectors
+from docfraud.mrz import parse
+from docfraud.reference import load_library
+from docfraud.score import features
+from docfraud.screen import analyse
+from docfraud.synth import DESIGNS, iter_documents
+
+#: a development seed of its own (docs/benchmarks.md; not an evaluation seed)
+SEED = 8383
+
+
+@functools.lru_cache(maxsize=1)
+def _results() -> list[tuple[str, DetectorResult]]:
+    out = []
+    for doc in iter_documents(genuine=5, forged=5, workshops=0, seed=SEED,
+                              operators=["counterfeit"], null_rate=0.0, decode=False):
+        _, results, _ = analyse(doc.data, detectors=["reference"])
+        out.append((doc.truth["label"], results[0]))
+    return out
+
+
+def test_library_holds_every_synthetic_design() -> None:
+    library = load_library()
+    assert sorted(d.name for d in library.designs) == sorted(DESIGNS)
+    for design in library.designs:
+        page, static, portrait = design.images()
+        assert page.shape == static.shape == portrait.shape
+        assert 0.3 < static.mean() < 0.7 and portrait.any() and not (static & portrait).any()
+
+
+def test_design_is_identified_by_format_code_state_and_number_series() -> None:
+    library = load_library()
+    uto = parse(["P<UTOSMITH<<ANNA<<<<<<<<<<<<<<<<<<<<<<<<<<<<",
+                 "UT12345674UTO8001014F3001012<<<<<<<<<<<<<<02"])
+    found = library.identify(uto)
+    assert found is not None and found.name == "uto_passport_2020"
+    # ICAO's own Utopia specimen: same state and code, another number series
+    icao = parse(["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+                  "L898902C36UTO7408122F1204159ZE184226B<<<<<10"])
+    assert library.identify(icao) is None
+    assert library.identify(None) is None
+
+
+def test_missing_library_is_empty_and_a_broken_one_an_error(tmp_path: Path) -> None:
+    assert load_library(tmp_path / "none").designs == ()
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "index.json").write_text(json.dumps({"designs": [{"name": "x"}]}))
+    with pytest.raises(ModelError):
+        load_library(broken)
+
+
+def test_genuine_documents_match_their_reference_and_counterfeits_do_not() -> None:
+    results = _results()
+    genuine = [r for label, r in results if label == "genuine"]
+    forged = [r for label, r in results if label == "forged"]
+    assert len(genuine) == 5 and len(forged) == 5
+    for r in genuine:
+        assert r.status == "ok", r.reason
+        assert r.data["background_corr"] > 0.6, r.data
+        assert "REFERENCE_BACKGROUND_MISMATCH" not in [f.code for f in r.findings]
+    flagged = [r for r in forged
+               if "REFERENCE_BACKGROUND_MISMATCH" in [f.code for f in r.findings]]
+    assert len(flagged) >= 4, [r.data for r in forged]
+    assert max(r.data["background_corr"] for r in flagged) < min(
+        r.data["background_corr"] for r in genuine)
+    assert min(r.score or 0.0 for r in flagged) > max(r.score or 0.0 for r in genuine)
+    for r in flagged:
+        assert r.heatmap is not None and r.heatmap.max() > 0.5
+        finding = next(f for f in r.findings if f.code == "REFERENCE_BACKGROUND_MISMATCH")
+        assert finding.region is not None
+
+
+def test_not_applicable_without_mrz_and_neutral_in_fusion() -> None:
+    r = run_detectors(Analysis.from_source(np.full((300, 400, 3), 200, np.uint8)),
+                      ["reference"])[0]
+    assert r.status == "not_applicable" and r.reason
+    feats = features([r])
+    # a document outside the library is never worse off than one that matches it
+    assert feats["reference.background_mismatch"] == 0.0
+    assert feats["reference.portrait_lines_missing"] == 0.0
+    assert "reference.ran" not in feats
