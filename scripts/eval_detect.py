@@ -99,7 +99,7 @@ def main() -> int:
     args = ap.parse_args()
     from sklearn.metrics import roc_auc_score
 
-    from docfraud.score import load_model, names_anomaly
+    from docfraud.score import corroborated_anomaly, load_model, names_anomaly
 
     model = load_model(args.model) if args.model else load_model()
     if args.model:
@@ -151,19 +151,24 @@ def main() -> int:
         print(f"\nheld-out design {HELD_OUT_DESIGN}: {len(held)} documents, AUC "
               f"{roc_auc_score([y for _, y in held], [p for p, _ in held]):.3f}, caught @1% FA "
               f"{rate_at(t1, [p for p, y in held if y])*100:.1f}%")
-    # a reject needs a named anomaly (a medium or high finding), as in docfraud.score.fuse
-    named = [names_anomaly(r.get("results") or []) for r in rows]
+    # a reject needs corroborated findings, as in docfraud.score.fuse; the rule before
+    # session 6 (any medium or high finding) is printed for comparison
+    named = [corroborated_anomaly(r.get("results") or []) for r in rows]
+    named_any = [names_anomaly(r.get("results") or []) for r in rows]
     nulls = [(p, a) for r, p, a in zip(rows, risks, named, strict=True)
              if r["kind"] == "genuine" and r["operators"]]
     verdicts = defaultdict(lambda: defaultdict(int))
     for p, y, a in zip(risks, labels, named, strict=True):
         verdicts[y][model.verdict(p, named_anomaly=a)] += 1
     print(f"\nverdicts at the model's thresholds {dict(model.thresholds)} (reject only with "
-          "a medium or high finding):")
+          "corroborated findings: two detectors, or a high one of print or image):")
     for y, name in ((0, "genuine"), (1, "forged")):
         total = sum(verdicts[y].values())
+        before = sum(model.verdict(p, named_anomaly=a) == "reject"
+                     for p, yy, a in zip(risks, labels, named_any, strict=True) if yy == y)
         print(f"  {name:8s} " + "  ".join(f"{v} {verdicts[y][v]/max(total,1)*100:5.1f}%"
-                                         for v in ("clear", "refer", "reject")))
+                                         for v in ("clear", "refer", "reject"))
+              + f"   (reject with any medium/high finding: {before/max(total,1)*100:5.1f}%)")
     if nulls:
         print(f"  null edits (re-saved, self-pasted genuine): {len(nulls)}, reject "
               f"{sum(model.verdict(p, named_anomaly=a) == 'reject' for p, a in nulls)}")
@@ -175,6 +180,7 @@ def main() -> int:
 
         images = sorted((args.specimens / "images").iterdir())
         counts: dict[str, int] = defaultdict(int)
+        rejected_any = 0  # under the rule before session 6
         t0 = time.perf_counter()
         code = code_fingerprint()
         stored: dict[tuple[str, str, str], list[dict[str, object]]] = {}
@@ -196,6 +202,8 @@ def main() -> int:
                             "results": [r.to_dict() for r in results]})
             risk = fuse(results, model=model)
             counts[risk.verdict] += 1
+            rejected_any += model.verdict(risk.score, named_anomaly=names_anomaly(results)) \
+                == "reject"
             print(f"  {path.name:24s} {risk.verdict:7s} {risk.score:.2f}  "
                   f"{'; '.join(risk.reasons[:2])[:110]}")
         if args.specimen_cache:
@@ -207,7 +215,8 @@ def main() -> int:
         print(f"real specimens: {n} images, reject {counts['reject']} "
               f"({counts['reject']/n*100:.1f}%), refer {counts['refer']}, clear "
               f"{counts['clear']} ({time.perf_counter() - t0:.0f} s"
-              f"{', detector results partly cached' if reused else ''})")
+              f"{', detector results partly cached' if reused else ''}); reject with any "
+              f"medium/high finding (rule before session 6): {rejected_any}")
     return 0
 
 

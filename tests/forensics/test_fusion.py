@@ -131,6 +131,26 @@ def test_reject_needs_a_named_anomaly() -> None:
     assert names_anomaly([r.to_dict() for r in high]) and not names_anomaly([low[0].to_dict()])
 
 
+def test_reject_needs_corroborated_findings() -> None:
+    """An MRZ data error alone is referred; two detectors, or a high print or image
+    finding, can carry a reject."""
+    from docfraud.score import corroborated_anomaly
+
+    def result(detector: str, *severities: str) -> DetectorResult:
+        return DetectorResult(detector, 0.9, findings=[
+            Finding(f"{detector.upper()}_X{i}", s, detector, "x")
+            for i, s in enumerate(severities)])
+
+    check_digit = result("mrz", "high", "high")
+    assert not corroborated_anomaly([check_digit])
+    assert not corroborated_anomaly([check_digit, result("noise", "low")])
+    assert corroborated_anomaly([check_digit, result("vizcheck", "medium")])
+    assert corroborated_anomaly([result("reference", "high")])
+    assert not corroborated_anomaly([result("portrait", "medium")])
+    assert corroborated_anomaly([r.to_dict() for r in (check_digit, result("copymove",
+                                                                          "medium"))])
+
+
 def test_feature_directions() -> None:
     from docfraud.score import FEATURE_DIRECTION, load_model
 
