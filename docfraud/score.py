@@ -161,23 +161,25 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
     ``reference`` how far the background is from the design's reference
     (``reference.background_mismatch`` = 1 - median cell correlation) and how far the
     portrait lacks the design's lines (``reference.portrait_lines_missing`` = 0.2 - their
-    correlation), both 0 when the design is not in the library or has no such lines, so
-    that a document without a reference is never worse off than one matching it (no
-    ``reference.ran``).
+    correlation); no ``reference.*`` feature at all when the design is not in the
+    library (missing values, which the trees are trained for by ``augment_without``)
+    and no ``reference.ran``.
     """
     out: dict[str, float] = {}
     for r in results:
         ran = r.status == "ok"
         if r.detector == "reference":
-            # never a feature of its own: whether a design is in the library says nothing
-            # about the document (real documents of designs outside it must not differ)
-            data = r.data if ran else {}
-            corr = _number(data.get("background_corr"))
-            lines = _number(data.get("portrait_overlay_corr"))
-            out["reference.background_mismatch"] = (max(0.0, 1.0 - corr)
-                                                    if corr is not None else 0.0)
-            out["reference.portrait_lines_missing"] = (max(0.0, 0.2 - lines)
-                                                       if lines is not None else 0.0)
+            # only where a reference was compared: absent (missing) for a design outside
+            # the library, which the fusion is trained for (fit's ``augment_without``),
+            # and no ``reference.ran``: being in the library says nothing of a document
+            if not ran:
+                continue
+            corr = _number(r.data.get("background_corr"))
+            lines = _number(r.data.get("portrait_overlay_corr"))
+            if corr is not None:
+                out["reference.background_mismatch"] = max(0.0, 1.0 - corr)
+            if lines is not None:
+                out["reference.portrait_lines_missing"] = max(0.0, 0.2 - lines)
         else:
             out[f"{r.detector}.ran"] = 1.0 if ran else 0.0
         out[f"{r.detector}.score"] = float(r.score) if ran and r.score is not None else 0.0
@@ -507,9 +509,17 @@ def fit(
     trees: Mapping[str, Any] | None = None,
     monotone: bool = True,
     directions: Mapping[str, int] | None = None,
+    augment_without: Sequence[str] = (),
     meta: Mapping[str, Any] | None = None,
 ) -> FusionModel:
     """Fit a :class:`FusionModel` (training split) and calibrate it (calibration split).
+
+    ``augment_without``: feature-name prefixes (e.g. ``"reference."``); every training
+    row that has such features also enters the fit once without them (same label), so
+    the model learns to judge documents where that detector has nothing to say (a
+    design outside the reference library) from the other detectors, instead of taking
+    the missing values for whatever training documents happened to lack them.
+    Calibration rows are not augmented.
 
     ``method``: ``"trees"`` (scikit-learn's HistGradientBoostingClassifier with the
     options ``trees``, exported to plain lists so that inference needs no scikit-learn;
@@ -523,7 +533,15 @@ def fit(
     import numpy as np
 
     rows = list(rows)
+    labels = list(labels)
     cal_rows = list(calibration_rows)
+    prefixes = tuple(augment_without)
+    if prefixes:
+        extra = [(dict((k, v) for k, v in r.items() if not k.startswith(prefixes)), lab)
+                 for r, lab in zip(rows, labels, strict=True)
+                 if any(k.startswith(prefixes) for k in r)]
+        rows += [r for r, _ in extra]
+        labels += [lab for _, lab in extra]
     names = sorted({k for r in rows for k in r})
     y = np.asarray(labels)
     if method == "trees":
@@ -550,7 +568,7 @@ def fit(
                             baseline=float(np.ravel(clf._baseline_prediction)[0]))
         meta = {**dict(meta or {}), "method": "trees",
                 "tree_options": {k: v for k, v in options.items() if k != "monotonic_cst"},
-                "monotone": monotone,
+                "monotone": monotone, "augment_without": list(prefixes),
                 "directions": ({n: d for n, d in zip(names, options["monotonic_cst"],
                                                      strict=True) if d}
                                if monotone else {})}
@@ -587,9 +605,11 @@ def fit_crossfitted(
     l2: float = 1.0,
     trees: Mapping[str, Any] | None = None,
     monotone: bool = True,
+    augment_without: Sequence[str] = (),
     meta: Mapping[str, Any] | None = None,
 ) -> FusionModel:
-    """Fit on all ``rows`` and calibrate on out-of-fold logits.
+    """Fit on all ``rows`` and calibrate on out-of-fold logits (``augment_without``: see
+    :func:`fit`; applied to the training rows of every fold and of the final fit).
 
     Every row's logit comes from a model fitted on the other ``folds - 1`` folds
     (stratified, fixed seed), so Platt scaling and the false-alarm thresholds are set on
@@ -607,11 +627,12 @@ def fit_crossfitted(
         part = fit([rows[i] for i in train_idx], part_labels,
                    calibration_rows=[rows[i] for i in train_idx],
                    calibration_labels=part_labels, method=method, l2=l2, trees=trees,
-                   monotone=monotone)
+                   monotone=monotone, augment_without=augment_without)
         oof[test_idx] = [part.logit(rows[i])[0] for i in test_idx]
     all_labels = [int(v) for v in y]
     model = fit(rows, all_labels, calibration_rows=rows, calibration_labels=all_labels,
-                method=method, l2=l2, trees=trees, monotone=monotone, meta=meta)
+                method=method, l2=l2, trees=trees, monotone=monotone,
+                augment_without=augment_without, meta=meta)
     return calibrate(model, rows, all_labels, logits=list(oof), false_alarm=false_alarm,
                      meta={**dict(model.meta), "calibration": f"{folds}-fold out-of-fold"})
 

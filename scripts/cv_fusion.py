@@ -35,7 +35,12 @@ def main() -> int:
                     help="directory of train_fusion.py's cached JSON lines (one per seed)")
     ap.add_argument("--variants", default="free,monotone")
     ap.add_argument("--folds", type=int, default=6)
+    ap.add_argument("--augment-without", default="reference.",
+                    help="as train_fusion.py; the held-out documents are also scored "
+                         "without these features (as documents of a design outside the "
+                         "reference library)")
     args = ap.parse_args()
+    augment = tuple(p for p in args.augment_without.split(",") if p)
     import numpy as np
     from sklearn.metrics import roc_auc_score
     from threadpoolctl import threadpool_limits
@@ -65,25 +70,33 @@ def main() -> int:
         free = tuple(variant.split(":", 1)[1].split("+")) if ":" in variant else ()
         directions = {n: 0 for n in names if free and n.startswith(free)}
         oof = np.zeros(len(rows))
+        oof_without = np.zeros(len(rows))
         with threadpool_limits(1):
             for k in range(args.folds):
                 train = np.where(fold != k)[0]
                 labels = [int(y[i]) for i in train]
                 part = [x[i] for i in train]
                 model = fit(part, labels, calibration_rows=part, calibration_labels=labels,
-                            method="trees", monotone=monotone, directions=directions)
+                            method="trees", monotone=monotone, directions=directions,
+                            augment_without=augment)
                 for i in np.where(fold == k)[0]:
                     oof[i] = model.logit(x[i])[0]
-        genuine = oof[y == 0]
-        t1 = one_percent_threshold(genuine)
-        out = [f"{variant}: AUC {roc_auc_score(y, oof):.3f}, caught @1% FA "
-               f"{rate_at(t1, oof[y == 1]) * 100:.1f}%"]
-        for name in sorted(set(kind) - {"genuine"}):
-            forged = oof[kind == name]
-            auc = roc_auc_score([0] * len(genuine) + [1] * len(forged),
-                                list(genuine) + list(forged))
-            out.append(f"{name} {auc:.3f}/{rate_at(t1, forged) * 100:.0f}%")
-        print("  ".join(out), flush=True)
+                    stripped = {n: v for n, v in x[i].items() if not n.startswith(augment)}
+                    oof_without[i] = model.logit(stripped)[0]
+        for label, scores in ((variant, oof), (f"{variant}, without {','.join(augment)}",
+                                               oof_without)):
+            if label != variant and not augment:
+                continue
+            genuine = scores[y == 0]
+            t1 = one_percent_threshold(genuine)
+            out = [f"{label}: AUC {roc_auc_score(y, scores):.3f}, caught @1% FA "
+                   f"{rate_at(t1, scores[y == 1]) * 100:.1f}%"]
+            for name in sorted(set(kind) - {"genuine"}):
+                forged = scores[kind == name]
+                auc = roc_auc_score([0] * len(genuine) + [1] * len(forged),
+                                    list(genuine) + list(forged))
+                out.append(f"{name} {auc:.3f}/{rate_at(t1, forged) * 100:.0f}%")
+            print("  ".join(out), flush=True)
     return 0
 
 

@@ -89,8 +89,13 @@ def main() -> int:
     ap.add_argument("--extra-seeds", default="",
                     help="comma-separated further training seeds (same size and hold-outs; "
                          "never the evaluation seed), added to the fit")
+    ap.add_argument("--augment-without", default="reference.",
+                    help="comma-separated feature prefixes: every training document also "
+                         "enters the fit once without them (default 'reference.': designs "
+                         "outside the reference library; '' for none)")
     args = ap.parse_args()
     refresh = detector_names(args.refresh)
+    augment = tuple(p for p in args.augment_without.split(",") if p)
     from docfraud.score import fit, fit_crossfitted
 
     common = {"designs": train_designs(), "operators": train_operators(), "workshops": 2,
@@ -127,11 +132,13 @@ def main() -> int:
         if args.split:
             model = fit(train_x, [r["label"] for r in train],
                         calibration_rows=cal_x, calibration_labels=[r["label"] for r in cal],
-                        method=args.method, l2=args.l2, monotone=args.monotone, meta=meta)
+                        method=args.method, l2=args.l2, monotone=args.monotone,
+                        augment_without=augment, meta=meta)
         else:
             model = fit_crossfitted(train_x + cal_x, [r["label"] for r in train + cal],
                                     method=args.method, l2=args.l2,
-                                    monotone=args.monotone, meta=meta)
+                                    monotone=args.monotone, augment_without=augment,
+                                    meta=meta)
     model.save(args.out)
     print(f"wrote {args.out}: {args.method}, {len(model.feature_names)} features, thresholds "
           f"{ {k: round(v, 3) for k, v in model.thresholds.items()} }")

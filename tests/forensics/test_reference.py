@@ -83,12 +83,27 @@ def test_genuine_documents_match_their_reference_and_counterfeits_do_not() -> No
         assert finding.region is not None
 
 
-def test_not_applicable_without_mrz_and_neutral_in_fusion() -> None:
+def test_not_applicable_without_mrz_and_missing_in_fusion() -> None:
     r = run_detectors(Analysis.from_source(np.full((300, 400, 3), 200, np.uint8)),
                       ["reference"])[0]
     assert r.status == "not_applicable" and r.reason
-    feats = features([r])
-    # a document outside the library is never worse off than one that matches it
-    assert feats["reference.background_mismatch"] == 0.0
-    assert feats["reference.portrait_lines_missing"] == 0.0
-    assert "reference.ran" not in feats
+    # a document outside the library has no reference features at all (missing values,
+    # which the fusion is trained for), not the values of a perfect match
+    assert not [k for k in features([r]) if k.startswith("reference.")]
+
+
+def test_fusion_is_trained_for_documents_without_reference() -> None:
+    from docfraud.score import fit, load_model
+
+    assert "reference." in load_model().meta["augment_without"]
+    rows = [{"a.score": float(i % 7), "reference.background_mismatch": 0.9 * (i % 2)}
+            for i in range(80)]
+    labels = [i % 2 for i in range(80)]
+    model = fit(rows, labels, calibration_rows=rows, calibration_labels=labels,
+                method="trees", augment_without=("reference.",))
+    # without the reference feature the model falls back on what else it has: a document
+    # lacking it is scored near the middle, not as a perfect match (a clear genuine)
+    without = model.probability({"a.score": 3.0})
+    matched = model.probability({"a.score": 3.0, "reference.background_mismatch": 0.0})
+    mismatched = model.probability({"a.score": 3.0, "reference.background_mismatch": 0.9})
+    assert matched < without < mismatched
