@@ -8,19 +8,18 @@ portrait leaves the portrait without them. Both show against a reference of the 
 Method: the design is identified from the MRZ (format, document code, issuing state and
 number series; :meth:`docfraud.reference.ReferenceLibrary.identify`); the card is
 straightened from the MRZ (:func:`docfraud.layout.rectify`, 8 px/mm) and both it and the
-reference are taken to 4 px/mm.
-Candidate registrations: the MRZ placement alone, and a homography from SIFT keypoints
-of the reference's static areas (both images contrast-equalised with CLAHE; ratio test,
-MAGSAC). The one whose static area agrees best is refined by ECC on the band-passed
-images (Gaussian difference, sigma 1 and 8 px = 0.25 and 2 mm), coarse to fine (2 then
-4 px/mm), restricted to the static areas, and the refinement is kept only where it
-agrees better (ECC can run off to a wrong optimum). On the registered pair, the
-normalised cross-correlation of the band-passed images is measured in 3 mm cells of
-static background
-(``background_corr``: the median; ``background_low``: the share of cells under 0.3) and,
-for designs that print lines across the portrait, in 4 mm cells of the portrait
-(``portrait_overlay_corr``). Genuine documents photographed or scanned correlate at
-0.7-0.99; a re-drawn background near 0.
+reference are taken to 4 px/mm. Candidate registrations: the MRZ placement alone, and
+homographies from SIFT keypoints of the reference's static areas (both images contrast-
+equalised with CLAHE; ratio test, MAGSAC), at 4 px/mm and on a smoothed copy at 2 px/mm
+(blurred photos keep those). The one whose static area agrees best is refined by ECC on
+the band-passed images (Gaussian difference, sigma 1 and 8 px = 0.25 and 2 mm), coarse
+to fine (2 then 4 px/mm), restricted to the static areas, and the refinement is kept
+only where it agrees better (ECC can run off to a wrong optimum). On the registered
+pair, the normalised cross-correlation of the band-passed images is measured in 3 mm
+cells of static background (``background_corr``: the median; ``background_low``: the
+share of cells under 0.3) and, for designs that print lines across the portrait, in 4 mm
+cells of the portrait (``portrait_overlay_corr``). Genuine documents photographed or
+scanned correlate at 0.7-0.99; a re-drawn background near 0.
 
 Score: ``max(clip((0.75 - background_corr) / 0.45), 0.5 * clip((0.05 -
 portrait_overlay_corr) / 0.15))``. Findings: ``REFERENCE_BACKGROUND_MISMATCH`` (high)
@@ -78,6 +77,15 @@ def _keypoint_input(grey: NDArray[np.uint8]) -> NDArray[np.uint8]:
     return np.asarray(clahe.apply(grey), dtype=np.uint8)
 
 
+def _smoothed_half(grey: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Blurred (sigma 1 px) and halved (2 px/mm): keypoints that survive a blurred photo."""
+    import cv2
+
+    blurred = cv2.GaussianBlur(grey, (0, 0), 1.0)
+    return np.asarray(cv2.resize(blurred, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA),
+                      dtype=np.uint8)
+
+
 def _reference_arrays(design: ReferenceDesign) -> dict[str, Any]:
     """The reference at the analysis scale: grey, band-pass, masks, SIFT keypoints."""
     import cv2
@@ -93,6 +101,12 @@ def _reference_arrays(design: ReferenceDesign) -> dict[str, Any]:
         sift = cv2.SIFT_create(nfeatures=1500)  # type: ignore[attr-defined]
         kp_mask = cv2.erode(static_s.astype(np.uint8) * 255, np.ones((5, 5), np.uint8))
         keypoints, descriptors = sift.detectAndCompute(_keypoint_input(grey), kp_mask)
+        smooth = _smoothed_half(grey)
+        smooth_mask = cv2.erode(cv2.resize(static_s.astype(np.uint8) * 255,
+                                           (smooth.shape[1], smooth.shape[0]),
+                                           interpolation=cv2.INTER_NEAREST),
+                                np.ones((3, 3), np.uint8))
+        keypoints_s, descriptors_s = sift.detectAndCompute(_keypoint_input(smooth), smooth_mask)
         _KEYPOINTS[design.name] = {
             "shape": (h, w), "band": _band(grey.astype(np.float32)), "static": static_s,
             "band_half": np.asarray(cv2.resize(_band(grey.astype(np.float32)), None, fx=0.5,
@@ -103,6 +117,9 @@ def _reference_arrays(design: ReferenceDesign) -> dict[str, Any]:
             "portrait": portrait_s,
             "points": np.array([k.pt for k in keypoints], dtype=np.float32).reshape(-1, 2),
             "descriptors": descriptors,
+            "points_smooth": np.array([k.pt for k in keypoints_s],
+                                      dtype=np.float32).reshape(-1, 2),
+            "descriptors_smooth": descriptors_s,
         }
     entry: dict[str, Any] = _KEYPOINTS[design.name]
     return entry
@@ -118,9 +135,10 @@ def register_page(grey: NDArray[np.uint8], band: NDArray[np.float32],
         ref: :func:`_reference_arrays` of the design.
 
     Returns:
-        (3x3 homography, facts: ``matches``, ``inliers``, ``ecc`` (whether the ECC
-        refinement improved the fit), ``fit`` (correlation over the whole static area)).
-        Of the MRZ placement alone, the keypoint homography and its ECC refinement, the
+        (3x3 homography, facts: ``matches``, ``inliers`` (and ``_smooth`` for the
+        smoothed half-scale keypoints), ``ecc`` (whether the ECC refinement improved the
+        fit), ``fit`` (correlation over the whole static area)). Of the MRZ placement
+        alone, the keypoint homographies and the ECC refinement of the best of them, the
         one whose static area agrees best with the reference.
     """
     import cv2
@@ -143,18 +161,32 @@ def register_page(grey: NDArray[np.uint8], band: NDArray[np.float32],
 
     candidates = [np.eye(3, dtype=np.float32)]  # the MRZ placement alone
     sift = cv2.SIFT_create(nfeatures=1500)  # type: ignore[attr-defined]
-    keypoints, descriptors = sift.detectAndCompute(_keypoint_input(grey), None)
-    if descriptors is not None and ref["descriptors"] is not None and len(keypoints) >= 8:
-        pairs = cv2.BFMatcher(cv2.NORM_L2).knnMatch(ref["descriptors"], descriptors, k=2)
+    matcher = cv2.BFMatcher(cv2.NORM_L2)
+
+    def keypoint_homography(image: NDArray[np.uint8], points: NDArray[np.float32],
+                            ref_descriptors: Any, scale: float) -> tuple[int, int]:
+        """Add the MAGSAC homography of ratio-tested SIFT matches (coordinates times
+        ``scale``) to the candidates; returns (matches, inliers)."""
+        keypoints, descriptors = sift.detectAndCompute(_keypoint_input(image), None)
+        if descriptors is None or ref_descriptors is None or len(keypoints) < 8:
+            return 0, 0
+        pairs = matcher.knnMatch(ref_descriptors, descriptors, k=2)
         good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < 0.8 * p[1].distance]
-        facts["matches"] = len(good)
-        if len(good) >= 8:
-            src = ref["points"][[m.queryIdx for m in good]]
-            dst = np.array([keypoints[m.trainIdx].pt for m in good], dtype=np.float32)
-            found, inliers = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, 3.0)
-            if found is not None and inliers is not None:
-                facts["inliers"] = int(inliers.sum())
-                candidates.append(np.asarray(found, dtype=np.float32))
+        if len(good) < 8:
+            return len(good), 0
+        src = points[[m.queryIdx for m in good]] * scale
+        dst = np.array([keypoints[m.trainIdx].pt for m in good], dtype=np.float32) * scale
+        found, inliers = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, 3.0 * scale)
+        if found is None or inliers is None:
+            return len(good), 0
+        candidates.append(np.asarray(found, dtype=np.float32))
+        return len(good), int(inliers.sum())
+
+    facts["matches"], facts["inliers"] = keypoint_homography(
+        grey, ref["points"], ref["descriptors"], 1.0)
+    # the same on a smoothed half-scale copy: blurred phone photos keep these keypoints
+    facts["matches_smooth"], facts["inliers_smooth"] = keypoint_homography(
+        _smoothed_half(grey), ref["points_smooth"], ref["descriptors_smooth"], 2.0)
     scores = [agreement(c) for c in candidates]
     best = int(np.argmax(scores))
     homography, fit = candidates[best], scores[best]
