@@ -426,6 +426,9 @@ def names_anomaly(results: Sequence[DetectorResult] | Sequence[Mapping[str, Any]
 #: dates), not the document's print or image. Issuers do print such errors: 7 of the 38
 #: public specimen images carry one (wrong check digits, nationality '132' or '<<<').
 DATA_ONLY_DETECTORS = frozenset({"mrz"})
+#: detectors whose findings concern the file, not the document (editing software in the
+#: metadata): they never count as a line of evidence for a reject
+FILE_DETECTORS = frozenset({"metadata"})
 
 
 def _anomalous_detectors(results: Sequence[DetectorResult] | Sequence[Mapping[str, Any]]
@@ -449,8 +452,11 @@ def corroborated_anomaly(results: Sequence[DetectorResult] | Sequence[Mapping[st
     detectors (two independent lines of evidence), or a high one from a detector that
     examines the print or the image (:data:`DATA_ONLY_DETECTORS` aside). An anomaly of
     the MRZ data alone is referred, not rejected: it may be the issuer's error, which an
-    examiner checks against the document."""
-    anomalous = _anomalous_detectors(results)
+    examiner checks against the document. Findings about the file
+    (:data:`FILE_DETECTORS`: editing software) are no evidence about the document and
+    never count."""
+    anomalous = {name: sev for name, sev in _anomalous_detectors(results).items()
+                 if name not in FILE_DETECTORS}
     if len(anomalous) >= 2:
         return True
     return any("high" in sev for name, sev in anomalous.items()
@@ -461,15 +467,18 @@ def fuse(results: Sequence[DetectorResult], *, model: FusionModel | None = None)
     """Fuse detector results into a calibrated :class:`Risk`.
 
     Reasons list, for the features that pushed the score up most, the detector's
-    strongest findings (or its score when it has none).
+    strongest findings (or its score when it has none). Only features the document has
+    and detectors that ran give reasons: a tree credits a split on a missing feature to
+    that feature, which is no reason to give an officer.
     """
     model = model or load_model()
     feats = features(results)
     z, contributions = model.logit(feats)
     risk = _sigmoid(model.platt_a * z + model.platt_b)
     verdict = model.verdict(risk, named_anomaly=corroborated_anomaly(results))
-    positive = sorted((c for c in contributions if c[1] > 0.05), key=lambda c: -c[1])
-    by_detector = {r.detector: r for r in results}
+    positive = sorted((c for c in contributions if c[1] > 0.05 and c[0] in feats),
+                      key=lambda c: -c[1])
+    by_detector = {r.detector: r for r in results if r.status == "ok"}
     reasons: list[str] = []
     seen: set[str] = set()
     for name, _ in positive:
@@ -495,6 +504,11 @@ def fuse(results: Sequence[DetectorResult], *, model: FusionModel | None = None)
         reasons.append("no detector found evidence of forgery")
     return Risk(score=risk, verdict=verdict, reasons=tuple(reasons),
                 contributions=dict(positive[:6]))
+
+
+def _without(row: Mapping[str, float], prefixes: tuple[str, ...]) -> dict[str, float]:
+    """``row`` without the features whose names start with one of ``prefixes``."""
+    return {k: v for k, v in row.items() if not k.startswith(prefixes)}
 
 
 def fit(
@@ -536,10 +550,13 @@ def fit(
     labels = list(labels)
     cal_rows = list(calibration_rows)
     prefixes = tuple(augment_without)
+    weights = [1.0] * len(rows)
     if prefixes:
-        extra = [(dict((k, v) for k, v in r.items() if not k.startswith(prefixes)), lab)
-                 for r, lab in zip(rows, labels, strict=True)
-                 if any(k.startswith(prefixes) for k in r)]
+        # each augmented document weighs 1 in all (0.5 with, 0.5 without the features)
+        has = [any(k.startswith(prefixes) for k in r) for r in rows]
+        extra = [(_without(r, prefixes), lab)
+                 for r, lab, h in zip(rows, labels, has, strict=True) if h]
+        weights = [0.5 if h else 1.0 for h in has] + [0.5] * len(extra)
         rows += [r for r, _ in extra]
         labels += [lab for _, lab in extra]
     names = sorted({k for r in rows for k in r})
@@ -554,7 +571,7 @@ def fit(
         if monotone:
             chosen = dict(directions or {})
             options["monotonic_cst"] = [chosen.get(n, feature_direction(n)) for n in names]
-        clf = HistGradientBoostingClassifier(**options).fit(x, y)
+        clf = HistGradientBoostingClassifier(**options).fit(x, y, sample_weight=weights)
         exported = []
         for (predictor,) in clf._predictors:
             n = predictor.nodes
@@ -585,7 +602,7 @@ def fit(
         scale = x.std(axis=0)
         scale[scale < 1e-9] = 1.0
         clf = LogisticRegression(C=1.0 / l2, max_iter=2000, class_weight="balanced")
-        clf.fit((x - mean) / scale, y)
+        clf.fit((x - mean) / scale, y, sample_weight=weights)
         model = FusionModel(tuple(names), tuple(float(c) for c in clf.coef_[0]),
                             float(clf.intercept_[0]), tuple(float(m) for m in mean),
                             tuple(float(s) for s in scale),
@@ -620,7 +637,14 @@ def fit_crossfitted(
     from sklearn.model_selection import StratifiedKFold
 
     y = np.asarray(labels)
+    prefixes = tuple(augment_without)
+    # documents that have the augmented features are also scored without them, and both
+    # scores calibrate: thresholds hold for a mix of documents with and without them
+    stripped_idx = [i for i, r in enumerate(rows) if prefixes
+                    and any(k.startswith(prefixes) for k in r)]
     oof = np.zeros(len(rows))
+    oof_stripped = np.zeros(len(stripped_idx))
+    position = {i: n for n, i in enumerate(stripped_idx)}
     for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=0).split(
             np.zeros(len(rows)), y):
         part_labels = [int(v) for v in y[train_idx]]
@@ -628,13 +652,21 @@ def fit_crossfitted(
                    calibration_rows=[rows[i] for i in train_idx],
                    calibration_labels=part_labels, method=method, l2=l2, trees=trees,
                    monotone=monotone, augment_without=augment_without)
-        oof[test_idx] = [part.logit(rows[i])[0] for i in test_idx]
+        for i in test_idx:
+            oof[i] = part.logit(rows[i])[0]
+            if i in position:
+                oof_stripped[position[i]] = part.logit(_without(rows[i], prefixes))[0]
     all_labels = [int(v) for v in y]
     model = fit(rows, all_labels, calibration_rows=rows, calibration_labels=all_labels,
                 method=method, l2=l2, trees=trees, monotone=monotone,
                 augment_without=augment_without, meta=meta)
-    return calibrate(model, rows, all_labels, logits=list(oof), false_alarm=false_alarm,
-                     meta={**dict(model.meta), "calibration": f"{folds}-fold out-of-fold"})
+    cal_rows = list(rows) + [_without(rows[i], prefixes) for i in stripped_idx]
+    cal_labels = all_labels + [all_labels[i] for i in stripped_idx]
+    return calibrate(model, cal_rows, cal_labels, logits=list(oof) + list(oof_stripped),
+                     false_alarm=false_alarm,
+                     meta={**dict(model.meta), "calibration": f"{folds}-fold out-of-fold"
+                           + (f", each document with and without {', '.join(prefixes)}"
+                              if stripped_idx else "")})
 
 
 def calibrate(

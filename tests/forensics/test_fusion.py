@@ -149,6 +149,8 @@ def test_reject_needs_corroborated_findings() -> None:
     assert not corroborated_anomaly([result("portrait", "medium")])
     assert corroborated_anomaly([r.to_dict() for r in (check_digit, result("copymove",
                                                                           "medium"))])
+    # editing software in the file's metadata is about the file, not the document
+    assert not corroborated_anomaly([check_digit, result("metadata", "medium")])
 
 
 def test_feature_directions() -> None:

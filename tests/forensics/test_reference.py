@@ -22,12 +22,18 @@ SEED = 8383
 
 
 @functools.lru_cache(maxsize=1)
+def _documents() -> list[tuple[str, bytes]]:
+    return [(doc.truth["label"], doc.data) for doc in iter_documents(
+        genuine=5, forged=5, workshops=0, seed=SEED, operators=["counterfeit"],
+        null_rate=0.0, decode=False)]
+
+
+@functools.lru_cache(maxsize=1)
 def _results() -> list[tuple[str, DetectorResult]]:
     out = []
-    for doc in iter_documents(genuine=5, forged=5, workshops=0, seed=SEED,
-                              operators=["counterfeit"], null_rate=0.0, decode=False):
-        _, results, _ = analyse(doc.data, detectors=["reference"])
-        out.append((doc.truth["label"], results[0]))
+    for label, data in _documents():
+        _, results, _ = analyse(data, detectors=["reference"])
+        out.append((label, results[0]))
     return out
 
 
@@ -107,3 +113,36 @@ def test_fusion_is_trained_for_documents_without_reference() -> None:
     matched = model.probability({"a.score": 3.0, "reference.background_mismatch": 0.0})
     mismatched = model.probability({"a.score": 3.0, "reference.background_mismatch": 0.9})
     assert matched < without < mismatched
+
+
+def test_a_card_cut_off_by_the_photo_is_compared_where_it_is_seen() -> None:
+    """Cells outside the photographed image are left out, not counted as mismatches."""
+    from docfraud.imageio import load_document
+
+    label, data = next((lab, d) for lab, d in _documents() if lab == "genuine")
+    pixels = load_document(data).pixels
+    analysis, results, _ = analyse(pixels, detectors=["reference"])
+    full = results[0]
+    assert full.status == "ok" and full.data["background_corr"] > 0.6
+    # cut the image through the card, keeping the MRZ (the card is placed from it)
+    region = analysis.mrz.extra["region"] if analysis.mrz else None
+    assert region is not None
+    x, y, w, h = region
+    cut = np.ascontiguousarray(pixels[max(0, y - 3 * h):, :])
+    cropped = analyse(cut, detectors=["reference"])[1][0]
+    if cropped.status == "ok":
+        assert cropped.data["card_inside"] < 0.9
+        assert cropped.data["background_corr"] > 0.6, cropped.data
+        assert "REFERENCE_BACKGROUND_MISMATCH" not in [f.code for f in cropped.findings]
+    else:
+        assert cropped.status == "not_applicable" and "image" in (cropped.reason or "")
+
+
+def test_no_reason_names_a_detector_that_did_not_run() -> None:
+    from docfraud.score import fuse
+
+    n_a = DetectorResult("reference", status="not_applicable", reason="not in the library")
+    mrz_like = DetectorResult("portrait", 0.9)
+    risk = fuse([n_a, mrz_like])
+    assert not [r for r in risk.reasons if "reference" in r.lower()], risk.reasons
+    assert not [k for k in risk.contributions if k.startswith("reference.")]
