@@ -93,7 +93,8 @@ def _smoothed_half(grey: NDArray[np.uint8]) -> NDArray[np.uint8]:
 
 def _reference_arrays(design: ReferenceDesign) -> dict[str, Any]:
     """The reference at the analysis scale, computed once per design object (so a second
-    library with the same design names gets its own): ``shape`` (h, w); ``band`` (h, w)
+    library with the same design names gets its own): ``page_shape`` of the stored
+    reference, ``scale`` to the analysis resolution, ``shape`` (h, w); ``band`` (h, w)
     float32 band-pass and ``band_half`` at half that scale; ``static`` / ``portrait``
     (h, w) bool masks and ``static_half``; SIFT ``points`` (n, 2) float32 and
     ``descriptors`` (n, 128) float32 of the static areas, and the same of the smoothed
@@ -124,7 +125,8 @@ def _reference_arrays(design: ReferenceDesign) -> dict[str, Any]:
         keypoints_s, descriptors_s = sift.detectAndCompute(_keypoint_input(smooth), smooth_mask)
         band = _band(grey.astype(np.float32))
         entry = {
-            "scale": scale, "shape": (h, w), "band": band, "static": static_s,
+            "page_shape": page.shape, "scale": scale, "shape": (h, w), "band": band,
+            "static": static_s,
             "band_half": np.asarray(cv2.resize(band, None, fx=0.5, fy=0.5,
                                                interpolation=cv2.INTER_AREA),
                                     dtype=np.float32),
@@ -335,12 +337,12 @@ class ReferenceDetector(Detector):
             return DetectorResult(detector=self.name, status="not_applicable",
                                   reason=self.not_applicable_reason(analysis))
         transform = rectify_transform(analysis, px_per_mm=design.px_per_mm)
-        ref = _reference_arrays(design)
         if transform is None:
             return DetectorResult(detector=self.name, status="not_applicable",
                                   reason="the card could not be straightened from the MRZ")
+        ref = _reference_arrays(design)
         affine, (page_w, page_h), _top, _mrz = transform
-        page_shape = design.images()[0].shape
+        page_shape = ref["page_shape"]
         if (page_h, page_w) != page_shape:
             return DetectorResult(
                 detector=self.name, status="not_applicable",
