@@ -511,6 +511,11 @@ def _without(row: Mapping[str, float], prefixes: tuple[str, ...]) -> dict[str, f
     return {k: v for k, v in row.items() if not k.startswith(prefixes)}
 
 
+def _has_any(row: Mapping[str, float], prefixes: tuple[str, ...]) -> bool:
+    """Whether ``row`` has a feature whose name starts with one of ``prefixes``."""
+    return bool(prefixes) and any(k.startswith(prefixes) for k in row)
+
+
 def fit(
     rows: Iterable[Mapping[str, float]],
     labels: Sequence[int],
@@ -553,7 +558,7 @@ def fit(
     weights = [1.0] * len(rows)
     if prefixes:
         # each augmented document weighs 1 in all (0.5 with, 0.5 without the features)
-        has = [any(k.startswith(prefixes) for k in r) for r in rows]
+        has = [_has_any(r, prefixes) for r in rows]
         extra = [(_without(r, prefixes), lab)
                  for r, lab, h in zip(rows, labels, has, strict=True) if h]
         weights = [0.5 if h else 1.0 for h in has] + [0.5] * len(extra)
@@ -640,8 +645,7 @@ def fit_crossfitted(
     prefixes = tuple(augment_without)
     # documents that have the augmented features are also scored without them, and both
     # scores calibrate: thresholds hold for a mix of documents with and without them
-    stripped_idx = [i for i, r in enumerate(rows) if prefixes
-                    and any(k.startswith(prefixes) for k in r)]
+    stripped_idx = [i for i, r in enumerate(rows) if _has_any(r, prefixes)]
     oof = np.zeros(len(rows))
     oof_stripped = np.zeros(len(stripped_idx))
     position = {i: n for n, i in enumerate(stripped_idx)}
