@@ -44,6 +44,7 @@ import math
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -67,6 +68,36 @@ OTHER_FONTS = [
 ]
 
 
+def _printed_block(rng: np.random.Generator) -> tuple[int, int, list[str], Any, float,
+                                                     float, Any]:
+    """A block of 1-3 random MRZ lines printed at 48 px (OCR-B, now and then another
+    font; tracking, jitter, bold or thin print) on a composed background.
+
+    Returns (line length, index of the target line, texts, character centres per line,
+    pitch, cap height, (h, w) uint8 grey image). Draws from ``rng`` in a fixed order,
+    the same for every recipe (the shipped models depend on it).
+    """
+    import cv2
+
+    n = int(rng.choice([30, 36, 44]))
+    n_lines = int(rng.integers(1, 4))
+    target = int(rng.integers(0, n_lines))
+    texts = [render.random_mrz_line(rng, n) for _ in range(n_lines)]
+    font_path = str(render.OCRB_FONT)
+    if rng.random() < 0.1:
+        others = [f for f in OTHER_FONTS if Path(f).exists()]
+        if others:
+            font_path = str(rng.choice(others))
+    ink, centers, pitch, cap = render.render_block(
+        texts, rng, font_px=48, tracking=rng.uniform(-0.03, 0.04), jitter=rng.uniform(0, 0.02),
+        margin=(rng.uniform(0.3, 1.6), 1.0), stroke=int(rng.random() < 0.25),
+        font_path=font_path,
+    )
+    if rng.random() < 0.2:  # thinner print
+        ink = cv2.erode(ink, np.ones((2, 2), np.uint8))
+    return n, target, texts, centers, pitch, cap, render.compose(ink, rng)
+
+
 def make_line_sample(seed: int, *, small_glyphs: bool = False, reader_cut: bool = False,
                      small_share: float = SMALL_SHARE,
                      rotated_share: float = 0.0) -> tuple[np.ndarray, np.ndarray] | None:
@@ -85,23 +116,7 @@ def make_line_sample(seed: int, *, small_glyphs: bool = False, reader_cut: bool 
     rng = np.random.default_rng(seed)
     if rotated_share > 0 and rng.random() < rotated_share:
         return _rotated_line_sample(rng, small_glyphs=small_glyphs, small_share=small_share)
-    n = int(rng.choice([30, 36, 44]))
-    n_lines = int(rng.integers(1, 4))
-    target = int(rng.integers(0, n_lines))
-    texts = [render.random_mrz_line(rng, n) for _ in range(n_lines)]
-    font_path = str(render.OCRB_FONT)
-    if rng.random() < 0.1:
-        others = [f for f in OTHER_FONTS if Path(f).exists()]
-        if others:
-            font_path = str(rng.choice(others))
-    ink, centers, pitch, cap = render.render_block(
-        texts, rng, font_px=48, tracking=rng.uniform(-0.03, 0.04), jitter=rng.uniform(0, 0.02),
-        margin=(rng.uniform(0.3, 1.6), 1.0), stroke=int(rng.random() < 0.25),
-        font_path=font_path,
-    )
-    if rng.random() < 0.2:  # thinner print
-        ink = cv2.erode(ink, np.ones((2, 2), np.uint8))
-    gray = render.compose(ink, rng)
+    n, target, texts, centers, pitch, cap, gray = _printed_block(rng)
     h, w = gray.shape
     # residual tilt the locator leaves, plus mild keystone
     angle = rng.normal(0.0, 0.8)
@@ -180,23 +195,7 @@ def _rotated_line_sample(rng: np.random.Generator, *, small_glyphs: bool,
 
     from docfraud.mrz.locate import _strip
 
-    n = int(rng.choice([30, 36, 44]))
-    n_lines = int(rng.integers(1, 4))
-    target = int(rng.integers(0, n_lines))
-    texts = [render.random_mrz_line(rng, n) for _ in range(n_lines)]
-    font_path = str(render.OCRB_FONT)
-    if rng.random() < 0.1:
-        others = [f for f in OTHER_FONTS if Path(f).exists()]
-        if others:
-            font_path = str(rng.choice(others))
-    ink, centers, pitch, cap = render.render_block(
-        texts, rng, font_px=48, tracking=rng.uniform(-0.03, 0.04), jitter=rng.uniform(0, 0.02),
-        margin=(rng.uniform(0.3, 1.6), 1.0), stroke=int(rng.random() < 0.25),
-        font_path=font_path,
-    )
-    if rng.random() < 0.2:  # thinner print
-        ink = cv2.erode(ink, np.ones((2, 2), np.uint8))
-    gray = render.compose(ink, rng)
+    n, target, texts, centers, pitch, cap, gray = _printed_block(rng)
     h, w = gray.shape
     angle = rng.uniform(0.0, 360.0)
     rot = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
