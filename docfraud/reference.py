@@ -16,7 +16,14 @@ ICAO placement from the MRZ):
   with the personalised areas showing the blank background;
 * ``<name>_mask.png``: (h, w, 3) uint8: red channel 255 where the page is static (compare
   here), green channel 255 inside the portrait (where the design prints its background
-  lines across the photo when ``portrait_overlay`` is true).
+  lines across the photo when ``portrait_overlay`` is true), blue channel 255 on the
+  static print within the static area (title, field labels, emblem: a counterfeiter who
+  sets them in the issuer's font prints them where the issuer does, so they are compared
+  apart from the security background).
+
+``index.json`` also gives, per design, the boxes (x, y, w, h; reference pixels) of the
+main portrait (``portrait_box``) and of the ghost image (``ghost_box``, the faded second
+copy of the holder's photo; null for a design without one).
 
 The shipped library holds the designs of :mod:`docfraud.synth` (the fictional state
 Utopia), built by ``scripts/build_references.py``. A lab adds its own designs by
@@ -62,6 +69,9 @@ class ReferenceDesign:
         px_per_mm: resolution of the reference images.
         portrait_overlay: the design prints its background lines across the portrait.
         image_path, mask_path: the reference page and its mask (see module docstring).
+        portrait_box: the main portrait's box (x, y, w, h) in reference pixels, or None.
+        ghost_box: the ghost image's box (the faded second copy of the holder's portrait
+            that the design prints), or None where the design has none.
     """
 
     name: str
@@ -73,6 +83,8 @@ class ReferenceDesign:
     portrait_overlay: bool
     image_path: Path
     mask_path: Path
+    portrait_box: tuple[int, int, int, int] | None = None
+    ghost_box: tuple[int, int, int, int] | None = None
     _arrays: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def matches(self, mrz: MrzResult) -> bool:
@@ -84,9 +96,10 @@ class ReferenceDesign:
                 and f.get("issuing_state") == self.issuing_state
                 and re.fullmatch(self.number_pattern, number) is not None)
 
-    def images(self) -> tuple[NDArray[np.uint8], NDArray[np.bool_], NDArray[np.bool_]]:
-        """(grey page (h, w) uint8, static mask (h, w) bool, portrait mask (h, w) bool),
-        loaded once.
+    def images(self) -> tuple[NDArray[np.uint8], NDArray[np.bool_], NDArray[np.bool_],
+                              NDArray[np.bool_]]:
+        """(grey page (h, w) uint8, static mask (h, w) bool, portrait mask (h, w) bool,
+        static-print mask (h, w) bool), loaded once.
 
         Raises:
             ModelError: an image is missing or unreadable.
@@ -100,10 +113,12 @@ class ReferenceDesign:
                 raise ModelError(f"reference images of design {self.name!r} are missing or "
                                  f"broken ({self.image_path.name}, {self.mask_path.name}); "
                                  "rebuild them with scripts/build_references.py")
-            # OpenCV reads BGR: red is channel 2, green channel 1
-            self._arrays.update(page=page, static=mask[..., 2] > 127,
-                                portrait=mask[..., 1] > 127)
-        return self._arrays["page"], self._arrays["static"], self._arrays["portrait"]
+            # OpenCV reads BGR: red is channel 2, green channel 1, blue channel 0
+            static = mask[..., 2] > 127
+            self._arrays.update(page=page, static=static, portrait=mask[..., 1] > 127,
+                                printed=(mask[..., 0] > 127) & static)
+        return (self._arrays["page"], self._arrays["static"], self._arrays["portrait"],
+                self._arrays["printed"])
 
 
 @dataclass(frozen=True)
@@ -117,6 +132,16 @@ class ReferenceLibrary:
             return None
         found = [d for d in self.designs if d.matches(mrz)]
         return found[0] if len(found) == 1 else None
+
+
+def _box(value: Any) -> tuple[int, int, int, int] | None:
+    """An index box [x, y, w, h] (positive size) or None."""
+    if value is None:
+        return None
+    x, y, w, h = (int(v) for v in value)
+    if w <= 0 or h <= 0 or x < 0 or y < 0:
+        raise ValueError(f"bad box {value!r}")
+    return x, y, w, h
 
 
 _LOCK = threading.Lock()
@@ -149,7 +174,9 @@ def load_library(directory: Path = LIBRARY_DIR) -> ReferenceLibrary:
                         px_per_mm=float(raw["px_per_mm"]),
                         portrait_overlay=bool(d["portrait_overlay"]),
                         image_path=directory / str(d["image"]),
-                        mask_path=directory / str(d["mask"])))
+                        mask_path=directory / str(d["mask"]),
+                        portrait_box=_box(d.get("portrait_box")),
+                        ghost_box=_box(d.get("ghost_box"))))
             except (OSError, ValueError, KeyError, TypeError, re.error) as exc:
                 raise ModelError(f"reference library index {index} is unreadable: {exc}") from exc
         else:

@@ -96,6 +96,8 @@ FEATURE_DIRECTION: dict[str, int] = {
     "vizcheck.validity_excess": 1,
     "reference.background_mismatch": 1,
     "reference.portrait_lines_missing": 1,
+    "reference.ghost_mismatch": 1,
+    "reference.print_mismatch": 1,
 }
 
 
@@ -125,6 +127,9 @@ _MEASURE_REASONS = {
     "reference.background": "the security background differs from the reference of the "
                             "document's design",
     "reference.portrait": "the design's lines across the portrait are missing",
+    "reference.ghost": "the ghost image does not show the person of the portrait",
+    "reference.print": "the title, labels or emblem differ from the reference of the "
+                       "document's design",
 }
 _OWN_FEATURE = ("MRZ_PERSONAL_NUMBER_BIRTH_MISMATCH",)
 # OCR-B geometry (docfraud.forensics.mrzprint): pitch / cap height, line spacing / cap height
@@ -159,9 +164,11 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
     detail (``portrait.ghost_gap``: a ghost of another person shares the head-and-shoulders
     outline but not the face; a design without a ghost matches neither); from
     ``reference`` how far the background is from the design's reference
-    (``reference.background_mismatch`` = 1 - median cell correlation) and how far the
-    portrait lacks the design's lines (``reference.portrait_lines_missing`` = 0.2 - their
-    correlation); no ``reference.*`` feature at all when the design is not in the
+    (``reference.background_mismatch`` = 1 - median cell correlation of the security
+    background; ``reference.print_mismatch`` the same of the title, labels and emblem),
+    how far the portrait lacks the design's lines (``reference.portrait_lines_missing`` =
+    0.2 - their correlation) and how far the ghost image is from the portrait
+    (``reference.ghost_mismatch`` = 1 - their correlation, designs with a ghost); no ``reference.*`` feature at all when the design is not in the
     library (missing values, which the trees are trained for by ``augment_without``)
     and no ``reference.ran``.
     """
@@ -176,10 +183,16 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
                 continue
             corr = _number(r.data.get("background_corr"))
             lines = _number(r.data.get("portrait_overlay_corr"))
+            ghost = _number(r.data.get("ghost_corr"))
+            printed = _number(r.data.get("print_corr"))
             if corr is not None:
                 out["reference.background_mismatch"] = max(0.0, 1.0 - corr)
             if lines is not None:
                 out["reference.portrait_lines_missing"] = max(0.0, 0.2 - lines)
+            if ghost is not None:
+                out["reference.ghost_mismatch"] = max(0.0, 1.0 - ghost)
+            if printed is not None:
+                out["reference.print_mismatch"] = max(0.0, 1.0 - printed)
         else:
             out[f"{r.detector}.ran"] = 1.0 if ran else 0.0
         out[f"{r.detector}.score"] = float(r.score) if ran and r.score is not None else 0.0

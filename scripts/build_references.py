@@ -5,7 +5,8 @@ read by docfraud's own reader and the card is straightened from that reading exa
 as `docfraud screen` straightens a photographed one (docfraud.layout.rectify_transform,
 8 px/mm). The reference page is that straightened page with every personalised area
 (data fields, portrait, ghost image, signature, MRZ) replaced by the design's blank
-background; the mask marks the static areas (compare) and the portrait.
+background; the mask marks the static areas (compare) and the portrait; the index
+gives the portrait's and the ghost image's boxes (reference pixels).
 
     python scripts/build_references.py            # -> models/references/
     python scripts/build_references.py --out DIR  # elsewhere
@@ -80,6 +81,21 @@ def build_one(name: str, index: int) -> tuple[dict[str, Any], Any, Any]:
     portrait = np.zeros(page.shape[:2], np.uint8)
     portrait[y + PAD:y + h - PAD, x + PAD:x + w - PAD] = 255
     static = (card & ~personal).astype(np.uint8) * 255
+    # the static print: title, field labels and emblem (a counterfeiter who sets the
+    # labels in the issuer's font prints them in the same place, unlike the background)
+    printed = np.zeros(page.shape[:2], bool)
+
+    def mark_print(box: Any, pad: int = 4) -> None:
+        if box:
+            x, y, w, h = (int(v) for v in box)
+            printed[max(0, y - pad):y + h + pad, max(0, x - pad):x + w + pad] = True
+
+    mark_print(layout.get("title"))
+    for f in layout["fields"].values():
+        mark_print(f.get("label_box"))
+    ex, ey, er = (v * layout["px_per_mm"] for v in design.emblem)
+    mark_print([ex - er, ey - er, 2 * er, 2 * er], 6)
+    printed &= static > 0
 
     def warp(img: Any, border: int, interp: int) -> Any:
         return cv2.warpAffine(img, affine, size, flags=interp,
@@ -87,9 +103,20 @@ def build_one(name: str, index: int) -> tuple[dict[str, Any], Any, Any]:
 
     ref = warp(grey, 255, cv2.INTER_AREA)
     mask = np.zeros((size[1], size[0], 3), np.uint8)
-    # BGR for cv2.imwrite: red = static, green = portrait
+    # BGR for cv2.imwrite: red = static, green = portrait, blue = static print
     mask[..., 2] = (warp(static, 0, cv2.INTER_NEAREST) > 127) * 255
     mask[..., 1] = (warp(portrait, 0, cv2.INTER_NEAREST) > 127) * 255
+    mask[..., 0] = (warp(printed.astype(np.uint8) * 255, 0, cv2.INTER_NEAREST) > 127) * 255
+    def ref_box(box: Any) -> list[int] | None:
+        """A page box (x, y, w, h) in reference pixels (the affine only scales and shifts
+        a rendered page)."""
+        if not box:
+            return None
+        x, y, w, h = (float(v) for v in box)
+        corners = np.array([[x, y, 1.0], [x + w, y + h, 1.0]]) @ np.asarray(affine).T
+        (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
+        return [round(x0), round(y0), round(x1 - x0), round(y1 - y0)]
+
     entry = {
         "name": name,
         "format": design.format,
@@ -97,6 +124,8 @@ def build_one(name: str, index: int) -> tuple[dict[str, Any], Any, Any]:
         "issuing_state": mrz.fields["issuing_state"],
         "number_pattern": re.escape(design.number_prefix) + rf"\d{{{design.number_digits}}}",
         "portrait_overlay": bool(design.portrait_overlay > 0),
+        "portrait_box": ref_box(layout["portrait"]),
+        "ghost_box": ref_box(layout["ghost"]),
         "image": f"{name}.png",
         "mask": f"{name}_mask.png",
         "source": "docfraud.synth design, rendered genuine document straightened by "

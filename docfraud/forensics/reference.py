@@ -62,6 +62,17 @@ LOW_CELL = 0.3
 MISMATCH_BELOW = 0.45
 LINES_MISSING_BELOW = -0.03
 LINES_CHECK_FROM = 0.6
+#: ghost image against the portrait: both smoothed (sigma, px at 4 px/mm) and high-passed
+#: (the difference from a wider blur) so that the head-and-shoulders outline every photo
+#: shares weighs little; compared inside the central ellipse (where the ghost's
+#: vignette has not faded it), with the portrait moved by up to GHOST_SHIFT px
+GHOST_SIGMA = 1.5
+GHOST_HIGHPASS = 6.0
+GHOST_ELLIPSE = 0.8
+GHOST_SHIFT = 2
+#: the ghost must be seen whole (share of its box inside the photographed image)
+GHOST_INSIDE = 0.98
+GHOST_MISMATCH_BELOW = 0.35
 
 _LOCK = threading.Lock()
 
@@ -98,7 +109,9 @@ def _reference_arrays(design: ReferenceDesign) -> dict[str, Any]:
     float32 band-pass and ``band_half`` at half that scale; ``static`` / ``portrait``
     (h, w) bool masks and ``static_half``; SIFT ``points`` (n, 2) float32 and
     ``descriptors`` (n, 128) float32 of the static areas, and the same of the smoothed
-    half-scale copy (``points_smooth``, ``descriptors_smooth``)."""
+    half-scale copy (``points_smooth``, ``descriptors_smooth``); ``grey`` (h, w) float32
+    reference page, ``printed`` (h, w) bool static print, ``portrait_box`` and
+    ``ghost_box`` at the analysis scale (or None)."""
     import cv2
 
     with _LOCK:
@@ -106,7 +119,7 @@ def _reference_arrays(design: ReferenceDesign) -> dict[str, Any]:
         if cached is not None:
             entry: dict[str, Any] = cached
             return entry
-        page, static, portrait = design.images()
+        page, static, portrait, printed = design.images()
         scale = ANALYSIS_PX_PER_MM / design.px_per_mm
         h, w = round(page.shape[0] * scale), round(page.shape[1] * scale)
         grey = np.asarray(cv2.resize(page, (w, h), interpolation=cv2.INTER_AREA), np.uint8)
@@ -114,6 +127,17 @@ def _reference_arrays(design: ReferenceDesign) -> dict[str, Any]:
                               interpolation=cv2.INTER_NEAREST) > 0
         portrait_s = cv2.resize(portrait.astype(np.uint8), (w, h),
                                 interpolation=cv2.INTER_NEAREST) > 0
+        printed_s = cv2.resize(printed.astype(np.uint8), (w, h),
+                               interpolation=cv2.INTER_NEAREST) > 0
+
+        def box(value: tuple[int, int, int, int] | None) -> tuple[int, int, int, int] | None:
+            if value is None:
+                return None
+            x, y, bw, bh = (round(v * scale) for v in value)
+            x, y = max(0, x), max(0, y)
+            bw, bh = min(bw, w - x), min(bh, h - y)
+            return (x, y, bw, bh) if bw >= 8 and bh >= 8 else None
+
         sift = cv2.SIFT_create(nfeatures=1500)  # type: ignore[attr-defined]
         kp_mask = cv2.erode(static_s.astype(np.uint8) * 255, np.ones((5, 5), np.uint8))
         keypoints, descriptors = sift.detectAndCompute(_keypoint_input(grey), kp_mask)
@@ -126,7 +150,8 @@ def _reference_arrays(design: ReferenceDesign) -> dict[str, Any]:
         band = _band(grey.astype(np.float32))
         entry = {
             "page_shape": page.shape, "scale": scale, "shape": (h, w), "band": band,
-            "static": static_s,
+            "grey": grey.astype(np.float32), "static": static_s, "printed": printed_s,
+            "portrait_box": box(design.portrait_box), "ghost_box": box(design.ghost_box),
             "band_half": np.asarray(cv2.resize(band, None, fx=0.5, fy=0.5,
                                                interpolation=cv2.INTER_AREA),
                                     dtype=np.float32),
@@ -267,16 +292,19 @@ def register_page(grey: NDArray[np.uint8], band: NDArray[np.float32],
 
 
 def cell_correlations(aligned: NDArray[np.float32], ref_band: NDArray[np.float32], *,
-                      select: NDArray[np.bool_], cell: int
+                      select: NDArray[np.bool_], cell: int, min_inside: float = MIN_INSIDE,
+                      masked: bool = False
                       ) -> tuple[NDArray[np.float32], list[tuple[int, int]]]:
     """Normalised cross-correlation of ``aligned`` with ``ref_band`` in square cells that
-    lie (90 %) inside ``select`` and hold texture in the reference.
+    lie (``min_inside``) inside ``select`` and hold texture in the reference.
 
     Args:
         aligned: (h, w) float32 band-passed page in the reference frame.
         ref_band: (h, w) float32 band-passed reference.
         select: (h, w) bool, the pixels that may take part.
         cell: cell side in pixels.
+        min_inside: share of a cell that must lie in ``select``.
+        masked: correlate only the cell's pixels in ``select`` (else the whole cell).
 
     Returns:
         (correlations in [-1, 1], each cell's top-left (x, y)).
@@ -286,12 +314,15 @@ def cell_correlations(aligned: NDArray[np.float32], ref_band: NDArray[np.float32
     where: list[tuple[int, int]] = []
     for y in range(0, h - cell + 1, cell):
         for x in range(0, w - cell + 1, cell):
-            if select[y:y + cell, x:x + cell].mean() < 0.9:
+            if select[y:y + cell, x:x + cell].mean() < min_inside:
                 continue
             b = ref_band[y:y + cell, x:x + cell].ravel()
+            a = aligned[y:y + cell, x:x + cell].ravel()
+            if masked:  # only the selected pixels of the cell
+                use = select[y:y + cell, x:x + cell].ravel()
+                a, b = a[use], b[use]
             if b.std() < MIN_TEXTURE:
                 continue
-            a = aligned[y:y + cell, x:x + cell].ravel()
             a = a - a.mean()
             b = b - b.mean()
             den = float(np.sqrt((a * a).sum() * (b * b).sum()))
@@ -300,13 +331,74 @@ def cell_correlations(aligned: NDArray[np.float32], ref_band: NDArray[np.float32
     return np.asarray(values, dtype=np.float32), where
 
 
+def ghost_correlation(aligned: NDArray[np.float32], ref_grey: NDArray[np.float32],
+                      portrait_box: tuple[int, int, int, int],
+                      ghost_box: tuple[int, int, int, int]) -> float:
+    """How well the ghost image on the page matches the main portrait, in [-1, 1].
+
+    A ghost image is a faded copy of the holder's photo printed over the security
+    background; a substituted photo leaves the old ghost behind. The reference shows the
+    blank background under the ghost, so the page's ghost area is explained by the
+    reference (any tone curve of the capture: a quadratic in the reference) plus the
+    ghost: the partial correlation of the page with the portrait's darkness, the
+    reference partialled out, measures the ghost alone. Both are smoothed and high-passed
+    (:data:`GHOST_SIGMA`, :data:`GHOST_HIGHPASS`), compared in the central ellipse, the
+    portrait (taken to the ghost's box) moved by up to :data:`GHOST_SHIFT` px; the best
+    shift counts.
+
+    Args:
+        aligned: (h, w) float32 grey page registered onto the reference (analysis scale).
+        ref_grey: (h, w) float32 grey reference page, same frame.
+        portrait_box, ghost_box: (x, y, w, h) in that frame.
+
+    Returns:
+        The correlation; genuine synthetic captures mostly 0.85-1, another person's photo
+        mostly under 0.6 (development seeds 8181 and 8282).
+    """
+    import cv2
+
+    gx, gy, gw, gh = ghost_box
+    px, py, pw, ph = portrait_box
+
+    def smooth_high(img: NDArray[np.float32]) -> NDArray[np.float32]:
+        low = cv2.GaussianBlur(img, (0, 0), GHOST_SIGMA)
+        return np.asarray(low - cv2.GaussianBlur(low, (0, 0), GHOST_HIGHPASS), np.float32)
+
+    page = smooth_high(np.ascontiguousarray(aligned[gy:gy + gh, gx:gx + gw]))
+    ref = smooth_high(np.ascontiguousarray(ref_grey[gy:gy + gh, gx:gx + gw]) / 255.0)
+    photo = np.asarray(cv2.resize(np.ascontiguousarray(aligned[py:py + ph, px:px + pw]),
+                                  (gw, gh), interpolation=cv2.INTER_AREA), np.float32)
+    yy, xx = np.mgrid[0:gh, 0:gw].astype(np.float32)
+    inner = ((xx - gw / 2) / (gw / 2)) ** 2 + ((yy - gh / 2) / (gh / 2)) ** 2 < GHOST_ELLIPSE
+    explain = np.stack([np.ones(int(inner.sum())), ref[inner], ref[inner] ** 2], axis=1)
+
+    def residual(v: NDArray[np.float32]) -> NDArray[np.float64]:
+        coef = np.linalg.lstsq(explain, v, rcond=None)[0]
+        return np.asarray(v - explain @ coef, np.float64)
+
+    page_res = residual(page[inner])
+    page_norm = float(np.sqrt((page_res * page_res).sum()))
+    best = -1.0
+    for dy in range(-GHOST_SHIFT, GHOST_SHIFT + 1):
+        for dx in range(-GHOST_SHIFT, GHOST_SHIFT + 1):
+            shift = np.array([[1, 0, dx], [0, 1, dy]], dtype=np.float32)
+            moved = cv2.warpAffine(photo, shift, (gw, gh), borderMode=cv2.BORDER_REPLICATE)
+            # a darker photo prints a darker ghost: the page follows the photo's tone
+            tone = residual(smooth_high(np.asarray(moved, np.float32))[inner])
+            den = page_norm * float(np.sqrt((tone * tone).sum()))
+            if den > 1e-9:
+                best = max(best, float((page_res * tone).sum()) / den)
+    return best
+
+
 @register
 class ReferenceDetector(Detector):
     name = "reference"
     version = "1"
     description = ("security background, static print and portrait lines against the "
                    "reference of the document's design")
-    codes = ("REFERENCE_BACKGROUND_MISMATCH", "REFERENCE_PORTRAIT_LINES_MISSING")
+    codes = ("REFERENCE_BACKGROUND_MISMATCH", "REFERENCE_PORTRAIT_LINES_MISSING",
+             "REFERENCE_GHOST_MISMATCH")
 
     def _design(self, analysis: Analysis) -> ReferenceDesign | None:
         return analysis.cached("reference.design",
@@ -370,10 +462,18 @@ class ReferenceDetector(Detector):
                                                  flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP),
                              dtype=np.float32)
         seen = _inside_reference(inside, homography.astype(np.float32), (rh, rw))
-        bg, bg_cells = cell_correlations(aligned, ref["band"], select=ref["static"] & seen,
+        # the security background apart from the static print: a counterfeiter who sets
+        # the labels in the issuer's font matches them, not the background
+        background = ref["static"] & ~ref["printed"]
+        bg, bg_cells = cell_correlations(aligned, ref["band"], select=background & seen,
                                          cell=BACKGROUND_CELL)
         data: dict[str, Any] = {"design": design.name, **facts, "cells": int(bg.size),
                                 "card_inside": round(float(seen[ref["static"]].mean()), 3)}
+        pr, _ = cell_correlations(aligned, ref["band"], select=ref["printed"] & seen,
+                                  cell=BACKGROUND_CELL, min_inside=0.5, masked=True)
+        if pr.size >= 4:
+            data["print_corr"] = round(float(np.median(pr)), 4)
+            data["print_cells"] = int(pr.size)
         if bg.size < MIN_CELLS:
             return DetectorResult(detector=self.name, status="not_applicable",
                                   reason=f"only {bg.size} background cells of the card lie in "
@@ -400,6 +500,25 @@ class ReferenceDetector(Detector):
                 for value, (x, y) in zip(pv.tolist(), p_cells, strict=True):
                     cell_map[y:y + PORTRAIT_CELL, x:x + PORTRAIT_CELL] = 0.5 * np.clip(
                         (0.05 - value) / 0.15, 0.0, 1.0)
+        ghost = None
+        ghost_area = np.zeros((rh, rw), bool)
+        gbox, pbox = ref["ghost_box"], ref["portrait_box"]
+        if gbox is not None and pbox is not None:
+            gx, gy, gw, gh = gbox
+            px, py, pw, ph = pbox
+            if (seen[gy:gy + gh, gx:gx + gw].mean() >= GHOST_INSIDE
+                    and seen[py:py + ph, px:px + pw].mean() >= GHOST_INSIDE):
+                grey_aligned = np.asarray(cv2.warpPerspective(
+                    grey.astype(np.float32), homography, (rw, rh),
+                    flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP), dtype=np.float32)
+                ghost = ghost_correlation(grey_aligned, ref["grey"], pbox, gbox)
+                ghost_area[gy:gy + gh, gx:gx + gw] = True
+                data["ghost_corr"] = round(ghost, 4)
+                if corr >= LINES_CHECK_FROM:
+                    score = max(score, float(np.clip((0.6 - ghost) / 0.4, 0.0, 1.0)))
+                    cell_map[gy:gy + gh, gx:gx + gw] = np.maximum(
+                        cell_map[gy:gy + gh, gx:gx + gw],
+                        float(np.clip((0.6 - ghost) / 0.4, 0.0, 1.0)))
         ref_to_image = np.linalg.inv(to_small) @ homography
         heatmap = np.asarray(cv2.warpPerspective(cell_map, ref_to_image, (w, h),
                                                  flags=cv2.INTER_NEAREST,
@@ -430,7 +549,14 @@ class ReferenceDetector(Detector):
                 "counterfeit? Check the heatmap: a very blurred capture also scores low",
                 region(cell_map > 0.5) or region(ref["static"]),
                 {"background_corr": round(corr, 3)}))
-        elif overlay is not None and corr >= LINES_CHECK_FROM and overlay < LINES_MISSING_BELOW:
+        if ghost is not None and corr >= LINES_CHECK_FROM and ghost < GHOST_MISMATCH_BELOW:
+            findings.append(Finding(
+                "REFERENCE_GHOST_MISMATCH", "medium", self.name,
+                f"the ghost image does not show the person of the portrait (correlation "
+                f"{ghost:.2f}; genuine synthetic captures mostly 0.85-1): the photo may "
+                "have been replaced, the ghost left behind",
+                region(ghost_area), {"ghost_corr": round(ghost, 3)}))
+        if overlay is not None and corr >= LINES_CHECK_FROM and overlay < LINES_MISSING_BELOW:
             findings.append(Finding(
                 "REFERENCE_PORTRAIT_LINES_MISSING", "low", self.name,
                 f"design {design.name} prints its background lines across the portrait; "

@@ -41,9 +41,16 @@ def test_library_holds_every_synthetic_design() -> None:
     library = load_library()
     assert sorted(d.name for d in library.designs) == sorted(DESIGNS)
     for design in library.designs:
-        page, static, portrait = design.images()
-        assert page.shape == static.shape == portrait.shape
+        page, static, portrait, printed = design.images()
+        assert page.shape == static.shape == portrait.shape == printed.shape
         assert 0.3 < static.mean() < 0.7 and portrait.any() and not (static & portrait).any()
+        # the static print (title, labels, emblem) is a part of the static area
+        assert 0.02 < printed.mean() < 0.3 and not (printed & ~static).any()
+        assert design.portrait_box is not None
+        x, y, w, h = design.portrait_box
+        assert portrait[y + h // 2, x + w // 2] and x + w <= page.shape[1]
+    with_ghost = {d.name for d in library.designs if d.ghost_box is not None}
+    assert with_ghost == {n for n in DESIGNS if DESIGNS[n].ghost is not None}
 
 
 def test_design_is_identified_by_format_code_state_and_number_series() -> None:
