@@ -153,3 +153,85 @@ def test_no_reason_names_a_detector_that_did_not_run() -> None:
     risk = fuse([n_a, mrz_like])
     assert not [r for r in risk.reasons if "reference" in r.lower()], risk.reasons
     assert not [k for k in risk.contributions if k.startswith("reference.")]
+
+
+def _face(seed: int, shape: tuple[int, int]) -> np.ndarray:
+    """A cartoon face: a bright background, a dark head of random size and place, eyes
+    and mouth at random heights (float32 grey levels)."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    h, w = shape
+    img = np.full((h, w), 215.0, np.float32)
+    cx, cy = w / 2 + rng.uniform(-0.15, 0.15) * w, h * rng.uniform(0.34, 0.5)
+    axes = (int(w * rng.uniform(0.18, 0.34)), int(h * rng.uniform(0.2, 0.34)))
+    cv2.ellipse(img, (int(cx), int(cy)), axes, 0, 0, 360, float(rng.uniform(60, 150)), -1)
+    cv2.rectangle(img, (int(w * 0.2), int(h * 0.78)), (int(w * 0.8), h), 90.0, -1)
+    eye_y = int(cy - axes[1] * rng.uniform(0.05, 0.35))
+    for side in (-1, 1):
+        ex = int(cx + side * axes[0] * rng.uniform(0.3, 0.55))
+        cv2.circle(img, (ex, eye_y), max(2, w // 30), 250.0, -1)
+    mouth_y = int(cy + axes[1] * rng.uniform(0.35, 0.65))
+    cv2.line(img, (int(cx - axes[0] * 0.35), mouth_y), (int(cx + axes[0] * 0.35), mouth_y),
+             20.0, max(1, w // 40))
+    noise = rng.normal(0, 40, (h // 10 + 1, w // 10 + 1)).astype(np.float32)
+    img += cv2.resize(noise, (w, h), interpolation=cv2.INTER_CUBIC)  # skin and hair texture
+    return np.clip(img, 0, 255)
+
+
+def test_ghost_correlation_tells_the_holders_ghost_from_another_persons() -> None:
+    """The ghost printed over the background from the portrait itself correlates with it;
+    a ghost of another person left behind by a substituted photo does not, whatever the
+    background lines and the capture's tone curve."""
+    import cv2
+
+    from docfraud.forensics.reference import ghost_correlation
+
+    rng = np.random.default_rng(5)
+    h, w = 200, 320
+    ref = np.full((h, w), 225.0, np.float32)
+    for k in range(40):  # wavy background lines, as a guilloche
+        xs = np.arange(w)
+        ys = (10 + 5 * k + 8 * np.sin(xs / 17.0 + k * 0.3)).astype(np.int32)
+        cv2.polylines(ref, [np.stack([xs, ys], 1).reshape(-1, 1, 2)], False, 150.0, 1)
+    portrait_box, ghost_box = (10, 20, 100, 130), (200, 40, 60, 78)
+
+    def page(holder: int, photo: int, gamma: float) -> np.ndarray:
+        out = ref.copy()
+        px, py, pw, ph = portrait_box
+        out[py:py + ph, px:px + pw] = _face(photo, (ph, pw))
+        gx, gy, gw, gh = ghost_box
+        ghost = cv2.resize(_face(holder, (ph, pw)), (gw, gh), interpolation=cv2.INTER_AREA)
+        out[gy:gy + gh, gx:gx + gw] *= 1.0 - 0.45 * (1.0 - ghost / 255.0)
+        captured = 255.0 * (out / 255.0) ** gamma + rng.normal(0, 2.0, out.shape)
+        return np.clip(captured, 0, 255).astype(np.float32)
+
+    same = [ghost_correlation(page(s, s, g), ref, portrait_box, ghost_box)
+            for s, g in ((1, 1.0), (2, 0.7), (3, 1.4), (4, 1.0))]
+    other = [ghost_correlation(page(s, s + 100, g), ref, portrait_box, ghost_box)
+             for s, g in ((1, 1.0), (2, 0.7), (3, 1.4), (4, 1.0))]
+    assert min(same) > 0.9, same
+    assert max(other) < 0.6, other
+
+
+def test_a_substituted_photo_leaves_a_ghost_of_another_person() -> None:
+    """End to end on synthetic documents of designs with a ghost image: the genuine
+    holder's ghost matches the portrait, a substituted photo's does not (and is flagged)."""
+    docs = list(iter_documents(genuine=3, forged=3, workshops=0, seed=SEED,
+                               designs=["uto_passport_2020", "uto_id_2019"],
+                               operators=["photo_substitution"], null_rate=0.0,
+                               decode=False))
+    ghost: dict[str, list[float]] = {"genuine": [], "forged": []}
+    for doc in docs:
+        r = analyse(doc.data, detectors=["reference"])[1][0]
+        assert r.status == "ok", r.reason
+        assert "ghost_corr" in r.data, r.data
+        ghost[doc.truth["label"]].append(r.data["ghost_corr"])
+        codes = [f.code for f in r.findings]
+        if r.data["ghost_corr"] < 0.35 and r.data["background_corr"] >= 0.6:
+            assert "REFERENCE_GHOST_MISMATCH" in codes
+        else:
+            assert "REFERENCE_GHOST_MISMATCH" not in codes
+    assert len(ghost["genuine"]) == 3 and len(ghost["forged"]) == 3
+    assert min(ghost["genuine"]) > 0.75, ghost
+    assert max(ghost["forged"]) < min(ghost["genuine"]) - 0.2, ghost
