@@ -3,7 +3,9 @@
 A counterfeiter re-draws the security background (guilloche, rosette, microprint) and
 re-sets the static print (title, labels) of a design: nothing he prints lines up with
 the issuer's. A photo substitution that does not re-print the issuer's lines across the
-portrait leaves the portrait without them. Both show against a reference of the design.
+portrait leaves the portrait without them, and on a design with a ghost image (a faded
+second copy of the holder's photo) it leaves the old holder's ghost behind. All three
+show against a reference of the design.
 
 Method: the design is identified from the MRZ (format, document code, issuing state and
 number series; :meth:`docfraud.reference.ReferenceLibrary.identify`); the card is
@@ -16,19 +18,29 @@ the band-passed images (Gaussian difference, sigma 1 and 8 px = 0.25 and 2 mm), 
 to fine (2 then 4 px/mm), restricted to the static areas, and the refinement is kept
 only where it agrees better (ECC can run off to a wrong optimum). On the registered
 pair, the normalised cross-correlation of the band-passed images is measured in 3 mm
-cells of static background (``background_corr``: the median; ``background_low``: the
-share of cells under 0.3) and, for designs that print lines across the portrait, in 4 mm
-cells of the portrait (``portrait_overlay_corr``). Genuine documents photographed or
-scanned correlate at 0.7-0.99; a re-drawn background near 0.
+cells of the security background (``background_corr``: the median; ``background_low``:
+the share of cells under 0.3), apart from it over the static print -- title, field
+labels, emblem -- (``print_corr``: a counterfeiter who sets the labels in the issuer's
+font prints them where the issuer does, so they would hide a re-drawn background) and,
+for designs that print lines across the portrait, in 4 mm cells of the portrait
+(``portrait_overlay_corr``). Genuine documents photographed or scanned correlate at
+0.7-0.99; a re-drawn background near 0. Where the design has a ghost image, the ghost
+area is compared with the portrait (:func:`ghost_correlation`, ``ghost_corr``: the
+reference's blank background partialled out; genuine mostly 0.9-0.99, another person's
+photo mostly 0-0.6).
 
-Score: ``max(clip((0.75 - background_corr) / 0.45), 0.5 * clip((0.05 -
-portrait_overlay_corr) / 0.15))``. Only cells inside the photographed image count (a
-card cut off by the photo's edge is compared where it is seen). Findings:
-``REFERENCE_BACKGROUND_MISMATCH`` (medium: a very blurred capture can defeat the
-registration) when the background correlates under 0.45; ``REFERENCE_PORTRAIT_LINES_MISSING`` (low)
-when the background matches (>= 0.6) but the portrait carries none of the design's
-lines (correlation under -0.03). Constants chosen on development seeds 8181 and 8282
-(all document kinds of all six designs), see docs/benchmarks.md.
+Score: the largest of ``clip((0.75 - background_corr) / 0.45)``, ``0.5 * clip((0.05 -
+portrait_overlay_corr) / 0.15)`` and, where the background matches (>= 0.6),
+``clip((0.6 - ghost_corr) / 0.4)``. Only cells inside the photographed image count (a
+card cut off by the photo's edge is compared where it is seen; the ghost and the
+portrait only when seen whole). Findings: ``REFERENCE_BACKGROUND_MISMATCH`` (medium: a
+very blurred capture can defeat the registration) when the background correlates under
+0.45; ``REFERENCE_GHOST_MISMATCH`` (medium: a washed-out capture can hide the ghost)
+when the background matches (>= 0.6) and the ghost correlates under 0.35;
+``REFERENCE_PORTRAIT_LINES_MISSING`` (low) when the background matches (>= 0.6) but
+the portrait carries none of the design's lines (correlation under -0.03). Constants
+chosen on development seeds 8181 and 8282 (all document kinds of all six designs), see
+docs/benchmarks.md.
 """
 
 from __future__ import annotations
