@@ -168,9 +168,10 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
     background; ``reference.print_mismatch`` the same of the title, labels and emblem),
     how far the portrait lacks the design's lines (``reference.portrait_lines_missing`` =
     0.2 - their correlation) and how far the ghost image is from the portrait
-    (``reference.ghost_mismatch`` = 1 - their correlation, designs with a ghost); no ``reference.*`` feature at all when the design is not in the
-    library (missing values, which the trees are trained for by ``augment_without``)
-    and no ``reference.ran``.
+    (``reference.ghost_mismatch`` = 1 - their correlation, designs with a ghost); no
+    ``reference.*`` feature at all when the design is not in the library (missing
+    values, which the trees are trained for by ``augment_without``) and no
+    ``reference.ran``.
     """
     out: dict[str, float] = {}
     for r in results:
