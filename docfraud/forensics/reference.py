@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -403,6 +404,91 @@ def ghost_correlation(aligned: NDArray[np.float32], ref_grey: NDArray[np.float32
     return best
 
 
+@dataclass(frozen=True)
+class Registration:
+    """A document's card registered onto the reference of its design.
+
+    Attributes:
+        design: the design identified from the MRZ.
+        ref: :func:`_reference_arrays` of the design.
+        grey: (h, w) uint8 card straightened from the MRZ placement, analysis scale.
+        band: its band-pass, (h, w) float32.
+        inside: (h, w) float32, 1 where the straightened card shows photographed pixels.
+        homography: 3x3, reference pixels -> ``grey`` pixels (both at the analysis scale).
+        facts: the registration's facts (:func:`register_page`).
+        to_small: 3x3, image pixels -> ``grey`` pixels.
+    """
+
+    design: ReferenceDesign
+    ref: dict[str, Any]
+    grey: NDArray[np.uint8]
+    band: NDArray[np.float32]
+    inside: NDArray[np.float32]
+    homography: NDArray[np.float64]
+    facts: dict[str, Any]
+    to_small: NDArray[np.float64]
+
+    def reference_to_image(self) -> NDArray[np.float64]:
+        """3x3 homography from the stored reference page's pixels (``design.px_per_mm``)
+        to image pixels."""
+        s = float(self.ref["scale"])
+        to_analysis = np.diag([s, s, 1.0])
+        return np.asarray(np.linalg.inv(self.to_small) @ self.homography @ to_analysis,
+                          dtype=np.float64)
+
+
+def identified_design(analysis: Analysis) -> ReferenceDesign | None:
+    """The library design the document's MRZ belongs to (once per analysis), or None."""
+    return analysis.cached("reference.design", lambda: load_library().identify(analysis.mrz))
+
+
+def registration(analysis: Analysis) -> Registration | str:
+    """The document's card registered onto the reference of its design, computed once
+    per analysis (the ``reference`` and ``vizcheck`` detectors share it); or why not (a
+    reason; empty when the design is not in the library or the MRZ was not read).
+    """
+    return analysis.cached("reference.registration", lambda: _registration(analysis))
+
+
+def _registration(analysis: Analysis) -> Registration | str:
+    import cv2
+
+    from docfraud.layout import rectify_transform
+
+    if analysis.mrz is None or not analysis.mrz.found or "placement" not in analysis._cache:
+        return ""
+    design = identified_design(analysis)
+    if design is None:
+        return ""
+    transform = rectify_transform(analysis, px_per_mm=design.px_per_mm)
+    if transform is None:
+        return "the card could not be straightened from the MRZ"
+    ref = _reference_arrays(design)
+    affine, (page_w, page_h), _top, _mrz = transform
+    page_shape = ref["page_shape"]
+    if (page_h, page_w) != page_shape:
+        return (f"the straightened card ({page_w}x{page_h}) and the reference of "
+                f"{design.name} ({page_shape[1]}x{page_shape[0]}) differ in size")
+    rh, rw = ref["shape"]
+    # image -> straightened page at the analysis scale in one warp
+    to_small = np.diag([ref["scale"], ref["scale"], 1.0]) @ np.vstack([affine, [0.0, 0.0, 1.0]])
+
+    def warp(image: NDArray[Any], border: float) -> NDArray[Any]:
+        return np.asarray(cv2.warpAffine(image, to_small[:2], (rw, rh), flags=cv2.INTER_LINEAR,
+                                         borderMode=cv2.BORDER_CONSTANT, borderValue=border))
+
+    grey = warp(analysis.gray, 255).astype(np.uint8)
+    h, w = analysis.shape
+    inside = warp(np.ones((h, w), np.float32), 0).astype(np.float32)
+    band = _band(grey.astype(np.float32))
+    # no low-pass before the shrinking warp: tried against aliasing of the fine
+    # guilloche, it cost keypoints (genuine registrations failed) and raised the
+    # counterfeits' correlations (development seeds 8181-8585)
+    homography, facts = register_page(grey, band, ref, inside=inside)
+    return Registration(design, ref, grey, band, inside, homography, facts,
+                        np.asarray(to_small, dtype=np.float64))
+
+
 @register
 class ReferenceDetector(Detector):
     name = "reference"
@@ -412,13 +498,9 @@ class ReferenceDetector(Detector):
     codes = ("REFERENCE_BACKGROUND_MISMATCH", "REFERENCE_PORTRAIT_LINES_MISSING",
              "REFERENCE_GHOST_MISMATCH")
 
-    def _design(self, analysis: Analysis) -> ReferenceDesign | None:
-        return analysis.cached("reference.design",
-                               lambda: load_library().identify(analysis.mrz))
-
     def applies_to(self, analysis: Analysis) -> bool:
         return (analysis.mrz is not None and analysis.mrz.found
-                and "placement" in analysis._cache and self._design(analysis) is not None)
+                and "placement" in analysis._cache and identified_design(analysis) is not None)
 
     def not_applicable_reason(self, analysis: Analysis) -> str:
         mrz = analysis.mrz
@@ -434,42 +516,15 @@ class ReferenceDetector(Detector):
     def run(self, analysis: Analysis) -> DetectorResult:
         import cv2
 
-        from docfraud.layout import rectify_transform
-
-        design = self._design(analysis)
-        if design is None:
+        found = registration(analysis)
+        if isinstance(found, str):
             return DetectorResult(detector=self.name, status="not_applicable",
-                                  reason=self.not_applicable_reason(analysis))
-        transform = rectify_transform(analysis, px_per_mm=design.px_per_mm)
-        if transform is None:
-            return DetectorResult(detector=self.name, status="not_applicable",
-                                  reason="the card could not be straightened from the MRZ")
-        ref = _reference_arrays(design)
-        affine, (page_w, page_h), _top, _mrz = transform
-        page_shape = ref["page_shape"]
-        if (page_h, page_w) != page_shape:
-            return DetectorResult(
-                detector=self.name, status="not_applicable",
-                reason=f"the straightened card ({page_w}x{page_h}) and the reference of "
-                       f"{design.name} ({page_shape[1]}x{page_shape[0]}) differ in size")
+                                  reason=found or self.not_applicable_reason(analysis))
+        design, ref, grey, band = found.design, found.ref, found.grey, found.band
+        inside, homography, to_small = found.inside, found.homography, found.to_small
+        facts = dict(found.facts)
         rh, rw = ref["shape"]
-        # image -> straightened page at the analysis scale in one warp
-        to_small = np.diag([ref["scale"], ref["scale"], 1.0]) @ np.vstack([affine,
-                                                                          [0.0, 0.0, 1.0]])
-        def warp(image: NDArray[Any], border: float) -> NDArray[Any]:
-            return np.asarray(cv2.warpAffine(image, to_small[:2], (rw, rh),
-                                             flags=cv2.INTER_LINEAR,
-                                             borderMode=cv2.BORDER_CONSTANT,
-                                             borderValue=border))
-
-        grey = warp(analysis.gray, 255).astype(np.uint8)
         h, w = analysis.shape
-        inside = warp(np.ones((h, w), np.float32), 0).astype(np.float32)
-        band = _band(grey.astype(np.float32))
-        # no low-pass before the shrinking warp: tried against aliasing of the fine
-        # guilloche, it cost keypoints (genuine registrations failed) and raised the
-        # counterfeits' correlations (development seeds 8181-8585)
-        homography, facts = register_page(grey, band, ref, inside=inside)
         aligned = np.asarray(cv2.warpPerspective(band, homography, (rw, rh),
                                                  flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP),
                              dtype=np.float32)
