@@ -206,3 +206,74 @@ def test_a_two_digit_day_against_a_one_digit_mrz_day_is_a_mismatch() -> None:
     findings, data = det.compare(words("UT1690595 MULLER ANNA MARIA 19 MAY 1974 01 MAR 2020 "  # type: ignore[attr-defined]
                                        "01 MAR 2030"), fields)
     assert [f.code for f in findings] == ["VIZ_BIRTH_DATE_MISMATCH"], data
+
+
+def test_words_are_assigned_to_the_design_boxes_through_the_registration() -> None:
+    from docfraud.forensics.vizcheck import words_by_field
+
+    boxes = {"surname": (100, 50, 200, 20), "birth_date": (100, 100, 120, 20)}
+    # image = reference shifted by (30, 10) and scaled by 2: image -> reference is the inverse
+    to_reference = np.linalg.inv(np.array([[2.0, 0, 30], [0, 2.0, 10], [0, 0, 1]]))
+    ocr = [Word("MULLER", 95.0, (2 * 110 + 30, 2 * 52 + 10, 100, 30), 0),
+           Word("12", 95.0, (2 * 105 + 30, 2 * 102 + 10, 30, 30), 1),
+           Word("AUG", 95.0, (2 * 130 + 30, 2 * 102 + 10, 50, 30), 2),
+           Word("LABEL", 95.0, (2 * 110 + 30, 2 * 75 + 10, 100, 16), 3)]  # between boxes
+    by = words_by_field(ocr, boxes, to_reference)
+    assert [w.text for w in by["surname"]] == ["MULLER"]
+    assert [w.text for w in by["birth_date"]] == ["12", "AUG"]
+
+
+def test_located_values_are_compared_with_the_mrz() -> None:
+    from docfraud.forensics.vizcheck import compare_located
+
+    same = compare_located({"document_number": words("UTI69O595"),
+                            "birth_date": words("12 AUG/AOUT 1974"),
+                            "expiry_date": words("01.03.2030"),
+                            "surname": words("MÜLLER"),
+                            "given_names": words("ANNA MARIA")}, FIELDS)
+    assert set(same.values()) == {"match"}, same
+    other = compare_located({"document_number": words("UT7731244"),
+                             "birth_date": words("12 AUG 1977"),
+                             "expiry_date": words("01 MAR 2031"),
+                             "surname": words("JOHANSSON"),
+                             "given_names": words("ANNA MARIA")}, FIELDS)
+    assert other == {"document_number": "different", "birth_date": "different",
+                     "expiry_date": "different", "surname": "different",
+                     "given_names": "match"}, other
+    # unsure readings claim nothing: low confidence, a number of another shape, a day
+    # differing in its tens digit only, an empty box
+    unsure = compare_located({"document_number": words("UT7731244", conf=30.0),
+                              "birth_date": words("02 AUG 1974"),
+                              "expiry_date": [],
+                              "surname": words("MUELER"),
+                              "given_names": words("XQ")}, FIELDS)
+    assert unsure["document_number"] == "unread" and unsure["birth_date"] == "unread"
+    assert unsure["expiry_date"] == "unread" and unsure["surname"] == "match", unsure
+    assert unsure["given_names"] == "unread", unsure
+    assert compare_located({"document_number": words("UT16")}, FIELDS) == {
+        "document_number": "unread"}
+
+
+def test_located_reading_end_to_end_on_designs_of_the_reference_library() -> None:
+    """Through the screen's analysis: the values of genuine documents are read in their
+    boxes and agree; an MRZ-only alteration shows a visual-zone value that differs from
+    the altered MRZ field in its box; fusion features exist only with the reference."""
+    from docfraud.score import features
+    from docfraud.screen import analyse
+
+    docs = list(iter_documents(genuine=3, forged=3, workshops=0, seed=8383,
+                               designs=["uto_passport_2020", "uto_id_2008"],
+                               operators=["mrz_only_alteration"], null_rate=0.0,
+                               decode=False))
+    located: dict[str, list[dict[str, str]]] = {"genuine": [], "forged": []}
+    for doc in docs:
+        r = analyse(doc.data, detectors=["vizcheck"])[1][0]
+        assert r.status == "ok", r.reason
+        assert "located" in r.data, r.data
+        located[doc.truth["label"]].append(r.data["located"])
+        feats = features([r])
+        assert {k for k in feats if k.startswith("reference.viz.")} == {
+            f"reference.viz.{k}" for k in r.data["located"]}
+    assert all(list(v.values()).count("match") >= 3 and "different" not in v.values()
+               for v in located["genuine"]), located
+    assert sum("different" in v.values() for v in located["forged"]) >= 2, located
