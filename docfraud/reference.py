@@ -184,7 +184,8 @@ def load_library(directory: Path = LIBRARY_DIR) -> ReferenceLibrary:
                         ghost_box=_box(d.get("ghost_box")),
                         fields={str(k): b for k, v in (d.get("fields") or {}).items()
                                 if (b := _box(v)) is not None}))
-            except (OSError, ValueError, KeyError, TypeError, re.error) as exc:
+            except (OSError, ValueError, KeyError, TypeError, ArithmeticError,
+                    re.error) as exc:
                 raise ModelError(f"reference library index {index} is unreadable: {exc}") from exc
         else:
             logger.info("no reference library at %s", directory)

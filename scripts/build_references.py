@@ -83,7 +83,8 @@ def build_one(name: str, index: int) -> tuple[dict[str, Any], Any, Any]:
     portrait[y + PAD:y + h - PAD, x + PAD:x + w - PAD] = 255
     static = (card & ~personal).astype(np.uint8) * 255
     # the static print: title, field labels and emblem (a counterfeiter who sets the
-    # labels in the issuer's font prints them in the same place, unlike the background)
+    # labels in the issuer's font prints them in the same place, unlike the background).
+    # Other static text (the signature's label) stays with the background
     printed = np.zeros(page.shape[:2], bool)
 
     def mark_print(box: Any, pad: int = 4) -> None:
