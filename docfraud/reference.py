@@ -22,9 +22,8 @@ ICAO placement from the MRZ):
   apart from the security background).
 
 ``index.json`` also gives, per design, the boxes (x, y, w, h; reference pixels) of the
-main portrait (``portrait_box``), of the ghost image (``ghost_box``, the faded second
-copy of the holder's photo; null for a design without one) and of each visual-zone
-value (``fields``: field name -> box).
+main portrait (``portrait_box``) and of the ghost image (``ghost_box``, the faded second
+copy of the holder's photo; null for a design without one).
 
 The shipped library holds the designs of :mod:`docfraud.synth` (the fictional state
 Utopia), built by ``scripts/build_references.py``. A lab adds its own designs by
@@ -73,9 +72,6 @@ class ReferenceDesign:
         portrait_box: the main portrait's box (x, y, w, h) in reference pixels, or None.
         ghost_box: the ghost image's box (the faded second copy of the holder's portrait
             that the design prints), or None where the design has none.
-        fields: the box of each visual-zone value by field name (``surname``,
-            ``birth_date``, ``passport_number``...: the names of
-            :data:`docfraud.forensics.vizcheck.FIELD_KEYS`), reference pixels.
     """
 
     name: str
@@ -89,7 +85,6 @@ class ReferenceDesign:
     mask_path: Path
     portrait_box: tuple[int, int, int, int] | None = None
     ghost_box: tuple[int, int, int, int] | None = None
-    fields: dict[str, tuple[int, int, int, int]] = field(default_factory=dict, compare=False)
     _arrays: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def matches(self, mrz: MrzResult) -> bool:
@@ -181,9 +176,7 @@ def load_library(directory: Path = LIBRARY_DIR) -> ReferenceLibrary:
                         image_path=directory / str(d["image"]),
                         mask_path=directory / str(d["mask"]),
                         portrait_box=_box(d.get("portrait_box")),
-                        ghost_box=_box(d.get("ghost_box")),
-                        fields={str(k): b for k, v in (d.get("fields") or {}).items()
-                                if (b := _box(v)) is not None}))
+                        ghost_box=_box(d.get("ghost_box"))))
             except (OSError, ValueError, KeyError, TypeError, ArithmeticError,
                     re.error) as exc:
                 raise ModelError(f"reference library index {index} is unreadable: {exc}") from exc

@@ -98,8 +98,6 @@ FEATURE_DIRECTION: dict[str, int] = {
     "reference.portrait_lines_missing": 1,
     "reference.ghost_mismatch": 1,
     "reference.print_mismatch": 1,
-    **{f"reference.viz.{k}": 1 for k in ("document_number", "birth_date", "expiry_date",
-                                         "surname", "given_names")},
 }
 
 
@@ -114,7 +112,6 @@ def feature_direction(name: str) -> int:
 _READ_VALUE = {"match": 1.0, "partial": 0.5, "not read": 0.0, "day uncertain": -0.5,
                "absent": -1.0,
                "different": -1.0}
-_LOCATED_VALUE = {"different": 1.0, "unread": 0.0, "match": -1.0}
 _VIZ_MISMATCH = ("VIZ_NAME_MISMATCH", "VIZ_DOCUMENT_NUMBER_MISMATCH",
                  "VIZ_BIRTH_DATE_MISMATCH", "VIZ_EXPIRY_DATE_MISMATCH")
 #: plain words for measurements that raise the risk without a finding of their own
@@ -131,8 +128,6 @@ _MEASURE_REASONS = {
                             "document's design",
     "reference.portrait": "the design's lines across the portrait are missing",
     "reference.ghost": "the ghost image does not show the person of the portrait",
-    "reference.viz": "a visual-zone value, read where the document's design prints it, "
-                     "differs from the MRZ",
     "reference.print": "the title, labels or emblem differ from the reference of the "
                        "document's design",
 }
@@ -173,9 +168,7 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
     background; ``reference.print_mismatch`` the same of the title, labels and emblem),
     how far the portrait lacks the design's lines (``reference.portrait_lines_missing`` =
     0.2 - their correlation) and how far the ghost image is from the portrait
-    (``reference.ghost_mismatch`` = 1 - their correlation, designs with a ghost), and from
-    ``vizcheck`` each value read in the design's box for it (``reference.viz.<field>``: 1
-    different, 0 unread, -1 match); no
+    (``reference.ghost_mismatch`` = 1 - their correlation, designs with a ghost); no
     ``reference.*`` feature at all when the design is not in the library (missing
     values, which the trees are trained for by ``augment_without``) and no
     ``reference.ran``.
@@ -248,11 +241,6 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
                         "given_names"):
                 if key in read:
                     out[f"vizcheck.read.{key}"] = _READ_VALUE.get(str(read[key]), 0.0)
-            # each value read in its own box of the design (only for designs in the
-            # reference library: named reference.* so that the fusion's training without
-            # the reference leaves them out too)
-            for key, state in (data.get("located") or {}).items():
-                out[f"reference.viz.{key}"] = _LOCATED_VALUE.get(str(state), 0.0)
             out["vizcheck.dates"] = float(len(data.get("dates") or ()))
             out["vizcheck.year_differs"] = float(len(data.get("year_differs") or ()))
             validity = _number(data.get("validity_years"))

@@ -6,8 +6,7 @@ as `docfraud screen` straightens a photographed one (docfraud.layout.rectify_tra
 8 px/mm). The reference page is that straightened page with every personalised area
 (data fields, portrait, ghost image, signature, MRZ) replaced by the design's blank
 background; the mask marks the static areas (compare) and the portrait; the index
-gives the portrait's and the ghost image's boxes and the boxes of the visual-zone
-values (reference pixels).
+gives the portrait's and the ghost image's boxes (reference pixels).
 
     python scripts/build_references.py            # -> models/references/
     python scripts/build_references.py --out DIR  # elsewhere
@@ -128,9 +127,6 @@ def build_one(name: str, index: int) -> tuple[dict[str, Any], Any, Any]:
         "portrait_overlay": bool(design.portrait_overlay > 0),
         "portrait_box": ref_box(layout["portrait"]),
         "ghost_box": ref_box(layout["ghost"]),
-        # where the issuer prints each visual-zone value (reference pixels)
-        "fields": {key: ref_box(f["box"]) for key, f in layout["fields"].items()
-                   if f.get("box")},
         "image": f"{name}.png",
         "mask": f"{name}_mask.png",
         "source": "docfraud.synth design, rendered genuine document straightened by "

@@ -470,7 +470,7 @@ def identified_design(analysis: Analysis) -> ReferenceDesign | None:
 
 def registration(analysis: Analysis) -> Registration | str:
     """The document's card registered onto the reference of its design, computed once
-    per analysis (the ``reference`` and ``vizcheck`` detectors share it); or why not (a
+    per analysis (for any detector that compares with the reference); or why not (a
     reason; empty when the design is not in the library or the MRZ was not read).
     """
     return analysis.cached("reference.registration", lambda: _registration(analysis))

@@ -564,117 +564,6 @@ def _tokens(words: Sequence[Word]) -> Iterator[tuple[str, Word]]:
                 yield folded, w
 
 
-#: MRZ field -> the names its visual-zone value has in a reference design's ``fields``
-FIELD_KEYS: dict[str, tuple[str, ...]] = {
-    "document_number": ("passport_number", "number"),
-    "birth_date": ("birth_date",),
-    "expiry_date": ("expiry_date",),
-    "surname": ("surname",),
-    "given_names": ("given_names",),
-}
-#: a word belongs to a field whose box (padded by this, reference pixels) holds its centre
-_FIELD_PAD = 3
-
-
-def words_by_field(words: Sequence[Word], boxes: dict[str, tuple[int, int, int, int]],
-                   image_to_reference: NDArray[np.float64]) -> dict[str, list[Word]]:
-    """The words read inside each of a design's visual-zone value boxes.
-
-    Args:
-        words: OCR words, boxes in image pixels.
-        boxes: MRZ field name (of :data:`FIELD_KEYS`) -> value box (x, y, w, h) in
-            reference pixels.
-        image_to_reference: 3x3 homography from image pixels to reference pixels.
-
-    Returns:
-        Field name -> its words in reading order (fields without a box left out).
-    """
-    out: dict[str, list[Word]] = {key: [] for key in boxes}
-    for w in words:
-        if w.box is None:
-            continue
-        x, y, bw, bh = w.box
-        centre = image_to_reference @ np.array([x + bw / 2, y + bh / 2, 1.0])
-        if abs(centre[2]) < 1e-9:
-            continue
-        cx, cy = centre[0] / centre[2], centre[1] / centre[2]
-        for key, (bx, by, bw2, bh2) in boxes.items():
-            if (bx - _FIELD_PAD <= cx <= bx + bw2 + _FIELD_PAD
-                    and by - _FIELD_PAD <= cy <= by + bh2 + _FIELD_PAD):
-                out[key].append(w)
-                break
-    return out
-
-
-def _near(part: str, shown: Sequence[str], limit: int) -> bool:
-    """Whether a name part (or its transliterations) is within ``limit`` edits of a shown
-    word or of the word's head (the MRZ may truncate)."""
-    return any(edit_distance(v, t) <= limit or edit_distance(v, t[:len(v)]) <= limit
-               # OCR may lose the first letters (*RAKHMONOV)
-               or (len(t) >= 5 and t in v)
-               for v in name_variants(part) for t in shown)
-
-
-def compare_located(by_field: dict[str, list[Word]], fields: dict[str, Any]) -> dict[str, str]:
-    """Each visual-zone value, read where the design prints it, against the MRZ.
-
-    ``match``: the value agrees (within OCR confusions); ``different``: the box holds a
-    confident reading of another value of the field's shape (a number of the same
-    length, a date, a name that none of the MRZ's name parts resembles); ``unread``:
-    neither (nothing read, low confidence, or a reading that is neither).
-
-    Args:
-        by_field: :func:`words_by_field`.
-        fields: the MRZ fields.
-    """
-    out: dict[str, str] = {}
-    for key, words in by_field.items():
-        if not words:
-            out[key] = "unread"
-            continue
-        conf = min(w.conf for w in words)
-        if key == "document_number":
-            number = fold(str(fields.get("document_number") or ""))
-            text = "".join(t for t, _ in _tokens(words))
-            if len(number) < 5 or not text:
-                out[key] = "unread"
-            elif (text.translate(_CONFUSION) == number.translate(_CONFUSION)
-                  or ocr_distance(text, number) <= (2 if len(number) >= 8 else 1)):
-                out[key] = "match"
-            elif conf >= _MIN_CONF and abs(len(text) - len(number)) <= 1:
-                out[key] = "different"
-            else:
-                out[key] = "unread"
-        elif key in ("birth_date", "expiry_date"):
-            mrz_day = _mrz_date(fields.get(key))
-            dates = parse_dates(words)
-            if mrz_day is None or not dates:
-                out[key] = "unread"
-            elif any(_same_date(d, mrz_day) for d, _ in dates):
-                out[key] = "match"
-            elif conf >= _MIN_DATE_CONF and not any(_tens_of_day_only(d, mrz_day)
-                                                    for d, _ in dates):
-                out[key] = "different"
-            else:
-                out[key] = "unread"
-        else:
-            parts = [p for p in re.split(r"[ <]+", str(fields.get(key) or "")) if len(p) >= 2]
-            shown = [t for t, _ in _tokens(words) if t.isalpha() and len(t) >= 2]
-            shown += [a + b for a, b in pairwise(shown)]
-            if not parts or not shown:
-                out[key] = "unread"
-                continue
-
-            if all(_near(p, shown, max(1, len(p) // 3)) for p in parts):
-                out[key] = "match"
-            elif (conf >= _MIN_CONF and sum(len(t) for t in shown) >= 4
-                  and not any(_near(p, shown, max(2, len(p) // 2)) for p in parts)):
-                out[key] = "different"
-            else:
-                out[key] = "unread"
-    return out
-
-
 @register
 class VizCheckDetector(Detector):
     name = "vizcheck"
@@ -708,20 +597,6 @@ class VizCheckDetector(Detector):
         # measures only: on their own they separate too little for a finding (the
         # fusion model weighs them)
         data["print"] = print_consistency(words, soft)
-        # where the design is in the reference library, each value is also read in its
-        # own box (the card registered onto the reference): which word is the number or
-        # the birth date is then known, not searched (measures for the fusion)
-        from docfraud.forensics.reference import registration
-
-        found = registration(analysis)
-        if not isinstance(found, str):
-            boxes = {key: box for key, names in FIELD_KEYS.items()
-                     for name in names if (box := found.design.fields.get(name)) is not None}
-            if boxes:
-                to_reference = np.asarray(np.linalg.inv(found.reference_to_image()),
-                                          dtype=np.float64)
-                data["located"] = compare_located(
-                    words_by_field(words, boxes, to_reference), analysis.mrz.fields)
         weight = {"VIZ_NAME_MISMATCH": 1.0}
         evidence = sum(weight.get(f.code, 2.0) for f in findings)
         return self.result(score=1.0 - math.exp(-evidence), findings=findings, data=data)
