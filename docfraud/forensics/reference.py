@@ -332,25 +332,34 @@ def cell_correlations(aligned: NDArray[np.float32], ref_band: NDArray[np.float32
         (correlations in [-1, 1], each cell's top-left (x, y)).
     """
     h, w = ref_band.shape
-    values: list[float] = []
-    where: list[tuple[int, int]] = []
-    for y in range(0, h - cell + 1, cell):
-        for x in range(0, w - cell + 1, cell):
-            if select[y:y + cell, x:x + cell].mean() < min_inside:
-                continue
-            b = ref_band[y:y + cell, x:x + cell].ravel()
-            a = aligned[y:y + cell, x:x + cell].ravel()
-            if masked:  # only the selected pixels of the cell
-                use = select[y:y + cell, x:x + cell].ravel()
-                a, b = a[use], b[use]
-            if b.std() < MIN_TEXTURE:
-                continue
-            a = a - a.mean()
-            b = b - b.mean()
-            den = float(np.sqrt((a * a).sum() * (b * b).sum()))
-            values.append(float((a * b).sum()) / den if den > 1e-6 else 0.0)
-            where.append((x, y))
-    return np.asarray(values, dtype=np.float32), where
+    ny, nx = h // cell, w // cell
+    if ny == 0 or nx == 0:
+        return np.zeros(0, np.float32), []
+
+    def blocks(img: NDArray[Any]) -> NDArray[Any]:
+        """(ny, nx, cell * cell): the cells, row by row."""
+        cut = img[:ny * cell, :nx * cell]
+        return cut.reshape(ny, cell, nx, cell).transpose(0, 2, 1, 3).reshape(ny, nx, -1)
+
+    sel = blocks(select).astype(np.float64)
+    share = sel.mean(axis=2)
+    weight = sel if masked else np.ones_like(sel)  # the pixels each cell correlates
+    count = np.maximum(weight.sum(axis=2), 1.0)
+    a = blocks(aligned).astype(np.float64)
+    b = blocks(ref_band).astype(np.float64)
+    a = a - ((a * weight).sum(axis=2) / count)[..., None]
+    b = b - ((b * weight).sum(axis=2) / count)[..., None]
+    bb = (b * b * weight).sum(axis=2)
+    texture = np.sqrt(bb / count)  # the reference's grey-level std over those pixels
+    den = np.sqrt((a * a * weight).sum(axis=2) * bb)
+    num = (a * b * weight).sum(axis=2)
+    corr = np.where(den > 1e-6, num / np.where(den > 1e-6, den, 1.0), 0.0)
+    keep = (share >= min_inside) & (texture >= MIN_TEXTURE)
+    if masked:
+        keep &= weight.sum(axis=2) > 0
+    ys, xs = np.nonzero(keep)  # row by row, as the cells are read
+    where = [(int(x) * cell, int(y) * cell) for y, x in zip(ys, xs, strict=True)]
+    return np.asarray(corr[ys, xs], dtype=np.float32), where
 
 
 def ghost_correlation(aligned: NDArray[np.float32], ref_grey: NDArray[np.float32], *,
