@@ -30,17 +30,18 @@ reference's blank background partialled out; genuine mostly 0.9-0.99, another pe
 photo mostly 0-0.6).
 
 Score: the largest of ``clip((0.75 - background_corr) / 0.45)``, ``0.5 * clip((0.05 -
-portrait_overlay_corr) / 0.15)`` and, where the background matches (>= 0.6),
-``clip((0.6 - ghost_corr) / 0.4)``. Only cells inside the photographed image count (a
-card cut off by the photo's edge is compared where it is seen; the ghost and the
-portrait only when seen whole). Findings: ``REFERENCE_BACKGROUND_MISMATCH`` (medium: a
-very blurred capture can defeat the registration) when the background correlates under
-0.45; ``REFERENCE_GHOST_MISMATCH`` (medium: a washed-out capture can hide the ghost)
-when the background matches (>= 0.6) and the ghost correlates under 0.35;
-``REFERENCE_PORTRAIT_LINES_MISSING`` (low) when the background matches (>= 0.6) but
-the portrait carries none of the design's lines (correlation under -0.03). Constants
-chosen on development seeds 8181 and 8282 (all document kinds of all six designs), see
-docs/benchmarks.md.
+portrait_overlay_corr) / 0.15)`` and, where the background matches (>= 0.6), ``clip((0.6
+- ghost_corr) / 0.4)``. Only cells inside the photographed image count (a card cut off
+by the photo's edge is compared where it is seen; the ghost and the portrait only when
+seen whole), and pixels clipped white by an overexposed capture are left out (the pale
+background lines clip first, the dark labels survive). Findings:
+``REFERENCE_BACKGROUND_MISMATCH`` (medium: a very blurred capture can defeat the
+registration) when the background correlates under 0.45; ``REFERENCE_GHOST_MISMATCH``
+(medium: a washed-out capture can hide the ghost) when the background matches (>= 0.6)
+and the ghost correlates under 0.35; ``REFERENCE_PORTRAIT_LINES_MISSING`` (low) when the
+background matches (>= 0.6) but the portrait carries none of the design's lines
+(correlation under -0.03). Constants chosen on development seeds 8181 and 8282 (all
+document kinds of all six designs), see docs/benchmarks.md.
 """
 
 from __future__ import annotations
