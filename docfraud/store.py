@@ -51,7 +51,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from docfraud.errors import InputError
 
@@ -230,6 +230,26 @@ class Record:
     worker: str | None = None
 
 
+T = TypeVar("T")
+
+
+def _retry_locked(action: Callable[[], T], *, seconds: float = 60.0) -> T:
+    """``action()``, retried with growing pauses while SQLite answers "database is
+    locked" (for up to ``seconds``); any other error, or the last one, is raised."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    pause = 0.01
+    while True:
+        try:
+            return action()
+        except Exception as exc:
+            if "database is locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(2 * pause, 0.5)
+
+
 class Store:
     """A connection to one case database.
 
@@ -288,7 +308,10 @@ class Store:
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA busy_timeout = 60000")
-            cur.execute("PRAGMA journal_mode = WAL")
+            # switching a new database file to WAL needs a lock SQLite does not wait for:
+            # while another connection sets the file up it answers "database is locked"
+            # at once, so retry (several workers opening a new case database together)
+            _retry_locked(lambda: cur.execute("PRAGMA journal_mode = WAL"))
             cur.execute("PRAGMA synchronous = NORMAL")
             cur.execute("PRAGMA foreign_keys = ON")
             cur.close()
@@ -305,28 +328,33 @@ class Store:
 
     def create(self) -> None:
         """Create the tables (idempotent; serialised between concurrent callers)."""
-        from sqlalchemy import select, text
         from sqlalchemy.exc import DBAPIError
 
         try:
-            with self.engine.begin() as conn:
-                if self.dialect == "postgresql":
-                    # concurrent CREATE TABLE IF NOT EXISTS can still collide in pg_type
-                    conn.execute(text("SELECT pg_advisory_xact_lock(7270513)"))
-                metadata().create_all(conn, checkfirst=True)
-                found = conn.execute(
-                    select(self.t_meta.c.value).where(self.t_meta.c.key == "schema_version")
-                ).scalar()
-                if found is None:
-                    self._insert_ignore(conn, self.t_meta,
-                                        [{"key": "schema_version", "value": str(SCHEMA_VERSION)}])
-                elif int(found) != SCHEMA_VERSION:
-                    raise StoreError(
-                        f"case database has schema version {found}; this docfraud "
-                        f"reads version {SCHEMA_VERSION}"
-                    )
+            _retry_locked(self._create_tables)
         except DBAPIError as exc:
             raise self._connect_error(exc) from None
+
+    def _create_tables(self) -> None:
+        """One transaction: the tables and the schema version (retried by create())."""
+        from sqlalchemy import select, text
+
+        with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                # concurrent CREATE TABLE IF NOT EXISTS can still collide in pg_type
+                conn.execute(text("SELECT pg_advisory_xact_lock(7270513)"))
+            metadata().create_all(conn, checkfirst=True)
+            found = conn.execute(
+                select(self.t_meta.c.value).where(self.t_meta.c.key == "schema_version")
+            ).scalar()
+            if found is None:
+                self._insert_ignore(conn, self.t_meta,
+                                    [{"key": "schema_version", "value": str(SCHEMA_VERSION)}])
+            elif int(found) != SCHEMA_VERSION:
+                raise StoreError(
+                    f"case database has schema version {found}; this docfraud "
+                    f"reads version {SCHEMA_VERSION}"
+                )
 
     def close(self) -> None:
         self.engine.dispose()

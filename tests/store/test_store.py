@@ -202,3 +202,32 @@ def test_database_url_and_path_key(tmp_path: Path) -> None:
     assert database_url("postgresql://u@h/db") == "postgresql+psycopg2://u@h/db"
     assert database_url("sqlite:///x.db") == "sqlite:///x.db"
     assert path_key("a/b").startswith("path:") and path_key("a/b") != path_key("a/c")
+
+
+def test_locked_database_is_retried_and_other_errors_are_not() -> None:
+    from docfraud.store import _retry_locked
+
+    calls: list[int] = []
+
+    def flaky() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise RuntimeError("(sqlite3.OperationalError) database is locked")
+        return "done"
+
+    assert _retry_locked(flaky) == "done" and len(calls) == 3
+
+    def broken() -> None:
+        calls.append(1)
+        raise RuntimeError("no such table: documents")
+
+    calls.clear()
+    with pytest.raises(RuntimeError, match="no such table"):
+        _retry_locked(broken)
+    assert len(calls) == 1
+
+    def always_locked() -> None:
+        raise RuntimeError("database is locked")
+
+    with pytest.raises(RuntimeError, match="locked"):
+        _retry_locked(always_locked, seconds=0.05)
