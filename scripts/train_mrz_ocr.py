@@ -101,6 +101,17 @@ def _printed_block(rng: np.random.Generator) -> tuple[int, int, list[str], Any, 
     return n, target, texts, centers, pitch, cap, render.compose(ink, rng)
 
 
+def _captured_cap(rng: np.random.Generator, *, small_glyphs: bool,
+                  small_share: float) -> float:
+    """Capital height (px) of a line as captured, log-uniform: default 6..40 px;
+    ``small_glyphs``: 6..12 px for ``small_share`` of the lines (where the reader misreads
+    most), else 12..40."""
+    lo, hi = 6.0, 40.0
+    if small_glyphs:
+        lo, hi = (6.0, 12.0) if rng.random() < small_share else (12.0, 40.0)
+    return math.exp(rng.uniform(math.log(lo), math.log(hi)))
+
+
 def make_line_sample(seed: int, *, small_glyphs: bool = False, reader_cut: bool = False,
                      small_share: float = SMALL_SHARE,
                      rotated_share: float = 0.0) -> tuple[np.ndarray, np.ndarray] | None:
@@ -127,12 +138,7 @@ def make_line_sample(seed: int, *, small_glyphs: bool = False, reader_cut: bool 
     gray = cv2.warpAffine(gray, rot, (w, h), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
     pts = np.concatenate([centers[target], np.ones((n, 1))], axis=1) @ rot.T
-    # capture resolution (log-uniform): default 6..40 px glyph height; --small-glyphs:
-    # 6..12 px for small_share of the lines (where the reader misreads most), else 12..40
-    lo, hi = 6.0, 40.0
-    if small_glyphs:
-        lo, hi = (6.0, 12.0) if rng.random() < small_share else (12.0, 40.0)
-    cap_cap = math.exp(rng.uniform(math.log(lo), math.log(hi)))
+    cap_cap = _captured_cap(rng, small_glyphs=small_glyphs, small_share=small_share)
     s1 = cap_cap / cap
     small = cv2.resize(gray, (max(8, int(w * s1)), max(8, int(h * s1))),
                        interpolation=cv2.INTER_AREA)
@@ -209,10 +215,7 @@ def _rotated_line_sample(rng: np.random.Generator, *, small_glyphs: bool,
     gray = cv2.warpAffine(gray, rot, (nw, nh), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
     pts = np.concatenate([centers[target], np.ones((n, 1))], axis=1) @ rot.T
-    lo, hi = 6.0, 40.0
-    if small_glyphs:
-        lo, hi = (6.0, 12.0) if rng.random() < small_share else (12.0, 40.0)
-    cap_cap = math.exp(rng.uniform(math.log(lo), math.log(hi)))
+    cap_cap = _captured_cap(rng, small_glyphs=small_glyphs, small_share=small_share)
     s1 = cap_cap / cap
     small = cv2.resize(gray, (max(8, int(nw * s1)), max(8, int(nh * s1))),
                        interpolation=cv2.INTER_AREA)
