@@ -464,14 +464,6 @@ class Registration:
     facts: dict[str, Any]
     to_small: NDArray[np.float64]
 
-    def reference_to_image(self) -> NDArray[np.float64]:
-        """3x3 homography from the stored reference page's pixels (``design.px_per_mm``)
-        to image pixels."""
-        s = float(self.ref["scale"])
-        to_analysis = np.diag([s, s, 1.0])
-        return np.asarray(np.linalg.inv(self.to_small) @ self.homography @ to_analysis,
-                          dtype=np.float64)
-
 
 def identified_design(analysis: Analysis) -> ReferenceDesign | None:
     """The library design the document's MRZ belongs to (once per analysis), or None."""
@@ -480,8 +472,8 @@ def identified_design(analysis: Analysis) -> ReferenceDesign | None:
 
 def registration(analysis: Analysis) -> Registration | str:
     """The document's card registered onto the reference of its design, computed once
-    per analysis (for any detector that compares with the reference); or why not (a
-    reason; empty when the design is not in the library or the MRZ was not read).
+    per analysis; or why not (a reason; empty when the design is not in the library or
+    the MRZ was not read).
     """
     return analysis.cached("reference.registration", lambda: _registration(analysis))
 
