@@ -101,15 +101,29 @@ def _printed_block(rng: np.random.Generator) -> tuple[int, int, list[str], Any, 
     return n, target, texts, centers, pitch, cap, render.compose(ink, rng)
 
 
-def _captured_cap(rng: np.random.Generator, *, small_glyphs: bool,
-                  small_share: float) -> float:
-    """Capital height (px) of a line as captured, log-uniform: default 6..40 px;
-    ``small_glyphs``: 6..12 px for ``small_share`` of the lines (where the reader misreads
-    most), else 12..40."""
+def _captured(gray: np.ndarray, cap: float, rng: np.random.Generator, *,
+              small_glyphs: bool, small_share: float) -> tuple[np.ndarray, float, float]:
+    """The printed block ``gray`` (capitals ``cap`` px tall) as a camera or scanner takes
+    it: shrunk to a capital height drawn log-uniform (default 6..40 px; ``small_glyphs``:
+    6..12 px for ``small_share`` of the lines, where the reader misreads most, else
+    12..40), blurred at that resolution (default weaker on small glyphs; ``small_glyphs``:
+    up to MAX_BLUR whatever the size) and degraded. Returns (uint8 image, scale, captured
+    capital height)."""
+    import cv2
+
     lo, hi = 6.0, 40.0
     if small_glyphs:
         lo, hi = (6.0, 12.0) if rng.random() < small_share else (12.0, 40.0)
-    return math.exp(rng.uniform(math.log(lo), math.log(hi)))
+    cap_cap = math.exp(rng.uniform(math.log(lo), math.log(hi)))
+    s1 = cap_cap / cap
+    h, w = gray.shape
+    small = cv2.resize(gray, (max(8, int(w * s1)), max(8, int(h * s1))),
+                       interpolation=cv2.INTER_AREA)
+    if small_glyphs:
+        blur = rng.uniform(0, MAX_BLUR)
+    else:
+        blur = rng.uniform(0, 1.0) * min(1.0, cap_cap / 12)
+    return render.degrade(small, rng, blur=blur, noise=rng.uniform(0, 0.05)), s1, cap_cap
 
 
 def make_line_sample(seed: int, *, small_glyphs: bool = False, reader_cut: bool = False,
@@ -138,18 +152,8 @@ def make_line_sample(seed: int, *, small_glyphs: bool = False, reader_cut: bool 
     gray = cv2.warpAffine(gray, rot, (w, h), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
     pts = np.concatenate([centers[target], np.ones((n, 1))], axis=1) @ rot.T
-    cap_cap = _captured_cap(rng, small_glyphs=small_glyphs, small_share=small_share)
-    s1 = cap_cap / cap
-    small = cv2.resize(gray, (max(8, int(w * s1)), max(8, int(h * s1))),
-                       interpolation=cv2.INTER_AREA)
-    # blur at capture resolution: default weaker on small glyphs; --small-glyphs: up to
-    # MAX_BLUR whatever the glyph size
-    if small_glyphs:
-        blur = rng.uniform(0, MAX_BLUR)
-    else:
-        blur = rng.uniform(0, 1.0) * min(1.0, cap_cap / 12)
-    small_u8 = render.degrade(small, rng, blur=blur,
-                              noise=rng.uniform(0, 0.05))
+    small_u8, s1, cap_cap = _captured(gray, cap, rng, small_glyphs=small_glyphs,
+                                      small_share=small_share)
     # the reader's strip scale: glyph height ~STRIP_GLYPH px, estimated with +-20 % error
     s2 = STRIP_GLYPH * rng.uniform(0.8, 1.25) / cap_cap
     sx, sy = s1 * s2, s1 * s2
@@ -215,13 +219,8 @@ def _rotated_line_sample(rng: np.random.Generator, *, small_glyphs: bool,
     gray = cv2.warpAffine(gray, rot, (nw, nh), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
     pts = np.concatenate([centers[target], np.ones((n, 1))], axis=1) @ rot.T
-    cap_cap = _captured_cap(rng, small_glyphs=small_glyphs, small_share=small_share)
-    s1 = cap_cap / cap
-    small = cv2.resize(gray, (max(8, int(nw * s1)), max(8, int(nh * s1))),
-                       interpolation=cv2.INTER_AREA)
-    blur = rng.uniform(0, MAX_BLUR) if small_glyphs else rng.uniform(0, 1.0) * min(
-        1.0, cap_cap / 12)
-    small_u8 = render.degrade(small, rng, blur=blur, noise=rng.uniform(0, 0.05))
+    small_u8, s1, cap_cap = _captured(gray, cap, rng, small_glyphs=small_glyphs,
+                                      small_share=small_share)
     pts_s = pts * s1
     d = pts_s[-1] - pts_s[0]
     line_angle = math.degrees(math.atan2(d[1], d[0]))
