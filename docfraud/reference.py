@@ -21,6 +21,12 @@ ICAO placement from the MRZ):
   sets them in the issuer's font prints them where the issuer does, so they are compared
   apart from the security background).
 
+A design may also have ``<name>_keypoints.npz``: the SIFT keypoints of its static area
+at the comparison's scale (:func:`docfraud.forensics.reference.reference_keypoints`),
+stored so that a screening call need not compute them; it records the resolution and
+the SHA-256 of the two images it was made from and is ignored (the keypoints are
+computed) when they differ.
+
 ``index.json`` also gives, per design, the boxes (x, y, w, h; reference pixels) of the
 main portrait (``portrait_box``) and of the ghost image (``ghost_box``, the faded second
 copy of the holder's photo; null for a design without one).
@@ -33,10 +39,12 @@ library gets no comparison (the detector says ``not_applicable``), never a penal
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
 import threading
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,6 +80,7 @@ class ReferenceDesign:
         portrait_box: the main portrait's box (x, y, w, h) in reference pixels, or None.
         ghost_box: the ghost image's box (the faded second copy of the holder's portrait
             that the design prints), or None where the design has none.
+        keypoints_path: the stored keypoints (see module docstring), or None.
     """
 
     name: str
@@ -85,6 +94,7 @@ class ReferenceDesign:
     mask_path: Path
     portrait_box: tuple[int, int, int, int] | None = None
     ghost_box: tuple[int, int, int, int] | None = None
+    keypoints_path: Path | None = None
     _arrays: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def matches(self, mrz: MrzResult) -> bool:
@@ -119,6 +129,57 @@ class ReferenceDesign:
                                 printed=(mask[..., 0] > 127) & static)
         return (self._arrays["page"], self._arrays["static"], self._arrays["portrait"],
                 self._arrays["printed"])
+
+
+    def images_digest(self) -> str:
+        """SHA-256 of the reference page's and the mask's file bytes (hex)."""
+        digest = hashlib.sha256()
+        for path in (self.image_path, self.mask_path):
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+    def stored_keypoints(self, px_per_mm: float) -> dict[str, NDArray[np.float32]] | None:
+        """The stored keypoints at ``px_per_mm`` (float32 arrays as
+        :func:`docfraud.forensics.reference.reference_keypoints` returns them), or None
+        where there are none, or they were made at another resolution or from other
+        images, or the file is unreadable (then the caller computes them)."""
+        if self.keypoints_path is None or not self.keypoints_path.is_file():
+            return None
+        import numpy as np
+
+        names = ("points", "descriptors", "points_smooth", "descriptors_smooth")
+        try:
+            with np.load(self.keypoints_path, allow_pickle=False) as stored:
+                if (float(stored["px_per_mm"]) != px_per_mm
+                        or str(stored["images_sha256"]) != self.images_digest()):
+                    logger.warning("stored keypoints of %s do not belong to its reference "
+                                   "images; computing them", self.name)
+                    return None
+                arrays = {k: np.asarray(stored[k], dtype=np.float32) for k in names}
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            logger.warning("stored keypoints of %s are unreadable (%s); computing them",
+                           self.name, exc)
+            return None
+        for k in names:
+            if arrays[k].ndim != 2 or arrays[k].shape[1] != (2 if k.startswith("points") else 128):
+                logger.warning("stored keypoints of %s are malformed; computing them", self.name)
+                return None
+        return arrays
+
+
+def save_keypoints(path: Path, keypoints: dict[str, NDArray[np.float32]], *,
+                   px_per_mm: float, images_sha256: str) -> None:
+    """Store a design's keypoints (descriptors as uint8 where SIFT gave whole numbers
+    0-255, as OpenCV's does, else float32)."""
+    import numpy as np
+
+    arrays: dict[str, Any] = {}
+    for k, v in keypoints.items():
+        whole = k.startswith("descriptors") and bool(
+            np.all((v >= 0) & (v <= 255) & (v == np.round(v))))
+        arrays[k] = v.astype(np.uint8) if whole else np.asarray(v, dtype=np.float32)
+    np.savez_compressed(path, px_per_mm=np.float64(px_per_mm),
+                        images_sha256=np.str_(images_sha256), **arrays)
 
 
 @dataclass(frozen=True)
@@ -176,7 +237,9 @@ def load_library(directory: Path = LIBRARY_DIR) -> ReferenceLibrary:
                         image_path=directory / str(d["image"]),
                         mask_path=directory / str(d["mask"]),
                         portrait_box=_box(d.get("portrait_box")),
-                        ghost_box=_box(d.get("ghost_box"))))
+                        ghost_box=_box(d.get("ghost_box")),
+                        keypoints_path=(directory / str(d["keypoints"])
+                                        if d.get("keypoints") else None)))
             except (OSError, ValueError, KeyError, TypeError, ArithmeticError,
                     re.error) as exc:
                 raise ModelError(f"reference library index {index} is unreadable: {exc}") from exc

@@ -8,8 +8,13 @@ as `docfraud screen` straightens a photographed one (docfraud.layout.rectify_tra
 background; the mask marks the static areas (compare) and the portrait; the index
 gives the portrait's and the ghost image's boxes (reference pixels).
 
+Per design it also stores the SIFT keypoints of the static area at the comparison's
+scale (`<name>_keypoints.npz`, docfraud.forensics.reference.reference_keypoints), so
+that a screening call does not compute them for its design.
+
     python scripts/build_references.py            # -> models/references/
     python scripts/build_references.py --out DIR  # elsewhere
+    python scripts/build_references.py --keypoints-only  # keypoints of the images there
 
 Deterministic: the same code gives the same images. Takes a few seconds.
 """
@@ -143,8 +148,13 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, default=LIBRARY_DIR)
+    ap.add_argument("--keypoints-only", action="store_true",
+                    help="only (re)write the keypoints of the library's existing images")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.keypoints_only:
+        store_keypoints(args.out)
+        return 0
     entries = []
     for i, name in enumerate(DESIGNS):
         entry, ref, mask = build_one(name, i)
@@ -155,8 +165,28 @@ def main(argv: list[str] | None = None) -> int:
               f"{(mask[..., 2] > 0).mean():.0%}, {entry['number_pattern']}")
     index = {"version": 1, "px_per_mm": PX_PER_MM, "designs": entries}
     (args.out / "index.json").write_text(json.dumps(index, indent=1) + "\n")
+    store_keypoints(args.out)
     print(f"wrote {len(entries)} designs to {args.out}")
     return 0
+
+
+def store_keypoints(directory: Path) -> None:
+    """Write each design's keypoints next to its images and name them in the index."""
+    from docfraud.forensics.reference import ANALYSIS_PX_PER_MM, reference_grey, reference_keypoints
+    from docfraud.reference import INDEX_NAME, load_library, save_keypoints
+
+    index_path = directory / INDEX_NAME
+    index = json.loads(index_path.read_text())
+    by_name = {d.name: d for d in load_library(directory).designs}
+    for entry in index["designs"]:
+        design = by_name[entry["name"]]
+        keypoints = reference_keypoints(*reference_grey(design))
+        entry["keypoints"] = f"{design.name}_keypoints.npz"
+        save_keypoints(directory / entry["keypoints"], keypoints,
+                       px_per_mm=ANALYSIS_PX_PER_MM, images_sha256=design.images_digest())
+        print(f"{design.name}: {len(keypoints['points'])} + {len(keypoints['points_smooth'])} "
+              "keypoints")
+    index_path.write_text(json.dumps(index, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -70,6 +70,7 @@ def input_channels(
     *,
     luminance: NDArray[np.float32] | None = None,
     residual: NDArray[np.float32] | None = None,
+    pad: tuple[int, int, int, int] = (0, 0, 0, 0),
 ) -> NDArray[np.float32]:
     """The network's input for an image.
 
@@ -79,10 +80,13 @@ def input_channels(
             (:attr:`Analysis.luminance`); computed otherwise.
         residual: (H, W) float32 Immerkaer residual in grey levels if already
             computed (:attr:`Analysis.noise_residual`); computed otherwise.
+        pad: (top, bottom, left, right) border added by reflection without repeating
+            the edge (``np.pad(mode="reflect")``), written in place: no second copy of
+            the input. Each side must be shorter than the image.
 
     Returns:
-        (5, H, W) float32: R, G, B in [0, 1], then the Immerkaer and SRM-KV
-        residuals of the luma divided by 4 and clipped to [-4, 4].
+        (5, top + H + bottom, left + W + right) float32: R, G, B in [0, 1], then the
+        Immerkaer and SRM-KV residuals of the luma divided by 4 and clipped to [-4, 4].
     """
     import cv2
 
@@ -98,10 +102,25 @@ def input_channels(
                                            borderType=cv2.BORDER_REFLECT), dtype=np.float32)
     kv = cv2.filter2D(luminance, cv2.CV_32F, _KV, borderType=cv2.BORDER_REFLECT)
     h, w = rgb.shape[:2]
-    out = np.empty((5, h, w), dtype=np.float32)
-    np.multiply(np.moveaxis(rgb, 2, 0), np.float32(1.0 / 255.0), out=out[:3])
-    np.clip(residual / _RESIDUAL_SCALE, -_RESIDUAL_CLIP, _RESIDUAL_CLIP, out=out[3])
-    np.clip(kv / _RESIDUAL_SCALE, -_RESIDUAL_CLIP, _RESIDUAL_CLIP, out=out[4])
+    top, bottom, left, right = pad
+    if min(pad) < 0 or max(top, bottom) >= h or max(left, right) >= w:
+        raise ValueError(f"padding {pad} does not fit an image of {h}x{w}")
+    out = np.empty((5, top + h + bottom, left + w + right), dtype=np.float32)
+    inner = out[:, top:top + h, left:left + w]
+    np.multiply(np.moveaxis(rgb, 2, 0), np.float32(1.0 / 255.0), out=inner[:3])
+    np.clip(residual / _RESIDUAL_SCALE, -_RESIDUAL_CLIP, _RESIDUAL_CLIP, out=inner[3])
+    np.clip(kv / _RESIDUAL_SCALE, -_RESIDUAL_CLIP, _RESIDUAL_CLIP, out=inner[4])
+    # reflected borders (edge not repeated): rows first, then whole columns (corners too)
+    if top:
+        out[:, :top] = out[:, 2 * top:top:-1]
+    if bottom:
+        end = top + h
+        out[:, end:] = out[:, end - 2:end - 2 - bottom:-1]
+    if left:
+        out[:, :, :left] = out[:, :, 2 * left:left:-1]
+    if right:
+        end = left + w
+        out[:, :, end:] = out[:, :, end - 2:end - 2 - right:-1]
     return out
 
 
@@ -121,6 +140,12 @@ def pool_score(prob: NDArray[np.float32]) -> tuple[float, NDArray[np.float32]]:
     return (float(smoothed.max()) if smoothed.size else 0.0), smoothed
 
 
+def padding(h: int, w: int) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) border of an (h, w) input: PAD all round, and the
+    bottom and right filled up to whole cells."""
+    return PAD, PAD + (-h) % CELL, PAD, PAD + (-w) % CELL
+
+
 class _Model:
     """The ONNX network on OpenCV's DNN module (one per process; forward is locked)."""
 
@@ -138,13 +163,23 @@ class _Model:
             raise ModelError(f"cannot load learned detector weights {path}: {exc}") from exc
         self.lock = threading.Lock()
 
-    def cells(self, channels: NDArray[np.float32]) -> NDArray[np.float32]:
-        """(5, H, W) input -> (ceil(H / 8), ceil(W / 8)) float32 probabilities."""
-        _, h, w = channels.shape
+    def cells(self, channels: NDArray[np.float32], *,
+              size: tuple[int, int] | None = None) -> NDArray[np.float32]:
+        """(5, H, W) input -> (ceil(H / 8), ceil(W / 8)) float32 probabilities.
+
+        With ``size=(H, W)`` the input is already padded as :func:`padding` says (made
+        by ``input_channels(..., pad=padding(H, W))``, which spares a copy).
+        """
+        if size is None:
+            h, w = channels.shape[1:]
+            top, bottom, left, right = padding(h, w)
+            padded = np.pad(channels, ((0, 0), (top, bottom), (left, right)), mode="reflect")
+        else:
+            (h, w), padded = size, channels
+            top, bottom, left, right = padding(h, w)
+            if padded.shape[1:] != (top + h + bottom, left + w + right):
+                raise ValueError(f"input of {padded.shape} is not {h}x{w} padded")
         ch, cw = -(-h // CELL), -(-w // CELL)
-        extra_h, extra_w = ch * CELL - h, cw * CELL - w
-        padded = np.pad(channels, ((0, 0), (PAD, PAD + extra_h), (PAD, PAD + extra_w)),
-                        mode="reflect")
         with self.lock:
             self.net.setInput(padded[None])
             logits = np.asarray(self.net.forward(), dtype=np.float32)
@@ -189,12 +224,16 @@ def cell_probabilities(
         [8i, 8i + 8) x [8j, 8j + 8).
     """
     model = load_model(path)
+    h, w = pixels.shape[:2]
+    pad = padding(h, w)
+    if max(pad[:2]) >= h or max(pad[2:]) >= w:  # tiny image: np.pad reflects repeatedly
+        pad = (0, 0, 0, 0)
     if analysis is not None and analysis.pixels is pixels:
         channels = input_channels(pixels, luminance=analysis.luminance,
-                                  residual=analysis.noise_residual)
+                                  residual=analysis.noise_residual, pad=pad)
     else:
-        channels = input_channels(pixels)
-    return model.cells(channels)
+        channels = input_channels(pixels, pad=pad)
+    return model.cells(channels, size=(h, w) if any(pad) else None)
 
 
 @register

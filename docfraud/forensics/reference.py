@@ -142,12 +142,10 @@ def _reference_arrays(design: ReferenceDesign) -> dict[str, Any]:
         if cached is not None:
             entry: dict[str, Any] = cached
             return entry
-        page, static, portrait, printed = design.images()
+        page, _, portrait, printed = design.images()
         scale = ANALYSIS_PX_PER_MM / design.px_per_mm
-        h, w = round(page.shape[0] * scale), round(page.shape[1] * scale)
-        grey = np.asarray(cv2.resize(page, (w, h), interpolation=cv2.INTER_AREA), np.uint8)
-        static_s = cv2.resize(static.astype(np.uint8), (w, h),
-                              interpolation=cv2.INTER_NEAREST) > 0
+        grey, static_s = reference_grey(design)
+        h, w = grey.shape
         portrait_s = cv2.resize(portrait.astype(np.uint8), (w, h),
                                 interpolation=cv2.INTER_NEAREST) > 0
         printed_s = cv2.resize(printed.astype(np.uint8), (w, h),
@@ -161,15 +159,8 @@ def _reference_arrays(design: ReferenceDesign) -> dict[str, Any]:
             bw, bh = min(bw, w - x), min(bh, h - y)
             return (x, y, bw, bh) if bw >= 8 and bh >= 8 else None
 
-        sift = cv2.SIFT_create(nfeatures=1500)  # type: ignore[attr-defined]
-        kp_mask = cv2.erode(static_s.astype(np.uint8) * 255, np.ones((5, 5), np.uint8))
-        keypoints, descriptors = sift.detectAndCompute(_keypoint_input(grey), kp_mask)
-        smooth = _smoothed_half(grey)
-        smooth_mask = cv2.erode(cv2.resize(static_s.astype(np.uint8) * 255,
-                                           (smooth.shape[1], smooth.shape[0]),
-                                           interpolation=cv2.INTER_NEAREST),
-                                np.ones((3, 3), np.uint8))
-        keypoints_s, descriptors_s = sift.detectAndCompute(_keypoint_input(smooth), smooth_mask)
+        stored = design.stored_keypoints(ANALYSIS_PX_PER_MM)
+        keypoints = stored if stored is not None else reference_keypoints(grey, static_s)
         band = _band(grey.astype(np.float32))
         entry = {
             "page_shape": page.shape, "scale": scale, "shape": (h, w), "band": band,
@@ -180,15 +171,61 @@ def _reference_arrays(design: ReferenceDesign) -> dict[str, Any]:
                                     dtype=np.float32),
             "static_half": cv2.resize(static_s.astype(np.uint8), None, fx=0.5, fy=0.5,
                                       interpolation=cv2.INTER_NEAREST) > 0,
-            "portrait": portrait_s,
-            "points": np.array([k.pt for k in keypoints], dtype=np.float32).reshape(-1, 2),
-            "descriptors": descriptors,
-            "points_smooth": np.array([k.pt for k in keypoints_s],
-                                      dtype=np.float32).reshape(-1, 2),
-            "descriptors_smooth": descriptors_s,
+            "portrait": portrait_s, **keypoints,
         }
         design._arrays["analysis"] = entry
         return entry
+
+
+def reference_grey(design: ReferenceDesign) -> tuple[NDArray[np.uint8], NDArray[np.bool_]]:
+    """The design's reference page and static mask at the analysis scale: (h, w) uint8
+    and (h, w) bool."""
+    import cv2
+
+    page, static, _, _ = design.images()
+    scale = ANALYSIS_PX_PER_MM / design.px_per_mm
+    h, w = round(page.shape[0] * scale), round(page.shape[1] * scale)
+    grey = np.asarray(cv2.resize(page, (w, h), interpolation=cv2.INTER_AREA), np.uint8)
+    static_s = cv2.resize(static.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
+    return grey, static_s
+
+
+def reference_keypoints(grey: NDArray[np.uint8], static: NDArray[np.bool_]
+                        ) -> dict[str, NDArray[np.float32]]:
+    """SIFT keypoints of a reference page's static area, as registration matches them.
+
+    Args:
+        grey: (h, w) uint8 reference page at the analysis scale.
+        static: (h, w) bool static area.
+
+    Returns:
+        ``points`` (n, 2) float32 and ``descriptors`` (n, 128) float32 on the page, and
+        ``points_smooth`` / ``descriptors_smooth`` on its smoothed half-scale copy. The
+        library stores them (``scripts/build_references.py``) so that a screening call
+        does not compute them for its design (the two SIFT passes cost about 60 ms).
+    """
+    import cv2
+
+    sift = cv2.SIFT_create(nfeatures=1500)  # type: ignore[attr-defined]
+    kp_mask = cv2.erode(static.astype(np.uint8) * 255, np.ones((5, 5), np.uint8))
+    keypoints, descriptors = sift.detectAndCompute(_keypoint_input(grey), kp_mask)
+    smooth = _smoothed_half(grey)
+    smooth_mask = cv2.erode(cv2.resize(static.astype(np.uint8) * 255,
+                                       (smooth.shape[1], smooth.shape[0]),
+                                       interpolation=cv2.INTER_NEAREST),
+                            np.ones((3, 3), np.uint8))
+    keypoints_s, descriptors_s = sift.detectAndCompute(_keypoint_input(smooth), smooth_mask)
+
+    def described(found: Any) -> NDArray[np.float32]:
+        return (np.zeros((0, 128), np.float32) if found is None
+                else np.asarray(found, dtype=np.float32))
+
+    return {
+        "points": np.array([k.pt for k in keypoints], dtype=np.float32).reshape(-1, 2),
+        "descriptors": described(descriptors),
+        "points_smooth": np.array([k.pt for k in keypoints_s], dtype=np.float32).reshape(-1, 2),
+        "descriptors_smooth": described(descriptors_s),
+    }
 
 
 def _inside_reference(inside: NDArray[np.float32], hom: NDArray[np.float32],
@@ -253,7 +290,8 @@ def register_page(grey: NDArray[np.uint8], band: NDArray[np.float32],
         """Add the MAGSAC homography of ratio-tested SIFT matches (coordinates times
         ``scale``) to the candidates; returns (matches, inliers)."""
         keypoints, descriptors = sift.detectAndCompute(_keypoint_input(image), None)
-        if descriptors is None or ref_descriptors is None or len(keypoints) < 8:
+        if (descriptors is None or ref_descriptors is None or len(ref_descriptors) == 0
+                or len(keypoints) < 8):
             return 0, 0
         pairs = matcher.knnMatch(ref_descriptors, descriptors, k=2)
         good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < 0.8 * p[1].distance]

@@ -38,6 +38,7 @@ of TD1 cards) with Tesseract and looks for the MRZ's values in it:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import math
 import re
@@ -158,6 +159,7 @@ def _month(token: str) -> int | None:
     return MONTHS.get(token) or MONTHS.get(token[:4]) or MONTHS.get(token[:3])
 
 
+@functools.lru_cache(maxsize=4096)
 def _fuzzy_month(token: str) -> int | None:
     """Month of a 3-5 letter word one letter away from names of one month only, and for
     a 3-letter word from at least two of them (``FEG``: FEB and FEV -> February; ``ABC``:

@@ -236,6 +236,12 @@ def test_detector_result_validation_and_round_trip() -> None:
     d = r.to_dict()
     assert d["heatmap"] == {"shape": [10, 20], "mean": 0.036, "max": 0.9, "hot_fraction": 0.04,
                             "hot_box": [5, 2, 4, 2]}
+    corners = np.zeros((10, 20), np.float32)
+    corners[0, 3] = corners[9, 19] = corners[4, 0] = 0.5
+    assert DetectorResult(detector="x", heatmap=corners).to_dict()["heatmap"]["hot_box"] == [
+        0, 0, 20, 10]
+    assert DetectorResult(detector="x", heatmap=np.full((3, 4), 0.49, np.float32)
+                          ).to_dict()["heatmap"]["hot_box"] is None
     back = DetectorResult.from_dict(d)
     assert back.heatmap is None and back.heatmap_summary == d["heatmap"]
     assert back.to_dict() == d

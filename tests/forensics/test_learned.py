@@ -53,6 +53,26 @@ def test_input_channels_match_the_analysis_residual() -> None:
         input_channels(img[:, :, 0])
 
 
+@pytest.mark.parametrize("shape", [(17, 17), (23, 45), (50, 70), (201, 99)])
+def test_padded_input_is_the_reflected_input_and_reads_the_same(shape: tuple[int, int]) -> None:
+    rng = np.random.default_rng(shape[0])
+    img = (rng.random((*shape, 3)) * 255).astype(np.uint8)
+    h, w = shape
+    top, bottom, left, right = learned.padding(h, w)
+    plain = input_channels(img)
+    want = np.pad(plain, ((0, 0), (top, bottom), (left, right)), mode="reflect")
+    if max(top, bottom) < h and max(left, right) < w:
+        assert np.array_equal(input_channels(img, pad=(top, bottom, left, right)), want)
+    else:  # too small to reflect once: refused, and the detector pads the slow way
+        with pytest.raises(ValueError, match="does not fit"):
+            input_channels(img, pad=(top, bottom, left, right))
+    model = load_model()
+    assert np.array_equal(learned.cell_probabilities(img), model.cells(plain))
+    assert np.array_equal(model.cells(want, size=(h, w)), model.cells(plain))
+    with pytest.raises(ValueError, match="padded"):
+        model.cells(plain, size=(h, w))
+
+
 def _contrast(heatmap: np.ndarray, mask: np.ndarray) -> float:
     return float(heatmap[mask].mean() - heatmap[~mask].mean())
 

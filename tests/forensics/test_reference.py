@@ -84,6 +84,37 @@ def test_missing_library_is_empty_and_a_broken_one_an_error(tmp_path: Path) -> N
             load_library(folder)
 
 
+def test_stored_keypoints_are_the_computed_ones_and_stale_ones_are_ignored(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import shutil
+
+    from docfraud.forensics.reference import ANALYSIS_PX_PER_MM, reference_grey, reference_keypoints
+
+    library = load_library()
+    for design in library.designs:
+        stored = design.stored_keypoints(ANALYSIS_PX_PER_MM)
+        assert stored is not None, f"{design.name}: run scripts/build_references.py"
+        computed = reference_keypoints(*reference_grey(design))
+        assert len(computed["points"]) >= 50
+        for key, value in computed.items():
+            assert np.array_equal(stored[key], value), (design.name, key)
+        assert design.stored_keypoints(ANALYSIS_PX_PER_MM / 2) is None  # another scale
+    # a copy of the library whose page changed after the keypoints were stored
+    copy = tmp_path / "lib"
+    shutil.copytree(library.directory, copy)
+    design = library.designs[0]
+    page = copy / design.image_path.name
+    page.write_bytes(page.read_bytes() + b"\0")
+    changed = load_library(copy).designs[0]
+    with caplog.at_level("WARNING"):
+        assert changed.stored_keypoints(ANALYSIS_PX_PER_MM) is None
+    assert "do not belong" in caplog.text
+    (copy / f"{design.name}_keypoints.npz").write_bytes(b"not a zip")
+    with caplog.at_level("WARNING"):
+        assert changed.stored_keypoints(ANALYSIS_PX_PER_MM) is None
+    assert "unreadable" in caplog.text
+
+
 def test_genuine_documents_match_their_reference_and_counterfeits_do_not() -> None:
     results = _results()
     genuine = [r for label, r in results if label == "genuine"]
