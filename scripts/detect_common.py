@@ -86,16 +86,23 @@ def _featurise(args: tuple[dict[str, Any], int]) -> dict[str, Any]:
     return _row(index, item, doc, feats, results, error, time.perf_counter() - t0)
 
 
-def _refresh(args: tuple[dict[str, Any], dict[str, Any], tuple[str, ...]]) -> dict[str, Any]:
-    """A cached row with the results of ``names`` recomputed on its regenerated document."""
+def _refresh(args: tuple[dict[str, Any], dict[str, Any], tuple[str, ...], tuple[str, ...]]
+             ) -> dict[str, Any]:
+    """A cached row with the results of ``names`` recomputed on its regenerated document
+    (only where one of them has a cached status in ``statuses``, when these are given;
+    elsewhere the row is kept and its features recomputed)."""
     from docfraud.forensics.base import DetectorResult
     from docfraud.score import features
     from docfraud.screen import analyse
 
-    spec_kwargs, row, names = args
+    spec_kwargs, row, names, statuses = args
     if row.get("error") or "results" not in row:
         # nothing to keep: a row that failed, or of the old cache format, is made anew
         return _featurise((spec_kwargs, row["index"]))
+    if statuses and not any(d["detector"] in names and d["status"] in statuses
+                            for d in row["results"]):
+        kept = [DetectorResult.from_dict(d) for d in row["results"]]
+        return {**row, "features": features(kept)}
     item, doc = _document(spec_kwargs, row["index"])
     t0 = time.perf_counter()
     try:
@@ -138,13 +145,16 @@ def _row(index: int, item: Any, doc: Any, feats: dict[str, float], results: list
 
 
 def featurise_set(spec_kwargs: dict[str, Any], *, jobs: int = 2,
-                  cache: Path | None = None, refresh: Sequence[str] = ()
-                  ) -> list[dict[str, Any]]:
+                  cache: Path | None = None, refresh: Sequence[str] = (),
+                  refresh_status: Sequence[str] = ()) -> list[dict[str, Any]]:
     """Features of every document of a synthetic set (cached as JSON lines).
 
     ``refresh``: detectors to run again on the documents of an existing cache (after
     a change to them, or to the MRZ reader or layout they use); the other detectors'
-    cached results are kept, the features recomputed, and the cache rewritten."""
+    cached results are kept, the features recomputed, and the cache rewritten.
+    ``refresh_status``: run them again only on the documents where one of them has one
+    of these cached statuses (after a change that can alter only such results, e.g.
+    what a detector says where it does not apply)."""
     cached: list[dict[str, Any]] | None = None
     if cache is not None and cache.exists():
         cached = [json.loads(x) for x in cache.read_text().splitlines() if x.strip()]
@@ -159,7 +169,8 @@ def featurise_set(spec_kwargs: dict[str, Any], *, jobs: int = 2,
 
     context = multiprocessing.get_context("forkserver")
     if cached is not None:
-        work: Any = (_refresh, [(spec_kwargs, row, tuple(refresh)) for row in cached])
+        work: Any = (_refresh, [(spec_kwargs, row, tuple(refresh), tuple(refresh_status))
+                                for row in cached])
         print(f"  refreshing {', '.join(refresh)} in {cache}", file=sys.stderr, flush=True)
     else:
         work = (_featurise, [(spec_kwargs, i) for i in range(n)])
@@ -205,6 +216,18 @@ def detector_names(text: str) -> tuple[str, ...]:
     if unknown:
         raise SystemExit(f"unknown detector(s) {', '.join(unknown)}; choose from "
                          f"{', '.join(registered())}")
+    return names
+
+
+def status_names(text: str) -> tuple[str, ...]:
+    """Comma-separated detector statuses (``--refresh-status``), checked."""
+    from docfraud.forensics.base import STATUSES
+
+    names = tuple(x.strip() for x in text.split(",") if x.strip())
+    unknown = sorted(set(names) - set(STATUSES))
+    if unknown:
+        raise SystemExit(f"unknown status(es) {', '.join(unknown)}; choose from "
+                         f"{', '.join(STATUSES)}")
     return names
 
 

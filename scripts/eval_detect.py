@@ -35,6 +35,7 @@ from detect_common import (
     rate_at,
     row_features,
     split_rows,
+    status_names,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,6 +84,9 @@ def main() -> int:
     ap.add_argument("--refresh", default="",
                     help="comma-separated detectors to run again on the cached documents "
                          "(after a change to them); the other cached results are kept")
+    ap.add_argument("--refresh-status", default="",
+                    help="comma-separated statuses (ok, not_applicable, failed): run the "
+                         "--refresh detectors again only where their cached result has one")
     ap.add_argument("--seed", type=int, default=EVAL_SEED,
                     help=f"dataset seed of the held-out set (default {EVAL_SEED}; never a "
                          "training or calibration seed)")
@@ -119,6 +123,7 @@ def main() -> int:
     kwargs = {"genuine": args.genuine, "forged": args.forged, "seed": args.seed,
               "workshops": 2, "per_workshop": 6}
     rows = featurise_set(kwargs, jobs=args.jobs, refresh=detector_names(args.refresh),
+                         refresh_status=status_names(args.refresh_status),
                          cache=args.cache / f"eval-{args.seed}-{args.genuine}.jsonl")
     failed = [r for r in rows if r["error"]]
     rows = list(split_rows(rows))

@@ -32,6 +32,7 @@ from detect_common import (
     rate_at,
     row_features,
     split_rows,
+    status_names,
     train_designs,
     train_operators,
 )
@@ -74,6 +75,9 @@ def main() -> int:
     ap.add_argument("--refresh", default="",
                     help="comma-separated detectors to run again on the cached documents "
                          "(after a change to them); the other cached results are kept")
+    ap.add_argument("--refresh-status", default="",
+                    help="comma-separated statuses (ok, not_applicable, failed): run the "
+                         "--refresh detectors again only where their cached result has one")
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "fusion.json")
     ap.add_argument("--method", choices=("trees", "logistic"), default="trees",
                     help="boosted trees (default: the best ROC AUC and detection at 1 %% "
@@ -95,6 +99,7 @@ def main() -> int:
                          "outside the reference library; '' for none)")
     args = ap.parse_args()
     refresh = detector_names(args.refresh)
+    refresh_status = status_names(args.refresh_status)
     augment = tuple(p for p in args.augment_without.split(",") if p)
     from docfraud.score import fit, fit_crossfitted
 
@@ -105,7 +110,7 @@ def main() -> int:
         kwargs = {"genuine": args.genuine, "forged": args.forged, "seed": seed, **common}
         print(f"featurising {name} set (seed {seed})", file=sys.stderr)
         sets[name] = list(split_rows(featurise_set(
-            kwargs, jobs=args.jobs, refresh=refresh,
+            kwargs, jobs=args.jobs, refresh=refresh, refresh_status=refresh_status,
             cache=args.cache / f"{name}-{seed}-{args.genuine}.jsonl")))
     try:
         extra = sorted({int(x) for x in args.extra_seeds.split(",") if x.strip()})
@@ -117,7 +122,7 @@ def main() -> int:
         kwargs = {"genuine": args.genuine, "forged": args.forged, "seed": seed, **common}
         print(f"featurising extra training set (seed {seed})", file=sys.stderr)
         sets["train"] += list(split_rows(featurise_set(
-            kwargs, jobs=args.jobs, refresh=refresh,
+            kwargs, jobs=args.jobs, refresh=refresh, refresh_status=refresh_status,
             cache=args.cache / f"train-{seed}-{args.genuine}.jsonl")))
     train, cal = sets["train"], sets["calibration"]
     train_x, cal_x = [row_features(r) for r in train], [row_features(r) for r in cal]
