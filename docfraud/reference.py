@@ -194,19 +194,6 @@ class ReferenceLibrary:
         found = [d for d in self.designs if d.matches(mrz)]
         return found[0] if len(found) == 1 else None
 
-    def issuer_designs(self, mrz: MrzResult | None) -> tuple[ReferenceDesign, ...]:
-        """The library's designs of the reading's issuing state, document code and MRZ
-        format, whatever their number series: where there are some but :meth:`identify`
-        finds none of them, the document number lies outside every series the library
-        knows for that document type."""
-        if mrz is None or not mrz.found:
-            return ()
-        f = mrz.fields
-        code = str(f.get("document_code") or "").replace("<", "")
-        return tuple(d for d in self.designs
-                     if d.format == mrz.format and d.document_code == code
-                     and d.issuing_state == f.get("issuing_state"))
-
 
 def _box(value: Any) -> tuple[int, int, int, int] | None:
     """An index box [x, y, w, h] (positive size) or None."""

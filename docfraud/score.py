@@ -98,7 +98,6 @@ FEATURE_DIRECTION: dict[str, int] = {
     "reference.portrait_lines_missing": 1,
     "reference.ghost_mismatch": 1,
     "reference.print_mismatch": 1,
-    "reference.series_unknown": 1,
 }
 
 
@@ -131,8 +130,6 @@ _MEASURE_REASONS = {
     "reference.ghost": "the ghost image does not show the person of the portrait",
     "reference.print": "the title, labels or emblem differ from the reference of the "
                        "document's design",
-    "reference.series": "the document number lies outside every number series the "
-                        "reference library knows for this issuer's document type",
 }
 _OWN_FEATURE = ("MRZ_PERSONAL_NUMBER_BIRTH_MISMATCH",)
 # OCR-B geometry (docfraud.forensics.mrzprint): pitch / cap height, line spacing / cap height
@@ -174,9 +171,7 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
     (``reference.ghost_mismatch`` = 1 - their correlation, designs with a ghost); no
     ``reference.*`` feature at all when the design is not in the library (missing
     values, which the trees are trained for by ``augment_without``) and no
-    ``reference.ran``; ``reference.series_unknown`` 1 where the library knows the
-    issuer's document type (state, code, format) but the number lies in none of its
-    series, 0 where the design was identified.
+    ``reference.ran``.
     """
     out: dict[str, float] = {}
     for r in results:
@@ -184,14 +179,9 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
         if r.detector == "reference":
             # only where a reference was compared: absent (missing) for a design outside
             # the library, which the fusion is trained for (fit's ``augment_without``),
-            # and no ``reference.ran``: being in the library says nothing of a document.
-            # ``series_unknown``: the library knows the issuer's document type, but the
-            # number lies in none of its series (1), or in one (0)
-            if r.data.get("series_unknown"):
-                out["reference.series_unknown"] = 1.0
+            # and no ``reference.ran``: being in the library says nothing of a document
             if not ran:
                 continue
-            out["reference.series_unknown"] = 0.0
             corr = _number(r.data.get("background_corr"))
             lines = _number(r.data.get("portrait_overlay_corr"))
             ghost = _number(r.data.get("ghost_corr"))

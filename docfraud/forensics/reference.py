@@ -8,11 +8,7 @@ second copy of the holder's photo) it leaves the old holder's ghost behind. All 
 show against a reference of the design.
 
 Method: the design is identified from the MRZ (format, document code, issuing state and
-number series; :meth:`docfraud.reference.ReferenceLibrary.identify`). Where the library
-knows the issuer's document type but the number lies in none of its series (an invented
-number, or a series the library lacks), nothing is compared and the result says so
-(``not_applicable`` with ``data["series_unknown"]``; fusion feature
-``reference.series_unknown``). Otherwise the card is
+number series; :meth:`docfraud.reference.ReferenceLibrary.identify`); the card is
 straightened from the MRZ (:func:`docfraud.layout.rectify`, 8 px/mm) and both it and the
 reference are taken to 4 px/mm. Candidate registrations: the MRZ placement alone, and
 homographies from SIFT keypoints of the reference's static areas (both images contrast-
@@ -569,12 +565,8 @@ class ReferenceDetector(Detector):
              "REFERENCE_GHOST_MISMATCH")
 
     def applies_to(self, analysis: Analysis) -> bool:
-        if analysis.mrz is None or not analysis.mrz.found:
-            return False
-        if identified_design(analysis) is None:
-            # the number outside every known series of a known document type: said by run
-            return bool(load_library().issuer_designs(analysis.mrz))
-        return "placement" in analysis._cache
+        return (analysis.mrz is not None and analysis.mrz.found
+                and "placement" in analysis._cache and identified_design(analysis) is not None)
 
     def not_applicable_reason(self, analysis: Analysis) -> str:
         mrz = analysis.mrz
@@ -590,15 +582,6 @@ class ReferenceDetector(Detector):
     def run(self, analysis: Analysis) -> DetectorResult:
         import cv2
 
-        if identified_design(analysis) is None:
-            known = load_library().issuer_designs(analysis.mrz)
-            number = (analysis.mrz.fields.get("document_number") if analysis.mrz else None)
-            return DetectorResult(
-                detector=self.name, status="not_applicable",
-                reason=(f"document number {number!r} lies in no series of the "
-                        f"{len(known)} design(s) of this document type in the library "
-                        f"({', '.join(d.name for d in known)}): nothing to compare with"),
-                data={"series_unknown": True, "issuer_designs": [d.name for d in known]})
         found = registration(analysis)
         if isinstance(found, str):
             return DetectorResult(detector=self.name, status="not_applicable",

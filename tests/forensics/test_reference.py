@@ -64,29 +64,6 @@ def test_design_is_identified_by_format_code_state_and_number_series() -> None:
                   "L898902C36UTO7408122F1204159ZE184226B<<<<<10"])
     assert library.identify(icao) is None
     assert library.identify(None) is None
-    # ... whose document type the library knows: the number lies outside its series
-    passports = {d.name for d in library.issuer_designs(icao)}
-    assert "uto_passport_2020" in passports and "uto_id_2019" not in passports
-    assert {d.name for d in library.issuer_designs(uto)} == passports
-    other = parse(["P<D<<MUSTERMANN<<ERIKA<<<<<<<<<<<<<<<<<<<<<<",
-                   "C01X00T478D<<6408125F2702283<<<<<<<<<<<<<<<4"])
-    assert library.issuer_designs(other) == () and library.issuer_designs(None) == ()
-
-
-def test_a_number_outside_the_known_series_is_said_and_fused() -> None:
-    image = np.full((300, 400, 3), 200, np.uint8)
-    icao = parse(["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
-                  "L898902C36UTO7408122F1204159ZE184226B<<<<<10"])
-    r = run_detectors(Analysis.from_source(image, mrz=icao), ["reference"])[0]
-    assert r.status == "not_applicable" and r.data["series_unknown"] is True
-    assert "L898902C3" in (r.reason or "") and "uto_passport_2020" in r.data["issuer_designs"]
-    assert features([r])["reference.series_unknown"] == 1.0
-    # a state the library does not know: nothing said, no reference feature
-    other = parse(["P<D<<MUSTERMANN<<ERIKA<<<<<<<<<<<<<<<<<<<<<<",
-                   "C01X00T478D<<6408125F2702283<<<<<<<<<<<<<<<4"])
-    r = run_detectors(Analysis.from_source(image, mrz=other), ["reference"])[0]
-    assert r.status == "not_applicable" and "series_unknown" not in r.data
-    assert not [k for k in features([r]) if k.startswith("reference.")]
 
 
 def test_missing_library_is_empty_and_a_broken_one_an_error(tmp_path: Path) -> None:
