@@ -61,8 +61,11 @@ LOOKALIKE_BELOW = UNSURE
 #: Tesseract) start only while a read has done less than this much work. Work is counted,
 #: not timed, so that what is tried -- and so what is read -- never depends on the
 #: machine's speed or load: one unit is one cell classified by the CNN (about 0.25 ms of
-#: CPU on the development VM), and a locate pass is charged LOCATE_WORK units.
-FALLBACK_BUDGET = 2400
+#: CPU on the development VM), and a locate pass is charged LOCATE_WORK units. The fast
+#: path does at most about 2800 units (six candidates read in full), so every image whose
+#: fast path gives no valid reading gets the exhaustive pass, which MAX_WORK bounds;
+#: Tesseract is left out once a read is past this.
+FALLBACK_BUDGET = 3200
 #: Work charged for a locate pass (fast, exhaustive): about its median CPU time in cells.
 LOCATE_WORK = (200, 1200)
 #: The exhaustive pass reads no further candidate once a read's work is past this
