@@ -31,6 +31,7 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -121,18 +122,18 @@ def main(argv: list[str] | None = None) -> int:
     real_cpu, real_wall = time.process_time, time.perf_counter
     jumps = {"n": 0}
 
-    def jumping(real: Any) -> Any:
+    def jumping(real: Callable[[], float]) -> Callable[[], float]:
         def clock() -> float:
             jumps["n"] += 1
             return float(real()) + float(jumps["n"])
         return clock
 
-    time.process_time = jumping(real_cpu)  # type: ignore[assignment]
-    time.perf_counter = jumping(real_wall)  # type: ignore[assignment]
+    time.process_time = jumping(real_cpu)
+    time.perf_counter = jumping(real_wall)
     try:
         jumped = _read_all(cases)
     finally:
-        time.process_time, time.perf_counter = real_cpu, real_wall  # type: ignore[assignment]
+        time.process_time, time.perf_counter = real_cpu, real_wall
     differ += _report("pass 3, clocks jumping 1 s per call", jumped, first)
     print("identical" if differ == 0 else f"{differ} readings differ")
     return 0 if differ == 0 else 1
