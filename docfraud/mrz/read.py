@@ -21,7 +21,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -57,8 +57,20 @@ LETTER_O_AMONG_DIGITS = 0.1
 #: A character below this probability may also be swapped for its look-alike
 #: (O/0, I/1, B/8, ...) where letters and digits mix (document numbers, optional data).
 LOOKALIKE_BELOW = UNSURE
-#: Slow fallbacks (other text directions, Tesseract) start only within this CPU time, s.
-FALLBACK_BUDGET_S = 0.6
+#: Slow fallbacks (the exhaustive pass over other text directions and stroke maps,
+#: Tesseract) start only while a read has done less than this much work. Work is counted,
+#: not timed, so that what is tried -- and so what is read -- never depends on the
+#: machine's speed or load: one unit is one cell classified by the CNN (about 0.25 ms of
+#: CPU on the development VM), and a locate pass is charged LOCATE_WORK units. The fast
+#: path does at most about 2800 units (six candidates read in full), so every image whose
+#: fast path gives no valid reading gets the exhaustive pass, which MAX_WORK bounds;
+#: Tesseract is left out once a read is past this.
+FALLBACK_BUDGET = 3200
+#: Work charged for a locate pass (fast, exhaustive): about its median CPU time in cells.
+LOCATE_WORK = (200, 1200)
+#: The exhaustive pass reads no further candidate once a read's work is past this
+#: (bounds the time spent on pages full of line-like print).
+MAX_WORK = 6000
 #: Cells per line classified by the probe.
 PROBE_CELLS = 10
 #: Cells the CNN gives less than this are also read from four slightly moved crops.
@@ -84,6 +96,33 @@ LEVEL_WIDTH = 3.0
 LEVEL_FLOOR = 0.08
 
 _LINE_LENGTHS = {3: (30,), 2: (44, 36)}
+
+
+class Classifier(Protocol):
+    """What the reader needs of a cell classifier (ocr.CellClassifier)."""
+
+    def predict(self, crops: NDArray[np.float32]) -> NDArray[np.float32]:
+        """(n, h, w) float32 cell crops -> (n, 37) float32 class probabilities."""
+        ...
+
+
+@dataclass
+class _Work:
+    """The work a read has done, in units of FALLBACK_BUDGET."""
+
+    units: int = 0
+
+
+class _Counted:
+    """A cell classifier that adds one unit of work per cell it classifies."""
+
+    def __init__(self, clf: Classifier, work: _Work) -> None:
+        self._clf = clf
+        self._work = work
+
+    def predict(self, crops: NDArray[np.float32]) -> NDArray[np.float32]:
+        self._work.units += len(crops)
+        return self._clf.predict(crops)
 
 
 @dataclass
@@ -224,7 +263,7 @@ def _subset(cells: ocr.LineCells, idx: NDArray[np.int64]) -> ocr.LineCells:
     return ocr.LineCells(cells.centers[idx], cells.pitch, cells.height, cells.fit_error)
 
 
-def _probe(hyps: list[Hypothesis], clf: ocr.CellClassifier) -> None:
+def _probe(hyps: list[Hypothesis], clf: Classifier) -> None:
     """Score every hypothesis by the CNN's confidence on a few cells per line."""
     crops, owners = [], []
     for k, h in enumerate(hyps):
@@ -272,7 +311,7 @@ def class_prior(fmt: MrzFormat) -> NDArray[np.float32]:
     return prior
 
 
-def _jittered_probs(h: Hypothesis, clf: ocr.CellClassifier,
+def _jittered_probs(h: Hypothesis, clf: Classifier,
                     probs: NDArray[np.float32]) -> NDArray[np.float32]:
     """Average the CNN over slightly moved crops for the cells it is unsure of.
 
@@ -340,7 +379,7 @@ def _letter_o_in_context(fmt: MrzFormat, raw: list[str],
             row /= row.sum()
 
 
-def _full_read(h: Hypothesis, clf: ocr.CellClassifier, *, jitter: bool = False) -> Reading | None:
+def _full_read(h: Hypothesis, clf: Classifier, *, jitter: bool = False) -> Reading | None:
     crops = [ocr.cell_crops(ink, cells) for ink, cells in zip(h.inks, h.cells, strict=True)]
     probs = clf.predict(np.concatenate(crops))
     if jitter:
@@ -395,7 +434,7 @@ def _stroke_share(ink: NDArray[np.float32], centers: NDArray[np.float64], pitch:
     return out
 
 
-def _shift_lines(reading: Reading, clf: ocr.CellClassifier) -> None:
+def _shift_lines(reading: Reading, clf: Classifier) -> None:
     """Move a line's character grid by one cell where that makes the reading valid.
 
     Next to a page edge or a stray mark the grid can start one cell early or late: the
@@ -658,9 +697,8 @@ def read(
     from docfraud.mrz import MrzResult, parse
 
     t0 = time.perf_counter()
-    # the budget for slow fallbacks counts this process's CPU time, not wall time, so
-    # that what is tried (and so what is read) does not depend on the machine's load
-    c0 = time.process_time()
+    # the budget for slow fallbacks counts work done (FALLBACK_BUDGET), never time
+    work = _Work()
     pixels = load_image(image)
     if min(pixels.shape[:2]) < 16:
         return MrzResult.not_found(f"image too small ({pixels.shape[1]}x{pixels.shape[0]} px)")
@@ -671,16 +709,19 @@ def read(
     # first the fast path (dominant text direction); if that gives no valid reading,
     # all likely text directions
     for exhaustive in (False, True):
-        if exhaustive and time.process_time() - c0 > FALLBACK_BUDGET_S:
+        if exhaustive and work.units > FALLBACK_BUDGET:
             break
         cands = _locate.locate(pixels, exhaustive=exhaustive)
+        work.units += LOCATE_WORK[exhaustive]
         # candidates in order of MRZ-likeness; stop at the first confident, valid reading
         for cand in cands:
+            if exhaustive and work.units > MAX_WORK:
+                break
             hyps = _hypotheses(cand)
             if not hyps:
                 reason = "MRZ-like lines found, but no character grid fits them"
                 continue
-            clf = _classifier(cand)
+            clf = _Counted(_classifier(cand), work)
             _probe(hyps, clf)
             hyps.sort(key=lambda h: -h.probe)
             for h in hyps[:MAX_FULL_READS]:
@@ -710,7 +751,7 @@ def read(
             f"MRZ-like lines found but unreadable (mean confidence {np.exp(best.mean_logp):.2f})"
         )
     # the chosen reading once more, unsure cells averaged over slightly moved crops
-    clf = _classifier(best.hyp.candidate)
+    clf = _Counted(_classifier(best.hyp.candidate), work)
     again = _full_read(best.hyp, clf, jitter=True)
     if again is not None and again.fmt is best.fmt and again.passed >= best.passed:
         best = again
@@ -719,7 +760,7 @@ def read(
     engines = ["cnn"]
     if best.passed < len(best.checks):
         _repair(best, None)
-        in_budget = time.process_time() - c0 < FALLBACK_BUDGET_S
+        in_budget = work.units < FALLBACK_BUDGET
         lines_for_tess = _needs_tesseract(best) if tesseract and in_budget else []
         if lines_for_tess:
             strips = best.oriented_strips()
@@ -744,5 +785,6 @@ def read(
         "confidence": round(float(np.exp(best.mean_logp)), 4),
         "min_char_confidence": round(float(min(p.max(axis=1).min() for p in best.probs)), 4),
         "time_ms": round(1000 * (time.perf_counter() - t0), 1),
+        "work": work.units,  # cells classified + locate passes (FALLBACK_BUDGET's units)
     })
     return result

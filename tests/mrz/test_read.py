@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import itertools
 import json
 import random
 from pathlib import Path
@@ -346,3 +347,36 @@ def test_letter_o_weighed_by_its_neighbours_in_mixed_fields() -> None:
     assert best[31] == "0"
     assert best[32] == "O"
     assert best[2] == "O"
+
+
+def test_fallback_budget_counts_work_not_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What is tried, and so what is read, does not depend on the machine's speed or load:
+    with the CPU and wall clocks jumping a minute per call, a read that needs the exhaustive
+    pass (an MRZ over a dark wave texture, found only in the strict stroke map) reads the
+    same, with the same work done."""
+    import time
+
+    lines = _mrz("TD3", SEED0 + 80)
+    img = _wave_textured_mrz(lines, SEED0 + 80)
+    calm = read(img)
+    assert calm.lines == lines
+    for name in ("process_time", "perf_counter", "thread_time"):
+        real = getattr(time, name)
+        calls = itertools.count(1)
+        monkeypatch.setattr(time, name, lambda real=real, calls=calls: real() + 60.0 * next(calls))
+    slow = read(img)
+    assert slow.lines == lines
+    assert slow.extra["work"] == calm.extra["work"]
+
+
+def test_fallbacks_start_only_within_the_work_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The budget does govern the fallbacks: with none left after the fast path, the same
+    wave-textured MRZ (strict stroke map: exhaustive pass only) is not read."""
+    import importlib
+
+    reader = importlib.import_module("docfraud.mrz.read")
+    lines = _mrz("TD3", SEED0 + 80)
+    img = _wave_textured_mrz(lines, SEED0 + 80)
+    monkeypatch.setattr(reader, "FALLBACK_BUDGET", 0)
+    res = read(img)
+    assert not (res.found and res.lines == lines)
