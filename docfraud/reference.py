@@ -21,11 +21,13 @@ ICAO placement from the MRZ):
   sets them in the issuer's font prints them where the issuer does, so they are compared
   apart from the security background).
 
-A design may also have ``<name>_keypoints.npz``: the SIFT keypoints of its static area
-at the comparison's scale (:func:`docfraud.forensics.reference.reference_keypoints`),
-stored so that a screening call need not compute them; it records the resolution and
-the SHA-256 of the two images it was made from and is ignored (the keypoints are
-computed) when they differ.
+A design may also have ``<name>_keypoints.npz`` (index key ``keypoints``): the SIFT
+keypoints of its static area at the comparison's scale
+(:func:`docfraud.forensics.reference.reference_keypoints`), stored so that a screening
+call need not compute them. It records what it was made from (the comparison's scale,
+the keypoint method's version, the OpenCV version, the design's resolution and the
+SHA-256 of its two images) and is ignored -- the keypoints are computed -- when any of
+these differs.
 
 ``index.json`` also gives, per design, the boxes (x, y, w, h; reference pixels) of the
 main portrait (``portrait_box``) and of the ghost image (``ghost_box``, the faded second
@@ -45,6 +47,8 @@ import logging
 import re
 import threading
 import zipfile
+import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,6 +65,8 @@ logger = logging.getLogger(__name__)
 
 LIBRARY_DIR = Path(__file__).resolve().parents[1] / "models" / "references"
 INDEX_NAME = "index.json"
+#: the arrays of a design's stored keypoints
+KEYPOINT_KEYS = ("points", "descriptors", "points_smooth", "descriptors_smooth")
 
 
 @dataclass(frozen=True)
@@ -130,7 +136,6 @@ class ReferenceDesign:
         return (self._arrays["page"], self._arrays["static"], self._arrays["portrait"],
                 self._arrays["printed"])
 
-
     def images_digest(self) -> str:
         """SHA-256 of the reference page's and the mask's file bytes (hex)."""
         digest = hashlib.sha256()
@@ -138,48 +143,62 @@ class ReferenceDesign:
             digest.update(path.read_bytes())
         return digest.hexdigest()
 
-    def stored_keypoints(self, px_per_mm: float) -> dict[str, NDArray[np.float32]] | None:
-        """The stored keypoints at ``px_per_mm`` (float32 arrays as
-        :func:`docfraud.forensics.reference.reference_keypoints` returns them), or None
-        where there are none, or they were made at another resolution or from other
-        images, or the file is unreadable (then the caller computes them)."""
+    def _keypoint_stamp(self, stamp: Mapping[str, str]) -> dict[str, str]:
+        """What stored keypoints must have been made from: the caller's ``stamp`` (scale,
+        method, OpenCV version), this design's resolution and its images' digest."""
+        return {**stamp, "design_px_per_mm": repr(self.px_per_mm),
+                "images_sha256": self.images_digest()}
+
+    def stored_keypoints(self, stamp: Mapping[str, str]) -> dict[str, NDArray[np.float32]] | None:
+        """The stored keypoints (float32 arrays named :data:`KEYPOINT_KEYS`, as
+        :func:`docfraud.forensics.reference.reference_keypoints` returns them) if they were
+        made as ``stamp`` says (:func:`docfraud.forensics.reference.keypoint_stamp`) from
+        this design's images at its resolution; None where there are none, they were made
+        otherwise, or the file is unreadable or malformed (then the caller computes them)."""
         if self.keypoints_path is None or not self.keypoints_path.is_file():
             return None
         import numpy as np
 
-        names = ("points", "descriptors", "points_smooth", "descriptors_smooth")
+        want = self._keypoint_stamp(stamp)
         try:
             with np.load(self.keypoints_path, allow_pickle=False) as stored:
-                if (float(stored["px_per_mm"]) != px_per_mm
-                        or str(stored["images_sha256"]) != self.images_digest()):
-                    logger.warning("stored keypoints of %s do not belong to its reference "
-                                   "images; computing them", self.name)
+                made = {k: str(stored[f"stamp_{k}"]) if f"stamp_{k}" in stored.files else None
+                        for k in want}
+                if made != want:
+                    logger.warning("stored keypoints of %s were made otherwise (%s); computing "
+                                   "them", self.name,
+                                   ", ".join(k for k in want if made[k] != want[k]))
                     return None
-                arrays = {k: np.asarray(stored[k], dtype=np.float32) for k in names}
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+                arrays = {k: np.asarray(stored[k], dtype=np.float32) for k in KEYPOINT_KEYS}
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile,
+                zlib.error) as exc:
             logger.warning("stored keypoints of %s are unreadable (%s); computing them",
                            self.name, exc)
             return None
-        for k in names:
-            if arrays[k].ndim != 2 or arrays[k].shape[1] != (2 if k.startswith("points") else 128):
-                logger.warning("stored keypoints of %s are malformed; computing them", self.name)
-                return None
+        shapes_ok = all(arrays[k].ndim == 2 and arrays[k].shape[1] == (
+            2 if k.startswith("points") else 128) for k in KEYPOINT_KEYS)
+        if not shapes_ok or any(len(arrays[f"points{s}"]) != len(arrays[f"descriptors{s}"])
+                                for s in ("", "_smooth")):
+            logger.warning("stored keypoints of %s are malformed; computing them", self.name)
+            return None
         return arrays
 
+    def save_keypoints(self, path: Path, keypoints: Mapping[str, NDArray[np.float32]], *,
+                       stamp: Mapping[str, str]) -> None:
+        """Store this design's keypoints with what they were made from (``stamp``, the
+        design's resolution, its images' digest); descriptors as uint8 where SIFT gave
+        whole numbers 0-255, as OpenCV's does, else float32."""
+        import numpy as np
 
-def save_keypoints(path: Path, keypoints: dict[str, NDArray[np.float32]], *,
-                   px_per_mm: float, images_sha256: str) -> None:
-    """Store a design's keypoints (descriptors as uint8 where SIFT gave whole numbers
-    0-255, as OpenCV's does, else float32)."""
-    import numpy as np
-
-    arrays: dict[str, Any] = {}
-    for k, v in keypoints.items():
-        whole = k.startswith("descriptors") and bool(
-            np.all((v >= 0) & (v <= 255) & (v == np.round(v))))
-        arrays[k] = v.astype(np.uint8) if whole else np.asarray(v, dtype=np.float32)
-    np.savez_compressed(path, px_per_mm=np.float64(px_per_mm),
-                        images_sha256=np.str_(images_sha256), **arrays)
+        arrays: dict[str, Any] = {}
+        for k in KEYPOINT_KEYS:
+            v = np.asarray(keypoints[k], dtype=np.float32)
+            whole = k.startswith("descriptors") and bool(
+                np.all((v >= 0) & (v <= 255) & (v == np.round(v))))
+            arrays[k] = v.astype(np.uint8) if whole else v
+        for k, value in self._keypoint_stamp(stamp).items():
+            arrays[f"stamp_{k}"] = np.str_(value)
+        np.savez_compressed(path, **arrays)
 
 
 @dataclass(frozen=True)

@@ -172,8 +172,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def store_keypoints(directory: Path) -> None:
     """Write each design's keypoints next to its images and name them in the index."""
-    from docfraud.forensics.reference import ANALYSIS_PX_PER_MM, reference_grey, reference_keypoints
-    from docfraud.reference import INDEX_NAME, load_library, save_keypoints
+    from docfraud.forensics.reference import keypoint_stamp, reference_grey, reference_keypoints
+    from docfraud.reference import INDEX_NAME, load_library
 
     index_path = directory / INDEX_NAME
     index = json.loads(index_path.read_text())
@@ -182,8 +182,7 @@ def store_keypoints(directory: Path) -> None:
         design = by_name[entry["name"]]
         keypoints = reference_keypoints(*reference_grey(design))
         entry["keypoints"] = f"{design.name}_keypoints.npz"
-        save_keypoints(directory / entry["keypoints"], keypoints,
-                       px_per_mm=ANALYSIS_PX_PER_MM, images_sha256=design.images_digest())
+        design.save_keypoints(directory / entry["keypoints"], keypoints, stamp=keypoint_stamp())
         print(f"{design.name}: {len(keypoints['points'])} + {len(keypoints['points_smooth'])} "
               "keypoints")
     index_path.write_text(json.dumps(index, indent=1) + "\n")

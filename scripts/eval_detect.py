@@ -122,6 +122,8 @@ def main() -> int:
               "figures are not held out", file=sys.stderr)
     kwargs = {"genuine": args.genuine, "forged": args.forged, "seed": args.seed,
               "workshops": 2, "per_workshop": 6}
+    if args.refresh_status and not args.refresh:
+        ap.error("--refresh-status needs --refresh (the detectors to run again)")
     rows = featurise_set(kwargs, jobs=args.jobs, refresh=detector_names(args.refresh),
                          refresh_status=status_names(args.refresh_status),
                          cache=args.cache / f"eval-{args.seed}-{args.genuine}.jsonl")

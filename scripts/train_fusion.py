@@ -100,6 +100,8 @@ def main() -> int:
     args = ap.parse_args()
     refresh = detector_names(args.refresh)
     refresh_status = status_names(args.refresh_status)
+    if refresh_status and not refresh:
+        ap.error("--refresh-status needs --refresh (the detectors to run again)")
     augment = tuple(p for p in args.augment_without.split(",") if p)
     from docfraud.score import fit, fit_crossfitted
 

@@ -110,17 +110,18 @@ def input_channels(
     np.multiply(np.moveaxis(rgb, 2, 0), np.float32(1.0 / 255.0), out=inner[:3])
     np.clip(residual / _RESIDUAL_SCALE, -_RESIDUAL_CLIP, _RESIDUAL_CLIP, out=inner[3])
     np.clip(kv / _RESIDUAL_SCALE, -_RESIDUAL_CLIP, _RESIDUAL_CLIP, out=inner[4])
-    # reflected borders (edge not repeated): rows first, then whole columns (corners too)
+    # reflected borders (edge not repeated): rows first, then whole columns (corners too);
+    # each mirror is a forward slice flipped (a backward slice ending at -1 would be empty)
     if top:
-        out[:, :top] = out[:, 2 * top:top:-1]
+        out[:, :top] = out[:, top + 1:2 * top + 1][:, ::-1]
     if bottom:
         end = top + h
-        out[:, end:] = out[:, end - 2:end - 2 - bottom:-1]
+        out[:, end:] = out[:, end - 1 - bottom:end - 1][:, ::-1]
     if left:
-        out[:, :, :left] = out[:, :, 2 * left:left:-1]
+        out[:, :, :left] = out[:, :, left + 1:2 * left + 1][:, :, ::-1]
     if right:
         end = left + w
-        out[:, :, end:] = out[:, :, end - 2:end - 2 - right:-1]
+        out[:, :, end:] = out[:, :, end - 1 - right:end - 1][:, :, ::-1]
     return out
 
 

@@ -143,7 +143,7 @@ def _reference_arrays(design: ReferenceDesign) -> dict[str, Any]:
             entry: dict[str, Any] = cached
             return entry
         page, _, portrait, printed = design.images()
-        scale = ANALYSIS_PX_PER_MM / design.px_per_mm
+        scale = _scale(design)
         grey, static_s = reference_grey(design)
         h, w = grey.shape
         portrait_s = cv2.resize(portrait.astype(np.uint8), (w, h),
@@ -159,7 +159,7 @@ def _reference_arrays(design: ReferenceDesign) -> dict[str, Any]:
             bw, bh = min(bw, w - x), min(bh, h - y)
             return (x, y, bw, bh) if bw >= 8 and bh >= 8 else None
 
-        stored = design.stored_keypoints(ANALYSIS_PX_PER_MM)
+        stored = design.stored_keypoints(keypoint_stamp())
         keypoints = stored if stored is not None else reference_keypoints(grey, static_s)
         band = _band(grey.astype(np.float32))
         entry = {
@@ -177,13 +177,31 @@ def _reference_arrays(design: ReferenceDesign) -> dict[str, Any]:
         return entry
 
 
+#: version of :func:`reference_keypoints`' method: bump it with any change to it, so that
+#: keypoints stored in the library by an earlier version are not used
+KEYPOINTS_METHOD = "sift1500-clahe-smoothhalf-1"
+
+
+def keypoint_stamp() -> dict[str, str]:
+    """What keypoints computed here are made with (stored keypoints must match)."""
+    import cv2
+
+    return {"analysis_px_per_mm": repr(ANALYSIS_PX_PER_MM), "method": KEYPOINTS_METHOD,
+            "opencv": str(cv2.__version__)}
+
+
+def _scale(design: ReferenceDesign) -> float:
+    """Reference pixels -> analysis pixels."""
+    return ANALYSIS_PX_PER_MM / design.px_per_mm
+
+
 def reference_grey(design: ReferenceDesign) -> tuple[NDArray[np.uint8], NDArray[np.bool_]]:
     """The design's reference page and static mask at the analysis scale: (h, w) uint8
     and (h, w) bool."""
     import cv2
 
     page, static, _, _ = design.images()
-    scale = ANALYSIS_PX_PER_MM / design.px_per_mm
+    scale = _scale(design)
     h, w = round(page.shape[0] * scale), round(page.shape[1] * scale)
     grey = np.asarray(cv2.resize(page, (w, h), interpolation=cv2.INTER_AREA), np.uint8)
     static_s = cv2.resize(static.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0

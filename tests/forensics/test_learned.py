@@ -66,6 +66,10 @@ def test_padded_input_is_the_reflected_input_and_reads_the_same(shape: tuple[int
     else:  # too small to reflect once: refused, and the detector pads the slow way
         with pytest.raises(ValueError, match="does not fit"):
             input_channels(img, pad=(top, bottom, left, right))
+    # one-sided pads as long as the image allows (the mirror reaches the far edge)
+    for pad in ((0, h - 1, 0, w - 1), (h - 1, 0, w - 1, 0)):
+        assert np.array_equal(input_channels(img, pad=pad), np.pad(
+            plain, ((0, 0), pad[:2], pad[2:]), mode="reflect"))
     model = load_model()
     assert np.array_equal(learned.cell_probabilities(img), model.cells(plain))
     assert np.array_equal(model.cells(want, size=(h, w)), model.cells(plain))

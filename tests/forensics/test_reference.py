@@ -88,17 +88,27 @@ def test_stored_keypoints_are_the_computed_ones_and_stale_ones_are_ignored(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     import shutil
 
-    from docfraud.forensics.reference import ANALYSIS_PX_PER_MM, reference_grey, reference_keypoints
+    import cv2
+
+    from docfraud.forensics.reference import keypoint_stamp, reference_grey, reference_keypoints
 
     library = load_library()
+    stamp = keypoint_stamp()
     for design in library.designs:
-        stored = design.stored_keypoints(ANALYSIS_PX_PER_MM)
+        assert design.keypoints_path is not None, f"{design.name}: run build_references.py"
+        with np.load(design.keypoints_path) as raw:
+            made_with = str(raw["stamp_opencv"])
+        stored = design.stored_keypoints(stamp)
+        if made_with != cv2.__version__:  # another OpenCV: not used, computed instead
+            assert stored is None
+            continue
         assert stored is not None, f"{design.name}: run scripts/build_references.py"
         computed = reference_keypoints(*reference_grey(design))
         assert len(computed["points"]) >= 50
         for key, value in computed.items():
             assert np.array_equal(stored[key], value), (design.name, key)
-        assert design.stored_keypoints(ANALYSIS_PX_PER_MM / 2) is None  # another scale
+        for changed in ({"analysis_px_per_mm": "2.0"}, {"method": "other"}, {"opencv": "0"}):
+            assert design.stored_keypoints({**stamp, **changed}) is None
     # a copy of the library whose page changed after the keypoints were stored
     copy = tmp_path / "lib"
     shutil.copytree(library.directory, copy)
@@ -107,12 +117,36 @@ def test_stored_keypoints_are_the_computed_ones_and_stale_ones_are_ignored(
     page.write_bytes(page.read_bytes() + b"\0")
     changed = load_library(copy).designs[0]
     with caplog.at_level("WARNING"):
-        assert changed.stored_keypoints(ANALYSIS_PX_PER_MM) is None
-    assert "do not belong" in caplog.text
-    (copy / f"{design.name}_keypoints.npz").write_bytes(b"not a zip")
+        assert changed.stored_keypoints(stamp) is None
+    assert "made otherwise (images_sha256)" in caplog.text
+    # damaged files: never an exception, always "compute them"
+    fresh = load_library(library.directory).designs[0]
+    good = fresh.stored_keypoints(stamp)
+    assert good is not None
+    target = copy / f"{design.name}_keypoints.npz"
+    original = design.keypoints_path.read_bytes() if design.keypoints_path else b""
+    rng = np.random.default_rng(0)
+    (copy / design.image_path.name).write_bytes(design.image_path.read_bytes())
+    intact = load_library(copy).designs[0]
+    for _ in range(40):
+        damaged = bytearray(original)
+        for pos in rng.integers(len(damaged) // 4, len(damaged), 3):
+            damaged[int(pos)] ^= 0xFF
+        target.write_bytes(bytes(damaged))
+        result = intact.stored_keypoints(stamp)
+        assert result is None or all(np.array_equal(result[k], good[k]) for k in good)
+    target.write_bytes(b"not a zip")
     with caplog.at_level("WARNING"):
-        assert changed.stored_keypoints(ANALYSIS_PX_PER_MM) is None
+        assert intact.stored_keypoints(stamp) is None
     assert "unreadable" in caplog.text
+    # points without their descriptors: malformed
+    intact.save_keypoints(target, {**good, "descriptors": good["descriptors"][:3]}, stamp=stamp)
+    with caplog.at_level("WARNING"):
+        assert intact.stored_keypoints(stamp) is None
+    assert "malformed" in caplog.text
+    intact.save_keypoints(target, good, stamp=stamp)
+    again = intact.stored_keypoints(stamp)
+    assert again is not None and all(np.array_equal(again[k], good[k]) for k in good)
 
 
 def test_genuine_documents_match_their_reference_and_counterfeits_do_not() -> None:
