@@ -171,15 +171,14 @@ class _Model:
         With ``size=(H, W)`` the input is already padded as :func:`padding` says (made
         by ``input_channels(..., pad=padding(H, W))``, which spares a copy).
         """
+        h, w = size if size is not None else channels.shape[1:]
+        top, bottom, left, right = padding(h, w)
         if size is None:
-            h, w = channels.shape[1:]
-            top, bottom, left, right = padding(h, w)
             padded = np.pad(channels, ((0, 0), (top, bottom), (left, right)), mode="reflect")
+        elif channels.shape[1:] != (top + h + bottom, left + w + right):
+            raise ValueError(f"input of {channels.shape} is not {h}x{w} padded")
         else:
-            (h, w), padded = size, channels
-            top, bottom, left, right = padding(h, w)
-            if padded.shape[1:] != (top + h + bottom, left + w + right):
-                raise ValueError(f"input of {padded.shape} is not {h}x{w} padded")
+            padded = channels
         ch, cw = -(-h // CELL), -(-w // CELL)
         with self.lock:
             self.net.setInput(padded[None])
