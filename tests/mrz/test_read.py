@@ -220,11 +220,17 @@ def test_name_line_one_cell_early_is_moved_back() -> None:
 
 def test_line_is_not_moved_into_empty_paper(monkeypatch: pytest.MonkeyPatch) -> None:
     """A TD1 printed with a wrong composite check digit (as specimen 33_id-usa): read one
-    cell to the left, its first line would pass that check by chance. The cell beyond
+    cell to the left, its first line would pass that check (and its document number's) by
+    chance. The cell beyond
     the line's end is empty paper, which a classifier may read as a filler '<' (here one
     that reads every cell beyond the line ends so): the grid must stay where it is."""
-    lines = _mrz("TD1", SEED0 + 420)
-    lines[1] = lines[1][:-1] + "7"  # printed 5: wrong
+    # a nine-character number and optional data to the line's end: shifted one cell to
+    # the left, the line passes the document number's and the composite check digits
+    fields = random_fields(random.Random(SEED0 + 420), "TD1", today=_TODAY)
+    fields.update(document_number="677IFDLSI", optional_data="62M4Z952X8TA5R3")
+    lines = generate(fields, format="TD1")
+    assert lines[1][-1] == "4"
+    lines[1] = lines[1][:-1] + "6"  # printed 4: wrong
     reader, clf, lines, hyp = _upright_hypothesis("TD1", SEED0 + 420, width=900, length=30,
                                                   lines=lines)
     filler = np.zeros(37, np.float32)
