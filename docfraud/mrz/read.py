@@ -400,10 +400,11 @@ def _letters_among_digits(fmt: MrzFormat, raw: list[str], probs: list[NDArray[np
 
     ``raw``/``probs``: the CNN's reading and (length, 37) probabilities before priors;
     ``posterior``: the same with priors, changed in place (renormalised). A cell the CNN
-    gives less than LETTERS_AMONG_DIGITS_BELOW whose nearest characters in the field
-    (skipping the round look-alikes 0, O, Q, D; an end of the field counts as the other
-    side) are digits gets LETTER_O_AMONG_DIGITS for all letters (the letter O keeps the
-    smaller of that and its own prior).
+    gives less than LETTERS_AMONG_DIGITS_BELOW whose nearest characters on both sides in
+    the field (skipping the round look-alikes 0, O, Q, D) are digits gets
+    LETTER_O_AMONG_DIGITS for all letters (the letter O keeps the smaller of that and its
+    own prior). A field's first and last characters are left alone: a letter prefix
+    ('K4023...') is the commonest pattern of document numbers.
     """
     letter_o = ocr.ALPHABET.index("O")
     letters = np.array([c.isalpha() for c in ocr.ALPHABET])
