@@ -54,6 +54,11 @@ LETTER_O_IN_NUMBERS = 0.3
 #: the same check digits under weights 7 and 3, so no check digit tells them apart);
 #: between letters or fillers the letter O gets no penalty.
 LETTER_O_AMONG_DIGITS = 0.1
+#: A cell of a mixed field that the CNN reads with less than this probability, between
+#: digits, gets LETTER_O_AMONG_DIGITS for every letter, not only O (a smeared round
+#: glyph read D, O or Q at p 0.1-0.3 with '0' below them; document numbers are mostly a
+#: letter prefix and digits).
+LETTERS_AMONG_DIGITS_BELOW = UNSURE
 #: A character below this probability may also be swapped for its look-alike
 #: (O/0, I/1, B/8, ...) where letters and digits mix (document numbers, optional data).
 LOOKALIKE_BELOW = UNSURE
@@ -147,6 +152,9 @@ class Reading:
     fmt: MrzFormat
     checks: dict[str, bool]
     changes: list[dict[str, Any]] = field(default_factory=list)
+    #: per line, the CNN's own reading before the field priors (None for a line whose
+    #: grid was moved by _shift_lines)
+    cnn_lines: list[str | None] = field(default_factory=list)
 
     @property
     def mean_logp(self) -> float:
@@ -177,6 +185,13 @@ def _fast_checks(fmt: MrzFormat, rows: list[str]) -> dict[str, bool]:
     for chk in fmt.checks:
         data = "".join(rows[li][a:b] for li, a, b in chk.over)
         printed = rows[chk.line][chk.position]
+        if fmt.long_number and chk.name == "document_number" and printed == "<":
+            # ICAO 9303 parts 5-6: a '<' in the check position, a full field: the number
+            # goes on in the optional data, up to its first filler, its check digit last
+            opt = fmt.field("optional_data")
+            tail = rows[opt.line][opt.start:opt.stop].split("<", 1)[0]
+            if "<" not in data and len(tail) >= 2:
+                data, printed = data + tail[:-1], tail[-1]
         ok = printed == check_digit(data)
         if not ok and chk.may_be_filler and data.strip("<") == "" and printed in "<0":
             ok = True
@@ -379,6 +394,39 @@ def _letter_o_in_context(fmt: MrzFormat, raw: list[str],
             row /= row.sum()
 
 
+def _letters_among_digits(fmt: MrzFormat, raw: list[str], probs: list[NDArray[np.float32]],
+                          posterior: list[NDArray[np.float32]]) -> None:
+    """Weigh every letter down in an unsure cell between digits of a mixed field.
+
+    ``raw``/``probs``: the CNN's reading and (length, 37) probabilities before priors;
+    ``posterior``: the same with priors, changed in place (renormalised). A cell the CNN
+    gives less than LETTERS_AMONG_DIGITS_BELOW whose nearest characters on both sides in
+    the field (skipping the round look-alikes 0, O, Q, D) are digits gets
+    LETTER_O_AMONG_DIGITS for all letters (the letter O keeps the smaller of that and its
+    own prior). A field's first and last characters are left alone: a letter prefix
+    ('K4023...') is the commonest pattern of document numbers.
+    """
+    letter_o = ocr.ALPHABET.index("O")
+    letters = np.array([c.isalpha() for c in ocr.ALPHABET])
+    for spec in fmt.fields:
+        if spec.kind != "alnum":
+            continue
+        text = raw[spec.line][spec.start:spec.stop]
+        for i in range(len(text)):
+            p = spec.start + i
+            if float(probs[spec.line][p].max()) >= LETTERS_AMONG_DIGITS_BELOW:
+                continue
+            left = text[:i].rstrip("0OQD")[-1:]
+            right = text[i + 1:].lstrip("0OQD")[:1]
+            if not (left.isdigit() and right.isdigit()):
+                continue
+            row = posterior[spec.line][p]
+            o = row[letter_o]
+            row[letters] *= LETTER_O_AMONG_DIGITS
+            row[letter_o] = min(o, row[letter_o] / LETTER_O_IN_NUMBERS)
+            row /= row.sum()
+
+
 def _full_read(h: Hypothesis, clf: Classifier, *, jitter: bool = False) -> Reading | None:
     crops = [ocr.cell_crops(ink, cells) for ink, cells in zip(h.inks, h.cells, strict=True)]
     probs = clf.predict(np.concatenate(crops))
@@ -395,11 +443,14 @@ def _full_read(h: Hypothesis, clf: Classifier, *, jitter: bool = False) -> Readi
         q = p * prior[li]
         posterior.append(np.asarray(q / q.sum(axis=1, keepdims=True), dtype=np.float32))
     _letter_o_in_context(fmt, lines, posterior)
+    _letters_among_digits(fmt, lines, per_line, posterior)
+    raw = lines
     lines = ["".join(ocr.ALPHABET[i] for i in p.argmax(axis=1)) for p in posterior]
     fmt2 = _detect(lines)
     if fmt2 is None:
         return None
-    return Reading(h, lines, posterior, fmt2, _fast_checks(fmt2, lines))
+    return Reading(h, lines, posterior, fmt2, _fast_checks(fmt2, lines),
+                   cnn_lines=list(raw))
 
 
 def _field_validity(fmt: MrzFormat, lines: list[str]) -> int:
@@ -499,6 +550,8 @@ def _shift_lines(reading: Reading, clf: Classifier) -> None:
         logger.debug("line %d: grid moved by one cell: %r -> %r", li, reading.lines[li], best[3])
         reading.lines[li] = best[3]
         reading.probs[li] = best[4]
+        if li < len(reading.cnn_lines):
+            reading.cnn_lines[li] = None
         h.cells[li] = ocr.LineCells(best[5], cells.pitch, cells.height, cells.fit_error)
         reading.checks = _fast_checks(reading.fmt, reading.lines)
 
@@ -520,14 +573,37 @@ def _alternatives(reading: Reading, li: int, p: int,
             t = tess[li][p]
             if t != cur and t in ocr.ALPHABET:
                 alts.setdefault(t, max(ALT_MIN, float(pr[ocr.ALPHABET.index(t)])))
-    if top < LOOKALIKE_BELOW and _mixed(reading.fmt, li, p):
-        for a in LOOKALIKES.get(cur, ()):
-            alts.setdefault(a, max(1e-3, float(pr[ocr.ALPHABET.index(a)])))
+    if _mixed(reading.fmt, li, p):
+        if top < LOOKALIKE_BELOW:
+            for a in LOOKALIKES.get(cur, ()):
+                alts.setdefault(a, max(1e-3, float(pr[ocr.ALPHABET.index(a)])))
+        # the CNN's own first choice where the field's prior overruled it (O/0)
+        cnn = reading.cnn_lines[li] if li < len(reading.cnn_lines) else None
+        if cnn is not None and cnn[p] != cur:
+            alts.setdefault(cnn[p], max(1e-3, float(pr[ocr.ALPHABET.index(cnn[p])])))
     return list(alts.items())
 
 
 def _mixed(fmt: MrzFormat, li: int, p: int) -> bool:
     return any(f.line == li and f.start <= p < f.stop and f.kind == "alnum" for f in fmt.fields)
+
+
+def _date_ok(fmt: MrzFormat, rows: list[list[str]], pos: tuple[int, int]) -> bool:
+    """False if ``pos`` lies in a date field that is no calendar date YYMMDD (a repair
+    must not make one: '040930' read '000930' is not repaired to '019930')."""
+    li, p = pos
+    for spec in fmt.fields:
+        if spec.kind == "date" and spec.line == li and spec.start <= p < spec.stop:
+            text = "".join(rows[li][spec.start:spec.stop])
+            if "<" in text:  # an unknown day or month (ICAO 9303 part 3): not checked
+                return True
+            if not text.isdigit():
+                return False
+            try:
+                date(2000 + int(text[:2]), int(text[2:4]), int(text[4:6]))
+            except ValueError:
+                return False
+    return True
 
 
 def _repair(reading: Reading, tess: list[str] | None) -> None:
@@ -568,6 +644,8 @@ def _repair(reading: Reading, tess: list[str] | None) -> None:
                 for ((li, p), _, ptop), (ch, pa) in zip(combo, choice, strict=True):
                     trial[li][p] = ch
                     logit += float(np.log(pa / max(ptop, 1e-6)))
+                if not all(_date_ok(reading.fmt, trial, pos) for (pos, _, _) in combo):
+                    continue
                 tc = _fast_checks(reading.fmt, ["".join(r) for r in trial])
                 if any(checks0[n] and not tc[n] for n in tc):
                     continue

@@ -220,11 +220,17 @@ def test_name_line_one_cell_early_is_moved_back() -> None:
 
 def test_line_is_not_moved_into_empty_paper(monkeypatch: pytest.MonkeyPatch) -> None:
     """A TD1 printed with a wrong composite check digit (as specimen 33_id-usa): read one
-    cell to the left, its first line would pass that check by chance. The cell beyond
+    cell to the left, its first line would pass that check (and its document number's) by
+    chance. The cell beyond
     the line's end is empty paper, which a classifier may read as a filler '<' (here one
     that reads every cell beyond the line ends so): the grid must stay where it is."""
-    lines = _mrz("TD1", SEED0 + 420)
-    lines[1] = lines[1][:-1] + "7"  # printed 5: wrong
+    # a nine-character number and optional data to the line's end: shifted one cell to
+    # the left, the line passes the document number's and the composite check digits
+    fields = random_fields(random.Random(SEED0 + 420), "TD1", today=_TODAY)
+    fields.update(document_number="677IFDLSI", optional_data="62M4Z952X8TA5R3")
+    lines = generate(fields, format="TD1")
+    assert lines[1][-1] == "4"
+    lines[1] = lines[1][:-1] + "6"  # printed 4: wrong
     reader, clf, lines, hyp = _upright_hypothesis("TD1", SEED0 + 420, width=900, length=30,
                                                   lines=lines)
     filler = np.zeros(37, np.float32)
@@ -380,3 +386,72 @@ def test_fallbacks_start_only_within_the_work_budget(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(reader, "FALLBACK_BUDGET", 0)
     res = read(img)
     assert not (res.found and res.lines == lines)
+
+
+def test_unsure_letters_between_digits_are_weighed_down() -> None:
+    """A smeared 0 between digits of a document number that the CNN spreads over D, O, Q
+    (p 0.1-0.15 each, '0' 0.04) reads as the digit; a confident letter between digits and
+    an unsure letter between letters keep their reading."""
+    import importlib
+
+    from docfraud.mrz import FORMATS, ocr
+
+    reader = importlib.import_module("docfraud.mrz.read")
+    fmt = FORMATS["TD3"]
+    raw = ["P<UTOBANDARANAIKE<<IMRAN<<<<<<<<<<<<<<<<<<<<",
+           "K4D23O799" + "0UTO6104173M3205286" + "ABCDE<<<<<<<<<" + "32"]
+    idx = ocr.ALPHABET.index
+    probs = []
+    for line in raw:
+        p = np.full((44, 37), 1e-3, np.float32)
+        for i, ch in enumerate(line):
+            p[i, idx(ch)] = 0.95
+        probs.append(p)
+    smear = {"D": 0.14, "O": 0.12, "Q": 0.09, "G": 0.06, "N": 0.06, "S": 0.05, "0": 0.04}
+    for pos in (2, 5):
+        probs[1][pos] = 1e-3
+        for ch, v in smear.items():
+            probs[1][pos, idx(ch)] = v
+    probs[1][7, idx("9")] = 0.95  # confident digit stays a digit
+    probs[1][30] = 1e-3  # 'C' between letters, unsure
+    probs[1][30, [idx("C"), idx("0")]] = (0.3, 0.2)
+    prior = reader.class_prior(fmt)
+    post = []
+    for li, p in enumerate(probs):
+        q = p * prior[li]
+        post.append(np.asarray(q / q.sum(axis=1, keepdims=True), dtype=np.float32))
+    reader._letter_o_in_context(fmt, raw, post)
+    reader._letters_among_digits(fmt, raw, probs, post)
+    best = "".join(ocr.ALPHABET[i] for i in post[1].argmax(axis=1))
+    assert best[:9] == "K40230799"
+    assert best[28:33] == "ABCDE"
+
+    # a confident letter between digits (the rendered sets' random numbers have many)
+    probs[1][2] = 1e-3
+    probs[1][2, [idx("D"), idx("0")]] = (0.9, 0.05)
+    post = [np.asarray(p * pr / (p * pr).sum(axis=1, keepdims=True), dtype=np.float32)
+            for p, pr in zip(probs, prior, strict=True)]
+    reader._letters_among_digits(fmt, raw, probs, post)
+    assert ocr.ALPHABET[int(post[1][2].argmax())] == "D"
+
+
+def test_long_document_number_check_digit_is_checked() -> None:
+    """TD1/TD2 numbers longer than nine characters go on in the optional data with their
+    check digit there ('<' in the check position): the reader checks that digit, so an O
+    read as 0 in the continuation can be repaired by it."""
+    import importlib
+
+    reader = importlib.import_module("docfraud.mrz.read")
+    from docfraud.mrz import FORMATS
+
+    fields = random_fields(random.Random(3), "TD1", today=_TODAY)
+    fields["document_number"] = "1FYQM31SOFKS"
+    fields["optional_data"] = "NP529W69"
+    lines = generate(fields, format="TD1")
+    assert lines[0][14] == "<" and lines[0][15:19] == "FKS5"
+    assert all(reader._fast_checks(FORMATS["TD1"], lines).values())
+    wrong = [lines[0][:13] + "0" + lines[0][14:], *lines[1:]]
+    checks = reader._fast_checks(FORMATS["TD1"], wrong)
+    assert not checks["document_number"] and not checks["composite"]
+    wrong = [lines[0][:16] + "C" + lines[0][17:], *lines[1:]]  # in the continuation
+    assert not reader._fast_checks(FORMATS["TD1"], wrong)["document_number"]
