@@ -35,3 +35,22 @@ def check_digit(text: str) -> str:
     # weights repeat 7, 3, 1: sum each stride once instead of multiplying per character
     total = 7 * sum(values[0::3]) + 3 * sum(values[1::3]) + sum(values[2::3])
     return "0123456789"[total % 10]
+
+
+def long_number(number: str, optional: str) -> tuple[str, str] | None:
+    """A TD1/TD2 document number continued in the optional data (ICAO 9303 parts 5-6:
+    the number field is full, its check position holds '<', and the number goes on in the
+    optional data up to its first filler, its check digit last).
+
+    Args:
+        number: the document number field (9 characters).
+        optional: the optional data field that follows.
+
+    Returns:
+        (the whole number, its printed check digit), or None where the optional data does
+        not hold at least one more character and a check digit before its first filler.
+    """
+    tail = optional.split("<", 1)[0]
+    if len(tail) < 2:
+        return None
+    return number + tail[:-1], tail[-1]

@@ -180,6 +180,7 @@ class Reading:
 def _fast_checks(fmt: MrzFormat, rows: list[str]) -> dict[str, bool]:
     """Check-digit results, name -> passed, computed straight from the format table."""
     from docfraud.mrz import check_digit
+    from docfraud.mrz.checkdigit import long_number
 
     out = {}
     for chk in fmt.checks:
@@ -189,9 +190,9 @@ def _fast_checks(fmt: MrzFormat, rows: list[str]) -> dict[str, bool]:
             # ICAO 9303 parts 5-6: a '<' in the check position, a full field: the number
             # goes on in the optional data, up to its first filler, its check digit last
             opt = fmt.field("optional_data")
-            tail = rows[opt.line][opt.start:opt.stop].split("<", 1)[0]
-            if "<" not in data and len(tail) >= 2:
-                data, printed = data + tail[:-1], tail[-1]
+            parts = long_number(data, rows[opt.line][opt.start:opt.stop])
+            if "<" not in data and parts is not None:
+                data, printed = parts
         ok = printed == check_digit(data)
         if not ok and chk.may_be_filler and data.strip("<") == "" and printed in "<0":
             ok = True

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from docfraud.findings import Finding, Severity
-from docfraud.mrz.checkdigit import _VALUES, check_digit
+from docfraud.mrz.checkdigit import _VALUES, check_digit, long_number
 from docfraud.mrz.codes import known_codes
 from docfraud.mrz.formats import CheckSpec, MrzFormat
 
@@ -279,16 +279,14 @@ class Validator:
     def _long_document_number(self, spec: CheckSpec) -> None:
         """TD1/TD2 document numbers over 9 characters continue in the optional data."""
         opt = self.raw["optional_data"]
-        end = opt.find("<")
-        if end == -1:
-            end = len(opt)
         number = self.raw["document_number"]
-        if end < 2:
+        parts = long_number(number, opt)
+        if parts is None:
             # a single character cannot be both continuation and check digit
             self._check_failure(spec, "<", check_digit(number))
             return
-        full = number + opt[: end - 1]
-        printed = opt[end - 1]
+        full, printed = parts
+        end = len(full) - len(number) + 1  # the check digit's index in the optional data
         expected = check_digit(full)
         ok = printed == expected
         self.checks["check_digit.document_number"] = ok

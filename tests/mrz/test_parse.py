@@ -38,6 +38,15 @@ def test_td1_long_document_number_continues_in_optional_data() -> None:
     assert "MRZ_CHECK_DIGIT_DOCUMENT_NUMBER" in [f.code for f in r.findings]
 
 
+def test_long_number_split_shared_by_parser_and_reader() -> None:
+    from docfraud.mrz.checkdigit import long_number
+
+    assert long_number("D23145890", "7349<<<<<<<<<<<") == ("D23145890734", "9")
+    assert long_number("D23145890", "73491234567890A") == ("D2314589073491234567890", "A")
+    assert long_number("D23145890", "7<<<<<<<<<<<<<<") is None  # no room for a check digit
+    assert long_number("D23145890", "<<<<<<<<<<<<<<<") is None
+
+
 def test_french_id_fields() -> None:
     r = parse(ICAO["FRA_ID"], today=BEFORE_EXPIRY)
     assert r.fields["surname"] == "DOUEL"
