@@ -101,8 +101,7 @@ def _refresh(args: tuple[dict[str, Any], dict[str, Any], tuple[str, ...], tuple[
         return _featurise((spec_kwargs, row["index"]))
     if statuses and not any(d["detector"] in names and d["status"] in statuses
                             for d in row["results"]):
-        kept = [DetectorResult.from_dict(d) for d in row["results"]]
-        return {**row, "features": features(kept)}
+        return {**row, "features": row_features(row)}
     item, doc = _document(spec_kwargs, row["index"])
     t0 = time.perf_counter()
     try:
