@@ -11,8 +11,10 @@ distance of two 64-bit pHashes is compared:
 * ``face``: the inner face (:data:`docfraud.signature.FACE_CROP`, the hash now used).
 
 "Same photo" = the same printed image: docfraud.synth draws a person's face from
-(face seed, sex, age in decades) and greys it on laser-engraved designs, so a
-workshop's reused face seed yields the same photo only when those agree too.
+(face seed, sex, age in decades) and greys it on laser-engraved designs. The truth's
+``portrait.printed_person`` gives the sex and age of the person in the printed photo
+(since 2026-11-29 a workshop's reused face has its own, so all its prints on colour
+designs are one photo); older datasets lack it, and there the claimed holder's are used.
 
     PYTHONPATH=. python scripts/eval_portrait_hash.py DIR CACHE [DIR CACHE ...]
 """
@@ -47,12 +49,16 @@ def zone_hash(page: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, in
 
 def photo_key(rec: dict) -> str:  # type: ignore[type-arg]
     """Identity of the printed photo (see the module docstring)."""
-    idt = rec["identity"]
-    by, bm, bd = (int(v) for v in idt["birth_date"].split("-"))
-    iy, im, i_d = (int(v) for v in idt["issue_date"].split("-"))
-    age = (iy - by) - (1 if (im, i_d) < (bm, bd) else 0)
     grey = DESIGNS[rec["design"]].grey_portrait
-    return f"{rec['portrait']['printed_face']}|{idt['sex']}|{min(max(age, 0), 100) // 10}|{grey}"
+    person = rec["portrait"].get("printed_person")
+    if person is not None:
+        sex, age = str(person[0]), int(person[1])
+    else:
+        idt = rec["identity"]
+        by, bm, bd = (int(v) for v in idt["birth_date"].split("-"))
+        iy, im, i_d = (int(v) for v in idt["issue_date"].split("-"))
+        sex, age = idt["sex"], (iy - by) - (1 if (im, i_d) < (bm, bd) else 0)
+    return f"{rec['portrait']['printed_face']}|{sex}|{min(max(age, 0), 100) // 10}|{grey}"
 
 
 def main() -> int:

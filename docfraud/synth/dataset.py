@@ -280,7 +280,11 @@ def make_document(
         "viz": {"printed": state.viz_printed, "genuine": state.viz_genuine},
         "identity": state.identity.to_dict(),
         "claimed": state.claimed.to_dict(),
-        "portrait": {"genuine_face": state.face_genuine, "printed_face": state.face_printed},
+        "portrait": {
+            "genuine_face": state.face_genuine,
+            "printed_face": state.face_printed,
+            "printed_person": list(state.person_printed) if state.person_printed else None,
+        },
         "expired": state.claimed.expiry_date < REFERENCE_DATE,
         "reference_date": REFERENCE_DATE.isoformat(),
         "mask": None,
@@ -430,8 +434,9 @@ def generate_dataset(
         # forkserver, not fork: a fork of a process whose OpenCV/BLAS thread pools are
         # running can deadlock in the child (seen when called from a test session)
         context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=workers, initializer=_one_thread,
-                                 mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_one_thread, mp_context=context
+        ) as pool:
             truths = list(pool.map(_write_one, jobs, chunksize=4))
     else:
         truths = [_write_one(job) for job in jobs]

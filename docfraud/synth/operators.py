@@ -23,10 +23,12 @@ from docfraud.errors import InputError
 from docfraud.synth._cv import jpeg_roundtrip
 from docfraud.synth.designs import Design
 from docfraud.synth.identity import REFERENCE_DATE, Identity, add_years, random_name
+from docfraud.synth.portrait import face_person
 from docfraud.synth.render import (
     GENUINE_STYLE,
     Box,
     PrintStyle,
+    age_on,
     char_boxes,
     draw_mrz_chars,
     fit_text,
@@ -111,6 +113,8 @@ class DocState:
     ``page`` is (H, W, 3) uint8 RGB, ``mask`` (H, W) bool: pixels a forgery operator
     changed. ``null_region`` (H, W) bool: pixels a null edit touched on a genuine
     document. ``claimed`` is the identity the document now shows in its visual zone.
+    ``person_printed`` is the (sex, age in years) of the person in the printed photo
+    ``face_printed``.
     """
 
     design: Design
@@ -130,6 +134,7 @@ class DocState:
     operators: list[str] = field(default_factory=list)
     details: list[dict[str, Any]] = field(default_factory=list)
     mrz_intended_valid: bool = True
+    person_printed: tuple[str, int] | None = None
 
     @property
     def background(self) -> NDArray[np.uint8]:
@@ -473,8 +478,13 @@ def photo_substitution(
         face = int(rng.integers(0, 2**31 - 1))
     if face == state.face_printed:
         face += 1
+    # a workshop pastes the same photo file (the impostor's own face) on every document;
+    # a lone forger's one-off photo is of someone who passes for the claimed holder
+    person = (
+        face_person(face) if profile.portrait_pool else (state.claimed.sex, age_on(state.claimed))
+    )
     sw, sh = max(int(w * profile.paste_scale), 16), max(int(h * profile.paste_scale), 16)
-    photo = portrait_image(state.claimed, state.design, (sw, sh), face_seed=face)
+    photo = portrait_image(state.claimed, state.design, (sw, sh), face_seed=face, person=person)
     photo = jpeg_roundtrip(photo, profile.paste_quality)
     photo = np.asarray(cv2.resize(photo, (w, h), interpolation=cv2.INTER_LINEAR), np.uint8)
     pasted = state.page.copy()
@@ -500,8 +510,10 @@ def photo_substitution(
     state.page[y : y + h, x : x + w] = np.clip(region + 0.5, 0, 255).astype(np.uint8)
     state.mask[y : y + h, x : x + w] = True
     state.face_printed = face
+    state.person_printed = person
     return {
         "face_seed": face,
+        "person": list(person),
         "paste_quality": profile.paste_quality,
         "paste_scale": profile.paste_scale,
         "feather_px": f,
@@ -619,11 +631,19 @@ def counterfeit(
     if changes:
         ident = replace(ident, **changes)
     face = state.face_printed
+    person = (ident.sex, age_on(ident))
     if profile.portrait_pool:
         face = int(profile.portrait_pool[int(rng.integers(len(profile.portrait_pool)))])
+        person = face_person(face)
     lines = _mrz_lines(state, ident, profile=profile)
     page, layout = render_document(
-        design, ident, rng, style=profile.print_style, mrz_lines=lines, face_seed=face
+        design,
+        ident,
+        rng,
+        style=profile.print_style,
+        mrz_lines=lines,
+        face_seed=face,
+        person=person,
     )
     state.page[...] = page
     state.layout = layout
@@ -635,10 +655,12 @@ def counterfeit(
     state.mrz_printed = lines
     state.viz_printed = {k: v["text"] for k, v in layout["fields"].items()}
     state.face_genuine = state.face_printed = face
+    state.person_printed = person
     state.mrz_intended_valid = mrz_checks_pass(lines, design.format)
     return {
         "print_style": profile.print_style.to_dict(),
         "face_seed": face,
+        "person": list(person),
         "composite_bug": profile.composite_bug,
     }
 
@@ -783,4 +805,5 @@ def start_document(design: Design, identity: Identity, rng: np.random.Generator)
         face_printed=identity.face_seed,
         mask=np.zeros(page.shape[:2], bool),
         null_region=np.zeros(page.shape[:2], bool),
+        person_printed=(identity.sex, age_on(identity)),
     )

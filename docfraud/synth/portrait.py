@@ -55,6 +55,11 @@ _EYE = np.array(
     [(60, 40, 25), (90, 60, 30), (60, 90, 120), (70, 100, 60), (30, 25, 20)], dtype=np.float32
 )
 
+# the person a reused photo shows is drawn from its own stream of the face seed, not from
+# default_rng(seed) itself: that stream draws the portrait, and sharing its first draws
+# would tie the person's sex to the photo's background brightness
+_PERSON_STREAM = 0x9E75
+
 # base drawing resolution; the face is upscaled to the box, which softens it like a photo
 _BASE_W, _BASE_H = 210, 270
 
@@ -240,6 +245,24 @@ def _base_portrait(seed: int, sex: str, age: int) -> NDArray[np.uint8]:
     f *= 1 + light * gx
     f = np.asarray(cv2.GaussianBlur(f, (0, 0), 0.8), dtype=np.float32)
     return np.clip(f, 0, 255).astype(np.uint8)
+
+
+def face_person(seed: int) -> tuple[str, int]:
+    """Sex and age of the person in a photo that exists apart from any document.
+
+    A workshop that reuses a photo pastes the same picture (the impostor's own face) on
+    every document, whatever sex and age the document claims; so the person is a fixed
+    function of the face seed alone.
+
+    Args:
+        seed: face seed (any int).
+
+    Returns:
+        (sex, age): sex "M" or "F", age in years in [18, 65].
+    """
+    rng = np.random.default_rng([int(seed) & 0xFFFFFFFFFFFFFFFF, _PERSON_STREAM])
+    sex = "F" if rng.random() < 0.5 else "M"
+    return sex, int(rng.integers(18, 66))
 
 
 def render_portrait(seed: int, sex: str, age: int, size: tuple[int, int]) -> NDArray[np.uint8]:

@@ -440,12 +440,29 @@ def age_on(identity: Identity) -> int:
 
 
 def portrait_image(
-    identity: Identity, design: Design, size: tuple[int, int], *, face_seed: int | None = None
+    identity: Identity,
+    design: Design,
+    size: tuple[int, int],
+    *,
+    face_seed: int | None = None,
+    person: tuple[str, int] | None = None,
 ) -> RGBImage:
-    """The holder's photo as the issuer prints it (greyscale on laser-engraved designs)."""
-    img = render_portrait(
-        identity.face_seed if face_seed is None else face_seed, identity.sex, age_on(identity), size
-    )
+    """The holder's photo as the issuer prints it (greyscale on laser-engraved designs).
+
+    Args:
+        identity: the document's holder.
+        design: the document design (greyscale or colour photo).
+        size: (width, height) of the photo in pixels.
+        face_seed: face to draw; default the holder's own.
+        person: (sex, age in years) of the person photographed; default the holder's
+            sex and age at issue. A photo that exists apart from the document (a
+            workshop's reused one) passes its own (:func:`~docfraud.synth.portrait.face_person`).
+
+    Returns:
+        (height, width, 3) uint8 RGB.
+    """
+    sex, age = (identity.sex, age_on(identity)) if person is None else person
+    img = render_portrait(identity.face_seed if face_seed is None else face_seed, sex, age, size)
     if design.grey_portrait:
         grey = img.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
         img = np.repeat(np.clip(grey * 0.92 + 10, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
@@ -516,6 +533,7 @@ def render_document(
     mrz_lines: list[str] | None = None,
     viz: dict[str, str] | None = None,
     face_seed: int | None = None,
+    person: tuple[str, int] | None = None,
 ) -> tuple[RGBImage, dict[str, Any]]:
     """Print one document.
 
@@ -527,6 +545,8 @@ def render_document(
         mrz_lines: MRZ text to print; default ``docfraud.mrz.generate`` of the identity.
         viz: visual-zone texts to print; default :func:`viz_values` of the identity.
         face_seed: photo to print; default the holder's own face.
+        person: (sex, age) of the person in that photo; default the holder's sex and
+            age at issue (see :func:`portrait_image`).
 
     Returns:
         page: (H, W, 3) uint8 RGB at :data:`PX_PER_MM` (TD3: 1500 x 1056).
@@ -551,7 +571,7 @@ def render_document(
     portrait_box = box_mm(*design.portrait)
     portrait_box[1] += mm(design.side_offset_mm(0))
     photo = portrait_image(
-        identity, design, (portrait_box[2], portrait_box[3]), face_seed=face_seed
+        identity, design, (portrait_box[2], portrait_box[3]), face_seed=face_seed, person=person
     )
     print_portrait(page, background, photo, portrait_box, overlay=design.portrait_overlay)
     ghost_box: Box | None = None
