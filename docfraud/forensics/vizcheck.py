@@ -19,7 +19,8 @@ of TD1 cards) with Tesseract and looks for the MRZ's values in it:
    one letter off; :func:`parse_dates`), the names word by word, fuzzily (edit
    distance, ICAO transliteration: MÜLLER ~ MUELLER ~ MULLER);
 3. a mismatch is reported only when the visual zone clearly shows *another* value: a
-   confident word of the document number's shape that differs in 1-3 digits; a
+   confident word of the document number's shape that differs in 1-3 digits (or, the
+   only very confident word of its exact shape, in more: renumbered outright); a
    set of three or more dates (birth, issue, expiry) whose earliest (latest) is not the
    MRZ birth (expiry) date; a name absent while the other fields were read and found.
    Before a date or number mismatch is reported, its line alone (marks above and below
@@ -63,6 +64,9 @@ _MIN_TEXT_MM = 1.05
 #: resolution of the second reading of a line that seems to show another value
 _REREAD_PX_PER_MM = 14.0
 _MIN_CONF = 60.0
+#: a document number renumbered in more than three digits is claimed only from a word read
+#: this confidently (Tesseract's 0-100), the only one of the number's shape
+_RENUMBERED_CONF = 85.0
 #: a parsed date is itself structured evidence; its words may read less confidently
 _MIN_DATE_CONF = 45.0
 #: longest validity (whole years) of passports and identity cards
@@ -279,6 +283,24 @@ def _digit_changes_only(shown: str, mrz: str) -> bool:
                                     strict=True) if a != b]
     digit = sum(a.isdigit() and b.isdigit() for a, b in pairs)
     return digit >= 1 and len(pairs) - digit <= 1
+
+
+def _renumbered(shown: str, mrz: str) -> bool:
+    """Whether ``shown`` has the exact shape of the document number ``mrz`` (same length,
+    its letters in the same places, digits where it has digits) and differs from it in
+    more than three digits: the number as a forger who renumbers prints it, not an OCR
+    slip (a misread letter, a lost or added character), which changes the shape."""
+    if len(shown) != len(mrz) or sum(ch.isdigit() for ch in mrz) < 5:
+        return False
+    changed = 0
+    for a, b in zip(shown, mrz, strict=True):
+        if b.isdigit():
+            if not a.isdigit():
+                return False
+            changed += a != b
+        elif a.translate(_CONFUSION) != b.translate(_CONFUSION):
+            return False
+    return changed > 3
 
 
 def _union_box(words: Sequence[Word]) -> Box | None:
@@ -644,6 +666,16 @@ class VizCheckDetector(Detector):
                 # letter read differently (U as J) is the commonest OCR error
                 close = [c for c in close if 1 <= c[0] <= 3 and c[2].conf >= _MIN_CONF
                          and _digit_changes_only(c[1], number)]
+                if not close:
+                    # renumbered outright (a workshop's own number series, or a number
+                    # copied from another document): the one confident word of the
+                    # number's exact shape that differs in more digits
+                    shaped = {t for t, w in whole + tokens
+                              if w.conf >= _RENUMBERED_CONF and _renumbered(t, number)}
+                    if len(shaped) == 1:
+                        text = shaped.pop()
+                        close = [(edit_distance(text.translate(_CONFUSION), target), t, w)
+                                 for t, w in whole + tokens if t == text][:1]
                 if close:
                     d, text, w = min(close, key=lambda c: c[0])
                     again = verify([w]) if verify is not None else text
