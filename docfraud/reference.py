@@ -105,12 +105,16 @@ class ReferenceDesign:
 
     def matches(self, mrz: MrzResult) -> bool:
         """Whether an MRZ reading belongs to this design (format, code, state, series)."""
+        number = str(mrz.fields.get("document_number") or "").replace("<", "")
+        return self.same_kind(mrz) and re.fullmatch(self.number_pattern, number) is not None
+
+    def same_kind(self, mrz: MrzResult) -> bool:
+        """Whether an MRZ reading has this design's format, document code and issuing
+        state (whatever its document number)."""
         f = mrz.fields
         code = str(f.get("document_code") or "").replace("<", "")
-        number = str(f.get("document_number") or "").replace("<", "")
         return (mrz.format == self.format and code == self.document_code
-                and f.get("issuing_state") == self.issuing_state
-                and re.fullmatch(self.number_pattern, number) is not None)
+                and f.get("issuing_state") == self.issuing_state)
 
     def images(self) -> tuple[NDArray[np.uint8], NDArray[np.bool_], NDArray[np.bool_],
                               NDArray[np.bool_]]:
@@ -212,6 +216,14 @@ class ReferenceLibrary:
             return None
         found = [d for d in self.designs if d.matches(mrz)]
         return found[0] if len(found) == 1 else None
+
+    def same_kind(self, mrz: MrzResult | None) -> tuple[ReferenceDesign, ...]:
+        """Every design of an MRZ reading's format, document code and issuing state,
+        whatever its number: where a number lies outside every known series (a
+        counterfeit's own numbering, or a misread number), the designs it may copy."""
+        if mrz is None or not mrz.found:
+            return ()
+        return tuple(d for d in self.designs if d.same_kind(mrz))
 
 
 def _box(value: Any) -> tuple[int, int, int, int] | None:

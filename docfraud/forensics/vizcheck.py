@@ -19,13 +19,17 @@ of TD1 cards) with Tesseract and looks for the MRZ's values in it:
    one letter off; :func:`parse_dates`), the names word by word, fuzzily (edit
    distance, ICAO transliteration: MÜLLER ~ MUELLER ~ MULLER);
 3. a mismatch is reported only when the visual zone clearly shows *another* value: a
-   confident word of the document number's shape that differs in 1-3 digits; a
+   confident word of the document number's shape that differs in 1-3 digits (or, the
+   only very confident word of its exact shape, in more: renumbered outright); a
    set of three or more dates (birth, issue, expiry) whose earliest (latest) is not the
-   MRZ birth (expiry) date; a name absent while the other fields were read and found.
-   Before a date or number mismatch is reported, its line alone (marks above and below
-   it removed) is read again at 14 px/mm (one more Tesseract call), and the difference
-   must show there too. A day that differs only in its tens digit, or that is one digit
-   of the other (``1`` for ``12``), is "day uncertain", never a mismatch.
+   MRZ birth (expiry) date, or an issue and an expiry date a whole number of years apart
+   whose later one is not the MRZ expiry date (:func:`_expiry_of_pair`); a name absent
+   while the other fields were read and found. Before a date or number mismatch is
+   reported, its line alone (marks above and below it removed) is read again at 14 px/mm
+   (one more Tesseract call), and the difference must show there too (for the expiry of
+   such a pair: the second reading must not show the MRZ date). A day that differs only
+   in its tens digit, or that is one digit of the other (``1`` for ``12``), is "day
+   uncertain", never a mismatch.
    An unreadable zone gives no finding (``data["read"]`` says what was read);
 4. the issue date read in the visual zone against the MRZ expiry date: more than 10
    whole years between them is reported (an expiry date moved later);
@@ -45,7 +49,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import combinations, pairwise
 from typing import Any
 
 import numpy as np
@@ -63,6 +67,9 @@ _MIN_TEXT_MM = 1.05
 #: resolution of the second reading of a line that seems to show another value
 _REREAD_PX_PER_MM = 14.0
 _MIN_CONF = 60.0
+#: a document number renumbered in more than three digits is claimed only from a word read
+#: this confidently (Tesseract's 0-100), the only one of the number's shape
+_RENUMBERED_CONF = 85.0
 #: a parsed date is itself structured evidence; its words may read less confidently
 _MIN_DATE_CONF = 45.0
 #: longest validity (whole years) of passports and identity cards
@@ -279,6 +286,34 @@ def _digit_changes_only(shown: str, mrz: str) -> bool:
                                     strict=True) if a != b]
     digit = sum(a.isdigit() and b.isdigit() for a, b in pairs)
     return digit >= 1 and len(pairs) - digit <= 1
+
+
+def _expiry_of_pair(dates: Sequence[dt.date], birth: dt.date | None) -> dt.date | None:
+    """The later date of the one pair of ``dates`` (sorted, distinct) after ``birth``
+    that lie a whole number of years (1 to the longest validity) apart: the expiry date
+    next to its issue date; None when no pair or more than one is found."""
+    later = {b for a, b in combinations(dates, 2)
+             if (birth is None or a > birth)
+             and (_whole_years(a, b) or _MAX_VALIDITY_YEARS + 1) <= _MAX_VALIDITY_YEARS}
+    return later.pop() if len(later) == 1 else None
+
+
+def _renumbered(shown: str, mrz: str) -> bool:
+    """Whether ``shown`` has the exact shape of the document number ``mrz`` (same length,
+    its letters in the same places, digits where it has digits) and differs from it in
+    more than three digits: the number as a forger who renumbers prints it, not an OCR
+    slip (a misread letter, a lost or added character), which changes the shape."""
+    if len(shown) != len(mrz) or sum(ch.isdigit() for ch in mrz) < 5:
+        return False
+    changed = 0
+    for a, b in zip(shown, mrz, strict=True):
+        if b.isdigit():
+            if not a.isdigit():
+                return False
+            changed += a != b
+        elif a.translate(_CONFUSION) != b.translate(_CONFUSION):
+            return False
+    return changed > 3
 
 
 def _union_box(words: Sequence[Word]) -> Box | None:
@@ -644,6 +679,16 @@ class VizCheckDetector(Detector):
                 # letter read differently (U as J) is the commonest OCR error
                 close = [c for c in close if 1 <= c[0] <= 3 and c[2].conf >= _MIN_CONF
                          and _digit_changes_only(c[1], number)]
+                if not close:
+                    # renumbered outright (a workshop's own number series, or a number
+                    # copied from another document): the one confident word of the
+                    # number's exact shape that differs in more digits
+                    shaped = {t for t, w in whole + tokens
+                              if w.conf >= _RENUMBERED_CONF and _renumbered(t, number)}
+                    if len(shaped) == 1:
+                        text = shaped.pop()
+                        close = [(edit_distance(text.translate(_CONFUSION), target), t, w)
+                                 for t, w in whole + tokens if t == text][:1]
                 if close:
                     d, text, w = min(close, key=lambda c: c[0])
                     again = verify([w]) if verify is not None else text
@@ -689,8 +734,15 @@ class VizCheckDetector(Detector):
                     same_day = []
             if same_day:
                 data.setdefault("year_differs", []).append(key)
-            if len(distinct) >= 3:
-                shown = pick(distinct)
+            # an issue and an expiry date in the zone: the only two dates after the birth
+            # date a whole number of years (at most the longest validity) apart. The later
+            # one is the expiry the zone shows, even where fewer than three dates were
+            # read, and two dates that fit each other so are read right
+            paired = _expiry_of_pair(distinct, _mrz_date(fields.get("birth_date"))) \
+                if key == "expiry_date" else None
+            if len(distinct) >= 3 or paired is not None:
+                shown = pick(distinct) if len(distinct) >= 3 else paired
+                assert shown is not None
                 if _tens_of_day_only(shown, mrz_day):
                     # 13 read as 03, 08 as 28: the day's first digit is the commonest
                     # date misreading (a thin 1 dropped, 2/3 confused), not a claim
@@ -705,7 +757,7 @@ class VizCheckDetector(Detector):
                     if any(_same_date(d, mrz_day) for d in again_dates):
                         read[key] = "match"
                         continue
-                    confirmed = shown in again_dates
+                    confirmed = shown in again_dates or shown == paired
                 if confirmed:
                     read[key] = "different"
                     label = "birth" if key == "birth_date" else "expiry"

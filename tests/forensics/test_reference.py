@@ -66,6 +66,44 @@ def test_design_is_identified_by_format_code_state_and_number_series() -> None:
     assert library.identify(None) is None
 
 
+def test_number_outside_every_series_is_compared_with_the_best_fitting_design(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A counterfeit numbered outside the issuer's series (or a misread number) is still
+    compared with the designs of its format, code and state: the best-fitting one, here
+    the genuine document's own design; nothing is compared when none fits well enough."""
+    from dataclasses import replace
+
+    from docfraud.forensics import reference as detector
+
+    doc = next(iter_documents(genuine=1, forged=0, workshops=0, seed=SEED, null_rate=0.0,
+                              designs=["uto_passport_2012"], decode=False))
+    analysis, results, _ = analyse(doc.data, detectors=["reference"])
+    assert results[0].status == "ok" and "design_by" not in results[0].data
+    assert analysis.mrz is not None
+    analysis.mrz = replace(analysis.mrz, fields={**analysis.mrz.fields,
+                                                 "document_number": "X1234567"})
+
+    def fresh() -> DetectorResult:
+        for key in ("reference.design", "reference.candidates", "reference.registration"):
+            analysis._cache.pop(key, None)
+        return run_detectors(analysis, ["reference"])[0]
+
+    r = fresh()
+    assert r.status == "ok", r.reason
+    assert r.data["design"] == "uto_passport_2012" and r.data["design_by"] == "best fit"
+    tried = r.data["designs_tried"]
+    assert set(tried) == {"uto_passport_2012", "uto_passport_2020"}
+    assert tried["uto_passport_2012"] > tried["uto_passport_2020"]
+    assert r.data["background_corr"] > 0.6
+    monkeypatch.setattr(detector, "FALLBACK_MIN_FIT", 0.99)
+    r = fresh()
+    assert r.status == "not_applicable" and "no design of that kind fits" in (r.reason or "")
+    # another state: no design of that kind at all
+    analysis.mrz = replace(analysis.mrz, fields={**analysis.mrz.fields, "issuing_state": "FRA"})
+    r = fresh()
+    assert r.status == "not_applicable" and "no reference of this design" in (r.reason or "")
+
+
 def test_missing_library_is_empty_and_a_broken_one_an_error(tmp_path: Path) -> None:
     assert load_library(tmp_path / "none").designs == ()
     broken = tmp_path / "broken"

@@ -89,6 +89,56 @@ def test_compare_reads_damaged_numbers_as_the_mrz_number() -> None:
     assert [f.code for f in findings] == ["VIZ_DOCUMENT_NUMBER_MISMATCH"]
 
 
+def test_number_renumbered_outright_is_a_mismatch() -> None:
+    """A workshop's own number (K40900414 for the MRZ's K00054279: 7 digits changed) is
+    the only confident word of the number's shape: a mismatch. Words of another shape
+    (a letter where the number has a digit, another length), unsure ones, and two
+    candidates of the shape are not."""
+    det = get_detector("vizcheck")
+    fields = dict(FIELDS, document_number="K00054279")
+    rest = " MULLER ANNA MARIA 12 AUG 1974 01 MAR 2020 01 MAR 2030"
+    findings, data = det.compare(words("P UTO K40900414" + rest), fields)  # type: ignore[attr-defined]
+    assert data["read"]["document_number"] == "different"
+    assert [f.code for f in findings] == ["VIZ_DOCUMENT_NUMBER_MISMATCH"]
+    assert findings[0].data["viz"] == "K40900414"
+    for shown, conf in (("K40900414", 70.0), ("KA0900414", 95.0), ("K4090041", 95.0),
+                        ("940900414", 95.0)):
+        ocr = [Word(shown, conf, (0, 0, 9, 9), 0), *words(rest)]
+        findings, data = det.compare(ocr, fields)  # type: ignore[attr-defined]
+        assert findings == [] and data["read"]["document_number"] == "not read", shown
+    findings, data = det.compare(words("K40900414 K77712345" + rest), fields)  # type: ignore[attr-defined]
+    assert findings == [] and data["read"]["document_number"] == "not read"
+    # the second reading must show the same word
+    findings, data = det.compare(words("K40900414" + rest), fields,  # type: ignore[attr-defined]
+                                 verify=lambda used: "K4O9OO4I4")
+    assert data["read"]["document_number"] == "different"
+    findings, data = det.compare(words("K40900414" + rest), fields,  # type: ignore[attr-defined]
+                                 verify=lambda used: "K4O9")
+    assert findings == [] and data["read"]["document_number"] == "not read"
+
+
+def test_expiry_of_an_issue_expiry_pair_is_compared_with_the_mrz() -> None:
+    """Only two dates read (the birth date lost), but they are an issue and an expiry date
+    ten years apart: the later is the expiry the zone shows, and the MRZ's differs (moved
+    five years later). Two dates that are no such pair claim nothing."""
+    det = get_detector("vizcheck")
+    fields = dict(FIELDS, expiry_date="2035-03-01")
+    ocr = words("UT1690595 MULLER ANNA MARIA 01 MAR 2020 28 FEB 2030")
+    findings, data = det.compare(ocr, fields)  # type: ignore[attr-defined]
+    assert data["read"]["expiry_date"] == "different", data
+    assert [f.code for f in findings] == ["VIZ_EXPIRY_DATE_MISMATCH"]
+    assert findings[0].data["viz"] == "2030-02-28"
+    # the second reading need not parse (two dates that fit each other are read right),
+    # but it must not show the MRZ date
+    findings, data = det.compare(ocr, fields, verify=lambda used: "28 FE")  # type: ignore[attr-defined]
+    assert data["read"]["expiry_date"] == "different"
+    findings, data = det.compare(ocr, fields, verify=lambda used: "01 MAR 2035")  # type: ignore[attr-defined]
+    assert findings == [] and data["read"]["expiry_date"] == "match"
+    for text in ("01 MAR 2026 17 JUN 2030", "12 AUG 1974 01 MAR 2030"):
+        findings, data = det.compare(words(f"UT1690595 MULLER ANNA MARIA {text}"), fields)  # type: ignore[attr-defined]
+        assert findings == [] and data["read"]["expiry_date"] == "not read", text
+
+
 def test_hyphenated_name_parts_are_found() -> None:
     det = get_detector("vizcheck")
     fields = dict(FIELDS, given_names="SEO YEON")
