@@ -48,6 +48,14 @@ MIN_MEAN_LOGP = -0.9
 #: irregular codes (digits, 'SI<'), which a confident reading must keep.
 OUT_OF_CLASS = 0.002
 OUT_OF_CLASS_SOFT = 0.05
+#: In a field that allows letters only (names, codes, state codes), this share of the
+#: probability the CNN gives the digit 0 goes to the letter O; in a digits-only field
+#: (dates, numbers, check digits), that share of the letter O's goes to 0. In OCR-B the
+#: two differ only in width and roundness, which small, blurred glyphs lose: the CNN then
+#: splits a round glyph's probability between them, and the field prior, by dropping the
+#: half it forbids, would hand the cell to a weaker third class (an O read 0 .60,
+#: G .18, O .11 in a name became G).
+ROUND_FOLD = 0.5
 #: Prior factor for the letter O in document numbers and optional data.
 LETTER_O_IN_NUMBERS = 0.3
 #: ... and for an O read between digits there ('831OO419': the pair 'OO' and '00' give
@@ -428,6 +436,23 @@ def _letters_among_digits(fmt: MrzFormat, raw: list[str], probs: list[NDArray[np
             row /= row.sum()
 
 
+_LETTER_O, _DIGIT_0 = ocr.ALPHABET.index("O"), ocr.ALPHABET.index("0")
+
+
+def _fold_round(p: NDArray[np.float32], prior: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Move ROUND_FOLD of the forbidden one of O / 0 to the allowed one (see ROUND_FOLD).
+
+    ``p``: (length, 37) CNN probabilities of one line; ``prior``: (length, 37) its field
+    prior (class_prior). Returns a new (length, 37) float32 array (not renormalised).
+    """
+    q = p.copy()
+    letters_only = (prior[:, _DIGIT_0] < 1.0) & (prior[:, _LETTER_O] >= 1.0)
+    digits_only = (prior[:, _LETTER_O] < LETTER_O_IN_NUMBERS) & (prior[:, _DIGIT_0] >= 1.0)
+    q[letters_only, _LETTER_O] += ROUND_FOLD * p[letters_only, _DIGIT_0]
+    q[digits_only, _DIGIT_0] += ROUND_FOLD * p[digits_only, _LETTER_O]
+    return q
+
+
 def _full_read(h: Hypothesis, clf: Classifier, *, jitter: bool = False) -> Reading | None:
     crops = [ocr.cell_crops(ink, cells) for ink, cells in zip(h.inks, h.cells, strict=True)]
     probs = clf.predict(np.concatenate(crops))
@@ -441,7 +466,7 @@ def _full_read(h: Hypothesis, clf: Classifier, *, jitter: bool = False) -> Readi
     prior = class_prior(fmt)
     posterior = []
     for li, p in enumerate(per_line):
-        q = p * prior[li]
+        q = _fold_round(p, prior[li]) * prior[li]
         posterior.append(np.asarray(q / q.sum(axis=1, keepdims=True), dtype=np.float32))
     _letter_o_in_context(fmt, lines, posterior)
     _letters_among_digits(fmt, lines, per_line, posterior)

@@ -455,3 +455,47 @@ def test_long_document_number_check_digit_is_checked() -> None:
     assert not checks["document_number"] and not checks["composite"]
     wrong = [lines[0][:16] + "C" + lines[0][17:], *lines[1:]]  # in the continuation
     assert not reader._fast_checks(FORMATS["TD1"], wrong)["document_number"]
+
+
+class _FixedProbs:
+    """A cell classifier that returns the same (n, 37) probabilities whatever the crops."""
+
+    def __init__(self, probs: np.ndarray) -> None:
+        self.probs = probs
+
+    def predict(self, crops: np.ndarray) -> np.ndarray:
+        assert len(crops) == len(self.probs)
+        return self.probs
+
+
+def test_round_glyph_split_between_o_and_0_goes_to_the_field_class() -> None:
+    """A round glyph the CNN splits between the digit 0 and the letter O: in a name the
+    letter O wins over a weaker third letter (rendered 5500039: ERIKSSON read ERIKSSGN,
+    the cell 0 .60, G .18, O .11), in a date the digit 0 over a weaker third digit; a
+    document number (letters and digits) is left to its own priors."""
+    import importlib
+
+    from docfraud.mrz import ocr
+
+    reader = importlib.import_module("docfraud.mrz.read")
+    lines = ["P<UTOERIKSSON<<LUIS<<<<<<<<<<<<<<<<<<<<<<<<<",
+             "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
+    idx = ocr.ALPHABET.index
+    probs = np.full((88, 37), 1e-3, np.float32)
+    for k, ch in enumerate("".join(lines)):
+        probs[k, idx(ch)] = 0.95
+    name_o = 11  # the second O of ERIKSSON
+    probs[name_o] = 1e-3
+    probs[name_o, [idx("0"), idx("G"), idx("O")]] = (0.60, 0.18, 0.11)
+    date_0 = 44 + 23  # the 0 of the expiry date 120415
+    assert lines[1][23] == "0"
+    probs[date_0] = 1e-3
+    probs[date_0, [idx("O"), idx("8"), idx("0")]] = (0.55, 0.25, 0.12)
+    ink = np.zeros((48, 44 * 20), np.float32)
+    centers = np.stack([10.0 + 20.0 * np.arange(44), np.full(44, 24.0)], axis=1)
+    cells = ocr.LineCells(centers, 20.0, 24.0, 0.0)
+    hyp = reader.Hypothesis(None, False, 44, [ink, ink], [cells, cells])  # type: ignore[arg-type]
+    r = reader._full_read(hyp, _FixedProbs(probs))
+    assert r is not None
+    assert r.lines == lines
+    assert r.checks["expiry_date"]
