@@ -624,6 +624,32 @@ def _register_with(analysis: Analysis, design: ReferenceDesign) -> Registration 
                         np.asarray(to_small, dtype=np.float64))
 
 
+def portrait_on_page(analysis: Analysis, *, px_per_mm: float = 8.0
+                     ) -> tuple[int, int, int, int] | None:
+    """Where the design's main portrait lies on the card straightened by
+    :func:`docfraud.layout.rectify` at ``px_per_mm``: the reference's portrait box taken
+    through the registration (which follows the card's own print, not only the MRZ), as
+    (x, y, w, h) page pixels; None when the document was not registered on a reference
+    (design outside the library, no MRZ) or its design has no portrait box.
+    """
+    found = registration(analysis)
+    if isinstance(found, str) or found.ref.get("portrait_box") is None:
+        return None
+    x, y, w, h = found.ref["portrait_box"]
+    corners = np.array([[x, y, 1.0], [x + w, y, 1.0], [x + w, y + h, 1.0], [x, y + h, 1.0]])
+    mapped = corners @ np.asarray(found.homography, np.float64).T
+    if np.any(np.abs(mapped[:, 2]) < 1e-9):
+        return None
+    # grey (analysis scale) -> the straightened page at px_per_mm
+    k = px_per_mm / (found.design.px_per_mm * float(found.ref["scale"]))
+    pts = mapped[:, :2] / mapped[:, 2:3] * k
+    x0, y0 = pts.min(axis=0)
+    x1, y1 = pts.max(axis=0)
+    if not (np.isfinite([x0, y0, x1, y1]).all() and x1 - x0 >= 4 and y1 - y0 >= 4):
+        return None
+    return round(float(x0)), round(float(y0)), round(float(x1 - x0)), round(float(y1 - y0))
+
+
 @register
 class ReferenceDetector(Detector):
     name = "reference"
