@@ -138,6 +138,15 @@ def test_portrait_on_page_is_where_the_design_prints_it(design: str) -> None:
     assert error <= 8.0, (box, truth, nominal)
     assert 2 * error < max(abs(a - b) for a, b in zip(nominal, truth, strict=True))
     analysis = report.analysis
+    # a registration run off (the box 1.5 times the design's) or one that puts the face
+    # off the page is not believed
+    registered = analysis._cache["reference.registration"]
+    for change in (np.diag([1.5, 1.5, 1.0]), np.array([[1.0, 0, -400], [0, 1, 0], [0, 0, 1]])):
+        analysis._cache["reference.registration"] = replace(
+            registered, homography=registered.homography @ change)
+        assert portrait_on_page(analysis) is None
+    analysis._cache["reference.registration"] = registered
+    assert portrait_on_page(analysis) == box
     assert analysis.mrz is not None
     analysis.mrz = replace(analysis.mrz, fields={**analysis.mrz.fields, "issuing_state": "FRA"})
     for key in ("reference.design", "reference.candidates", "reference.registration"):
