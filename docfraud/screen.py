@@ -148,12 +148,24 @@ def signature_zones(
     Returns:
         ((h, w, 3) uint8 RGB card from :func:`docfraud.layout.rectify`, zone name ->
         (x, y, w, h) page pixels: ``mrz``, ``portrait``, ``background``), or None when
-        the card could not be placed (no MRZ located).
+        the card could not be placed (no MRZ located). The portrait is where the design
+        prints it when the card was registered on the reference of its design
+        (:func:`docfraud.forensics.reference.portrait_on_page`), else the nominal zone
+        of the MRZ format (designs place their photos differently, so a reused photo is
+        hashed in the same crop only with the former).
     """
+    from docfraud.forensics.reference import portrait_on_page
     from docfraud.layout import rectify
 
     analysis = report.analysis
-    return rectify(analysis) if analysis is not None else None
+    found = rectify(analysis) if analysis is not None else None
+    if found is None or analysis is None:
+        return None
+    page, zones = found
+    box = portrait_on_page(analysis)
+    if box is not None:
+        zones = {**zones, "portrait": box}
+    return page, zones
 
 
 def extract_signature(report: ScreenReport) -> Any:

@@ -467,7 +467,9 @@ def paste_traces(image: npt.NDArray[np.uint8], box: Box) -> FloatArray:
     gy = cv2.Sobel(big, cv2.CV_64F, 0, 1, ksize=3)
     mag = np.hypot(gx, gy)
     border = np.zeros(mag.shape, dtype=bool)
-    bx0, by0 = x - ox, y - oy
+    # the box as cropped: a box reaching over the image's edge is measured where it lies
+    # inside (its crop starts at the edge)
+    bx0, by0 = max(x, 0) - ox, max(y, 0) - oy
     bx1, by1 = bx0 + inner.shape[1] - 1, by0 + inner.shape[0] - 1
     for xx in (bx0, bx1):
         border[max(by0, 0):by1 + 1, max(xx - 1, 0):xx + 2] = True

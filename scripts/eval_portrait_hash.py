@@ -41,7 +41,9 @@ def zone_hash(page: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, in
     from PIL import Image
 
     x, y, w, h = box
-    pil = Image.fromarray(_gray(np.ascontiguousarray(page[y:y + h, x:x + w])))
+    # a registered box may reach over the page's edge: hash what lies inside
+    pil = Image.fromarray(_gray(np.ascontiguousarray(
+        page[max(y, 0):max(y + h, 0), max(x, 0):max(x + w, 0)])))
     return (int(str(imagehash.phash(pil, hash_size=8)), 16),
             int(str(imagehash.phash(pil.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
                                     hash_size=8)), 16))

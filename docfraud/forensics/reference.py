@@ -624,6 +624,49 @@ def _register_with(analysis: Analysis, design: ReferenceDesign) -> Registration 
                         np.asarray(to_small, dtype=np.float64))
 
 
+def portrait_on_page(analysis: Analysis, *, px_per_mm: float = 8.0
+                     ) -> tuple[int, int, int, int] | None:
+    """Where the design's main portrait lies on the card straightened by
+    :func:`docfraud.layout.rectify` at ``px_per_mm``: the reference's portrait box taken
+    through the registration (which follows the card's own print, not only the MRZ), as
+    (x, y, w, h) page pixels; None when the document was not registered on a reference
+    (design outside the library, no MRZ), its design has no portrait box, or the
+    registration is not believable there: the box's width or height more than 20 % off
+    the design's (a registration run off), or its inner face (the part
+    :func:`docfraud.signature.portrait_hash` hashes) not wholly on the page.
+    """
+    from docfraud.layout import rectify_transform
+    from docfraud.signature import FACE_CROP
+
+    found = registration(analysis)
+    if isinstance(found, str) or found.ref.get("portrait_box") is None:
+        return None
+    transform = rectify_transform(analysis, px_per_mm=px_per_mm)
+    if transform is None:
+        return None
+    page_w, page_h = transform[1]
+    x, y, w, h = found.ref["portrait_box"]
+    corners = np.array([[x, y, 1.0], [x + w, y, 1.0], [x + w, y + h, 1.0], [x, y + h, 1.0]])
+    mapped = corners @ np.asarray(found.homography, np.float64).T
+    if np.any(np.abs(mapped[:, 2]) < 1e-9):
+        return None
+    # grey (analysis scale) -> the straightened page at px_per_mm
+    k = px_per_mm / (found.design.px_per_mm * float(found.ref["scale"]))
+    pts = mapped[:, :2] / mapped[:, 2:3] * k
+    x0, y0 = pts.min(axis=0)
+    x1, y1 = pts.max(axis=0)
+    if not np.isfinite([x0, y0, x1, y1]).all():
+        return None
+    bw, bh = float(x1 - x0), float(y1 - y0)
+    if abs(bw / (w * k) - 1.0) > 0.2 or abs(bh / (h * k) - 1.0) > 0.2:
+        return None
+    fx0, fx1, fy0, fy1 = FACE_CROP
+    if (x0 + fx0 * bw < 0 or y0 + fy0 * bh < 0 or x0 + fx1 * bw > page_w
+            or y0 + fy1 * bh > page_h):
+        return None
+    return round(float(x0)), round(float(y0)), round(bw), round(bh)
+
+
 @register
 class ReferenceDetector(Detector):
     name = "reference"

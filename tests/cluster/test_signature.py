@@ -171,6 +171,19 @@ def test_paste_traces_see_a_hard_seam_and_recompression() -> None:
     assert abs(clean[2] - 1.0) < 0.3 and pasted[2] < 0.7
 
 
+def test_paste_traces_of_a_box_over_the_image_edge_are_finite() -> None:
+    """A portrait box reaching past the page's edge (a registered box of a card cut off by
+    the photo) is measured where it lies inside; the seam is still seen."""
+    rng = np.random.default_rng(1)
+    page = np.clip(rng.normal(180, 6, (300, 300, 3)), 0, 255).astype(np.uint8)
+    forged = page.copy()
+    forged[:120, :96] = np.clip(rng.normal(120, 2, (120, 96, 3)), 0, 255).astype(np.uint8)
+    for box in ((-9, -20, 105, 140), (-9, 50, 105, 140), (250, 250, 80, 80)):
+        assert np.isfinite(paste_traces(page, box)).all(), box
+    assert paste_traces(forged, (-9, -20, 105, 140))[0] > 1.5 * paste_traces(
+        page, (-9, -20, 105, 140))[0]
+
+
 def test_background_profile_values() -> None:
     img = np.zeros((50, 50, 3), np.uint8)
     img[:] = (200, 180, 160)
