@@ -150,9 +150,10 @@ def signature_zones(
         (x, y, w, h) page pixels: ``mrz``, ``portrait``, ``background``), or None when
         the card could not be placed (no MRZ located). The portrait is where the design
         prints it when the card was registered on the reference of its design
-        (:func:`docfraud.forensics.reference.portrait_on_page`), else the nominal zone
-        of the MRZ format (designs place their photos differently, so a reused photo is
-        hashed in the same crop only with the former).
+        (:func:`docfraud.forensics.reference.portrait_on_page`; it may reach past the
+        page's edge, and registers the card if the reference detector did not run), else
+        the nominal zone of the MRZ format (designs place their photos differently, so a
+        reused photo is hashed in the same crop only with the former).
     """
     from docfraud.forensics.reference import portrait_on_page
     from docfraud.layout import rectify
@@ -162,7 +163,15 @@ def signature_zones(
     if found is None or analysis is None:
         return None
     page, zones = found
-    box = portrait_on_page(analysis)
+    try:
+        # the registration is the reference detector's (cached); computed here only when
+        # that detector did not run
+        box = portrait_on_page(analysis)
+    except Exception as exc:  # a broken reference library or a failed registration:
+        # the signature keeps the nominal zone rather than failing the document
+        logger.warning("portrait zone not registered (%s: %s); the nominal zone is used",
+                       type(exc).__name__, exc)
+        box = None
     if box is not None:
         zones = {**zones, "portrait": box}
     return page, zones

@@ -517,7 +517,8 @@ class Registration:
     """A document's card registered onto the reference of its design.
 
     Attributes:
-        design: the design identified from the MRZ.
+        design: the design identified from the MRZ (its number series), or the best-fitting
+            design of the MRZ's format, code and state (``facts["design_by"]``).
         ref: :func:`_reference_arrays` of the design.
         grey: (h, w) uint8 card straightened from the MRZ placement, analysis scale.
         band: its band-pass, (h, w) float32.
@@ -575,13 +576,13 @@ def _registration(analysis: Analysis) -> Registration | str:
     kind = (f"{analysis.mrz.format}, document code {f.get('document_code')!r}, state "
             f"{f.get('issuing_state')!r}")
     if not fitted:
-        return (f"number {f.get('document_number')!r} outside every known series of "
+        return (f"number {f.get('document_number')!r} in no single known series of "
                 f"{kind}, and no design of that kind could be registered: "
                 + "; ".join(t for t in tried if isinstance(t, str)))
     best = max(fitted, key=lambda t: float(t.facts["fit"]))
     fit = float(best.facts["fit"])
     if fit < FALLBACK_MIN_FIT:
-        return (f"number {f.get('document_number')!r} outside every known series of {kind}, "
+        return (f"number {f.get('document_number')!r} in no single known series of {kind}, "
                 f"and no design of that kind fits the card (best: {best.design.name}, "
                 f"agreement {fit:.2f} < {FALLBACK_MIN_FIT})")
     facts = {**best.facts, "design_by": "best fit",
@@ -803,9 +804,13 @@ class ReferenceDetector(Detector):
                 f"the security background does not match the reference of "
                 f"design {design.name} (median correlation {corr:.2f} over {bg.size} "
                 f"areas; genuine synthetic captures mostly 0.6-0.99): re-drawn, i.e. "
-                "counterfeit? Check the heatmap: a very blurred capture also scores low",
+                "counterfeit? Check the heatmap: a very blurred capture also scores low"
+                + ("; the design was taken as the best fit of its kind, the document "
+                   "number being in no known series: a design missing from the library "
+                   "would also differ" if facts.get("design_by") else ""),
                 region(cell_map > 0.5) or region(ref["static"]),
-                {"background_corr": round(corr, 3)}))
+                {"background_corr": round(corr, 3),
+                 **({"design_by": facts["design_by"]} if facts.get("design_by") else {})}))
         if ghost is not None and corr >= LINES_CHECK_FROM and ghost < GHOST_MISMATCH_BELOW:
             findings.append(Finding(
                 "REFERENCE_GHOST_MISMATCH", "medium", self.name,

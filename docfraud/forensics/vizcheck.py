@@ -26,10 +26,9 @@ of TD1 cards) with Tesseract and looks for the MRZ's values in it:
    whose later one is not the MRZ expiry date (:func:`_expiry_of_pair`); a name absent
    while the other fields were read and found. Before a date or number mismatch is
    reported, its line alone (marks above and below it removed) is read again at 14 px/mm
-   (one more Tesseract call), and the difference must show there too (for the expiry of
-   such a pair: the second reading must not show the MRZ date). A day that differs only
-   in its tens digit, or that is one digit of the other (``1`` for ``12``), is "day
-   uncertain", never a mismatch.
+   (one more Tesseract call), and the difference must show there too. A day that differs
+   only in its tens digit, or that is one digit of the other (``1`` for ``12``), and a
+   pair's expiry at most 3 days off, is "day uncertain", never a mismatch.
    An unreadable zone gives no finding (``data["read"]`` says what was read);
 4. the issue date read in the visual zone against the MRZ expiry date: more than 10
    whole years between them is reported (an expiry date moved later);
@@ -292,18 +291,23 @@ def _expiry_of_pair(dates: Sequence[dt.date], birth: dt.date | None) -> dt.date 
     """The later date of the one pair of ``dates`` (sorted, distinct) after ``birth``
     that lie a whole number of years (1 to the longest validity) apart: the expiry date
     next to its issue date; None when no pair or more than one is found."""
-    later = {b for a, b in combinations(dates, 2)
+    pairs = [(a, b) for a, b in combinations(dates, 2)
              if (birth is None or a > birth)
-             and (_whole_years(a, b) or _MAX_VALIDITY_YEARS + 1) <= _MAX_VALIDITY_YEARS}
-    return later.pop() if len(later) == 1 else None
+             and (_whole_years(a, b) or _MAX_VALIDITY_YEARS + 1) <= _MAX_VALIDITY_YEARS]
+    return pairs[0][1] if len(pairs) == 1 else None
 
 
 def _renumbered(shown: str, mrz: str) -> bool:
     """Whether ``shown`` has the exact shape of the document number ``mrz`` (same length,
     its letters in the same places, digits where it has digits) and differs from it in
     more than three digits: the number as a forger who renumbers prints it, not an OCR
-    slip (a misread letter, a lost or added character), which changes the shape."""
-    if len(shown) != len(mrz) or sum(ch.isdigit() for ch in mrz) < 5:
+    slip (a misread letter, a lost or added character), which changes the shape. Only
+    for numbers with letters and at least five digits (an all-digit number's shape is
+    any digit run of its length)."""
+    if (len(shown) != len(mrz) or sum(ch.isdigit() for ch in mrz) < 5
+            or not any(ch.isalpha() for ch in mrz)):
+        # an all-digit number has no shape to recognise: a personal number, a date or
+        # another document's number of the same length would pass for it
         return False
     changed = 0
     for a, b in zip(shown, mrz, strict=True):
@@ -684,16 +688,22 @@ class VizCheckDetector(Detector):
                     # copied from another document): the one confident word of the
                     # number's exact shape that differs in more digits
                     shaped = {t for t, w in whole + tokens
-                              if w.conf >= _RENUMBERED_CONF and _renumbered(t, number)}
+                              if w.conf >= _RENUMBERED_CONF and _renumbered(t, number)
+                              and not parse_dates([w])}
                     if len(shaped) == 1:
                         text = shaped.pop()
                         close = [(edit_distance(text.translate(_CONFUSION), target), t, w)
-                                 for t, w in whole + tokens if t == text][:1]
+                                 for t, w in whole + tokens
+                                 if t == text and w.conf >= _RENUMBERED_CONF][:1]
                 if close:
                     d, text, w = min(close, key=lambda c: c[0])
                     again = verify([w]) if verify is not None else text
+                    # word by word (fold() drops the spaces between words), neighbours
+                    # joined (a number read split at a wide gap) and the whole line
+                    parts = [fold(t) for t in (again or "").split() if fold(t)]
                     again_tokens = [t.translate(_CONFUSION) for t in
-                                    re.split(r"[^A-Z0-9]+", fold(again or ""))]
+                                    [*parts, *(a + b for a, b in pairwise(parts)),
+                                     "".join(parts)]]
                     if target in again_tokens:
                         close = []
                         read["document_number"] = "match"
@@ -737,15 +747,17 @@ class VizCheckDetector(Detector):
             # an issue and an expiry date in the zone: the only two dates after the birth
             # date a whole number of years (at most the longest validity) apart. The later
             # one is the expiry the zone shows, even where fewer than three dates were
-            # read, and two dates that fit each other so are read right
+            # read (confirmed by the second reading like any other)
             paired = _expiry_of_pair(distinct, _mrz_date(fields.get("birth_date"))) \
                 if key == "expiry_date" else None
             if len(distinct) >= 3 or paired is not None:
                 shown = pick(distinct) if len(distinct) >= 3 else paired
                 assert shown is not None
-                if _tens_of_day_only(shown, mrz_day):
+                if _tens_of_day_only(shown, mrz_day) or (
+                        len(distinct) < 3 and abs((shown - mrz_day).days) <= 3):
                     # 13 read as 03, 08 as 28: the day's first digit is the commonest
-                    # date misreading (a thin 1 dropped, 2/3 confused), not a claim
+                    # date misreading (a thin 1 dropped, 2/3 confused), not a claim; nor
+                    # is a pair's expiry a few days off (a misread day keeps the pair)
                     read[key] = "day uncertain"
                     continue
                 used = [w for d, ws in dates if d == shown for w in ws]
@@ -757,7 +769,7 @@ class VizCheckDetector(Detector):
                     if any(_same_date(d, mrz_day) for d in again_dates):
                         read[key] = "match"
                         continue
-                    confirmed = shown in again_dates or shown == paired
+                    confirmed = shown in again_dates
                 if confirmed:
                     read[key] = "different"
                     label = "birth" if key == "birth_date" else "expiry"

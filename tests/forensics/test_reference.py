@@ -106,7 +106,8 @@ def test_number_outside_every_series_is_compared_with_the_best_fitting_design(
 
 @pytest.mark.parametrize("design", ["uto_passport_2012", "uto_passport_2020",
                                     "uto_diplomatic_2018"])
-def test_portrait_on_page_is_where_the_design_prints_it(design: str) -> None:
+def test_portrait_on_page_is_where_the_design_prints_it(
+        design: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The portrait box taken through the registration lies on the printed photo (truth:
     the photo's corners in the image, taken onto the straightened card) within a
     millimetre (8 px); the MRZ format's nominal zone, which the signature used before, is
@@ -147,6 +148,17 @@ def test_portrait_on_page_is_where_the_design_prints_it(design: str) -> None:
         assert portrait_on_page(analysis) is None
     analysis._cache["reference.registration"] = registered
     assert portrait_on_page(analysis) == box
+
+    # a broken reference library does not fail the signature: the nominal zone stays
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ModelError("reference library index damaged")
+
+    from docfraud.forensics import reference as detector
+
+    with monkeypatch.context() as m:
+        m.setattr(detector, "portrait_on_page", broken)
+        found = signature_zones(report)
+        assert found is not None and found[1]["portrait"] == nominal
     assert analysis.mrz is not None
     analysis.mrz = replace(analysis.mrz, fields={**analysis.mrz.fields, "issuing_state": "FRA"})
     for key in ("reference.design", "reference.candidates", "reference.registration"):

@@ -108,10 +108,18 @@ def test_number_renumbered_outright_is_a_mismatch() -> None:
         assert findings == [] and data["read"]["document_number"] == "not read", shown
     findings, data = det.compare(words("K40900414 K77712345" + rest), fields)  # type: ignore[attr-defined]
     assert findings == [] and data["read"]["document_number"] == "not read"
+    # an all-digit number has no shape of its own: a date or a personal number of its
+    # length is no renumbering
+    digits = dict(FIELDS, document_number="12345678")
+    for other in ("12.08.1974", "87654321"):
+        findings, data = det.compare(words(f"{other} MULLER ANNA MARIA 01 MAR 2030"), digits,  # type: ignore[attr-defined]
+                                     verify=lambda used, o=other: o)
+        assert findings == [] and data["read"]["document_number"] == "not read", other
     # the second reading must show the same word
-    findings, data = det.compare(words("K40900414" + rest), fields,  # type: ignore[attr-defined]
-                                 verify=lambda used: "K4O9OO4I4")
-    assert data["read"]["document_number"] == "different"
+    for again in ("K4O9OO4I4", "UTO K40900414 P", "K409 00414"):
+        findings, data = det.compare(words("K40900414" + rest), fields,  # type: ignore[attr-defined]
+                                     verify=lambda used, a=again: a)
+        assert data["read"]["document_number"] == "different", again
     findings, data = det.compare(words("K40900414" + rest), fields,  # type: ignore[attr-defined]
                                  verify=lambda used: "K4O9")
     assert findings == [] and data["read"]["document_number"] == "not read"
@@ -128,12 +136,19 @@ def test_expiry_of_an_issue_expiry_pair_is_compared_with_the_mrz() -> None:
     assert data["read"]["expiry_date"] == "different", data
     assert [f.code for f in findings] == ["VIZ_EXPIRY_DATE_MISMATCH"]
     assert findings[0].data["viz"] == "2030-02-28"
-    # the second reading need not parse (two dates that fit each other are read right),
-    # but it must not show the MRZ date
-    findings, data = det.compare(ocr, fields, verify=lambda used: "28 FE")  # type: ignore[attr-defined]
+    # the second reading must show the same date; one that shows the MRZ's is a match
+    findings, data = det.compare(ocr, fields, verify=lambda used: "28 FEB 2030")  # type: ignore[attr-defined]
     assert data["read"]["expiry_date"] == "different"
+    for again in ("28 FE", None):
+        findings, data = det.compare(ocr, fields, verify=lambda used, a=again: a)  # type: ignore[attr-defined]
+        assert findings == [] and data["read"]["expiry_date"] == "not read", again
     findings, data = det.compare(ocr, fields, verify=lambda used: "01 MAR 2035")  # type: ignore[attr-defined]
     assert findings == [] and data["read"]["expiry_date"] == "match"
+    # a pair's expiry a few days off is a misread day, not a claim
+    fields_near = dict(FIELDS, expiry_date="2030-02-28")
+    findings, data = det.compare(words("UT1690595 MULLER ANNA MARIA 01 MAR 2020 26 FEB 2030"),  # type: ignore[attr-defined]
+                                 fields_near)
+    assert findings == [] and data["read"]["expiry_date"] == "day uncertain"
     for text in ("01 MAR 2026 17 JUN 2030", "12 AUG 1974 01 MAR 2030"):
         findings, data = det.compare(words(f"UT1690595 MULLER ANNA MARIA {text}"), fields)  # type: ignore[attr-defined]
         assert findings == [] and data["read"]["expiry_date"] == "not read", text
