@@ -17,10 +17,9 @@ does not hold (ICAO's own Utopia specimens fit the synthetic Utopia designs at -
 0.13) must not be judged against another. On the fusion's training seeds, 12
 counterfeits had numbers outside every series: 9 fit at 0.27-0.60 (2 best to the other
 passport design), 3 under 0.2; 17 genuine or altered documents with a misread number fit
-their own design at 0.54-0.88.
-The card is
-straightened from the MRZ (:func:`docfraud.layout.rectify`, 8 px/mm) and both it and the
-reference are taken to 4 px/mm. Candidate registrations: the MRZ placement alone, and
+their own design at 0.54-0.88. The card is straightened from the MRZ
+(:func:`docfraud.layout.rectify`, 8 px/mm) and both it and the reference are taken to 4
+px/mm. Candidate registrations: the MRZ placement alone, and
 homographies from SIFT keypoints of the reference's static areas (both images contrast-
 equalised with CLAHE; ratio test, MAGSAC), at 4 px/mm and on a smoothed copy at 2 px/mm
 (blurred photos keep those). The one whose static area agrees best is refined by ECC on
@@ -566,8 +565,10 @@ def _registration(analysis: Analysis) -> Registration | str:
     if analysis.mrz is None or not analysis.mrz.found or "placement" not in analysis._cache:
         return ""
     designs = candidate_designs(analysis)
-    if identified_design(analysis) is not None or not designs:
-        return _register_with(analysis, designs[0]) if designs else ""
+    if not designs:
+        return ""
+    if identified_design(analysis) is not None:
+        return _register_with(analysis, designs[0])
     # a number outside every known series: the best fit among the designs of its kind,
     # if any fits well enough to be the design copied
     tried = [_register_with(analysis, d) for d in designs]
