@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import random
-import sys
-from pathlib import Path
 from types import ModuleType
 
 from docfraud.mrz import generate
 from docfraud.mrz.generate import random_fields
 from docfraud.mrz.render import synthetic_mrz_image
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "mrz_read_misses.py"
+from tests.scripts import load_script
 
 
 def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("mrz_read_misses", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["mrz_read_misses"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("mrz_read_misses")
 
 
 def test_a_miss_is_printed_with_its_cell_probabilities() -> None:

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from docfraud.mrz import ocr
+from tests.scripts import load_script
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "train_mrz_ocr.py"
 
 
 @pytest.fixture(scope="module")
 def train() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("train_mrz_ocr", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["train_mrz_ocr"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("train_mrz_ocr")
 
 
 def test_rotated_capture_cells_line_up_with_their_labels(train: ModuleType) -> None:
