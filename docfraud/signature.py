@@ -620,6 +620,7 @@ def signature_from_page(
     evidence: Mapping[str, float] | None = None,
     risk: float = 0.0,
     seen: str | None = None,
+    portrait_zone: str | None = None,
 ) -> Signature:
     """Signature of one document from its rectified page and zones.
 
@@ -638,6 +639,11 @@ def signature_from_page(
         evidence: detector name -> score in [0, 1].
         risk: fused risk in [0, 1].
         seen: ISO date the document was seen.
+        portrait_zone: where the ``"portrait"`` zone comes from (``"design"``: the
+            design's own box; ``"nominal"``: the MRZ format's), kept as the token
+            ``portrait_zone`` with the hash: the hashes of one photo cropped by the two
+            kinds of zone differ, so :mod:`docfraud.cluster` compares only hashes of the
+            same kind (or of unrecorded kind).
 
     Returns:
         The signature; a component whose zone cannot be measured (no ink, box off
@@ -690,6 +696,8 @@ def signature_from_page(
                                       "lines": res.lines}))
     if authority:
         tokens["authority"] = normalise_authority(authority)
+    if portrait_zone and phash is not None:
+        tokens["portrait_zone"] = portrait_zone
     return Signature(doc_id=doc_id, design=design, tokens=tokens, vectors=vectors,
                      portrait_hash=phash, number=number, evidence=dict(evidence or {}),
                      risk=risk, seen=seen)
@@ -698,6 +706,7 @@ def signature_from_page(
 def signature_from_screen(
     record: Mapping[str, Any], page: npt.NDArray[np.uint8], zones: Mapping[str, Box], *,
     seen: str | None = None,
+    portrait_zone: str | None = None,
 ) -> Signature:
     """Signature of a screened document from its screen record and straightened card.
 
@@ -708,6 +717,7 @@ def signature_from_screen(
         page: (H, W, 3) uint8 RGB card from :func:`docfraud.screen.signature_zones`.
         zones: its zones (x, y, w, h) in page pixels.
         seen: ISO date the document was seen.
+        portrait_zone: where the portrait zone comes from (:func:`signature_from_page`).
     """
     mrz = record.get("mrz") if isinstance(record.get("mrz"), Mapping) else {}
     assert isinstance(mrz, Mapping)
@@ -721,5 +731,5 @@ def signature_from_screen(
         page, doc_id=str(record.get("file") or record.get("sha256") or "?"), design=str(fmt),
         zones=zones, mrz_format=None if fmt is None else str(fmt),
         mrz_lines=None if lines is None else [str(x) for x in lines], evidence=evidence,
-        risk=min(max(risk, 0.0), 1.0), seen=seen)
+        risk=min(max(risk, 0.0), 1.0), seen=seen, portrait_zone=portrait_zone)
     return signature_from_record({**record, "signature": sig.to_dict()})

@@ -262,6 +262,14 @@ def test_signature_from_page_measures_every_zone() -> None:
     assert s.portrait_hash == portrait_hash(_face(7), (0, 0, 160, 200))
     assert s.number == "L898902C3" and s.tokens["number_scheme"] == "L999999C9"
     assert s.tokens["authority"] == "MINISTRY OF THE INTERIOR"
+    assert "portrait_zone" not in s.tokens
+    # where the portrait zone came from is kept with the hash (not without one)
+    z = signature_from_page(page, doc_id="p.jpg", design="UTO-P", zones=zones,
+                            portrait_zone="design")
+    assert z.tokens["portrait_zone"] == "design" and z.portrait_hash == s.portrait_hash
+    z = signature_from_page(page, doc_id="p.jpg", design="UTO-P",
+                            zones={"mrz": zones["mrz"]}, portrait_zone="design")
+    assert "portrait_zone" not in z.tokens
     # an unmeasurable zone is left out, not guessed
     blank = signature_from_page(np.full((420, 720, 3), 255, np.uint8), doc_id="b", design="x",
                                 zones={"mrz": zones["mrz"]}, mrz_format="TD3")
