@@ -468,15 +468,21 @@ def paste_traces(image: npt.NDArray[np.uint8], box: Box) -> FloatArray:
     mag = np.hypot(gx, gy)
     border = np.zeros(mag.shape, dtype=bool)
     # the box as cropped: a box reaching over the image's edge is measured where it lies
-    # inside (its crop starts at the edge)
+    # inside (its crop starts at the edge). Only its sides inside the image are a seam:
+    # where the image cuts the box there is no border to see
+    h_img, w_img = image.shape[:2]
     bx0, by0 = max(x, 0) - ox, max(y, 0) - oy
     bx1, by1 = bx0 + inner.shape[1] - 1, by0 + inner.shape[0] - 1
-    for xx in (bx0, bx1):
-        border[max(by0, 0):by1 + 1, max(xx - 1, 0):xx + 2] = True
-    for yy in (by0, by1):
-        border[max(yy - 1, 0):yy + 2, max(bx0, 0):bx1 + 1] = True
+    for xx, inside in ((bx0, x >= 0), (bx1, x + w <= w_img)):
+        if inside:
+            border[max(by0, 0):by1 + 1, max(xx - 1, 0):xx + 2] = True
+    for yy, inside in ((by0, y >= 0), (by1, y + h <= h_img)):
+        if inside:
+            border[max(yy - 1, 0):yy + 2, max(bx0, 0):bx1 + 1] = True
     around = ~border
-    seam = float(mag[border].mean() / (mag[around].mean() + 1e-6))
+    # a box cut by the image on every side has no seam to measure: neutral
+    seam = (float(mag[border].mean() / (mag[around].mean() + 1e-6))
+            if border.any() and around.any() else 1.0)
     dx = np.abs(np.diff(inner, axis=1))
     cols = np.arange(dx.shape[1])
     on_grid = dx[:, (cols % 8) == 7].mean() if dx.shape[1] >= 8 else 0.0

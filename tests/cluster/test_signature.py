@@ -182,6 +182,14 @@ def test_paste_traces_of_a_box_over_the_image_edge_are_finite() -> None:
         assert np.isfinite(paste_traces(page, box)).all(), box
     assert paste_traces(forged, (-9, -20, 105, 140))[0] > 1.5 * paste_traces(
         page, (-9, -20, 105, 140))[0]
+    # the image's edge is no seam: the same patch cut by the image or wholly inside it
+    # shows the same seam ratio (the cut sides once diluted it towards the background's)
+    inside = page.copy()
+    inside[40:160, 40:136] = forged[:120, :96]
+    whole = paste_traces(inside, (40, 40, 96, 120))[0]
+    cut = paste_traces(forged, (-9, -20, 105, 140))[0]
+    assert abs(cut - whole) < 0.25 * whole, (cut, whole)
+    assert paste_traces(page, (-5, -5, 310, 310))[0] == 1.0
 
 
 def test_background_profile_values() -> None:
