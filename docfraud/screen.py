@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from docfraud.errors import EXIT_OK, EXIT_REFER, EXIT_REJECT
 from docfraud.imageio import Document, ImageSource, load_document
@@ -140,20 +140,28 @@ def screen(
     )
 
 
-def signature_zones(
-    report: ScreenReport,
-) -> tuple[Any, dict[str, tuple[int, int, int, int]]] | None:
-    """The straightened card and the zones its signature is measured in, or None.
+class SignatureZones(NamedTuple):
+    """The straightened card and the zones a signature is measured in."""
 
-    Returns:
-        ((h, w, 3) uint8 RGB card from :func:`docfraud.layout.rectify`, zone name ->
-        (x, y, w, h) page pixels: ``mrz``, ``portrait``, ``background``), or None when
-        the card could not be placed (no MRZ located). The portrait is where the design
-        prints it when the card was registered on the reference of its design
-        (:func:`docfraud.forensics.reference.portrait_on_page`; it may reach past the
-        page's edge, and registers the card if the reference detector did not run), else
-        the nominal zone of the MRZ format (designs place their photos differently, so a
-        reused photo is hashed in the same crop only with the former).
+    #: (h, w, 3) uint8 RGB card from :func:`docfraud.layout.rectify`
+    page: Any
+    #: zone name -> (x, y, w, h) page pixels: ``mrz``, ``portrait``, ``background``
+    zones: dict[str, tuple[int, int, int, int]]
+    #: where the portrait zone comes from: ``"design"`` (the design's own box, through
+    #: the card's registration on its reference) or ``"nominal"`` (the MRZ format's)
+    portrait_zone: str
+
+
+def signature_zones(report: ScreenReport) -> SignatureZones | None:
+    """The straightened card and the zones its signature is measured in, or None when
+    the card could not be placed (no MRZ located).
+
+    The portrait is where the design prints it when the card was registered on the
+    reference of its design (:func:`docfraud.forensics.reference.portrait_on_page`; it
+    may reach past the page's edge, and registers the card if the reference detector
+    did not run), else the nominal zone of the MRZ format (designs place their photos
+    differently, so a reused photo is hashed in the same crop only with the former;
+    which one was used is recorded, and hashes of the two kinds are not compared).
     """
     from docfraud.forensics.reference import portrait_on_page
     from docfraud.layout import rectify
@@ -174,7 +182,7 @@ def signature_zones(
         box = None
     if box is not None:
         zones = {**zones, "portrait": box}
-    return page, zones
+    return SignatureZones(page, zones, "design" if box is not None else "nominal")
 
 
 def extract_signature(report: ScreenReport) -> Any:
@@ -190,8 +198,9 @@ def extract_signature(report: ScreenReport) -> Any:
     rect = signature_zones(report)
     if rect is None:
         return signature_from_record(record)
-    page, zones = rect
-    return signature_from_screen(record, page, zones, seen=_dt.date.today().isoformat())
+    return signature_from_screen(record, rect.page, rect.zones,
+                                 seen=_dt.date.today().isoformat(),
+                                 portrait_zone=rect.portrait_zone)
 
 
 def examine_file(source: ImageSource, *, file: str | None = None) -> dict[str, Any]:

@@ -468,15 +468,21 @@ def paste_traces(image: npt.NDArray[np.uint8], box: Box) -> FloatArray:
     mag = np.hypot(gx, gy)
     border = np.zeros(mag.shape, dtype=bool)
     # the box as cropped: a box reaching over the image's edge is measured where it lies
-    # inside (its crop starts at the edge)
+    # inside (its crop starts at the edge). Only its sides inside the image are a seam:
+    # where the image cuts the box there is no border to see
+    h_img, w_img = image.shape[:2]
     bx0, by0 = max(x, 0) - ox, max(y, 0) - oy
     bx1, by1 = bx0 + inner.shape[1] - 1, by0 + inner.shape[0] - 1
-    for xx in (bx0, bx1):
-        border[max(by0, 0):by1 + 1, max(xx - 1, 0):xx + 2] = True
-    for yy in (by0, by1):
-        border[max(yy - 1, 0):yy + 2, max(bx0, 0):bx1 + 1] = True
+    for xx, inside in ((bx0, x >= 0), (bx1, x + w <= w_img)):
+        if inside:
+            border[max(by0, 0):by1 + 1, max(xx - 1, 0):xx + 2] = True
+    for yy, inside in ((by0, y >= 0), (by1, y + h <= h_img)):
+        if inside:
+            border[max(yy - 1, 0):yy + 2, max(bx0, 0):bx1 + 1] = True
     around = ~border
-    seam = float(mag[border].mean() / (mag[around].mean() + 1e-6))
+    # a box cut by the image on every side has no seam to measure: neutral
+    seam = (float(mag[border].mean() / (mag[around].mean() + 1e-6))
+            if border.any() and around.any() else 1.0)
     dx = np.abs(np.diff(inner, axis=1))
     cols = np.arange(dx.shape[1])
     on_grid = dx[:, (cols % 8) == 7].mean() if dx.shape[1] >= 8 else 0.0
@@ -620,6 +626,7 @@ def signature_from_page(
     evidence: Mapping[str, float] | None = None,
     risk: float = 0.0,
     seen: str | None = None,
+    portrait_zone: str | None = None,
 ) -> Signature:
     """Signature of one document from its rectified page and zones.
 
@@ -638,6 +645,11 @@ def signature_from_page(
         evidence: detector name -> score in [0, 1].
         risk: fused risk in [0, 1].
         seen: ISO date the document was seen.
+        portrait_zone: where the ``"portrait"`` zone comes from (``"design"``: the
+            design's own box; ``"nominal"``: the MRZ format's), kept as the token
+            ``portrait_zone`` with the hash: the hashes of one photo cropped by the two
+            kinds of zone differ, so :mod:`docfraud.cluster` compares only hashes of the
+            same kind (or of unrecorded kind).
 
     Returns:
         The signature; a component whose zone cannot be measured (no ink, box off
@@ -690,6 +702,8 @@ def signature_from_page(
                                       "lines": res.lines}))
     if authority:
         tokens["authority"] = normalise_authority(authority)
+    if portrait_zone and phash is not None:
+        tokens["portrait_zone"] = portrait_zone
     return Signature(doc_id=doc_id, design=design, tokens=tokens, vectors=vectors,
                      portrait_hash=phash, number=number, evidence=dict(evidence or {}),
                      risk=risk, seen=seen)
@@ -698,6 +712,7 @@ def signature_from_page(
 def signature_from_screen(
     record: Mapping[str, Any], page: npt.NDArray[np.uint8], zones: Mapping[str, Box], *,
     seen: str | None = None,
+    portrait_zone: str | None = None,
 ) -> Signature:
     """Signature of a screened document from its screen record and straightened card.
 
@@ -708,6 +723,7 @@ def signature_from_screen(
         page: (H, W, 3) uint8 RGB card from :func:`docfraud.screen.signature_zones`.
         zones: its zones (x, y, w, h) in page pixels.
         seen: ISO date the document was seen.
+        portrait_zone: where the portrait zone comes from (:func:`signature_from_page`).
     """
     mrz = record.get("mrz") if isinstance(record.get("mrz"), Mapping) else {}
     assert isinstance(mrz, Mapping)
@@ -721,5 +737,5 @@ def signature_from_screen(
         page, doc_id=str(record.get("file") or record.get("sha256") or "?"), design=str(fmt),
         zones=zones, mrz_format=None if fmt is None else str(fmt),
         mrz_lines=None if lines is None else [str(x) for x in lines], evidence=evidence,
-        risk=min(max(risk, 0.0), 1.0), seen=seen)
+        risk=min(max(risk, 0.0), 1.0), seen=seen, portrait_zone=portrait_zone)
     return signature_from_record({**record, "signature": sig.to_dict()})

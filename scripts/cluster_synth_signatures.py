@@ -99,9 +99,9 @@ def _screen_one(args: tuple[str, str, str]) -> str:
     record = report.to_dict()
     rect = signature_zones(report)
     if rect is not None:
-        page, zones = rect
-        cv2.imwrite(str(out.with_suffix(".png")), cv2.cvtColor(page, cv2.COLOR_RGB2BGR))
-        record["_zones"] = {k: list(v) for k, v in zones.items()}
+        cv2.imwrite(str(out.with_suffix(".png")), cv2.cvtColor(rect.page, cv2.COLOR_RGB2BGR))
+        record["_zones"] = {k: list(v) for k, v in rect.zones.items()}
+        record["_portrait_zone"] = rect.portrait_zone
     out.with_suffix(".json").write_text(json.dumps(record))
     return name
 
@@ -140,11 +140,14 @@ def write_screen_signatures(directory: Path, cache: Path, out: Path) -> int:
                 n_fail += 1
                 continue
             zones = screened.pop("_zones", None)
+            # caches screened before the zone kind was recorded have none (compared with any)
+            portrait_zone = screened.pop("_portrait_zone", None)
             if zones is not None:
                 bgr = cv2.imread(str(cache / f"{name}.png"), cv2.IMREAD_COLOR)
                 page = np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
                 sig = signature_from_screen(screened, page,
-                                            {k: tuple(v) for k, v in zones.items()})
+                                            {k: tuple(v) for k, v in zones.items()},
+                                            portrait_zone=portrait_zone)
                 n_rect += 1
             else:
                 sig = signature_from_record(screened)

@@ -19,6 +19,7 @@ from docfraud.cluster._pairs import (
     cross_pairs,
     pair_features,
     portrait_bits,
+    portrait_comparable,
 )
 from docfraud.cluster._table import F64, I64, Table, build_table
 from docfraud.errors import InputError, ModelError
@@ -294,6 +295,7 @@ def explain(table: Table, rows: I64, *, max_items: int = 8,
     if hp.size >= 2:
         ii, jj = np.triu_indices(hp.size, k=1)
         pr = np.stack([hp[ii], hp[jj]], axis=1)
+        pr = pr[portrait_comparable(table, pr)]
         close = pr[portrait_bits(table, pr) <= 10]
         if close.size:
             users = np.unique(close)

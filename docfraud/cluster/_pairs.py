@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from docfraud.cluster._table import F64, HABIT_TOKENS, I64, Table, embedding, popcount64
 from docfraud.signature import VECTOR_SPECS
@@ -23,6 +24,16 @@ def portrait_bits(table: Table, pairs: I64) -> I64:
     hi, hj = table.phash[pairs[:, 0]], table.phash[pairs[:, 1]]
     return np.minimum(np.minimum(popcount64(hi[:, 0] ^ hj[:, 0]), popcount64(hi[:, 0] ^ hj[:, 1])),
                       popcount64(hi[:, 1] ^ hj[:, 0]))
+
+
+def portrait_comparable(table: Table, pairs: I64) -> npt.NDArray[np.bool_]:
+    """Whether both documents of each pair have a portrait hash taken in the same kind of
+    zone (the design's own box or the MRZ format's nominal one; an unrecorded kind is
+    compared with any): one photo cropped by the two differs by more than a reuse."""
+    i, j = pairs[:, 0], pairs[:, 1]
+    zi, zj = table.portrait_zone[i], table.portrait_zone[j]
+    same = (zi < 0) | (zj < 0) | (zi == zj)
+    return np.asarray(table.has_phash[i] & table.has_phash[j] & same, dtype=np.bool_)
 
 
 def _bucket_pairs(keys: I64, rows: I64, *, order: F64 | None, cap: int, window: int) -> I64:
@@ -102,6 +113,7 @@ def blocking_pairs(table: Table, rows: I64, *, cap: int = 60, window: int = 6) -
         pp = np.concatenate(found)
         if pp.size:
             # verify: random band collisions are far apart in full Hamming distance
+            pp = pp[portrait_comparable(table, pp)]
             parts.append(pp[portrait_bits(table, pp) <= PORTRAIT_MAX_BITS])
     num = table.number[rows]
     sch = table.scheme[rows]
@@ -243,7 +255,7 @@ def pair_features(table: Table, pairs: I64) -> F64:
     cols: list[F64] = []
     for name in VECTOR_SPECS:
         cols.extend(_component_features(table.z[name][i], table.z[name][j]))
-    hp = table.has_phash[i] & table.has_phash[j]
+    hp = portrait_comparable(table, pairs)
     dist = portrait_bits(table, pairs).astype(np.float64)
     cols += [hp.astype(np.float64), np.where(hp, np.exp(-dist / 4.0), 0.0),
              np.where(hp, (dist <= 10).astype(np.float64), 0.0)]

@@ -46,7 +46,9 @@ class Table:
         ref_median: vector name -> (n_designs, d) float64 design medians (for explanations).
         evidence: (N, E) float64 detector evidence, 0 where a detector said nothing.
         detectors: the E detector names.
-        phash: (N, 2) uint64 portrait (hash, mirror hash); ``has_phash`` (N,) bool.
+        phash: (N, 2) uint64 portrait (hash, mirror hash); ``has_phash`` (N,) bool;
+            ``portrait_zone`` (N,) int64 code of the zone kind the hash was taken in
+            (token ``portrait_zone``; -1 not recorded).
         number: (N,) float64 numeric part of the document number, NaN if none.
         number_density: (N,) float64 documents per unit of number in the number's decade
             (numbers with as many significant digits), NaN if none.
@@ -69,6 +71,7 @@ class Table:
     detectors: list[str]
     phash: npt.NDArray[np.uint64]
     has_phash: npt.NDArray[np.bool_]
+    portrait_zone: I64
     number: F64
     number_density: F64
     scheme: I64
@@ -167,7 +170,9 @@ def build_table(sigs: Sequence[Signature]) -> Table:
     return Table(
         sigs=sigs, design=design, design_names=list(dvocab), risk=risk,
         raw=raw, z=z, ref_median=ref_median, evidence=evidence, detectors=detectors,
-        phash=phash, has_phash=has, number=numbers, number_density=density, scheme=scheme,
+        phash=phash, has_phash=has,
+        portrait_zone=_codes([s.tokens.get("portrait_zone") for s in sigs])[0],
+        number=numbers, number_density=density, scheme=scheme,
         scheme_names=list(svocab),
         authority=authority, authority_names=list(avocab), authority_count=acount,
         authority_count_low=np.bincount(

@@ -73,6 +73,35 @@ def test_mirrored_portrait_reuse_is_a_candidate() -> None:
     assert any(p[0] == ia and p[1] == ib for p in pairs)
 
 
+def test_portrait_hashes_of_different_zone_kinds_are_not_compared() -> None:
+    """A photo hashed in the design's own box and one hashed in the MRZ format's nominal
+    zone are not the same crop: the pair's portrait features say "no portrait to
+    compare" (it may still be a candidate on other grounds); kinds alike, or one unrecorded (older signatures), are compared."""
+    from docfraud.cluster._pairs import FEATURE_NAMES, pair_features, portrait_comparable
+
+    rng = np.random.default_rng(1)
+    others = generate(seed=12, workshops=0, lone=0, genuine=300, prefix="g")
+    h, m = int(rng.integers(0, 2**62)), int(rng.integers(0, 2**62))
+
+    def sig(name: str, zone: str | None) -> Signature:
+        return Signature(doc_id=name, portrait_hash=(h, m), risk=0.9,
+                         tokens={"portrait_zone": zone} if zone else {})
+
+    docs = [sig("design1", "design"), sig("design2", "design"), sig("nominal", "nominal"),
+            sig("old", None)]
+    table = build_table([*others, *docs])
+    n = len(others)
+    ids = {d.doc_id: n + k for k, d in enumerate(docs)}
+    pairs = np.array([[ids["design1"], ids["design2"]], [ids["design1"], ids["nominal"]],
+                      [ids["nominal"], ids["old"]], [ids["design1"], ids["old"]]])
+    assert portrait_comparable(table, pairs).tolist() == [True, False, True, True]
+    found = {tuple(p) for p in candidate_pairs(table, np.arange(len(table)), k=1).tolist()}
+    assert (ids["design1"], ids["design2"]) in found
+    feats = pair_features(table, pairs)
+    col = [k for k, name in enumerate(FEATURE_NAMES) if name == "portrait_same"]
+    assert col and feats[:, col[0]].tolist() == [1.0, 0.0, 1.0, 1.0]
+
+
 def test_match_ranks_the_source_series_first(sigs: list[Signature]) -> None:
     truth = [s.info["truth"] for s in sigs]
     big = Counter(t for t in truth if not t.startswith(("genuine", "lone"))).most_common(1)[0][0]

@@ -182,6 +182,14 @@ def test_paste_traces_of_a_box_over_the_image_edge_are_finite() -> None:
         assert np.isfinite(paste_traces(page, box)).all(), box
     assert paste_traces(forged, (-9, -20, 105, 140))[0] > 1.5 * paste_traces(
         page, (-9, -20, 105, 140))[0]
+    # the image's edge is no seam: the same patch cut by the image or wholly inside it
+    # shows the same seam ratio (the cut sides once diluted it towards the background's)
+    inside = page.copy()
+    inside[40:160, 40:136] = forged[:120, :96]
+    whole = paste_traces(inside, (40, 40, 96, 120))[0]
+    cut = paste_traces(forged, (-9, -20, 105, 140))[0]
+    assert abs(cut - whole) < 0.25 * whole, (cut, whole)
+    assert paste_traces(page, (-5, -5, 310, 310))[0] == 1.0
 
 
 def test_background_profile_values() -> None:
@@ -262,6 +270,14 @@ def test_signature_from_page_measures_every_zone() -> None:
     assert s.portrait_hash == portrait_hash(_face(7), (0, 0, 160, 200))
     assert s.number == "L898902C3" and s.tokens["number_scheme"] == "L999999C9"
     assert s.tokens["authority"] == "MINISTRY OF THE INTERIOR"
+    assert "portrait_zone" not in s.tokens
+    # where the portrait zone came from is kept with the hash (not without one)
+    z = signature_from_page(page, doc_id="p.jpg", design="UTO-P", zones=zones,
+                            portrait_zone="design")
+    assert z.tokens["portrait_zone"] == "design" and z.portrait_hash == s.portrait_hash
+    z = signature_from_page(page, doc_id="p.jpg", design="UTO-P",
+                            zones={"mrz": zones["mrz"]}, portrait_zone="design")
+    assert "portrait_zone" not in z.tokens
     # an unmeasurable zone is left out, not guessed
     blank = signature_from_page(np.full((420, 720, 3), 255, np.uint8), doc_id="b", design="x",
                                 zones={"mrz": zones["mrz"]}, mrz_format="TD3")

@@ -131,7 +131,8 @@ def test_portrait_on_page_is_where_the_design_prints_it(
     box = portrait_on_page(report.analysis)
     assert box is not None
     found = signature_zones(report)
-    assert found is not None and found[1]["portrait"] == box
+    assert found is not None and found.zones["portrait"] == box
+    assert found.portrait_zone == "design"
     rect = rectify(report.analysis)
     assert rect is not None
     nominal = rect[1]["portrait"]
@@ -158,7 +159,8 @@ def test_portrait_on_page_is_where_the_design_prints_it(
     with monkeypatch.context() as m:
         m.setattr(detector, "portrait_on_page", broken)
         found = signature_zones(report)
-        assert found is not None and found[1]["portrait"] == nominal
+        assert found is not None and found.zones["portrait"] == nominal
+        assert found.portrait_zone == "nominal"
     assert analysis.mrz is not None
     analysis.mrz = replace(analysis.mrz, fields={**analysis.mrz.fields, "issuing_state": "FRA"})
     for key in ("reference.design", "reference.candidates", "reference.registration"):
