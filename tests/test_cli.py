@@ -49,3 +49,10 @@ def test_console_script_runs_as_module() -> None:
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 10  # ERIKSSON's passport expired in 2012
     assert json.loads(proc.stdout)["checks"]["not_expired"] is False
+
+
+def test_package_runs_as_module() -> None:
+    proc = subprocess.run([sys.executable, "-m", "docfraud", "mrz", *TD3, "--compact"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 10, proc.stderr
+    assert json.loads(proc.stdout)["format"] == "TD3"
