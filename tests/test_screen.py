@@ -84,6 +84,9 @@ def test_image_without_mrz_is_not_an_error(tmp_path: Path) -> None:
     report = screen(path)
     assert not report.mrz.found and report.mrz.reason
     assert "MRZ_NOT_FOUND" in {f["code"] for f in report.findings}
+    # nothing was checked: an officer's script must not read exit 0 ("clear")
+    assert report.risk.verdict == "refer"
+    assert main(["screen", str(path)]) == 10
 
 
 def test_examine_file_adds_signature() -> None:
