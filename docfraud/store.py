@@ -48,6 +48,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +87,17 @@ def database_url(url_or_path: str | os.PathLike[str]) -> str:
     if text.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg2://" + text.split("://", 1)[1]
     return text
+
+
+def _hide_password(url: str) -> str:
+    """``url`` with its password (if any) replaced by ``***``, for messages."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
 def _tables() -> Any:
@@ -271,8 +283,12 @@ class Store:
                 self._setup_sqlite(event)
             else:
                 self.engine = create_engine(self.url, pool_pre_ping=True)
-        except (ArgumentError, NoSuchModuleError) as exc:
-            raise StoreError(f"cannot use database URL {url!s}: {exc}") from None
+        except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+            # ImportError: a known dialect whose driver is not installed (mysql://)
+            reason = (f"its driver is not installed ({exc})" if isinstance(exc, ImportError)
+                      else str(exc))
+            raise StoreError(f"cannot use database URL {_hide_password(self.url)}: {reason}"
+                             ) from None
         self.dialect = self.engine.dialect.name
         md = metadata()
         self.t_documents = md.tables["documents"]

@@ -195,6 +195,11 @@ def test_bad_urls_are_clear_errors() -> None:
         Store("nosuchdialect://x/y")
     with pytest.raises(StoreError, match="cannot open case database"):
         Store("postgresql://nobody@127.0.0.1:1/none")
+    # a known dialect without its driver, and a password that must not be shown
+    for url in ("mysql://u:secret@127.0.0.1/x", "nosuchdialect://u:secret@h/y"):
+        with pytest.raises(StoreError, match="cannot use database URL") as info:
+            Store(url)
+        assert "secret" not in str(info.value)
 
 
 def test_database_url_and_path_key(tmp_path: Path) -> None:
