@@ -6,9 +6,11 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from docfraud.commands._output import check_output_file, check_output_folder, writing
 from docfraud.errors import EXIT_OK, InputError
 
 
@@ -124,6 +126,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.top < 1:
         raise InputError("--top must be at least 1")
+    files = {"--out": args.out, "--html": args.html, "--graphml": args.graphml,
+             "--gexf": args.gexf, "--anx": args.anx, "--json-graph": args.json_graph}
+    for option, path in files.items():
+        if path is not None:
+            check_output_file(path, option=option)
+    if args.neo4j is not None:
+        check_output_folder(args.neo4j, option="--neo4j")
     sigs = _read_db(args.db) if args.db else _read_jsonl(args.input)
     model = LinkModel.load(args.model)
     query = _read_match(args.match) if args.match else None
@@ -134,20 +143,20 @@ def run(args: argparse.Namespace) -> int:
         redactor = Redactor(key)
     view = build_view(result, redactor=redactor, thumbnails=not args.no_thumbnails)
     data = view_to_dict(view)
-    if args.out:
-        args.out.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
-    if args.html:
-        write_html(view, args.html)
-    if args.graphml:
-        write_graphml(view, args.graphml)
-    if args.gexf:
-        write_gexf(view, args.gexf)
-    if args.anx:
-        write_anx(view, args.anx)
-    if args.neo4j:
-        write_neo4j_csv(view, args.neo4j)
-    if args.json_graph:
-        write_json(view, args.json_graph)
+    writers: list[tuple[str, Path | None, Callable[[Path], object]]] = [
+        ("--out", args.out, lambda p: p.write_text(
+            json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")),
+        ("--html", args.html, lambda p: write_html(view, p)),
+        ("--graphml", args.graphml, lambda p: write_graphml(view, p)),
+        ("--gexf", args.gexf, lambda p: write_gexf(view, p)),
+        ("--anx", args.anx, lambda p: write_anx(view, p)),
+        ("--neo4j", args.neo4j, lambda p: write_neo4j_csv(view, p)),
+        ("--json-graph", args.json_graph, lambda p: write_json(view, p)),
+    ]
+    for option, path, write in writers:
+        if path is not None:
+            with writing(path, option=option):
+                write(path)
     if query is not None:
         ranked = match(query, result, top=args.top)
         if redactor:
