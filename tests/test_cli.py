@@ -4,6 +4,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +57,10 @@ def test_package_runs_as_module() -> None:
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 10, proc.stderr
     assert json.loads(proc.stdout)["format"] == "TD3"
+
+
+def test_mrz_image_refuses_format(capsys: pytest.CaptureFixture[str]) -> None:
+    """--format is for text; with --image it used to be ignored without a word."""
+    image = Path(__file__).resolve().parents[1] / "samples" / "images" / "000000.jpg"
+    assert main(["mrz", "--image", str(image), "--format", "TD1"]) == 2
+    assert "--format applies to MRZ text only" in capsys.readouterr().err

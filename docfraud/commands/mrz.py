@@ -28,9 +28,10 @@ def add_parser(sub: Any, name: str) -> None:
     p.add_argument("--no-tesseract", action="store_true",
                    help="with --image: use only docfraud's own recogniser")
     p.add_argument("--format", choices=["TD1", "TD2", "TD3", "MRVA", "MRVB", "FRA_ID"],
-                   help="force the MRZ format instead of detecting it")
+                   help="force the MRZ format instead of detecting it (text only)")
     p.add_argument("--repair", action="store_true",
-                   help="repair typical OCR confusions before validating")
+                   help="repair typical OCR confusions before validating (always done "
+                        "with --image)")
     p.add_argument("--today", type=_dt.date.fromisoformat, metavar="YYYY-MM-DD",
                    help="judge expiry against this date instead of today")
     p.add_argument("--compact", action="store_true", help="one-line JSON")
@@ -43,6 +44,9 @@ def run(args: argparse.Namespace) -> int:
     if args.image:
         if args.lines:
             raise InputError("give either MRZ lines or --image, not both")
+        if args.format:
+            raise InputError("--format applies to MRZ text only; with --image the reader "
+                             "finds the format itself")
         from docfraud.commands.mrz_image import run_image
 
         return run_image(args)
