@@ -299,8 +299,10 @@ def examine_item(item: WorkItem, examine: ExamineSpec) -> dict[str, Any]:
         result = json.loads(_json(result))  # plain JSON types only from here on
     except DocfraudError as exc:
         reason = str(exc)
+        if "<bytes>" in reason:  # the pipeline decoded bytes: name the file instead
+            reason = reason.replace("<bytes>", item.path, 1)
         if item.path not in reason:
-            reason = f"{item.path}: {reason.replace('<bytes> ', '')}"
+            reason = f"{item.path}: {reason}"
         return failed(reason)
     except _DocumentTimeout:
         return failed(f"{item.path}: not finished within the time limit of "

@@ -72,6 +72,8 @@ def test_bad_files_recorded_as_failed_with_reasons(db_url: str, tmp_path: Path) 
         wanted = expect[kind] if isinstance(expect[kind], tuple) else (expect[kind],)
         assert any(w in failed[str(path)] for w in wanted), (kind, failed[str(path)])
         assert str(path) in failed[str(path)]
+        # "x.jpg is not an image", not "x.jpg: is not an image"
+        assert not failed[str(path)].startswith(f"{path}: is "), failed[str(path)]
     # a rerun does not record them again
     s2 = run_batch([str(tmp_path / "in")], db=db_url, examine=LIGHT, jobs=1, progress=False)
     assert s2.stored == 0 and s2.examined == 0 and s2.skipped == s.listed
