@@ -58,44 +58,52 @@ def _signature(obj: Any, where: str) -> Any:
 
     if not isinstance(obj, dict):
         raise InputError(f"{where}: expected a JSON object, got {type(obj).__name__}")
-    if "doc_id" in obj and "file" not in obj:
-        return Signature.from_dict(obj)
-    return signature_from_record(obj)
+    try:
+        if "doc_id" in obj and "file" not in obj:
+            return Signature.from_dict(obj)
+        return signature_from_record(obj)
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        # a screen result whose parts have the wrong JSON types ("findings": 7)
+        raise InputError(f"{where}: malformed screen result ({type(exc).__name__}: {exc})"
+                         ) from None
 
 
 def _read_jsonl(path: Path) -> list[Any]:
     if not path.is_file():
         raise InputError(f"input file not found: {path}")
     out = []
-    with path.open(encoding="utf-8") as f:
-        for no, line in enumerate(f, 1):
+    with path.open("rb") as f:
+        for no, raw in enumerate(f, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError(f"{path}:{no}: not UTF-8 text (JSON lines expected)"
+                                 ) from None
             if not line.strip():
                 continue
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(f"{path}:{no}: not valid JSON ({exc.msg})") from exc
-            try:
-                out.append(_signature(obj, f"{path}:{no}"))
-            except InputError as exc:
-                raise InputError(f"{path}:{no}: {exc}") from exc
+            out.append(_signature(obj, f"{path}:{no}"))
     return out
 
 
 def _read_db(url: str) -> list[Any]:
-    try:
-        from docfraud.store import iter_documents  # type: ignore[import-not-found,attr-defined]
-    except ImportError as exc:
-        raise InputError(
-            "--db needs the case database (docfraud.store), which this installation does not "
-            "have yet; pass screen results as JSON lines with --input FILE.jsonl") from exc
+    from docfraud.store import iter_documents
+
     return [_signature(rec, f"{url} record") for rec in iter_documents(url)]
 
 
 def _read_match(path: Path) -> Any:
     if not path.is_file():
         raise InputError(f"--match file not found: {path}")
-    text = path.read_text(encoding="utf-8").strip()
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except UnicodeDecodeError:
+        raise InputError(f"--match {path}: not UTF-8 text (a JSON object expected)") from None
     try:
         obj = json.loads(text)
     except json.JSONDecodeError:

@@ -67,14 +67,23 @@ def test_cluster_redacted_output_hides_ids(data: tuple[Path, Path, str], tmp_pat
     ("{not json}\n", "not valid JSON"),
     ('{"doc_id": "a", "vectors": {"mrz": [1]}}\n', "needs 5 values"),
     ("[1, 2]\n", "expected a JSON object"),
+    # a screen result with parts of the wrong type was an internal error (TypeError)
+    ('{"file": "a.jpg", "mrz": "x", "findings": 7}\n', "malformed screen result"),
+    # bytes that are no UTF-8 (an image given by mistake) were UnicodeDecodeError
+    ("\udcff\udcd8 not text\n", "not UTF-8 text"),
 ])
-def test_cluster_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str,
-                           msg: str) -> None:
+def test_cluster_bad_input(data: tuple[Path, Path, str], tmp_path: Path,
+                           capsys: pytest.CaptureFixture[str], content: str, msg: str) -> None:
     p = tmp_path / "bad.jsonl"
-    p.write_text(content)
+    p.write_bytes(content.encode("utf-8", "surrogateescape"))
     assert main(["cluster", "--input", str(p)]) == 2
     err = capsys.readouterr().err
-    assert msg in err and "bad.jsonl:1" in err and "Traceback" not in err
+    assert msg in err and "bad.jsonl:1" in err and "internal error" not in err, err
+    assert err.count("bad.jsonl:1") == 1, err  # the place is named once
+    if not content.startswith("{not"):  # --match reads one object, maybe not on one line
+        assert main(["cluster", "--input", str(data[0]), "--match", str(p)]) == 2
+        err = capsys.readouterr().err
+        assert msg in err and "internal error" not in err, err
 
 
 def test_cluster_missing_input_and_db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
