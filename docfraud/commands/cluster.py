@@ -74,6 +74,7 @@ def _read_jsonl(path: Path) -> list[Any]:
     if not path.is_file():
         raise InputError(f"input file not found: {path}")
     out = []
+    unread = 0
     with path.open("rb") as f:
         for no, raw in enumerate(f, 1):
             try:
@@ -87,7 +88,13 @@ def _read_jsonl(path: Path) -> list[Any]:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(f"{path}:{no}: not valid JSON ({exc.msg})") from exc
+            if isinstance(obj, dict) and "error" in obj and "risk" not in obj:
+                unread += 1  # `screen --json` line of a file it could not read: no document
+                continue
             out.append(_signature(obj, f"{path}:{no}"))
+    if unread:
+        print(f"docfraud cluster: {unread} line(s) of {path} are files that could not be "
+              "screened ('error'); left out", file=sys.stderr)
     return out
 
 

@@ -92,3 +92,19 @@ def test_cluster_missing_input_and_db(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["cluster", "--db", "sqlite:///x.db"]) == 2
     assert "no case database at x.db" in capsys.readouterr().err
     assert main(["cluster"]) == 2
+
+
+def test_cluster_leaves_out_files_screen_could_not_read(
+        data: tuple[Path, Path, str], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`screen --json` writes {"file", "error"} for an unreadable file: that is no
+    document, and must not be listed as an unassigned (genuine-looking) one."""
+    inp = tmp_path / "with-error.jsonl"
+    inp.write_text(data[0].read_text() + json.dumps(
+        {"file": "broken.jpg", "error": "broken.jpg is not an image"}) + "\n")
+    out = tmp_path / "c.json"
+    assert main(["cluster", "--input", str(inp), "--out", str(out)]) == 0
+    d = json.loads(out.read_text())
+    assert "broken.jpg" not in d["unassigned"]
+    assert all("broken.jpg" not in s["members"] for s in d["series"])
+    assert "could not be screened" in capsys.readouterr().err
