@@ -104,3 +104,17 @@ def test_report_errors(case: tuple[str, list[Path], Path], tmp_path: Path,
     assert main(["report", "--db", str(tmp_path / "none.db"), "--doc", "ab", "--html",
                  str(tmp_path / "x")]) == 2
     assert "no case database" in capsys.readouterr().err
+
+
+def test_report_clusters_file_of_the_wrong_shape(case: tuple[str, list[Path], Path],
+                                                 tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A JSON --clusters file that is not cluster output was an internal AttributeError."""
+    db, paths, _ = case
+    wrong = tmp_path / "wrong.json"
+    for content in ("[1, 2]", '{"series": 3}'):
+        wrong.write_text(content)
+        assert main(["report", "--db", db, "--doc", str(paths[0]), "--html",
+                     str(tmp_path / "r.html"), "--clusters", str(wrong)]) == 2
+        err = capsys.readouterr().err
+        assert "not the output of `docfraud cluster" in err and "internal error" not in err
