@@ -314,8 +314,9 @@ class Store:
             names = set(inspect(self.engine).get_table_names())
         except DBAPIError as exc:
             raise self._connect_error(exc) from None
-        if "documents" not in names:
-            raise StoreError(f"{self.url} is not a docfraud case database (no documents table)")
+        if "documents" not in names or "docfraud_meta" not in names:
+            raise StoreError(f"{self.engine.url.render_as_string(hide_password=True)} is not "
+                             "a docfraud case database (no documents or docfraud_meta table)")
 
     def _setup_sqlite(self, event: Any) -> None:
         # WAL lets readers run beside the one writer; BEGIN IMMEDIATE takes the write
@@ -353,12 +354,17 @@ class Store:
 
     def _create_tables(self) -> None:
         """One transaction: the tables and the schema version (retried by create())."""
-        from sqlalchemy import select, text
+        from sqlalchemy import inspect, select, text
 
         with self.engine.begin() as conn:
             if self.dialect == "postgresql":
                 # concurrent CREATE TABLE IF NOT EXISTS can still collide in pg_type
                 conn.execute(text("SELECT pg_advisory_xact_lock(7270513)"))
+            existing = set(inspect(conn).get_table_names())
+            if "documents" in existing and "docfraud_meta" not in existing:
+                raise StoreError(f"{self.engine.url.render_as_string(hide_password=True)} "
+                                 "has a 'documents' table that is not docfraud's: not a "
+                                 "docfraud case database")
             metadata().create_all(conn, checkfirst=True)
             found = conn.execute(
                 select(self.t_meta.c.value).where(self.t_meta.c.key == "schema_version")

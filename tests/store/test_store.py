@@ -190,6 +190,23 @@ def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
     assert issubclass(StoreError, InputError)
 
 
+def test_foreign_documents_table_is_a_clear_error(tmp_path: Path) -> None:
+    """Another program's database with a 'documents' table: a clear error, nothing added
+    to it (it was an internal 'no such column: documents.sha256' after docfraud had
+    added its other tables)."""
+    import sqlite3
+
+    path = tmp_path / "app.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE documents (title TEXT)")
+    for create in (True, False):
+        with pytest.raises(StoreError, match="not a docfraud case database"):
+            Store(path, create=create)
+    with sqlite3.connect(path) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert tables == {"documents"}
+
+
 def test_bad_urls_are_clear_errors() -> None:
     with pytest.raises(StoreError, match="cannot use database URL"):
         Store("nosuchdialect://x/y")
