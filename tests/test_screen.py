@@ -110,3 +110,15 @@ def test_screen_records_cluster_into_series(tmp_path: Path) -> None:
     assert "<html" in (tmp_path / "s.html").read_text()
     clusters = json.loads((tmp_path / "c.json").read_text())
     assert set(clusters) >= {"series", "unassigned"}
+
+
+def test_detectors_option_tolerates_a_trailing_comma(capsys: pytest.CaptureFixture[str]
+                                                     ) -> None:
+    """'--detectors mrz,' was "unknown detector ''"; an empty list is a usage error."""
+    image = str(_sample("genuine"))
+    assert main(["screen", image, "--detectors", "mrz,", "--json"]) in (0, 10, 20)
+    out = json.loads(capsys.readouterr().out)
+    assert [d["detector"] for d in out["detectors"]] == ["mrz"]
+    for empty in ("", ",,"):
+        assert main(["screen", image, "--detectors", empty]) == 2
+        assert "--detectors names no detector" in capsys.readouterr().err

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from docfraud.commands._output import check_output_file, check_output_folder, writing
-from docfraud.errors import EXIT_USAGE, DocfraudError
+from docfraud.errors import EXIT_USAGE, DocfraudError, InputError
 
 
 def add_parser(sub: Any, name: str) -> None:
@@ -56,7 +56,11 @@ def run(args: argparse.Namespace) -> int:
     from docfraud.report.screen_html import render_screen_html
     from docfraud.screen import screen
 
-    names = [n.strip() for n in args.detectors.split(",")] if args.detectors else None
+    names = None
+    if args.detectors is not None:
+        names = [n.strip() for n in args.detectors.split(",") if n.strip()]
+        if not names:
+            raise InputError("--detectors names no detector; leave it out to run them all")
     html_dir: Path | None = None
     if args.html and len(args.images) > 1:
         html_dir = check_output_folder(args.html, option="--html")
