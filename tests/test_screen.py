@@ -94,6 +94,34 @@ def test_examine_file_adds_signature() -> None:
     assert "signature" in record and record["sha256"]
 
 
+def test_batch_report_shows_the_document_and_its_heatmaps(tmp_path: Path) -> None:
+    """The default batch pipeline stores a preview and the heatmaps, so that `docfraud
+    report` shows them ("switchable heatmap overlays") even after the scan has moved; it
+    stored none, and the report had no heatmap at all."""
+    import io
+
+    from PIL import Image
+
+    from docfraud.store import Store
+
+    scan = tmp_path / "scan.jpg"
+    scan.write_bytes(_sample("forged", "naive_alteration").read_bytes())
+    db = str(tmp_path / "cases.db")
+    assert main(["batch", str(scan), "--db", db, "--jobs", "1", "--no-progress"]) == 0
+    with Store(db) as store:
+        sha = store.resolve(str(scan))
+        assets = store.get(sha)["assets"]
+    assert "preview.jpg" in assets and any(n.startswith("heatmap/") for n in assets)
+    for name, (_, data) in assets.items():
+        with Image.open(io.BytesIO(data)) as im:
+            assert max(im.size) <= 1000 and im.mode in ("RGB", "RGBA"), name
+    scan.unlink()  # the report no longer needs the scan
+    out = tmp_path / "r.html"
+    assert main(["report", "--db", db, "--doc", sha, "--html", str(out)]) == 0
+    html = out.read_text()
+    assert "stored asset preview.jpg" in html and 'alt="heatmap ' in html
+
+
 def test_screen_records_cluster_into_series(tmp_path: Path) -> None:
     """screen --json --signature output is valid input for docfraud cluster."""
     images = [str(SAMPLES / str(t["file"])) for t in _truth()[:6]]
