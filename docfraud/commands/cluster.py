@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from docfraud.commands._output import check_output_file, check_output_folder, writing
-from docfraud.errors import EXIT_OK, InputError
+from docfraud.errors import EXIT_OK, InputError, ModelError
 
 
 def add_parser(sub: Any, name: str) -> None:
@@ -149,7 +149,12 @@ def run(args: argparse.Namespace) -> int:
     if args.neo4j is not None:
         check_output_folder(args.neo4j, option="--neo4j")
     sigs = _read_db(args.db) if args.db else _read_jsonl(args.input)
-    model = LinkModel.load(args.model)
+    try:
+        model = LinkModel.load(args.model)
+    except ModelError as exc:
+        if args.model is None:
+            raise  # the shipped model: an installation fault (exit 1)
+        raise InputError(f"--model: {exc}") from None  # the user's file: bad input
     query = _read_match(args.match) if args.match else None
     result = cluster(sigs, model=model)
     redactor = None

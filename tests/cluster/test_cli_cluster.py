@@ -108,3 +108,17 @@ def test_cluster_leaves_out_files_screen_could_not_read(
     assert "broken.jpg" not in d["unassigned"]
     assert all("broken.jpg" not in s["members"] for s in d["series"])
     assert "could not be screened" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", [b"\x89PNG\r\n\x1a\n\x00", b"[1, 2]", None])
+def test_cluster_bad_model_file_is_bad_input(data: tuple[Path, Path, str], tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str],
+                                             content: bytes | None) -> None:
+    """A --model file that is binary, malformed or missing is the user's input (exit 2);
+    a binary one was 'internal error: UnicodeDecodeError'."""
+    model = tmp_path / "model.json"
+    if content is not None:
+        model.write_bytes(content)
+    assert main(["cluster", "--input", str(data[0]), "--model", str(model)]) == 2
+    err = capsys.readouterr().err
+    assert "error: --model" in err and "internal error" not in err, err
