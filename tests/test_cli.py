@@ -64,3 +64,15 @@ def test_mrz_image_refuses_format(capsys: pytest.CaptureFixture[str]) -> None:
     image = Path(__file__).resolve().parents[1] / "samples" / "images" / "000000.jpg"
     assert main(["mrz", "--image", str(image), "--format", "TD1"]) == 2
     assert "--format applies to MRZ text only" in capsys.readouterr().err
+
+
+def test_closed_stdout_is_not_reported_as_clear() -> None:
+    """`docfraud screen ... | head -1` closes the pipe: the exit status was 0 ("clear",
+    "every check passed") for documents never reported; now 141 as for SIGPIPE."""
+    proc = subprocess.Popen([sys.executable, "-m", "docfraud", "mrz", *TD3],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # long before the interpreter has started and printed
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141, err
+    assert b"Traceback" not in err and b"Exception ignored" not in err, err
