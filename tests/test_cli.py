@@ -76,3 +76,12 @@ def test_closed_stdout_is_not_reported_as_clear() -> None:
     err = proc.stderr.read()
     assert proc.wait(timeout=60) == 141, err
     assert b"Traceback" not in err and b"Exception ignored" not in err, err
+
+
+def test_mrz_from_stdin_with_a_byte_order_mark(monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A file saved by Notepad starts with U+FEFF: it was "character '\\ufeff' is not
+    allowed in an MRZ"."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("\ufeff" + "\r\n".join(TD3) + "\r\n"))
+    assert main(["mrz", "--compact"]) == 10
+    assert json.loads(capsys.readouterr().out)["lines"] == list(TD3)

@@ -54,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     if not lines:
         if sys.stdin is None or sys.stdin.isatty():
             raise InputError("give the MRZ lines as arguments or on standard input")
-        lines = [x for x in sys.stdin.read().splitlines() if x.strip()]
+        # a byte-order mark: text files saved by Windows editors start with one
+        lines = [x for x in sys.stdin.read().lstrip("\ufeff").splitlines() if x.strip()]
     result = parse(lines, format=args.format, repair=args.repair, today=args.today)
     print(json.dumps(result.to_dict(), indent=None if args.compact else 2, ensure_ascii=False))
     return EXIT_OK if result.valid else EXIT_REFER
