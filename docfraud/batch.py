@@ -59,6 +59,7 @@ from docfraud.store import (
     Record,
     Store,
     _json,
+    database_url,
     path_key,
 )
 
@@ -97,6 +98,17 @@ def _walk(root: str) -> Iterator[str]:
             except OSError:
                 yield e.path
         stack.extend(reversed(subdirs))
+
+
+def _database_files(db: str | os.PathLike[str]) -> set[str]:
+    """Absolute paths of an SQLite case database and its journal files (empty for a
+    server database): never documents, though ``docfraud batch scans/ --db
+    scans/cases.db`` lists them."""
+    url = database_url(db)
+    if not url.startswith("sqlite:///"):
+        return set()
+    path = os.path.abspath(url[len("sqlite:///"):])
+    return {path + suffix for suffix in ("", "-wal", "-shm", "-journal")}
 
 
 def iter_inputs(inputs: Sequence[str]) -> Iterator[str]:
@@ -615,7 +627,8 @@ def run_batch(
     if isinstance(examine, str):
         resolve_examine(examine)  # fail now, in the parent, with a clear message
     summary = BatchSummary()
-    paths = list(iter_inputs(inputs))
+    own = _database_files(db)  # the case database may lie among the scans
+    paths = [p for p in iter_inputs(inputs) if os.path.abspath(p) not in own]
     summary.listed = len(paths)
     store = Store(db)
     t_pool = time.perf_counter()

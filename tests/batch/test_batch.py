@@ -276,3 +276,16 @@ def test_pipeline_taking_file_keyword(tmp_path: Path) -> None:
               progress=False)
     (doc,) = iter_documents(db)
     assert doc["seen_as"] == str(p) and doc["file"] == str(p)
+
+
+def test_case_database_among_the_scans_is_not_a_document(tmp_path: Path) -> None:
+    """`docfraud batch scans/ --db scans/cases.db`: every rerun recorded the database
+    file itself as a failed document (with a new hash each time)."""
+    write_images(tmp_path / "scans", 2)
+    db = tmp_path / "scans" / "cases.db"
+    for _ in range(2):
+        s = run_batch([str(tmp_path / "scans")], db=str(db), examine=LIGHT, jobs=1,
+                      progress=False)
+        assert s.listed == 2 and s.failed == 0
+    assert {Path(d["file"]).name for d in iter_documents(str(db))} == {
+        p.name for p in (tmp_path / "scans").iterdir() if p.suffix in (".png", ".jpg")}
