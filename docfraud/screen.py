@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from docfraud._text import safe_text
 from docfraud.errors import EXIT_OK, EXIT_REFER, EXIT_REJECT
 from docfraud.imageio import Document, ImageSource, load_document
 
@@ -128,7 +129,8 @@ def screen(
     doc = analysis.document
     assert analysis.mrz is not None
     return ScreenReport(
-        file=file if file is not None else doc.source,
+        # "as given", but valid UTF-8 for the JSON, HTML and database it goes to
+        file=safe_text(file if file is not None else doc.source),
         sha256=doc.sha256,
         mrz=analysis.mrz,
         results=results,

@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from docfraud._text import safe_text, safe_value
 from docfraud.errors import InputError
 
 if TYPE_CHECKING:
@@ -184,7 +185,13 @@ def metadata() -> Any:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_json_default)
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=_json_default)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a file name that is no UTF-8, somewhere in the value
+        text = json.dumps(safe_value(value), ensure_ascii=False, sort_keys=True,
+                          default=_json_default)
+    return text
 
 
 def _json_default(value: Any) -> Any:
@@ -436,7 +443,7 @@ class Store:
         return {
             "sha256": rec.sha256,
             "status": rec.status,
-            "file": rec.file,
+            "file": safe_text(rec.file),
             "size": rec.size,
             "verdict": risk.get("verdict") if risk else None,
             "risk_score": float(score) if isinstance(score, int | float) else None,
@@ -444,7 +451,7 @@ class Store:
             "n_findings": len(findings) if rec.status == STATUS_DONE else None,
             "result": _json(result) if rec.result is not None else None,
             "signature": _json(result.get("signature")) if rec.result is not None else None,
-            "error": rec.error,
+            "error": None if rec.error is None else safe_text(rec.error),
             "elapsed_ms": rec.elapsed_ms,
             "worker": rec.worker,
             "examined_at": _dt.datetime.now(_dt.UTC),
@@ -466,7 +473,8 @@ class Store:
             if inserted:
                 conn.execute(delete(self.t_findings).where(self.t_findings.c.sha256 == rec.sha256))
                 conn.execute(delete(self.t_assets).where(self.t_assets.c.sha256 == rec.sha256))
-        self._insert_ignore(conn, self.t_sources, [{"sha256": rec.sha256, "path": rec.file}])
+        self._insert_ignore(conn, self.t_sources, [{"sha256": rec.sha256,
+                                                    "path": safe_text(rec.file)}])
         if not inserted:
             return False
         findings = (rec.result or {}).get("findings") or []
@@ -478,7 +486,7 @@ class Store:
             frows.append({
                 "sha256": rec.sha256, "idx": i, "code": str(f.get("code", "")),
                 "severity": f.get("severity"), "detector": f.get("detector"),
-                "message": f.get("message"),
+                "message": safe_value(f.get("message")),
                 "region": _json(region) if region is not None else None,
             })
         if frows:
@@ -528,7 +536,7 @@ class Store:
 
     def add_sources(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Record that documents already stored were also seen under these paths."""
-        rows = sorted(({"sha256": s, "path": p} for s, p in pairs),
+        rows = sorted(({"sha256": s, "path": safe_text(p)} for s, p in pairs),
                       key=lambda r: (r["sha256"], r["path"]))
         if rows:
             self._retry(lambda conn: self._insert_ignore(conn, self.t_sources, rows, count=False))
@@ -587,9 +595,9 @@ class Store:
                 select(d.sha256).where(d.sha256.like(ref.lower() + "%")).limit(3)).scalars())
             if found:
                 return found
-        candidates = {ref}
+        candidates = {safe_text(ref)}
         if os.path.exists(ref):
-            candidates.add(os.path.abspath(ref))
+            candidates.add(safe_text(os.path.abspath(ref)))
         return sorted(set(conn.execute(
             select(s.sha256).where(s.path.in_(sorted(candidates)))).scalars()))
 

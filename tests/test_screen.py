@@ -150,3 +150,20 @@ def test_detectors_option_tolerates_a_trailing_comma(capsys: pytest.CaptureFixtu
     for empty in ("", ",,"):
         assert main(["screen", image, "--detectors", empty]) == 2
         assert "--detectors names no detector" in capsys.readouterr().err
+
+
+def test_file_name_that_is_no_utf8(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                   ) -> None:
+    """--html failed (internal error: UnicodeEncodeError) and --json wrote a line that
+    is no UTF-8, which `docfraud cluster --input` then refused."""
+    import os
+
+    raw = os.path.join(os.fsencode(tmp_path), b"scan-\xff.jpg")
+    with open(raw, "wb") as fh:
+        fh.write(_sample("genuine").read_bytes())
+    image, html = os.fsdecode(raw), tmp_path / "r.html"
+    assert main(["screen", image, "--json", "--html", str(html)]) in (0, 10, 20)
+    out = capsys.readouterr().out
+    out.encode("utf-8")  # no lone surrogates: the line is valid UTF-8
+    assert json.loads(out)["file"] == str(tmp_path / "scan-\\xff.jpg")
+    assert "scan-\\xff.jpg" in html.read_text(encoding="utf-8")

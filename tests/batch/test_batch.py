@@ -289,3 +289,29 @@ def test_case_database_among_the_scans_is_not_a_document(tmp_path: Path) -> None
         assert s.listed == 2 and s.failed == 0
     assert {Path(d["file"]).name for d in iter_documents(str(db))} == {
         p.name for p in (tmp_path / "scans").iterdir() if p.suffix in (".png", ".jpg")}
+
+
+def test_file_names_that_are_no_utf8_are_stored(db_url: str, tmp_path: Path) -> None:
+    """A seizure's file name in another code page (bytes that are no UTF-8) made the
+    whole run an internal error (UnicodeEncodeError) on SQLite and PostgreSQL, again on
+    every rerun; now it is stored with its bad byte written \\xNN, and a bad file of
+    such a name is recorded as failed like any other."""
+    import os
+
+    folder = tmp_path / "in"
+    good = write_images(folder, 3)
+    odd = os.path.join(os.fsencode(folder), b"scan-\xe9t\xe9.png")
+    with open(odd, "wb") as fh:
+        fh.write(good[0].read_bytes())  # a second name of a stored document
+    with open(os.path.join(os.fsencode(folder), b"new-\xff.png"), "wb") as fh:
+        fh.write(write_images(tmp_path / "other", 1, seed=9)[0].read_bytes())
+    with open(os.path.join(os.fsencode(folder), b"broken-\xfc.jpg"), "wb") as fh:
+        fh.write(b"not an image")
+    s = run_batch([str(folder)], db=db_url, examine=LIGHT, jobs=1, progress=False)
+    assert (s.done, s.failed, s.duplicates) == (4, 1, 1)
+    docs = {d["file"]: d for d in iter_documents(db_url, status=None)}
+    assert docs[str(folder / "new-\\xff.png")]["status"] == "done"
+    failed = docs[str(folder / "broken-\\xfc.jpg")]
+    assert failed["status"] == "failed" and "not an image" in failed["error"]
+    files = {f for d in docs.values() for f in d["files"]}
+    assert str(folder / "scan-\\xe9t\\xe9.png") in files
