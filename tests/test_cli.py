@@ -85,3 +85,14 @@ def test_mrz_from_stdin_with_a_byte_order_mark(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr("sys.stdin", io.StringIO("\ufeff" + "\r\n".join(TD3) + "\r\n"))
     assert main(["mrz", "--compact"]) == 10
     assert json.loads(capsys.readouterr().out)["lines"] == list(TD3)
+
+
+def test_options_that_would_be_ignored_are_refused(capsys: pytest.CaptureFixture[str]
+                                                   ) -> None:
+    """`screen --signature` without --json and `mrz --no-tesseract` without --image did
+    nothing, without a word."""
+    image = Path(__file__).resolve().parents[1] / "samples" / "images" / "000000.jpg"
+    assert main(["screen", str(image), "--signature"]) == 2
+    assert "use it with --json" in capsys.readouterr().err
+    assert main(["mrz", *TD3, "--no-tesseract"]) == 2
+    assert "--no-tesseract applies to --image only" in capsys.readouterr().err

@@ -50,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
         from docfraud.commands.mrz_image import run_image
 
         return run_image(args)
+    if args.no_tesseract:
+        raise InputError("--no-tesseract applies to --image only")
     lines: list[str] = list(args.lines)
     if not lines:
         if sys.stdin is None or sys.stdin.isatty():

@@ -56,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
     from docfraud.report.screen_html import render_screen_html
     from docfraud.screen import screen
 
+    if args.signature and not args.json:
+        raise InputError("--signature adds the forgery signature to the JSON: use it "
+                         "with --json")
     names = None
     if args.detectors is not None:
         names = [n.strip() for n in args.detectors.split(",") if n.strip()]
