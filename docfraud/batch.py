@@ -59,6 +59,7 @@ from docfraud.store import (
     Record,
     Store,
     _json,
+    database_url,
     path_key,
 )
 
@@ -97,6 +98,17 @@ def _walk(root: str) -> Iterator[str]:
             except OSError:
                 yield e.path
         stack.extend(reversed(subdirs))
+
+
+def _database_files(db: str | os.PathLike[str]) -> set[str]:
+    """Absolute paths of an SQLite case database and its journal files (empty for a
+    server database): never documents, though ``docfraud batch scans/ --db
+    scans/cases.db`` lists them."""
+    url = database_url(db)
+    if not url.startswith("sqlite:///"):
+        return set()
+    path = os.path.abspath(url[len("sqlite:///"):])
+    return {path + suffix for suffix in ("", "-wal", "-shm", "-journal")}
 
 
 def iter_inputs(inputs: Sequence[str]) -> Iterator[str]:
@@ -299,8 +311,10 @@ def examine_item(item: WorkItem, examine: ExamineSpec) -> dict[str, Any]:
         result = json.loads(_json(result))  # plain JSON types only from here on
     except DocfraudError as exc:
         reason = str(exc)
+        if "<bytes>" in reason:  # the pipeline decoded bytes: name the file instead
+            reason = reason.replace("<bytes>", item.path, 1)
         if item.path not in reason:
-            reason = f"{item.path}: {reason.replace('<bytes> ', '')}"
+            reason = f"{item.path}: {reason}"
         return failed(reason)
     except _DocumentTimeout:
         return failed(f"{item.path}: not finished within the time limit of "
@@ -613,7 +627,8 @@ def run_batch(
     if isinstance(examine, str):
         resolve_examine(examine)  # fail now, in the parent, with a clear message
     summary = BatchSummary()
-    paths = list(iter_inputs(inputs))
+    own = _database_files(db)  # the case database may lie among the scans
+    paths = [p for p in iter_inputs(inputs) if os.path.abspath(p) not in own]
     summary.listed = len(paths)
     store = Store(db)
     t_pool = time.perf_counter()

@@ -11,11 +11,16 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from docfraud import __version__
 from docfraud.errors import EXIT_INTERNAL, EXIT_USAGE, DocfraudError
+
+#: exit status when standard output is closed by its reader (128 + SIGPIPE, as a shell
+#: reports a process that SIGPIPE ended)
+EXIT_BROKEN_PIPE = 141
 
 #: subcommand name -> module implementing it
 COMMANDS: dict[str, str] = {
@@ -70,7 +75,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("docfraud: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        return 0
+        # the reader went away (`docfraud screen ... | head -1`): not "0 clear", which
+        # would vouch for documents never reported; 141 is what a shell shows for a
+        # process that SIGPIPE ended. Point stdout at /dev/null so that the flush at exit
+        # does not raise again.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return EXIT_BROKEN_PIPE
     except Exception as exc:
         logging.getLogger("docfraud").debug("internal error", exc_info=True)
         print(

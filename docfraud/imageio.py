@@ -11,6 +11,7 @@ import hashlib
 import io
 import logging
 import os
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,9 @@ def _read_bytes(path: Path) -> bytes:
         raise ImageError(f"cannot access {path}: {exc.strerror or exc}") from None
     if path.is_dir():
         raise ImageError(f"{path} is a directory, not an image file")
+    if not stat.S_ISREG(st.st_mode):
+        # a pipe, device or socket reports size 0 and may block a read for ever
+        raise ImageError(f"{path} is not a regular file (a pipe, device or socket)")
     if st.st_size == 0:
         raise ImageError(f"{path} is empty (0 bytes)")
     if st.st_size > MAX_FILE_BYTES:

@@ -514,6 +514,15 @@ def fuse(results: Sequence[DetectorResult], *, model: FusionModel | None = None)
             reasons.append(f"{detector} detector score {r.score:.2f}")
         if len(reasons) >= 5:
             break
+    unread = next((f for r in results if r.detector == "mrz" for f in r.findings
+                   if f.code == "MRZ_NOT_FOUND"), None)
+    if unread is not None and verdict == "clear":
+        # nothing was checked that a clear verdict would vouch for (a blank page, a
+        # photo of something else, an MRZ the reader missed): an officer must look
+        verdict = "refer"
+        reason = f"{unread.code}: {unread.message}"
+        if reason not in reasons:
+            reasons.insert(0, reason)
     if verdict == "clear" and not reasons:
         reasons.append("no detector found evidence of forgery")
     return Risk(score=risk, verdict=verdict, reasons=tuple(reasons),

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from docfraud._text import safe_text
 from docfraud.errors import EXIT_OK, EXIT_REFER, EXIT_REJECT
 from docfraud.imageio import Document, ImageSource, load_document
 
@@ -128,7 +129,8 @@ def screen(
     doc = analysis.document
     assert analysis.mrz is not None
     return ScreenReport(
-        file=file if file is not None else doc.source,
+        # "as given", but valid UTF-8 for the JSON, HTML and database it goes to
+        file=safe_text(file if file is not None else doc.source),
         sha256=doc.sha256,
         mrz=analysis.mrz,
         results=results,
@@ -203,12 +205,40 @@ def extract_signature(report: ScreenReport) -> Any:
                                  portrait_zone=rect.portrait_zone)
 
 
+def report_assets(report: ScreenReport, *, max_side: int = 1000, heat_side: int = 256
+                  ) -> dict[str, bytes]:
+    """Images ``docfraud report`` shows for a stored document (see docs/batch.md).
+
+    Returns:
+        ``"preview.jpg"``: the document (JPEG, longer side at most ``max_side``), and
+        ``"heatmap/<detector>.png"`` for each detector that ran and has a heatmap with
+        some heat: a red-yellow RGBA overlay (longer side at most ``heat_side``) that the
+        report stretches over the preview. Empty when the report kept no analysis.
+    """
+    from docfraud.report.overlay import encode_image, fit_size, heatmap_rgba, shrink
+
+    if report.analysis is None:
+        return {}
+    pixels = report.analysis.pixels
+    assets = {"preview.jpg": encode_image(shrink(pixels, max_side=max_side), "JPEG",
+                                          quality=85)}
+    width, height, _ = fit_size((pixels.shape[0], pixels.shape[1]), heat_side)
+    for r in report.results:
+        if r.status == "ok" and r.heatmap is not None and float(r.heatmap.max()) > 0.25:
+            rgba = heatmap_rgba(r.heatmap, width=width, height=height)
+            assets[f"heatmap/{r.detector}.png"] = encode_image(rgba, "PNG")
+    return assets
+
+
 def examine_file(source: ImageSource, *, file: str | None = None) -> dict[str, Any]:
-    """Screen a document and return the JSON-able record the batch runner stores:
-    the screen contract plus ``"signature"`` (its forgery signature)."""
+    """Screen a document and return the record the batch runner stores: the screen
+    contract plus ``"signature"`` (its forgery signature) and ``"assets"`` (name ->
+    encoded bytes, :func:`report_assets`; the batch runner stores them apart, the rest
+    is JSON-able)."""
     report = screen(source, file=file)
     record = report.to_dict()
     record["signature"] = extract_signature(report).to_dict()
+    record["assets"] = report_assets(report)
     return record
 
 

@@ -265,6 +265,20 @@ def _crop(image: npt.NDArray[Any], box: Box, what: str) -> npt.NDArray[np.uint8]
     return np.ascontiguousarray(image[y0:y1, x0:x1])
 
 
+#: a zone whose grey levels spread less than this (standard deviation) holds no picture:
+#: the blank margin of a rectified page, a card's back without a photo
+BLANK_STD = 2.0
+
+
+def _require_content(gray: npt.NDArray[np.uint8], what: str) -> None:
+    """Raise :class:`InputError` for a blank (near-uniform) crop: every blank crop hashes
+    and measures alike, which would link unrelated documents."""
+    spread = float(gray.std())
+    if spread < BLANK_STD:
+        raise InputError(f"{what}: the zone is blank (grey-level spread {spread:.1f}); "
+                         "nothing to measure")
+
+
 def _gray(crop: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     import cv2
 
@@ -290,6 +304,10 @@ def portrait_hash(image: npt.NDArray[np.uint8], box: Box) -> tuple[int, int]:
         ``(hash, mirror_hash)``: 64-bit unsigned ints; compare with :func:`portrait_distance`.
         pHash keeps low DCT frequencies, so rescaling and JPEG compression move
         only a few bits.
+
+    Raises:
+        InputError: the box is malformed or off the image, or the face crop is blank
+            (grey-level spread under :data:`BLANK_STD`; every blank crop has the same hash).
     """
     import imagehash
     from PIL import Image
@@ -302,6 +320,7 @@ def portrait_hash(image: npt.NDArray[np.uint8], box: Box) -> tuple[int, int]:
     inner = (x + round(fx0 * w), y + round(fy0 * h), round((fx1 - fx0) * w),
              round((fy1 - fy0) * h))
     gray = _gray(_crop(image, inner, "portrait_hash"))
+    _require_content(gray, "portrait_hash")
     pil = Image.fromarray(gray)
     ph = imagehash.phash(pil, hash_size=8)
     pm = imagehash.phash(pil.transpose(Image.Transpose.FLIP_LEFT_RIGHT), hash_size=8)
@@ -452,6 +471,10 @@ def paste_traces(image: npt.NDArray[np.uint8], box: Box) -> FloatArray:
         luminance steps on the 8-pixel JPEG grid relative to off-grid steps inside
         the box (recompressed patches give > 1); ``noise_ratio``: noise level
         inside / outside the box (a patch with different noise gives != 1).
+
+    Raises:
+        InputError: the box is off the image, or it and its surroundings are blank
+            (grey-level spread under :data:`BLANK_STD`: a page margin).
     """
     import cv2
 
@@ -460,7 +483,11 @@ def paste_traces(image: npt.NDArray[np.uint8], box: Box) -> FloatArray:
     x, y, w, h = (int(v) for v in box)
     m = max(4, min(w, h) // 6)
     outer = (x - m, y - m, w + 2 * m, h + 2 * m)
-    big = _gray(_crop(image, outer, "paste_traces")).astype(np.float64)
+    big_gray = _gray(_crop(image, outer, "paste_traces"))
+    # blank around and inside the box (a page margin): a flat patch pasted on a printed
+    # page is measured, it has a seam
+    _require_content(big_gray, "paste_traces")
+    big = big_gray.astype(np.float64)
     inner = _gray(_crop(image, box, "paste_traces")).astype(np.float64)
     ox, oy = max(x - m, 0), max(y - m, 0)
     gx = cv2.Sobel(big, cv2.CV_64F, 1, 0, ksize=3)

@@ -48,11 +48,13 @@ import hashlib
 import json
 import logging
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from docfraud._text import safe_text, safe_value
 from docfraud.errors import InputError
 
 if TYPE_CHECKING:
@@ -86,6 +88,17 @@ def database_url(url_or_path: str | os.PathLike[str]) -> str:
     if text.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg2://" + text.split("://", 1)[1]
     return text
+
+
+def _hide_password(url: str) -> str:
+    """``url`` with its password (if any) replaced by ``***``, for messages."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
 def _tables() -> Any:
@@ -172,7 +185,13 @@ def metadata() -> Any:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_json_default)
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=_json_default)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a file name that is no UTF-8, somewhere in the value
+        text = json.dumps(safe_value(value), ensure_ascii=False, sort_keys=True,
+                          default=_json_default)
+    return text
 
 
 def _json_default(value: Any) -> Any:
@@ -271,8 +290,12 @@ class Store:
                 self._setup_sqlite(event)
             else:
                 self.engine = create_engine(self.url, pool_pre_ping=True)
-        except (ArgumentError, NoSuchModuleError) as exc:
-            raise StoreError(f"cannot use database URL {url!s}: {exc}") from None
+        except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+            # ImportError: a known dialect whose driver is not installed (mysql://)
+            reason = (f"its driver is not installed ({exc})" if isinstance(exc, ImportError)
+                      else str(exc))
+            raise StoreError(f"cannot use database URL {_hide_password(self.url)}: {reason}"
+                             ) from None
         self.dialect = self.engine.dialect.name
         md = metadata()
         self.t_documents = md.tables["documents"]
@@ -298,8 +321,9 @@ class Store:
             names = set(inspect(self.engine).get_table_names())
         except DBAPIError as exc:
             raise self._connect_error(exc) from None
-        if "documents" not in names:
-            raise StoreError(f"{self.url} is not a docfraud case database (no documents table)")
+        if "documents" not in names or "docfraud_meta" not in names:
+            raise StoreError(f"{self.engine.url.render_as_string(hide_password=True)} is not "
+                             "a docfraud case database (no documents or docfraud_meta table)")
 
     def _setup_sqlite(self, event: Any) -> None:
         # WAL lets readers run beside the one writer; BEGIN IMMEDIATE takes the write
@@ -337,12 +361,17 @@ class Store:
 
     def _create_tables(self) -> None:
         """One transaction: the tables and the schema version (retried by create())."""
-        from sqlalchemy import select, text
+        from sqlalchemy import inspect, select, text
 
         with self.engine.begin() as conn:
             if self.dialect == "postgresql":
                 # concurrent CREATE TABLE IF NOT EXISTS can still collide in pg_type
                 conn.execute(text("SELECT pg_advisory_xact_lock(7270513)"))
+            existing = set(inspect(conn).get_table_names())
+            if "documents" in existing and "docfraud_meta" not in existing:
+                raise StoreError(f"{self.engine.url.render_as_string(hide_password=True)} "
+                                 "has a 'documents' table that is not docfraud's: not a "
+                                 "docfraud case database")
             metadata().create_all(conn, checkfirst=True)
             found = conn.execute(
                 select(self.t_meta.c.value).where(self.t_meta.c.key == "schema_version")
@@ -414,7 +443,7 @@ class Store:
         return {
             "sha256": rec.sha256,
             "status": rec.status,
-            "file": rec.file,
+            "file": safe_text(rec.file),
             "size": rec.size,
             "verdict": risk.get("verdict") if risk else None,
             "risk_score": float(score) if isinstance(score, int | float) else None,
@@ -422,7 +451,7 @@ class Store:
             "n_findings": len(findings) if rec.status == STATUS_DONE else None,
             "result": _json(result) if rec.result is not None else None,
             "signature": _json(result.get("signature")) if rec.result is not None else None,
-            "error": rec.error,
+            "error": None if rec.error is None else safe_text(rec.error),
             "elapsed_ms": rec.elapsed_ms,
             "worker": rec.worker,
             "examined_at": _dt.datetime.now(_dt.UTC),
@@ -444,7 +473,8 @@ class Store:
             if inserted:
                 conn.execute(delete(self.t_findings).where(self.t_findings.c.sha256 == rec.sha256))
                 conn.execute(delete(self.t_assets).where(self.t_assets.c.sha256 == rec.sha256))
-        self._insert_ignore(conn, self.t_sources, [{"sha256": rec.sha256, "path": rec.file}])
+        self._insert_ignore(conn, self.t_sources, [{"sha256": rec.sha256,
+                                                    "path": safe_text(rec.file)}])
         if not inserted:
             return False
         findings = (rec.result or {}).get("findings") or []
@@ -456,7 +486,7 @@ class Store:
             frows.append({
                 "sha256": rec.sha256, "idx": i, "code": str(f.get("code", "")),
                 "severity": f.get("severity"), "detector": f.get("detector"),
-                "message": f.get("message"),
+                "message": safe_value(f.get("message")),
                 "region": _json(region) if region is not None else None,
             })
         if frows:
@@ -506,7 +536,7 @@ class Store:
 
     def add_sources(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Record that documents already stored were also seen under these paths."""
-        rows = sorted(({"sha256": s, "path": p} for s, p in pairs),
+        rows = sorted(({"sha256": s, "path": safe_text(p)} for s, p in pairs),
                       key=lambda r: (r["sha256"], r["path"]))
         if rows:
             self._retry(lambda conn: self._insert_ignore(conn, self.t_sources, rows, count=False))
@@ -565,9 +595,9 @@ class Store:
                 select(d.sha256).where(d.sha256.like(ref.lower() + "%")).limit(3)).scalars())
             if found:
                 return found
-        candidates = {ref}
+        candidates = {safe_text(ref)}
         if os.path.exists(ref):
-            candidates.add(os.path.abspath(ref))
+            candidates.add(safe_text(os.path.abspath(ref)))
         return sorted(set(conn.execute(
             select(s.sha256).where(s.path.in_(sorted(candidates)))).scalars()))
 

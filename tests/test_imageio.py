@@ -88,6 +88,17 @@ def test_missing_directory_and_wrong_type(tmp_path: Path) -> None:
         load_document(3.5)  # type: ignore[arg-type]
 
 
+def test_pipe_and_device_are_refused_without_blocking(tmp_path: Path) -> None:
+    """A FIFO was read as 'is empty (0 bytes)' (and a read could block for ever)."""
+    import os
+
+    fifo = tmp_path / "scan.jpg"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero")):
+        with pytest.raises(ImageError, match="not a regular file"):
+            load_document(path)
+
+
 def test_array_conversion() -> None:
     assert to_rgb_uint8(np.ones((2, 2), np.float32)).max() == 255
     with pytest.raises(ImageError):

@@ -84,11 +84,42 @@ def test_image_without_mrz_is_not_an_error(tmp_path: Path) -> None:
     report = screen(path)
     assert not report.mrz.found and report.mrz.reason
     assert "MRZ_NOT_FOUND" in {f["code"] for f in report.findings}
+    # nothing was checked: an officer's script must not read exit 0 ("clear")
+    assert report.risk.verdict == "refer"
+    assert main(["screen", str(path)]) == 10
 
 
 def test_examine_file_adds_signature() -> None:
     record = examine_file(_sample("genuine"))
     assert "signature" in record and record["sha256"]
+
+
+def test_batch_report_shows_the_document_and_its_heatmaps(tmp_path: Path) -> None:
+    """The default batch pipeline stores a preview and the heatmaps, so that `docfraud
+    report` shows them ("switchable heatmap overlays") even after the scan has moved; it
+    stored none, and the report had no heatmap at all."""
+    import io
+
+    from PIL import Image
+
+    from docfraud.store import Store
+
+    scan = tmp_path / "scan.jpg"
+    scan.write_bytes(_sample("forged", "naive_alteration").read_bytes())
+    db = str(tmp_path / "cases.db")
+    assert main(["batch", str(scan), "--db", db, "--jobs", "1", "--no-progress"]) == 0
+    with Store(db) as store:
+        sha = store.resolve(str(scan))
+        assets = store.get(sha)["assets"]
+    assert "preview.jpg" in assets and any(n.startswith("heatmap/") for n in assets)
+    for name, (_, data) in assets.items():
+        with Image.open(io.BytesIO(data)) as im:
+            assert max(im.size) <= 1000 and im.mode in ("RGB", "RGBA"), name
+    scan.unlink()  # the report no longer needs the scan
+    out = tmp_path / "r.html"
+    assert main(["report", "--db", db, "--doc", sha, "--html", str(out)]) == 0
+    html = out.read_text()
+    assert "stored asset preview.jpg" in html and 'alt="heatmap ' in html
 
 
 def test_screen_records_cluster_into_series(tmp_path: Path) -> None:
@@ -107,3 +138,32 @@ def test_screen_records_cluster_into_series(tmp_path: Path) -> None:
     assert "<html" in (tmp_path / "s.html").read_text()
     clusters = json.loads((tmp_path / "c.json").read_text())
     assert set(clusters) >= {"series", "unassigned"}
+
+
+def test_detectors_option_tolerates_a_trailing_comma(capsys: pytest.CaptureFixture[str]
+                                                     ) -> None:
+    """'--detectors mrz,' was "unknown detector ''"; an empty list is a usage error."""
+    image = str(_sample("genuine"))
+    assert main(["screen", image, "--detectors", "mrz,", "--json"]) in (0, 10, 20)
+    out = json.loads(capsys.readouterr().out)
+    assert [d["detector"] for d in out["detectors"]] == ["mrz"]
+    for empty in ("", ",,"):
+        assert main(["screen", image, "--detectors", empty]) == 2
+        assert "--detectors names no detector" in capsys.readouterr().err
+
+
+def test_file_name_that_is_no_utf8(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                   ) -> None:
+    """--html failed (internal error: UnicodeEncodeError) and --json wrote a line that
+    is no UTF-8, which `docfraud cluster --input` then refused."""
+    import os
+
+    raw = os.path.join(os.fsencode(tmp_path), b"scan-\xff.jpg")
+    with open(raw, "wb") as fh:
+        fh.write(_sample("genuine").read_bytes())
+    image, html = os.fsdecode(raw), tmp_path / "r.html"
+    assert main(["screen", image, "--json", "--html", str(html)]) in (0, 10, 20)
+    out = capsys.readouterr().out
+    out.encode("utf-8")  # no lone surrogates: the line is valid UTF-8
+    assert json.loads(out)["file"] == str(tmp_path / "scan-\\xff.jpg")
+    assert "scan-\\xff.jpg" in html.read_text(encoding="utf-8")

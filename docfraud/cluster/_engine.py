@@ -113,8 +113,8 @@ class LinkModel:
         if not p.is_file():
             raise ModelError(f"link model not found at {p}; run scripts/train_link_model.py")
         try:
-            d = json.loads(p.read_text())
-        except json.JSONDecodeError as exc:
+            d = json.loads(p.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ModelError(f"link model {p} is not valid JSON: {exc}") from exc
         return cls.from_dict(d)
 

@@ -60,6 +60,14 @@ def run(args: argparse.Namespace) -> int:
     if not args.time_limit >= 0:  # also NaN
         raise InputError(f"--time-limit must be 0 (no limit) or more seconds; got "
                          f"{args.time_limit}")
+    if args.dask and getattr(args, "verbose", 0) == 0:
+        import logging
+
+        import distributed  # noqa: F401  (its import sets its loggers to INFO)
+
+        # a screenful of scheduler and nanny INFO lines per run buries the summary;
+        # -v shows them again
+        logging.getLogger("distributed").setLevel(logging.WARNING)
     summary = run_batch(
         args.inputs,
         db=args.db,

@@ -6,10 +6,12 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from docfraud.errors import EXIT_OK, InputError
+from docfraud.commands._output import check_output_file, check_output_folder, writing
+from docfraud.errors import EXIT_OK, InputError, ModelError
 
 
 def add_parser(sub: Any, name: str) -> None:
@@ -56,44 +58,59 @@ def _signature(obj: Any, where: str) -> Any:
 
     if not isinstance(obj, dict):
         raise InputError(f"{where}: expected a JSON object, got {type(obj).__name__}")
-    if "doc_id" in obj and "file" not in obj:
-        return Signature.from_dict(obj)
-    return signature_from_record(obj)
+    try:
+        if "doc_id" in obj and "file" not in obj:
+            return Signature.from_dict(obj)
+        return signature_from_record(obj)
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        # a screen result whose parts have the wrong JSON types ("findings": 7)
+        raise InputError(f"{where}: malformed screen result ({type(exc).__name__}: {exc})"
+                         ) from None
 
 
 def _read_jsonl(path: Path) -> list[Any]:
     if not path.is_file():
         raise InputError(f"input file not found: {path}")
     out = []
-    with path.open(encoding="utf-8") as f:
-        for no, line in enumerate(f, 1):
+    unread = 0
+    with path.open("rb") as f:
+        for no, raw in enumerate(f, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError(f"{path}:{no}: not UTF-8 text (JSON lines expected)"
+                                 ) from None
             if not line.strip():
                 continue
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(f"{path}:{no}: not valid JSON ({exc.msg})") from exc
-            try:
-                out.append(_signature(obj, f"{path}:{no}"))
-            except InputError as exc:
-                raise InputError(f"{path}:{no}: {exc}") from exc
+            if isinstance(obj, dict) and "error" in obj and "risk" not in obj:
+                unread += 1  # `screen --json` line of a file it could not read: no document
+                continue
+            out.append(_signature(obj, f"{path}:{no}"))
+    if unread:
+        print(f"docfraud cluster: {unread} line(s) of {path} are files that could not be "
+              "screened ('error'); left out", file=sys.stderr)
     return out
 
 
 def _read_db(url: str) -> list[Any]:
-    try:
-        from docfraud.store import iter_documents  # type: ignore[import-not-found,attr-defined]
-    except ImportError as exc:
-        raise InputError(
-            "--db needs the case database (docfraud.store), which this installation does not "
-            "have yet; pass screen results as JSON lines with --input FILE.jsonl") from exc
+    from docfraud.store import iter_documents
+
     return [_signature(rec, f"{url} record") for rec in iter_documents(url)]
 
 
 def _read_match(path: Path) -> Any:
     if not path.is_file():
         raise InputError(f"--match file not found: {path}")
-    text = path.read_text(encoding="utf-8").strip()
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except UnicodeDecodeError:
+        raise InputError(f"--match {path}: not UTF-8 text (a JSON object expected)") from None
     try:
         obj = json.loads(text)
     except json.JSONDecodeError:
@@ -124,8 +141,20 @@ def run(args: argparse.Namespace) -> int:
 
     if args.top < 1:
         raise InputError("--top must be at least 1")
+    files = {"--out": args.out, "--html": args.html, "--graphml": args.graphml,
+             "--gexf": args.gexf, "--anx": args.anx, "--json-graph": args.json_graph}
+    for option, path in files.items():
+        if path is not None:
+            check_output_file(path, option=option)
+    if args.neo4j is not None:
+        check_output_folder(args.neo4j, option="--neo4j")
     sigs = _read_db(args.db) if args.db else _read_jsonl(args.input)
-    model = LinkModel.load(args.model)
+    try:
+        model = LinkModel.load(args.model)
+    except ModelError as exc:
+        if args.model is None:
+            raise  # the shipped model: an installation fault (exit 1)
+        raise InputError(f"--model: {exc}") from None  # the user's file: bad input
     query = _read_match(args.match) if args.match else None
     result = cluster(sigs, model=model)
     redactor = None
@@ -134,20 +163,20 @@ def run(args: argparse.Namespace) -> int:
         redactor = Redactor(key)
     view = build_view(result, redactor=redactor, thumbnails=not args.no_thumbnails)
     data = view_to_dict(view)
-    if args.out:
-        args.out.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
-    if args.html:
-        write_html(view, args.html)
-    if args.graphml:
-        write_graphml(view, args.graphml)
-    if args.gexf:
-        write_gexf(view, args.gexf)
-    if args.anx:
-        write_anx(view, args.anx)
-    if args.neo4j:
-        write_neo4j_csv(view, args.neo4j)
-    if args.json_graph:
-        write_json(view, args.json_graph)
+    writers: list[tuple[str, Path | None, Callable[[Path], object]]] = [
+        ("--out", args.out, lambda p: p.write_text(
+            json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")),
+        ("--html", args.html, lambda p: write_html(view, p)),
+        ("--graphml", args.graphml, lambda p: write_graphml(view, p)),
+        ("--gexf", args.gexf, lambda p: write_gexf(view, p)),
+        ("--anx", args.anx, lambda p: write_anx(view, p)),
+        ("--neo4j", args.neo4j, lambda p: write_neo4j_csv(view, p)),
+        ("--json-graph", args.json_graph, lambda p: write_json(view, p)),
+    ]
+    for option, path, write in writers:
+        if path is not None:
+            with writing(path, option=option):
+                write(path)
     if query is not None:
         ranked = match(query, result, top=args.top)
         if redactor:

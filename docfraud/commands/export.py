@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
+from docfraud.commands._output import check_output_file, writing
 from docfraud.errors import EXIT_OK
 
 CSV_COLUMNS = (
@@ -101,7 +102,13 @@ def export(db: str, fh: IO[str], *, format: str = "csv", status: str | None = No
 def run(args: argparse.Namespace) -> int:
     status = None if args.status == "all" else args.status
     if args.out:
-        with open(args.out, "w", encoding="utf-8", newline="") as fh:
+        from docfraud.store import Store
+
+        check_output_file(args.out, option="--out")
+        with Store(args.db, create=False):
+            pass  # a bad --db fails here, before an existing output file is emptied
+        with writing(args.out, option="--out"), open(args.out, "w", encoding="utf-8",
+                                                     newline="") as fh:
             n = export(args.db, fh, format=args.format, status=status)
         print(f"docfraud export: {n} documents -> {args.out}", file=sys.stderr)
     else:

@@ -28,9 +28,10 @@ def add_parser(sub: Any, name: str) -> None:
     p.add_argument("--no-tesseract", action="store_true",
                    help="with --image: use only docfraud's own recogniser")
     p.add_argument("--format", choices=["TD1", "TD2", "TD3", "MRVA", "MRVB", "FRA_ID"],
-                   help="force the MRZ format instead of detecting it")
+                   help="force the MRZ format instead of detecting it (text only)")
     p.add_argument("--repair", action="store_true",
-                   help="repair typical OCR confusions before validating")
+                   help="repair typical OCR confusions before validating (always done "
+                        "with --image)")
     p.add_argument("--today", type=_dt.date.fromisoformat, metavar="YYYY-MM-DD",
                    help="judge expiry against this date instead of today")
     p.add_argument("--compact", action="store_true", help="one-line JSON")
@@ -43,14 +44,20 @@ def run(args: argparse.Namespace) -> int:
     if args.image:
         if args.lines:
             raise InputError("give either MRZ lines or --image, not both")
+        if args.format:
+            raise InputError("--format applies to MRZ text only; with --image the reader "
+                             "finds the format itself")
         from docfraud.commands.mrz_image import run_image
 
         return run_image(args)
+    if args.no_tesseract:
+        raise InputError("--no-tesseract applies to --image only")
     lines: list[str] = list(args.lines)
     if not lines:
         if sys.stdin is None or sys.stdin.isatty():
             raise InputError("give the MRZ lines as arguments or on standard input")
-        lines = [x for x in sys.stdin.read().splitlines() if x.strip()]
+        # a byte-order mark: text files saved by Windows editors start with one
+        lines = [x for x in sys.stdin.read().lstrip("\ufeff").splitlines() if x.strip()]
     result = parse(lines, format=args.format, repair=args.repair, today=args.today)
     print(json.dumps(result.to_dict(), indent=None if args.compact else 2, ensure_ascii=False))
     return EXIT_OK if result.valid else EXIT_REFER

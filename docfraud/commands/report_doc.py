@@ -44,6 +44,9 @@ def run(args: argparse.Namespace) -> int:
                 clusters = json.load(fh)
         except (OSError, ValueError) as exc:
             raise InputError(f"cannot read clusters file {args.clusters}: {exc}") from None
+        if not isinstance(clusters, dict) or not isinstance(clusters.get("series", []), list):
+            raise InputError(f"--clusters {args.clusters}: not the output of `docfraud "
+                             "cluster --out` (a JSON object with a 'series' list)")
         known = {str(s.get("id")) for s in record["series"]}
         extra = [s for s in series_from_clusters(clusters, sha256=sha, files=record["files"])
                  if str(s.get("id")) not in known]

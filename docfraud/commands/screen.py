@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from docfraud.errors import EXIT_USAGE, DocfraudError
+from docfraud.commands._output import check_output_file, check_output_folder, writing
+from docfraud.errors import EXIT_USAGE, DocfraudError, InputError
 
 
 def add_parser(sub: Any, name: str) -> None:
@@ -55,11 +56,19 @@ def run(args: argparse.Namespace) -> int:
     from docfraud.report.screen_html import render_screen_html
     from docfraud.screen import screen
 
-    names = [n.strip() for n in args.detectors.split(",")] if args.detectors else None
+    if args.signature and not args.json:
+        raise InputError("--signature adds the forgery signature to the JSON: use it "
+                         "with --json")
+    names = None
+    if args.detectors is not None:
+        names = [n.strip() for n in args.detectors.split(",") if n.strip()]
+        if not names:
+            raise InputError("--detectors names no detector; leave it out to run them all")
     html_dir: Path | None = None
     if args.html and len(args.images) > 1:
-        html_dir = Path(args.html)
-        html_dir.mkdir(parents=True, exist_ok=True)
+        html_dir = check_output_folder(args.html, option="--html")
+    elif args.html:
+        check_output_file(args.html, option="--html")
     worst = 0
     unreadable = False
     for i, image in enumerate(args.images):
@@ -85,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
         if args.html:
             target = (html_dir / f"{i:03d}-{Path(image).stem}.html") if html_dir else Path(
                 args.html)
-            target.write_text(render_screen_html(report), encoding="utf-8")
+            with writing(target, option="--html"):
+                target.write_text(render_screen_html(report), encoding="utf-8")
         worst = max(worst, report.exit_code)
         sys.stdout.flush()
     return EXIT_USAGE if unreadable else worst

@@ -38,8 +38,9 @@ def add_parser(subparsers: Any, name: str) -> argparse.ArgumentParser:
             "The output is a deterministic function of the options and --seed."
         ),
     )
-    parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--genuine", type=_count, required=True, help="genuine documents")
+    parser.add_argument("--out", help="output folder (required unless --list)")
+    parser.add_argument("--genuine", type=_count,
+                        help="genuine documents (required unless --list)")
     parser.add_argument("--workshops", type=_count, default=0, help="forgery workshops")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument(
@@ -74,7 +75,7 @@ def add_parser(subparsers: Any, name: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--list",
         action="store_true",
-        help="list designs and operators, then exit (--out still required)",
+        help="list designs and operators, then exit",
     )
     parser.set_defaults(run=run)
     return parser
@@ -89,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
         for name, spec in OPERATORS.items():
             print(f"operator {name:24s} {spec.label:8s} {spec.description}")
         return EXIT_OK
+    if args.out is None or args.genuine is None:
+        raise InputError("--out and --genuine are required (or --list)")
     if args.workers < 1:
         raise InputError("--workers must be at least 1")
     start = time.perf_counter()

@@ -878,8 +878,9 @@ def read(
     result.repairs = list(best.changes) + list(result.repairs)
     result.extra.update({
         "engines": engines,
-        "orientation": round((best.hyp.candidate.angle + (180.0 if best.hyp.flipped else 0.0))
-                             % 360.0, 1),
+        # rounded before the modulo, so that 359.96 degrees reads 0.0, not 360.0
+        "orientation": round(best.hyp.candidate.angle + (180.0 if best.hyp.flipped else 0.0),
+                             1) % 360.0,
         "region": list(best.hyp.candidate.region),
         # text direction (degrees, 0 = left to right, y down) and glyph size: what
         # docfraud.layout needs to place the card and its zones

@@ -72,6 +72,8 @@ def test_bad_files_recorded_as_failed_with_reasons(db_url: str, tmp_path: Path) 
         wanted = expect[kind] if isinstance(expect[kind], tuple) else (expect[kind],)
         assert any(w in failed[str(path)] for w in wanted), (kind, failed[str(path)])
         assert str(path) in failed[str(path)]
+        # "x.jpg is not an image", not "x.jpg: is not an image"
+        assert not failed[str(path)].startswith(f"{path}: is "), failed[str(path)]
     # a rerun does not record them again
     s2 = run_batch([str(tmp_path / "in")], db=db_url, examine=LIGHT, jobs=1, progress=False)
     assert s2.stored == 0 and s2.examined == 0 and s2.skipped == s.listed
@@ -274,3 +276,42 @@ def test_pipeline_taking_file_keyword(tmp_path: Path) -> None:
               progress=False)
     (doc,) = iter_documents(db)
     assert doc["seen_as"] == str(p) and doc["file"] == str(p)
+
+
+def test_case_database_among_the_scans_is_not_a_document(tmp_path: Path) -> None:
+    """`docfraud batch scans/ --db scans/cases.db`: every rerun recorded the database
+    file itself as a failed document (with a new hash each time)."""
+    write_images(tmp_path / "scans", 2)
+    db = tmp_path / "scans" / "cases.db"
+    for _ in range(2):
+        s = run_batch([str(tmp_path / "scans")], db=str(db), examine=LIGHT, jobs=1,
+                      progress=False)
+        assert s.listed == 2 and s.failed == 0
+    assert {Path(d["file"]).name for d in iter_documents(str(db))} == {
+        p.name for p in (tmp_path / "scans").iterdir() if p.suffix in (".png", ".jpg")}
+
+
+def test_file_names_that_are_no_utf8_are_stored(db_url: str, tmp_path: Path) -> None:
+    """A seizure's file name in another code page (bytes that are no UTF-8) made the
+    whole run an internal error (UnicodeEncodeError) on SQLite and PostgreSQL, again on
+    every rerun; now it is stored with its bad byte written \\xNN, and a bad file of
+    such a name is recorded as failed like any other."""
+    import os
+
+    folder = tmp_path / "in"
+    good = write_images(folder, 3)
+    odd = os.path.join(os.fsencode(folder), b"scan-\xe9t\xe9.png")
+    with open(odd, "wb") as fh:
+        fh.write(good[0].read_bytes())  # a second name of a stored document
+    with open(os.path.join(os.fsencode(folder), b"new-\xff.png"), "wb") as fh:
+        fh.write(write_images(tmp_path / "other", 1, seed=9)[0].read_bytes())
+    with open(os.path.join(os.fsencode(folder), b"broken-\xfc.jpg"), "wb") as fh:
+        fh.write(b"not an image")
+    s = run_batch([str(folder)], db=db_url, examine=LIGHT, jobs=1, progress=False)
+    assert (s.done, s.failed, s.duplicates) == (4, 1, 1)
+    docs = {d["file"]: d for d in iter_documents(db_url, status=None)}
+    assert docs[str(folder / "new-\\xff.png")]["status"] == "done"
+    failed = docs[str(folder / "broken-\\xfc.jpg")]
+    assert failed["status"] == "failed" and "not an image" in failed["error"]
+    files = {f for d in docs.values() for f in d["files"]}
+    assert str(folder / "scan-\\xe9t\\xe9.png") in files

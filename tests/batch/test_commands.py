@@ -104,3 +104,38 @@ def test_report_errors(case: tuple[str, list[Path], Path], tmp_path: Path,
     assert main(["report", "--db", str(tmp_path / "none.db"), "--doc", "ab", "--html",
                  str(tmp_path / "x")]) == 2
     assert "no case database" in capsys.readouterr().err
+
+
+def test_report_clusters_file_of_the_wrong_shape(case: tuple[str, list[Path], Path],
+                                                 tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A JSON --clusters file that is not cluster output was an internal AttributeError."""
+    db, paths, _ = case
+    wrong = tmp_path / "wrong.json"
+    for content in ("[1, 2]", '{"series": 3}'):
+        wrong.write_text(content)
+        assert main(["report", "--db", db, "--doc", str(paths[0]), "--html",
+                     str(tmp_path / "r.html"), "--clusters", str(wrong)]) == 2
+        err = capsys.readouterr().err
+        assert "not the output of `docfraud cluster" in err and "internal error" not in err
+
+
+def test_dask_local_keeps_the_terminal_quiet(tmp_path: Path) -> None:
+    """`docfraud batch --dask local` printed some 25 INFO lines of the scheduler and
+    nannies around its one-line summary; -v still shows them."""
+    import os
+    import subprocess
+    import sys
+
+    write_images(tmp_path / "in", 2)
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(root), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run(
+        [sys.executable, "-m", "docfraud", "batch", str(tmp_path / "in"), "--db",
+         str(tmp_path / "c.db"), "--dask", "local", "--jobs", "1", "--no-progress",
+         "--examine", "tests.batch.examiners:examine_bytes"],
+        capture_output=True, text=True, timeout=240, cwd=root, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "INFO distributed" not in proc.stderr, proc.stderr
+    assert "2 files: 2 examined" in proc.stderr

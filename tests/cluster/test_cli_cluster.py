@@ -67,14 +67,23 @@ def test_cluster_redacted_output_hides_ids(data: tuple[Path, Path, str], tmp_pat
     ("{not json}\n", "not valid JSON"),
     ('{"doc_id": "a", "vectors": {"mrz": [1]}}\n', "needs 5 values"),
     ("[1, 2]\n", "expected a JSON object"),
+    # a screen result with parts of the wrong type was an internal error (TypeError)
+    ('{"file": "a.jpg", "mrz": "x", "findings": 7}\n', "malformed screen result"),
+    # bytes that are no UTF-8 (an image given by mistake) were UnicodeDecodeError
+    ("\udcff\udcd8 not text\n", "not UTF-8 text"),
 ])
-def test_cluster_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str,
-                           msg: str) -> None:
+def test_cluster_bad_input(data: tuple[Path, Path, str], tmp_path: Path,
+                           capsys: pytest.CaptureFixture[str], content: str, msg: str) -> None:
     p = tmp_path / "bad.jsonl"
-    p.write_text(content)
+    p.write_bytes(content.encode("utf-8", "surrogateescape"))
     assert main(["cluster", "--input", str(p)]) == 2
     err = capsys.readouterr().err
-    assert msg in err and "bad.jsonl:1" in err and "Traceback" not in err
+    assert msg in err and "bad.jsonl:1" in err and "internal error" not in err, err
+    assert err.count("bad.jsonl:1") == 1, err  # the place is named once
+    if not content.startswith("{not"):  # --match reads one object, maybe not on one line
+        assert main(["cluster", "--input", str(data[0]), "--match", str(p)]) == 2
+        err = capsys.readouterr().err
+        assert msg in err and "internal error" not in err, err
 
 
 def test_cluster_missing_input_and_db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -83,3 +92,33 @@ def test_cluster_missing_input_and_db(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["cluster", "--db", "sqlite:///x.db"]) == 2
     assert "no case database at x.db" in capsys.readouterr().err
     assert main(["cluster"]) == 2
+
+
+def test_cluster_leaves_out_files_screen_could_not_read(
+        data: tuple[Path, Path, str], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`screen --json` writes {"file", "error"} for an unreadable file: that is no
+    document, and must not be listed as an unassigned (genuine-looking) one."""
+    inp = tmp_path / "with-error.jsonl"
+    inp.write_text(data[0].read_text() + json.dumps(
+        {"file": "broken.jpg", "error": "broken.jpg is not an image"}) + "\n")
+    out = tmp_path / "c.json"
+    assert main(["cluster", "--input", str(inp), "--out", str(out)]) == 0
+    d = json.loads(out.read_text())
+    assert "broken.jpg" not in d["unassigned"]
+    assert all("broken.jpg" not in s["members"] for s in d["series"])
+    assert "could not be screened" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", [b"\x89PNG\r\n\x1a\n\x00", b"[1, 2]", None])
+def test_cluster_bad_model_file_is_bad_input(data: tuple[Path, Path, str], tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str],
+                                             content: bytes | None) -> None:
+    """A --model file that is binary, malformed or missing is the user's input (exit 2);
+    a binary one was 'internal error: UnicodeDecodeError'."""
+    model = tmp_path / "model.json"
+    if content is not None:
+        model.write_bytes(content)
+    assert main(["cluster", "--input", str(data[0]), "--model", str(model)]) == 2
+    err = capsys.readouterr().err
+    assert "error: --model" in err and "internal error" not in err, err

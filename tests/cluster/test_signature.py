@@ -357,3 +357,26 @@ def test_signature_from_screen_uses_record_and_page() -> None:
     assert s.portrait_hash == direct.portrait_hash
     assert np.allclose(s.vectors["mrz"], direct.vectors["mrz"])
     assert s.number == "L898902C3" and s.info["sha256"] == "cd" * 32
+
+
+def test_blank_portrait_zone_has_no_hash_and_no_paste_traces() -> None:
+    """A blank zone (the white margin of a card's back, TD1) is not a photo: every blank
+    crop hashed to 0x8000000000000000, so the 8 real specimen ID cards read from their
+    back all shared 'the same portrait photo' and formed one false series."""
+    from docfraud.signature import signature_from_page
+
+    white = np.full((420, 720, 3), 255, np.uint8)
+    grey = np.full((420, 720, 3), 200, np.uint8)
+    for page in (white, grey):
+        with pytest.raises(InputError, match="blank"):
+            portrait_hash(page, (20, 20, 160, 200))
+        with pytest.raises(InputError, match="blank"):
+            paste_traces(page, (20, 20, 160, 200))
+    sigs = [signature_from_page(page, doc_id=str(i), design="TD1",
+                                zones={"portrait": (20, 20, 160, 200)})
+            for i, page in enumerate((white, grey))]
+    assert all(s.portrait_hash is None and "paste" not in s.vectors for s in sigs)
+    page = grey.copy()
+    page[20:220, 20:180] = _face(3)
+    assert signature_from_page(page, doc_id="f", design="TD1",
+                               zones={"portrait": (20, 20, 160, 200)}).portrait_hash is not None

@@ -212,3 +212,20 @@ def test_directions_override_frees_a_feature() -> None:
               for v in np.linspace(0, 1, 21)]
     assert np.diff(logits).min() < -0.1  # freed: it learns the data's direction
     assert "noise.score" not in model.meta["directions"]
+
+
+def test_unread_mrz_is_never_clear() -> None:
+    """No MRZ read means nothing was checked: at least 'refer', with the reason named."""
+    from docfraud.score import fuse
+
+    unread = Finding("MRZ_NOT_FOUND", "medium", "no readable machine readable zone: blank; "
+                     "check the document by hand", "mrz")
+    results = [DetectorResult("mrz", 0.5, findings=[unread]),
+               DetectorResult("noise", 0.0)]
+    empty = FusionModel(feature_names=(), coef=(), intercept=-10.0, mean=(), scale=())
+    risk = fuse(results, model=empty)
+    assert risk.score < 0.01
+    assert risk.verdict == "refer"
+    assert risk.reasons[0].startswith("MRZ_NOT_FOUND")
+    read = fuse([DetectorResult("mrz", 0.0)], model=empty)
+    assert read.verdict == "clear"

@@ -499,3 +499,10 @@ def test_round_glyph_split_between_o_and_0_goes_to_the_field_class() -> None:
     assert r is not None
     assert r.lines == lines
     assert r.checks["expiry_date"]
+
+
+@pytest.mark.skipif(not SPECIMENS.exists(), reason=f"specimen set not present at {SPECIMENS}")
+def test_orientation_is_below_360() -> None:
+    """This card's text runs at 359.96 degrees: its orientation read 360.0, not 0.0."""
+    res = read(SPECIMENS / "images" / "100_id-che.jpg", tesseract=False)
+    assert res.found and res.extra["orientation"] == 0.0

@@ -190,11 +190,33 @@ def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
     assert issubclass(StoreError, InputError)
 
 
+def test_foreign_documents_table_is_a_clear_error(tmp_path: Path) -> None:
+    """Another program's database with a 'documents' table: a clear error, nothing added
+    to it (it was an internal 'no such column: documents.sha256' after docfraud had
+    added its other tables)."""
+    import sqlite3
+
+    path = tmp_path / "app.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE documents (title TEXT)")
+    for create in (True, False):
+        with pytest.raises(StoreError, match="not a docfraud case database"):
+            Store(path, create=create)
+    with sqlite3.connect(path) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert tables == {"documents"}
+
+
 def test_bad_urls_are_clear_errors() -> None:
     with pytest.raises(StoreError, match="cannot use database URL"):
         Store("nosuchdialect://x/y")
     with pytest.raises(StoreError, match="cannot open case database"):
         Store("postgresql://nobody@127.0.0.1:1/none")
+    # a known dialect without its driver, and a password that must not be shown
+    for url in ("mysql://u:secret@127.0.0.1/x", "nosuchdialect://u:secret@h/y"):
+        with pytest.raises(StoreError, match="cannot use database URL") as info:
+            Store(url)
+        assert "secret" not in str(info.value)
 
 
 def test_database_url_and_path_key(tmp_path: Path) -> None:

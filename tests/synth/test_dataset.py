@@ -166,6 +166,16 @@ def test_cli_rejects_unknown_design(tmp_path: Path) -> None:
         _cli(["synth", "--out", str(tmp_path), "--genuine", "1", "--designs", "atlantis"])
 
 
+def test_cli_list_needs_no_output_options(capsys: pytest.CaptureFixture[str]) -> None:
+    """`docfraud synth --list` used to fail: '--out, --genuine are required'."""
+    from docfraud.cli import main
+
+    assert main(["synth", "--list"]) == 0
+    assert "uto_passport_2012" in capsys.readouterr().out
+    assert main(["synth", "--genuine", "1"]) == 2
+    assert "--out and --genuine are required" in capsys.readouterr().err
+
+
 def test_capture_is_independent_of_label() -> None:
     """The capture stream is seeded by document index only: same index, same capture."""
     from docfraud.synth.dataset import PlanItem, dataset_workshops, make_document, make_spec

@@ -1,0 +1,66 @@
+"""Output paths given on the command line.
+
+Commands check their output paths before any work (a screen or a clustering run can
+take minutes) and turn a failed write into an :class:`~docfraud.errors.InputError`
+(exit 2, one line naming the option and the path) instead of an internal error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from docfraud.errors import InputError
+
+
+def check_output_file(path: str | os.PathLike[str], *, option: str) -> Path:
+    """Check that ``path`` can be written as a file: not a folder, in an existing folder.
+
+    Args:
+        path: the output file as given.
+        option: the command-line option that named it (for the message), e.g. ``"--html"``.
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        InputError: the path is a folder, its folder does not exist, or it is not writable.
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{option} {p}: is a folder; give a file name")
+    parent = p.parent
+    if not parent.is_dir():
+        raise InputError(f"{option} {p}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise InputError(f"{option} {p}: not writable")
+    return p
+
+
+def check_output_folder(path: str | os.PathLike[str], *, option: str) -> Path:
+    """Create the output folder ``path`` (and its parents) if missing.
+
+    Raises:
+        InputError: ``path`` exists and is not a folder, or it cannot be created.
+    """
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise InputError(f"{option} {p}: exists and is not a folder")
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{option} {p}: cannot create the folder: {exc.strerror or exc}"
+                         ) from None
+    return p
+
+
+@contextmanager
+def writing(path: str | os.PathLike[str], *, option: str) -> Iterator[None]:
+    """Turn an :class:`OSError` raised in the block into an :class:`InputError` naming
+    ``option`` and ``path`` (a full disk, a folder removed meanwhile, ...)."""
+    try:
+        yield
+    except OSError as exc:
+        raise InputError(f"{option}: cannot write {path}: {exc.strerror or exc}") from None
