@@ -364,17 +364,22 @@ def clean_for_ocr(gray: NDArray[np.float32], px_per_mm: float, *,
     return np.where(text, 0, 255).astype(np.uint8)
 
 
-def ocr_words(analysis: Analysis, zones: Sequence[str]) -> list[Word]:
+def ocr_words(analysis: Analysis, zones: Sequence[str], *,
+              px_per_mm: float = _PX_PER_MM) -> list[Word]:
     """Words of the zones, read by Tesseract in one call (the cleaned zones stacked one
     above the other: a Tesseract process start costs more than the reading), boxes in
-    image pixels."""
+    image pixels (``crop_box`` in the upright zone crop at ``px_per_mm``).
+
+    At the default resolution the soft ink of the value text is kept for
+    :func:`print_consistency`; another ``px_per_mm`` is a second reading only."""
     from docfraud.forensics.portrait import Upright, luma, upright_crop
 
+    first = px_per_mm == _PX_PER_MM
     parts: list[tuple[str, Upright, NDArray[np.uint8]]] = []
     for zone in zones:
         if zone not in analysis.zones:
             continue
-        up = upright_crop(analysis, zone, px_per_mm=_PX_PER_MM)
+        up = upright_crop(analysis, zone, px_per_mm=px_per_mm)
         if up is None:
             continue
         gray = luma(up.pixels)
@@ -382,15 +387,17 @@ def ocr_words(analysis: Analysis, zones: Sequence[str]) -> list[Word]:
         binary = clean_for_ocr(gray, up.px_per_mm, ratio=ratio)
         if int((binary == 0).sum()) >= 50:
             parts.append((zone, up, binary))
-            # soft ink (0 paper .. 1 full ink) of value-text strokes, for print metrics
-            import cv2
+            if first:
+                # soft ink (0 paper .. 1 full ink) of value-text strokes, for print metrics
+                import cv2
 
-            near = cv2.dilate((binary == 0).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-            soft = np.clip((0.9 - ratio) / 0.5, 0.0, 1.0) * near
-            analysis._cache[f"vizcheck.soft.{zone}"] = soft
+                near = cv2.dilate((binary == 0).astype(np.uint8),
+                                  np.ones((3, 3), np.uint8)) > 0
+                soft = np.clip((0.9 - ratio) / 0.5, 0.0, 1.0) * near
+                analysis._cache[f"vizcheck.soft.{zone}"] = soft
     if not parts:
         return []
-    gap = round(3 * _PX_PER_MM)
+    gap = round(3 * px_per_mm)
     width = max(b.shape[1] for _, _, b in parts)
     offsets: list[int] = []
     rows: list[NDArray[np.uint8]] = []
@@ -629,26 +636,30 @@ class VizCheckDetector(Detector):
         return "no visual-zone area known (layout found no zones)"
 
     def run(self, analysis: Analysis) -> DetectorResult:
-        words = ocr_words(analysis, ("viz", "back_viz"))
+        zones = ("viz", "back_viz")
+        words = ocr_words(analysis, zones)
         assert analysis.mrz is not None
-        findings, data = self.compare(words, analysis.mrz.fields,
-                                      verify=lambda used: reread(analysis, used))
+        findings, data = self.compare(
+            words, analysis.mrz.fields, verify=lambda used: reread(analysis, used),
+            read_again=lambda: ocr_words(analysis, zones, px_per_mm=_REREAD_PX_PER_MM))
         soft = {z: analysis._cache[f"vizcheck.soft.{z}"] for z in ("viz", "back_viz")
                 if f"vizcheck.soft.{z}" in analysis._cache}
         # measures only: on their own they separate too little for a finding (the
         # fusion model weighs them)
         data["print"] = print_consistency(words, soft)
-        weight = {"VIZ_NAME_MISMATCH": 1.0}
-        evidence = sum(weight.get(f.code, 2.0) for f in findings)
+        evidence = 2.0 * len(findings)
         return self.result(score=1.0 - math.exp(-evidence), findings=findings, data=data)
 
     def compare(self, words: Sequence[Word], fields: dict[str, Any], *,
                 verify: Callable[[Sequence[Word]], str | None] | None = None,
+                read_again: Callable[[], Sequence[Word]] | None = None,
                 ) -> tuple[list[Finding], dict[str, Any]]:
         """Findings and facts from OCR ``words`` against the MRZ ``fields``.
 
         ``verify(words)`` reads the words' line again (at a higher resolution); a
-        difference is reported only when the second reading shows it too.
+        date or number difference is reported only when the second reading shows it
+        too. ``read_again()`` reads the whole zone again (at a higher resolution); a
+        name is reported absent only when it is absent from that reading too.
         """
         read: dict[str, str] = {}
         findings: list[Finding] = []
@@ -812,9 +823,12 @@ class VizCheckDetector(Detector):
                               "expiry_date": expiry.isoformat(), "years": years}))
 
         # names: each MRZ name word must be found among the words
-        alpha = [t for t, _ in tokens if t.isalpha() and len(t) >= 2]
-        # OCR splits words (PAR ISA): neighbouring pairs joined count as words too
-        alpha += [a + b for a, b in pairwise(alpha)]
+        def alpha_words(tokens: Sequence[tuple[str, Word]]) -> list[str]:
+            alpha = [t for t, _ in tokens if t.isalpha() and len(t) >= 2]
+            # OCR splits words (PAR ISA): neighbouring pairs joined count as words too
+            return alpha + [a + b for a, b in pairwise(alpha)]
+
+        alpha = alpha_words(tokens)
 
         def found(word: str) -> bool:
             for variant in name_variants(word):
@@ -829,18 +843,34 @@ class VizCheckDetector(Detector):
                         return True
             return False
 
-        for key in ("surname", "given_names"):
-            parts = [p for p in re.split(r"[ <]+", str(fields.get(key) or "")) if len(p) >= 2]
-            if parts:
-                hits = sum(found(p) for p in parts)
-                read[key] = "match" if hits == len(parts) else "partial" if hits else "absent"
-        others_ok = sum(v == "match" for k, v in read.items()
-                        if k in ("document_number", "birth_date", "expiry_date"))
-        names = [read.get("surname"), read.get("given_names")]
-        absent = "surname" if read.get("surname") == "absent" else "given_names"
-        # a short name (LI, WU) is too easily misread to claim it is not there
-        long_enough = len(re.sub(r"[^A-Z]", "", str(fields.get(absent) or ""))) >= 4
-        if others_ok >= 2 and "match" in names and "absent" in names and long_enough:
+        def read_names() -> None:
+            for key in ("surname", "given_names"):
+                parts = [p for p in re.split(r"[ <]+", str(fields.get(key) or ""))
+                         if len(p) >= 2]
+                if parts:
+                    hits = sum(found(p) for p in parts)
+                    read[key] = ("match" if hits == len(parts) else "partial" if hits
+                                 else "absent")
+
+        def name_mismatch() -> bool:
+            others_ok = sum(v == "match" for k, v in read.items()
+                            if k in ("document_number", "birth_date", "expiry_date"))
+            names = [read.get("surname"), read.get("given_names")]
+            absent = "surname" if read.get("surname") == "absent" else "given_names"
+            # a short name (LI, WU) is too easily misread to claim it is not there
+            long_enough = len(re.sub(r"[^A-Z]", "", str(fields.get(absent) or ""))) >= 4
+            return others_ok >= 2 and "match" in names and "absent" in names and long_enough
+
+        read_names()
+        if name_mismatch() and read_again is not None:
+            # OCR loses whole lines and garbles names under diacritics or shrunk to fit
+            # their box (JIŘÍ read YURI at confidence 7, NOVÁK not read at all): the
+            # zone is read again at a higher resolution, and the name must be absent
+            # from both readings
+            alpha += alpha_words(list(_tokens(read_again())))
+            read_names()
+        if name_mismatch():
+            absent = "surname" if read.get("surname") == "absent" else "given_names"
             key = absent
             findings.append(self.finding(
                 "VIZ_NAME_MISMATCH", "medium",
