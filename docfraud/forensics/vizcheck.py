@@ -65,6 +65,10 @@ _PX_PER_MM = 10.0
 _MIN_TEXT_MM = 1.05
 #: resolution of the second reading of a line that seems to show another value
 _REREAD_PX_PER_MM = 14.0
+#: before a name is claimed absent, the zone is read again grown by this much (a name on
+#: the zone's edge) and keeping text down to this height (a long name shrunk to its box)
+_NAME_MARGIN_MM = 3.0
+_NAME_MIN_TEXT_MM = 0.75
 _MIN_CONF = 60.0
 #: a document number renumbered in more than three digits is claimed only from a word read
 #: this confidently (Tesseract's 0-100), the only one of the number's shape
@@ -343,8 +347,10 @@ def ink_ratio(gray: NDArray[np.float32]) -> NDArray[np.float32]:
 
 
 def clean_for_ocr(gray: NDArray[np.float32], px_per_mm: float, *,
-                  ratio: NDArray[np.float32] | None = None) -> NDArray[np.uint8]:
-    """Binary (h, w) uint8 image, 0 = ink of value-text size, 255 = everything else."""
+                  ratio: NDArray[np.float32] | None = None,
+                  min_text_mm: float = _MIN_TEXT_MM) -> NDArray[np.uint8]:
+    """Binary (h, w) uint8 image, 0 = ink of value-text size (at least ``min_text_mm``
+    tall), 255 = everything else."""
     import cv2
 
     norm = ink_ratio(gray) if ratio is None else ratio
@@ -352,12 +358,12 @@ def clean_for_ocr(gray: NDArray[np.float32], px_per_mm: float, *,
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     keep = np.zeros(n, np.bool_)
     heights, widths = stats[1:, 3], stats[1:, 2]
-    keep[1:] = ((heights >= _MIN_TEXT_MM * px_per_mm) & (heights <= 5.0 * px_per_mm)
+    keep[1:] = ((heights >= min_text_mm * px_per_mm) & (heights <= 5.0 * px_per_mm)
                 & (widths <= 24 * px_per_mm))
     text = keep[labels]
     # small marks right next to text (the dots of 12.08.1974, accents) stay too
     small = np.zeros(n, np.bool_)
-    small[1:] = (heights < _MIN_TEXT_MM * px_per_mm) & (widths < 1.0 * px_per_mm)
+    small[1:] = (heights < min_text_mm * px_per_mm) & (widths < 1.0 * px_per_mm)
     r = max(1, round(0.5 * px_per_mm))
     near = cv2.dilate(text.astype(np.uint8), np.ones((r, 2 * r + 1), np.uint8)) > 0
     text |= small[labels] & near
@@ -365,26 +371,33 @@ def clean_for_ocr(gray: NDArray[np.float32], px_per_mm: float, *,
 
 
 def ocr_words(analysis: Analysis, zones: Sequence[str], *,
-              px_per_mm: float = _PX_PER_MM) -> list[Word]:
+              px_per_mm: float = _PX_PER_MM, margin_mm: float = 0.0,
+              min_text_mm: float = _MIN_TEXT_MM) -> list[Word]:
     """Words of the zones, read by Tesseract in one call (the cleaned zones stacked one
     above the other: a Tesseract process start costs more than the reading), boxes in
     image pixels (``crop_box`` in the upright zone crop at ``px_per_mm``).
 
-    At the default resolution the soft ink of the value text is kept for
-    :func:`print_consistency`; another ``px_per_mm`` is a second reading only."""
+    The first reading takes the defaults and keeps the soft ink of the value text for
+    :func:`print_consistency`. A second reading may take another resolution, smaller
+    text (``min_text_mm``) and zones grown by ``margin_mm`` above and at the sides (not
+    below, where the MRZ, which repeats the names, may lie); its ``crop_box`` es are in
+    the grown crops."""
     from docfraud.forensics.portrait import Upright, luma, upright_crop
 
-    first = px_per_mm == _PX_PER_MM
+    first = px_per_mm == _PX_PER_MM and margin_mm == 0 and min_text_mm == _MIN_TEXT_MM
     parts: list[tuple[str, Upright, NDArray[np.uint8]]] = []
     for zone in zones:
         if zone not in analysis.zones:
             continue
-        up = upright_crop(analysis, zone, px_per_mm=px_per_mm)
+        up = upright_crop(analysis, zone, px_per_mm=px_per_mm, margin_mm=margin_mm)
         if up is None:
             continue
         gray = luma(up.pixels)
         ratio = ink_ratio(gray)
-        binary = clean_for_ocr(gray, up.px_per_mm, ratio=ratio)
+        binary = clean_for_ocr(gray, up.px_per_mm, ratio=ratio, min_text_mm=min_text_mm)
+        below = round(margin_mm * up.px_per_mm)
+        if below > 0:
+            binary[binary.shape[0] - below:] = 255
         if int((binary == 0).sum()) >= 50:
             parts.append((zone, up, binary))
             if first:
@@ -641,7 +654,9 @@ class VizCheckDetector(Detector):
         assert analysis.mrz is not None
         findings, data = self.compare(
             words, analysis.mrz.fields, verify=lambda used: reread(analysis, used),
-            read_again=lambda: ocr_words(analysis, zones, px_per_mm=_REREAD_PX_PER_MM))
+            read_again=lambda: ocr_words(analysis, zones, px_per_mm=_REREAD_PX_PER_MM,
+                                         margin_mm=_NAME_MARGIN_MM,
+                                         min_text_mm=_NAME_MIN_TEXT_MM))
         soft = {z: analysis._cache[f"vizcheck.soft.{z}"] for z in ("viz", "back_viz")
                 if f"vizcheck.soft.{z}" in analysis._cache}
         # measures only: on their own they separate too little for a finding (the
@@ -863,10 +878,10 @@ class VizCheckDetector(Detector):
 
         read_names()
         if name_mismatch() and read_again is not None:
-            # OCR loses whole lines and garbles names under diacritics or shrunk to fit
-            # their box (JIŘÍ read YURI at confidence 7, NOVÁK not read at all): the
-            # zone is read again at a higher resolution, and the name must be absent
-            # from both readings
+            # OCR garbles names under diacritics (JIŘÍ read YURI at confidence 7) or
+            # shrunk to fit their box, and a name on the zone's edge is cut: the zone is
+            # read again at a higher resolution, grown, down to smaller text, and the
+            # name must be absent from both readings
             alpha += alpha_words(list(_tokens(read_again())))
             read_names()
         if name_mismatch():
