@@ -46,7 +46,7 @@ import logging
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import combinations, pairwise
 from typing import Any
@@ -324,6 +324,15 @@ def _renumbered(shown: str, mrz: str) -> bool:
     return changed > 3
 
 
+def _readings(again: str | Sequence[str | None] | None) -> list[str]:
+    """The second readings a ``verify`` callable gave (one text, several, or None)."""
+    if again is None:
+        return []
+    if isinstance(again, str):
+        return [again]
+    return [t for t in again if t]
+
+
 def _union_box(words: Sequence[Word]) -> Box | None:
     boxes = [w.box for w in words if w.box is not None]
     if not boxes:
@@ -448,11 +457,16 @@ def _tesseract(binary: NDArray[np.uint8], psm: int) -> dict[str, list[Any]]:
     return tesseract.image_to_data(binary, psm=psm, timeout=10.0)
 
 
-def reread(analysis: Analysis, used: Sequence[Word], *, px_per_mm: float = _REREAD_PX_PER_MM
-           ) -> str | None:
+def reread(analysis: Analysis, used: Sequence[Word], *, px_per_mm: float = _REREAD_PX_PER_MM,
+           grey: bool = False) -> str | None:
     """Read the line that ``used`` words form again, at ``px_per_mm`` (a higher resolution
     than the first reading; Tesseract, one line); the text, or None when it cannot be
-    read."""
+    read.
+
+    ``grey``: Tesseract reads the ink ratio in grey levels instead of the cleaned binary
+    line: the binarisation of a blurred glyph repeats the first reading's error (a 4
+    whose closed top fills in reads 3 in both), the grey levels keep what tells them
+    apart."""
     from docfraud.forensics.portrait import luma, upright_crop
 
     boxes = [w.crop_box for w in used if w.crop_box is not None]
@@ -474,6 +488,16 @@ def reread(analysis: Analysis, used: Sequence[Word], *, px_per_mm: float = _RERE
     xb, yb = min(w, int((x1 + pad) * scale)), min(h, int((y1 + pad) * scale))
     if xb - xa < 8 or yb - ya < 8:
         return None
+    if grey:
+        import cv2
+
+        ratio = ink_ratio(luma(up.pixels[ya:yb, xa:xb]))
+        levels = np.clip((ratio - 0.35) / 0.6 * 255.0, 0, 255).astype(np.uint8)
+        levels = np.asarray(cv2.copyMakeBorder(levels, 8, 8, 8, 8, cv2.BORDER_CONSTANT,
+                                               value=255), np.uint8)
+        data = _tesseract(levels, 7)
+        text = " ".join(str(t).strip().upper() for t in data["text"] if str(t).strip())
+        return text or None
     binary = clean_for_ocr(luma(up.pixels[ya:yb, xa:xb]), k)
     # only the line itself: marks whose centre lies above or below it (a label printed
     # just under a value) make Tesseract's one-line mode give up
@@ -652,8 +676,12 @@ class VizCheckDetector(Detector):
         zones = ("viz", "back_viz")
         words = ocr_words(analysis, zones)
         assert analysis.mrz is not None
+        checks = analysis.mrz.checks
         findings, data = self.compare(
-            words, analysis.mrz.fields, verify=lambda used: reread(analysis, used),
+            words, analysis.mrz.fields,
+            verify=lambda used: [reread(analysis, used), reread(analysis, used, grey=True)],
+            unsure=[k for k in ("document_number", "birth_date", "expiry_date")
+                    if checks.get(f"check_digit.{k}") is False],
             read_again=lambda: ocr_words(analysis, zones, px_per_mm=_REREAD_PX_PER_MM,
                                          margin_mm=_NAME_MARGIN_MM,
                                          min_text_mm=_NAME_MIN_TEXT_MM))
@@ -671,15 +699,20 @@ class VizCheckDetector(Detector):
         return self.result(score=1.0 - math.exp(-evidence), findings=findings, data=data)
 
     def compare(self, words: Sequence[Word], fields: dict[str, Any], *,
-                verify: Callable[[Sequence[Word]], str | None] | None = None,
+                verify: Callable[[Sequence[Word]], str | Sequence[str | None] | None]
+                | None = None,
                 read_again: Callable[[], Sequence[Word]] | None = None,
+                unsure: Collection[str] = (),
                 ) -> tuple[list[Finding], dict[str, Any]]:
         """Findings and facts from OCR ``words`` against the MRZ ``fields``.
 
-        ``verify(words)`` reads the words' line again (at a higher resolution); a
-        date or number difference is reported only when the second reading shows it
-        too. ``read_again()`` reads the whole zone again (at a higher resolution); a
-        name is reported absent only when it is absent from that reading too.
+        ``verify(words)`` reads the words' line again (at a higher resolution; one
+        reading or several); a date or number difference is reported only when a second
+        reading shows it too and none shows the MRZ's value. ``read_again()`` reads the
+        whole zone again (at a higher resolution); a name is reported absent only when it
+        is absent from that reading too.
+        ``unsure``: fields whose MRZ check digit failed; their MRZ value may be misread
+        (the MRZ detector reports the failure), so no difference is claimed for them.
         """
         read: dict[str, str] = {}
         findings: list[Finding] = []
@@ -728,19 +761,25 @@ class VizCheckDetector(Detector):
                                  if t == text and w.conf >= _RENUMBERED_CONF][:1]
                 if close:
                     d, text, w = min(close, key=lambda c: c[0])
-                    again = verify([w]) if verify is not None else text
+                    again = _readings(verify([w]) if verify is not None else text)
                     # word by word (fold() drops the spaces between words), neighbours
-                    # joined (a number read split at a wide gap) and the whole line
-                    parts = [fold(t) for t in (again or "").split() if fold(t)]
-                    again_tokens = [t.translate(_CONFUSION) for t in
-                                    [*parts, *(a + b for a, b in pairwise(parts)),
-                                     "".join(parts)]]
+                    # joined (a number read split at a wide gap) and the whole line, of
+                    # each reading
+                    again_tokens = []
+                    for reading in again:
+                        parts = [fold(t) for t in reading.split() if fold(t)]
+                        again_tokens += [t.translate(_CONFUSION) for t in
+                                         [*parts, *(a + b for a, b in pairwise(parts)),
+                                          "".join(parts)]]
                     if target in again_tokens:
                         close = []
                         read["document_number"] = "match"
                     elif text.translate(_CONFUSION) not in again_tokens:
                         close = []
                         read["document_number"] = "not read"
+                if close and "document_number" in unsure:
+                    close = []
+                    read["document_number"] = "not read"
                 if close:
                     read["document_number"] = "different"
                     findings.append(self.finding(
@@ -773,7 +812,7 @@ class VizCheckDetector(Detector):
                               if d < mrz_day and _whole_years(d, mrz_day) is not None]
                 if len(issue_like) == 1 and same_day == issue_like:
                     same_day = []
-            if same_day:
+            if same_day and key not in unsure:
                 data.setdefault("year_differs", []).append(key)
             # an issue and an expiry date in the zone: the only two dates after the birth
             # date a whole number of years (at most the longest validity) apart. The later
@@ -794,14 +833,14 @@ class VizCheckDetector(Detector):
                 used = [w for d, ws in dates if d == shown for w in ws]
                 confirmed = bool(used) and min(w.conf for w in used) >= _MIN_DATE_CONF
                 if confirmed and verify is not None:
-                    again = verify(used)
-                    again_dates = [d for d, _ in parse_dates(
-                        [Word(t, 100.0, None, i) for i, t in enumerate((again or "").split())])]
+                    again_dates = [d for reading in _readings(verify(used))
+                                   for d, _ in parse_dates([Word(t, 100.0, None, i) for i, t
+                                                            in enumerate(reading.split())])]
                     if any(_same_date(d, mrz_day) for d in again_dates):
                         read[key] = "match"
                         continue
                     confirmed = shown in again_dates
-                if confirmed:
+                if confirmed and key not in unsure:
                     read[key] = "different"
                     label = "birth" if key == "birth_date" else "expiry"
                     findings.append(self.finding(
