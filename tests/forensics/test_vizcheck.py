@@ -271,3 +271,78 @@ def test_a_two_digit_day_against_a_one_digit_mrz_day_is_a_mismatch() -> None:
     findings, data = det.compare(words("UT1690595 MULLER ANNA MARIA 19 MAY 1974 01 MAR 2020 "  # type: ignore[attr-defined]
                                        "01 MAR 2030"), fields)
     assert [f.code for f in findings] == ["VIZ_BIRTH_DATE_MISMATCH"], data
+
+
+def test_no_difference_is_claimed_for_a_field_whose_mrz_check_digit_failed() -> None:
+    """A failed check digit means the MRZ value may be misread (a genuine document's MRZ
+    read 2031-01-31 for 2031-03-19): the MRZ detector reports it, and the visual zone's
+    other value is no second, independent claim."""
+    det = get_detector("vizcheck")
+    fields = dict(FIELDS, expiry_date="2035-03-01", document_number="K40900414")
+    ocr = words("K40900415 MULLER ANNA MARIA 12 AUG 1974 01 MAR 2020 01 MAR 2030")
+    findings, data = det.compare(ocr, fields)  # type: ignore[attr-defined]
+    assert {f.code for f in findings} == {"VIZ_EXPIRY_DATE_MISMATCH",
+                                          "VIZ_DOCUMENT_NUMBER_MISMATCH"}
+    findings, data = det.compare(ocr, fields,  # type: ignore[attr-defined]
+                                 unsure=["expiry_date", "document_number"])
+    assert findings == []
+    assert data["read"]["expiry_date"] == "not read"
+    assert data["read"]["document_number"] == "not read"
+    assert "year_differs" not in data
+    findings, _ = det.compare(ocr, fields, unsure=["birth_date"])  # type: ignore[attr-defined]
+    assert len(findings) == 2
+
+
+def test_a_name_is_absent_only_when_the_second_reading_of_the_zone_lacks_it_too() -> None:
+    """OCR loses names on the zone's edge or under diacritics (NOVÁK not read at all):
+    the zone read again must lack the name as well before VIZ_NAME_MISMATCH is claimed."""
+    det = get_detector("vizcheck")
+    fields = dict(FIELDS, surname="NOVAK", given_names="DRAGAN")
+    ocr = words("UT1690595 DRAGAN 12 AUG 1974 01 MAR 2020 01 MAR 2030")
+    findings, data = det.compare(ocr, fields)  # type: ignore[attr-defined]
+    assert [f.code for f in findings] == ["VIZ_NAME_MISMATCH"]
+    calls: list[int] = []
+
+    def again(text: str) -> list[Word]:
+        calls.append(1)
+        return words(text)
+
+    findings, data = det.compare(ocr, fields,  # type: ignore[attr-defined]
+                                 read_again=lambda: again("NOVAK DRAGAN UT1690595"))
+    assert findings == [] and data["read"]["surname"] == "match" and calls == [1]
+    findings, data = det.compare(ocr, fields,  # type: ignore[attr-defined]
+                                 read_again=lambda: again("KOVACS DRAGAN"))
+    assert [f.code for f in findings] == ["VIZ_NAME_MISMATCH"]
+    assert data["read"]["surname"] == "absent"
+    # no second reading where nothing would be claimed
+    calls.clear()
+    det.compare(words("UT1690595 NOVAK DRAGAN 12 AUG 1974"), fields,  # type: ignore[attr-defined]
+                read_again=lambda: again("NOVAK"))
+    assert calls == []
+
+
+def test_a_difference_is_not_claimed_when_any_second_reading_shows_the_mrz_value() -> None:
+    """The binarised second reading of a blurred number repeats the first one's 3 for 4;
+    the grey-level reading shows the MRZ's value: no claim. Both readings must be
+    searched separately (no word joined across them)."""
+    det = get_detector("vizcheck")
+    fields = dict(FIELDS, document_number="K24152318")
+    ocr = words("K23152318 MULLER ANNA MARIA 12 AUG 1974 01 MAR 2020 01 MAR 2030")
+    findings, data = det.compare(ocr, fields, verify=lambda used: "K23152318")  # type: ignore[attr-defined]
+    assert [f.code for f in findings] == ["VIZ_DOCUMENT_NUMBER_MISMATCH"]
+    findings, data = det.compare(ocr, fields,  # type: ignore[attr-defined]
+                                 verify=lambda used: ["K23152318", "K24152318"])
+    assert findings == [] and data["read"]["document_number"] == "match"
+    findings, data = det.compare(ocr, fields,  # type: ignore[attr-defined]
+                                 verify=lambda used: ["K23152318", None])
+    assert [f.code for f in findings] == ["VIZ_DOCUMENT_NUMBER_MISMATCH"]
+    # K2415 ending one reading and 2318 starting the other is no reading of the number
+    findings, data = det.compare(ocr, fields,  # type: ignore[attr-defined]
+                                 verify=lambda used: ["K23152318 K2415", "2318"])
+    assert data["read"]["document_number"] == "different"
+    # dates likewise
+    dfields = dict(FIELDS, expiry_date="2035-03-01")
+    docr = words("UT1690595 MULLER ANNA MARIA 12 AUG 1974 01 MAR 2020 01 MAR 2030")
+    findings, data = det.compare(docr, dfields,  # type: ignore[attr-defined]
+                                 verify=lambda used: ["01 MAR 2030", "01 MAR 2035"])
+    assert findings == [] and data["read"]["expiry_date"] == "match"
