@@ -25,10 +25,16 @@ of TD1 cards) with Tesseract and looks for the MRZ's values in it:
    MRZ birth (expiry) date, or an issue and an expiry date a whole number of years apart
    whose later one is not the MRZ expiry date (:func:`_expiry_of_pair`); a name absent
    while the other fields were read and found. Before a date or number mismatch is
-   reported, its line alone (marks above and below it removed) is read again at 14 px/mm
-   (one more Tesseract call), and the difference must show there too. A day that differs
-   only in its tens digit, or that is one digit of the other (``1`` for ``12``), and a
-   pair's expiry at most 3 days off, is "day uncertain", never a mismatch.
+   reported, its line alone is read twice more at 14 px/mm (Tesseract, one line each):
+   cleaned and binarised (marks above and below it removed), and in grey levels (the
+   binarisation of a blurred 4 repeats the first reading's 3); the difference must show
+   in a second reading and the MRZ's value in none. Before a name is reported absent the
+   whole zone is read again at 14 px/mm, grown by 3 mm above and at the sides (a name on
+   the zone's edge) and keeping text down to 0.75 mm (a long name shrunk to its box); the
+   name must be absent there too. No difference is claimed for a date or number whose MRZ
+   check digit failed (the MRZ value may be misread; the MRZ detector reports it). A day
+   that differs only in its tens digit, or that is one digit of the other (``1`` for
+   ``12``), and a pair's expiry at most 3 days off, is "day uncertain", never a mismatch.
    An unreadable zone gives no finding (``data["read"]`` says what was read);
 4. the issue date read in the visual zone against the MRZ expiry date: more than 10
    whole years between them is reported (an expiry date moved later);
