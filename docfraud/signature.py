@@ -210,9 +210,17 @@ def number_scheme(number: str) -> str:
 
 
 def number_value(number: str) -> int | None:
-    """The numeric part of a document number (its digits as one integer), or None."""
+    """The numeric part of a document number (its digits as one integer), or None: also
+    for a placeholder whose digits are mostly leading zeros (specimens print ``0000000``
+    or ``XA0000014``; no issuer's or workshop's counter runs there), which would make
+    every specimen a "number in sequence" with every other."""
     digits = re.sub(r"[^0-9]", "", number)
-    return int(digits) if digits and len(digits) <= 18 else None
+    if not digits or len(digits) > 18:
+        return None
+    leading = len(digits) - len(digits.lstrip("0"))
+    if len(digits) >= 4 and 2 * leading >= len(digits):
+        return None
+    return int(digits)
 
 
 def normalise_authority(text: str) -> str:

@@ -215,6 +215,10 @@ def test_text_components() -> None:
     assert number_scheme("AB1234567<") == "AB9999999"
     assert number_value("AB00123") == 123
     assert number_value("ABC") is None
+    # placeholders (specimens' numbers), not serials: no value, so no "sequence"
+    for placeholder in ("LT0000000", "000000003", "XA0000014", "00000000"):
+        assert number_value(placeholder) is None, placeholder
+    assert number_value("K0012345") == 12345 and number_value("007") == 7
     habits = mrz_habits({"format": "TD3", "checks": {"birth_date": True, "composite": False},
                          "lines": ["P<UTO" + "<" * 39, "L898902C36UTO7408122F1204159" + "<" * 14
                                    + "00"]})
