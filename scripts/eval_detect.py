@@ -174,10 +174,14 @@ def main() -> int:
     nulls = [(p, a) for r, p, a in zip(rows, risks, named, strict=True)
              if r["kind"] == "genuine" and r["operators"]]
     verdicts = defaultdict(lambda: defaultdict(int))
-    for p, y, a in zip(risks, labels, named, strict=True):
-        verdicts[y][model.verdict(p, named_anomaly=a)] += 1
+    for r, p, y, a in zip(rows, risks, labels, named, strict=True):
+        verdict = model.verdict(p, named_anomaly=a)
+        if verdict == "clear" and r.get("mrz_found") is False:
+            verdict = "refer"  # as docfraud.score.fuse: no MRZ read, nothing to vouch for
+        verdicts[y][verdict] += 1
     print(f"\nverdicts at the model's thresholds {dict(model.thresholds)} (reject only with "
-          "corroborated findings: two detectors, or a high one of print or image):")
+          "corroborated findings: two detectors, or a high one of print or image; a "
+          "document without a readable MRZ is never clear):")
     for y, name in ((0, "genuine"), (1, "forged")):
         total = sum(verdicts[y].values())
         before = sum(model.verdict(p, named_anomaly=a) == "reject"
