@@ -116,7 +116,7 @@ _VIZ_MISMATCH = ("VIZ_NAME_MISMATCH", "VIZ_DOCUMENT_NUMBER_MISMATCH",
                  "VIZ_BIRTH_DATE_MISMATCH", "VIZ_EXPIRY_DATE_MISMATCH")
 #: plain words for measurements that raise the risk without a finding of their own
 _MEASURE_REASONS = {
-    "mrzprint.cell_": "some MRZ characters are printed differently from the rest (size, "
+    "mrzprint.data.cell_": "some MRZ characters are printed differently from the rest (size, "
                       "stroke or shape): overprinted?",
     "mrzprint.": "the MRZ print deviates from OCR-B / ICAO geometry",
     "vizcheck.read.": "part of the MRZ data was not found in the visual zone",
@@ -131,6 +131,10 @@ _MEASURE_REASONS = {
     "reference.print": "the title, labels or emblem differ from the reference of the "
                        "document's design",
 }
+#: a measurement without a finding is given as a reason only when it, and all its
+#: detector's measurements together, add at least this much to the risk's log-odds (a
+#: factor of 1.65 in the odds)
+MEASURE_REASON_MIN = 0.5
 _OWN_FEATURE = ("MRZ_PERSONAL_NUMBER_BIRTH_MISMATCH",)
 # OCR-B geometry (docfraud.forensics.mrzprint): pitch / cap height, line spacing / cap height
 _PITCH_PER_HEIGHT = 2.54 / 2.35
@@ -493,17 +497,28 @@ def fuse(results: Sequence[DetectorResult], *, model: FusionModel | None = None)
     positive = sorted((c for c in contributions if c[1] > 0.05 and c[0] in feats),
                       key=lambda c: -c[1])
     by_detector = {r.detector: r for r in results if r.status == "ok"}
+    total: dict[str, float] = {}
+    for name, value in contributions:
+        if name in feats:
+            key = name.split(".", 1)[0]
+            total[key] = total.get(key, 0.0) + value
     reasons: list[str] = []
     seen: set[str] = set()
-    for name, _ in positive:
+    for name, contribution in positive:
         detector = name.split(".", 1)[0]
         if detector in seen or detector not in by_detector:
             continue
-        seen.add(detector)
         r = by_detector[detector]
         top = sorted(r.findings, key=lambda f: -_SEVERITY_WEIGHT[f.severity])[:2]
         measured = next((text for prefix, text in _MEASURE_REASONS.items()
                          if name.startswith(prefix)), None)
+        if not top and measured is not None and min(
+                contribution, total.get(detector, 0.0)) < MEASURE_REASON_MIN:
+            # a measurement that nudges the risk, or one whose detector's measurements
+            # lower it on the whole, is no claim to put in words ("the MRZ print
+            # deviates ...") beside a detector that found nothing
+            continue
+        seen.add(detector)
         if top:
             reasons.extend(f"{f.code}: {f.message}" for f in top)
         elif measured is not None:

@@ -229,3 +229,27 @@ def test_unread_mrz_is_never_clear() -> None:
     assert risk.reasons[0].startswith("MRZ_NOT_FOUND")
     read = fuse([DetectorResult("mrz", 0.0)], model=empty)
     assert read.verdict == "clear"
+
+
+def test_measurement_reasons_need_their_detector_to_raise_the_risk() -> None:
+    """A measurement without a finding is put into words only when it, and its detector's
+    measurements together, raise the log-odds by at least MEASURE_REASON_MIN: one
+    character's odd shape (cell_corr_gap) while the MRZ print as a whole looks issued
+    (baseline) is no reason; and the words are the per-character ones."""
+    from docfraud.score import MEASURE_REASON_MIN, fuse
+
+    names = ("mrzprint.data.cell_corr_gap", "mrzprint.data.baseline_spread")
+
+    def risk(gap: float, baseline: float) -> list[str]:
+        model = FusionModel(feature_names=names, coef=(1.0, 1.0), intercept=0.0,
+                            mean=(0.0, 0.0), scale=(1.0, 1.0))
+        results = [DetectorResult("mrz", 0.0),
+                   DetectorResult("mrzprint", 0.0, data={"cell_corr_gap": gap,
+                                                         "baseline_spread": baseline})]
+        return list(fuse(results, model=model).reasons)
+
+    assert MEASURE_REASON_MIN == 0.5
+    shown = risk(0.9, 0.0)
+    assert shown and shown[0].startswith("some MRZ characters are printed differently")
+    assert not any("MRZ" in r for r in risk(0.9, -3.0))  # the print as a whole lowers it
+    assert not any("MRZ" in r for r in risk(0.3, 0.0))   # a nudge, not a claim
