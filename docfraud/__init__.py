@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _LAZY: dict[str, str] = {
     "parse_mrz": "docfraud.mrz",
+    "read_mrz": "docfraud.mrz",
     "generate_mrz": "docfraud.mrz",
     "repair_mrz": "docfraud.mrz",
     "MrzResult": "docfraud.mrz",
@@ -25,6 +26,7 @@ _LAZY: dict[str, str] = {
 
 _ALIASES: dict[str, str] = {
     "parse_mrz": "parse",
+    "read_mrz": "read",
     "generate_mrz": "generate",
     "repair_mrz": "repair",
 }
