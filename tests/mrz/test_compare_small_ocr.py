@@ -68,3 +68,14 @@ def test_a_wrong_reading_is_counted() -> None:
     net = cmp.WatchedClassifier(ocr.CellClassifier.load(ocr.SMALL_MODEL_PATH))
     (r,) = cmp.compare(img, bad, [net])
     assert not r["ok"] and r["wrong"] == 1 and r["lines"] == truth
+
+
+def test_held_out_cells_score_each_network() -> None:
+    """cells:SEED:N scores each network on the same small-glyph cells: the small-glyph
+    network, trained for them, gets more right than the default network."""
+    cmp = _script()
+    small = cmp.WatchedClassifier(ocr.CellClassifier.load(ocr.SMALL_MODEL_PATH))
+    default = cmp.WatchedClassifier(ocr.CellClassifier.load(ocr.MODEL_PATH))
+    c = cmp.cell_accuracy("cells:910000:10", [small, default])
+    assert c["cells"] > 300 and len(c["right"]) == 2
+    assert c["cells"] >= c["right"][0] > c["right"][1] > 0
