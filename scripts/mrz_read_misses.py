@@ -13,6 +13,10 @@ repair step works with), and the repairs made.
 Usage:
     PYTHONPATH=. python scripts/mrz_read_misses.py [--synthetic 100]
         [--rendered-seed 5200000] [--synth-seed 6200000] [--sets rendered,synth_docs]
+        [--images 30,39] [--small-ocr-model FILE]
+
+--images: only these image indices of each set; --small-ocr-model: another small-glyph
+network (ONNX) instead of models/mrz_ocr_small.onnx, as in scripts/bench_mrz_read.py.
 """
 
 from __future__ import annotations
@@ -88,14 +92,21 @@ def describe(truth: list[str], image: Any) -> list[str] | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench_mrz_read import synth_documents, synthetic_cases
+    from bench_mrz_read import synth_documents, synthetic_cases, use_model
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--synthetic", type=int, default=100, help="images per set")
     ap.add_argument("--rendered-seed", type=int, default=5_200_000)
     ap.add_argument("--synth-seed", type=int, default=6_200_000)
     ap.add_argument("--sets", default="rendered,synth_docs")
+    ap.add_argument("--images", default="",
+                    help="comma-separated image indices of each set (default: all)")
+    ap.add_argument("--small-ocr-model", type=Path,
+                    help="small-glyph network ONNX file instead of models/mrz_ocr_small.onnx")
     args = ap.parse_args(argv)
+    only = {int(i) for i in args.images.split(",") if i.strip()}
+    if args.small_ocr_model is not None:
+        use_model(args.small_ocr_model, small=True)
 
     sets: list[tuple[str, list[tuple[list[str], Any]]]] = []
     if "rendered" in args.sets:
@@ -107,13 +118,16 @@ def main(argv: list[str] | None = None) -> int:
     for name, cases in sets:
         wrong = 0
         for k, (truth, image) in enumerate(cases):
+            if only and k not in only:
+                continue
             lines = describe(list(truth), image)
             if lines is None:
                 continue
             wrong += 1
             print(f"{name} image {k}: wrong")
             print("\n".join(lines))
-        print(f"{name}: {len(cases) - wrong}/{len(cases)} character-perfect")
+        n = len(cases) if not only else len(only & set(range(len(cases))))
+        print(f"{name}: {n - wrong}/{n} character-perfect")
     return 0
 
 
