@@ -131,10 +131,32 @@ _MEASURE_REASONS = {
     "reference.print": "the title, labels or emblem differ from the reference of the "
                        "document's design",
 }
-#: a measurement without a finding is given as a reason only when it, and all its
-#: detector's measurements together, add at least this much to the risk's log-odds (a
-#: factor of 1.65 in the odds)
+#: a measurement without a finding is given as a reason only when the risk's log-odds
+#: with it exceed those without it (the measurements of its reason left out, as for a
+#: document where they were not made) by at least this much (a factor of 1.65 in the odds)
 MEASURE_REASON_MIN = 0.5
+
+
+def _measure_holds(model: FusionModel, feats: Mapping[str, float], z: float, prefix: str,
+                   score: float | None) -> bool:
+    """Whether the reason :data:`_MEASURE_REASONS` words for the measurements named
+    ``prefix...`` is true of this document and raised its risk: what it says holds (a
+    field not matched, a year that differs, a validity beyond 10 years; for a detector's
+    print or image measurements, the detector's own score at least 0.3, so that the words
+    never contradict a detector showing nothing), and the logit ``z`` exceeds the logit
+    without them by :data:`MEASURE_REASON_MIN` (value-conditional, unlike the trees'
+    per-feature path credit, which may credit a feature at its harmless value)."""
+    group = {k: v for k, v in feats.items() if k.startswith(prefix)}
+    if prefix == "vizcheck.read.":
+        holds = any(v < 1.0 for v in group.values())
+    elif prefix.startswith("vizcheck."):
+        holds = any(v > 0.0 for v in group.values())
+    else:
+        holds = score is not None and score >= 0.3
+    if not holds:
+        return False
+    without = {k: v for k, v in feats.items() if not k.startswith(prefix)}
+    return z - model.logit(without)[0] >= MEASURE_REASON_MIN
 _OWN_FEATURE = ("MRZ_PERSONAL_NUMBER_BIRTH_MISMATCH",)
 # OCR-B geometry (docfraud.forensics.mrzprint): pitch / cap height, line spacing / cap height
 _PITCH_PER_HEIGHT = 2.54 / 2.35
@@ -497,14 +519,9 @@ def fuse(results: Sequence[DetectorResult], *, model: FusionModel | None = None)
     positive = sorted((c for c in contributions if c[1] > 0.05 and c[0] in feats),
                       key=lambda c: -c[1])
     by_detector = {r.detector: r for r in results if r.status == "ok"}
-    total: dict[str, float] = {}
-    for name, value in contributions:
-        if name in feats:
-            key = name.split(".", 1)[0]
-            total[key] = total.get(key, 0.0) + value
     reasons: list[str] = []
     seen: set[str] = set()
-    for name, contribution in positive:
+    for name, _ in positive:
         detector = name.split(".", 1)[0]
         if detector in seen or detector not in by_detector:
             continue
@@ -512,11 +529,12 @@ def fuse(results: Sequence[DetectorResult], *, model: FusionModel | None = None)
         top = sorted(r.findings, key=lambda f: -_SEVERITY_WEIGHT[f.severity])[:2]
         measured = next((text for prefix, text in _MEASURE_REASONS.items()
                          if name.startswith(prefix)), None)
-        if not top and measured is not None and min(
-                contribution, total.get(detector, 0.0)) < MEASURE_REASON_MIN:
-            # a measurement that nudges the risk, or one whose detector's measurements
-            # lower it on the whole, is no claim to put in words ("the MRZ print
-            # deviates ...") beside a detector that found nothing
+        if not top and measured is not None and not _measure_holds(
+                model, feats, z, next(p for p in _MEASURE_REASONS if name.startswith(p)),
+                r.score):
+            # a measurement that nudges the risk, or that a tree merely credits on its
+            # path (year_differs credited while no year differs), is no claim to put in
+            # words beside a detector that found nothing
             continue
         seen.add(detector)
         if top:
@@ -540,6 +558,9 @@ def fuse(results: Sequence[DetectorResult], *, model: FusionModel | None = None)
             reasons.insert(0, reason)
     if verdict == "clear" and not reasons:
         reasons.append("no detector found evidence of forgery")
+    elif not reasons:
+        reasons.append("several measurements together raise the risk; no detector found "
+                       "an anomaly of its own")
     return Risk(score=risk, verdict=verdict, reasons=tuple(reasons),
                 contributions=dict(positive[:6]))
 

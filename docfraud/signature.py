@@ -211,14 +211,15 @@ def number_scheme(number: str) -> str:
 
 def number_value(number: str) -> int | None:
     """The numeric part of a document number (its digits as one integer), or None: also
-    for a placeholder whose digits are mostly leading zeros (specimens print ``0000000``
-    or ``XA0000014``; no issuer's or workshop's counter runs there), which would make
-    every specimen a "number in sequence" with every other."""
+    for a placeholder, at most two significant digits after leading zeros that fill at
+    least half the number (specimens print ``0000000`` or ``XA0000014``), which would
+    make every specimen a "number in sequence" with every other. (A zero-padded serial
+    with three or more significant digits, ``AB0000123``, keeps its value.)"""
     digits = re.sub(r"[^0-9]", "", number)
     if not digits or len(digits) > 18:
         return None
     leading = len(digits) - len(digits.lstrip("0"))
-    if len(digits) >= 4 and 2 * leading >= len(digits):
+    if len(digits) >= 4 and 2 * leading >= len(digits) and int(digits) < 100:
         return None
     return int(digits)
 
@@ -508,10 +509,10 @@ def paste_traces(image: npt.NDArray[np.uint8], box: Box) -> FloatArray:
     h_img, w_img = image.shape[:2]
     bx0, by0 = max(x, 0) - ox, max(y, 0) - oy
     bx1, by1 = bx0 + inner.shape[1] - 1, by0 + inner.shape[0] - 1
-    for xx, inside in ((bx0, x >= 0), (bx1, x + w <= w_img)):
+    for xx, inside in ((bx0, x > 0), (bx1, x + w < w_img)):
         if inside:
             border[max(by0, 0):by1 + 1, max(xx - 1, 0):xx + 2] = True
-    for yy, inside in ((by0, y >= 0), (by1, y + h <= h_img)):
+    for yy, inside in ((by0, y > 0), (by1, y + h < h_img)):
         if inside:
             border[max(yy - 1, 0):yy + 2, max(bx0, 0):bx1 + 1] = True
     around = ~border
@@ -532,7 +533,9 @@ def paste_traces(image: npt.NDArray[np.uint8], box: Box) -> FloatArray:
     mask_out = np.ones(big.shape, dtype=bool)
     mask_out[by0:by1 + 1, bx0:bx1 + 1] = False
     big_noise = np.abs(big - cv2.medianBlur(big.astype(np.float32), 3))
-    out_noise = float(np.mean(big_noise[mask_out]) + 1e-3) if mask_out.any() else 1.0
+    if not mask_out.any():  # nothing around the box: no noise to compare with
+        return np.array([seam, block, 1.0])
+    out_noise = float(np.mean(big_noise[mask_out]) + 1e-3)
     return np.array([seam, block, noise(inner) / out_noise])
 
 

@@ -176,7 +176,10 @@ def main() -> int:
     verdicts = defaultdict(lambda: defaultdict(int))
     for r, p, y, a in zip(rows, risks, labels, named, strict=True):
         verdict = model.verdict(p, named_anomaly=a)
-        if verdict == "clear" and r.get("mrz_found") is False:
+        if verdict == "clear" and any(f.get("code") == "MRZ_NOT_FOUND"
+                                      for d in r.get("results") or []
+                                      if d.get("detector") == "mrz"
+                                      for f in d.get("findings") or []):
             verdict = "refer"  # as docfraud.score.fuse: no MRZ read, nothing to vouch for
         verdicts[y][verdict] += 1
     print(f"\nverdicts at the model's thresholds {dict(model.thresholds)} (reject only with "

@@ -11,6 +11,7 @@ def test_public_names_resolve_lazily() -> None:
     from docfraud.mrz import parse, read
 
     assert docfraud.read_mrz is read and docfraud.parse_mrz is parse
+    assert callable(docfraud.read_mrz) and docfraud.read_mrz.__module__ == "docfraud.mrz.read"
     assert "read_mrz" in docfraud.__all__ and "read_mrz" in dir(docfraud)
     # importing the package loads none of the heavy dependencies
     code = ("import sys, docfraud; heavy = {'cv2', 'torch', 'pytesseract', 'skimage'}; "

@@ -868,6 +868,8 @@ class VizCheckDetector(Detector):
         # a misread date is seldom a whole number of years away, and a birth date never
         # within 20 years
         birth, expiry = _mrz_date(fields.get("birth_date")), _mrz_date(fields.get("expiry_date"))
+        if "expiry_date" in unsure:
+            expiry = None  # its check digit failed: a misread expiry gives any validity
         if birth is not None and expiry is not None:
             issued = [d for d in distinct if birth < d < expiry and not _same_date(d, birth)
                       and _whole_years(d, expiry) is not None]
@@ -932,8 +934,16 @@ class VizCheckDetector(Detector):
             # shrunk to fit their box, and a name on the zone's edge is cut: the zone is
             # read again at a higher resolution, grown, down to smaller text, and the
             # name must be absent from both readings
-            alpha += alpha_words(list(_tokens(read_again())))
-            read_names()
+            second = list(read_again())
+            if not second:
+                # an unread zone (Tesseract gave nothing, or timed out) is no evidence
+                # that the name is not there
+                for key in ("surname", "given_names"):
+                    if read.get(key) == "absent":
+                        read[key] = "not read"
+            else:
+                alpha += alpha_words(list(_tokens(second)))
+                read_names()
         if name_mismatch():
             absent = "surname" if read.get("surname") == "absent" else "given_names"
             key = absent

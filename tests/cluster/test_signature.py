@@ -190,6 +190,11 @@ def test_paste_traces_of_a_box_over_the_image_edge_are_finite() -> None:
     cut = paste_traces(forged, (-9, -20, 105, 140))[0]
     assert abs(cut - whole) < 0.25 * whole, (cut, whole)
     assert paste_traces(page, (-5, -5, 310, 310))[0] == 1.0
+    # nothing around the box at all: the noise ratio is neutral too; a box side lying on
+    # the image's edge is no seam either
+    assert paste_traces(page, (-5, -5, 310, 310))[2] == 1.0
+    assert paste_traces(page, (0, 0, 300, 300)).tolist() == [1.0, paste_traces(
+        page, (0, 0, 300, 300))[1], 1.0]
 
 
 def test_background_profile_values() -> None:
@@ -219,6 +224,7 @@ def test_text_components() -> None:
     for placeholder in ("LT0000000", "000000003", "XA0000014", "00000000"):
         assert number_value(placeholder) is None, placeholder
     assert number_value("K0012345") == 12345 and number_value("007") == 7
+    assert number_value("AB0000123") == 123  # a zero-padded serial, not a placeholder
     habits = mrz_habits({"format": "TD3", "checks": {"birth_date": True, "composite": False},
                          "lines": ["P<UTO" + "<" * 39, "L898902C36UTO7408122F1204159" + "<" * 14
                                    + "00"]})

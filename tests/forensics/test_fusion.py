@@ -231,25 +231,36 @@ def test_unread_mrz_is_never_clear() -> None:
     assert read.verdict == "clear"
 
 
-def test_measurement_reasons_need_their_detector_to_raise_the_risk() -> None:
-    """A measurement without a finding is put into words only when it, and its detector's
-    measurements together, raise the log-odds by at least MEASURE_REASON_MIN: one
-    character's odd shape (cell_corr_gap) while the MRZ print as a whole looks issued
-    (baseline) is no reason; and the words are the per-character ones."""
+def test_measurement_reasons_must_hold_and_raise_the_risk() -> None:
+    """A measurement without a finding is put into words only when what the words say
+    holds for the document and the measurements raise the log-odds by at least
+    MEASURE_REASON_MIN against the same document without them: never a 'year differs'
+    credited while no year differs, never 'MRZ print' words beside an mrzprint detector
+    showing nothing; a referred document without any such reason still gets one."""
     from docfraud.score import MEASURE_REASON_MIN, fuse
 
-    names = ("mrzprint.data.cell_corr_gap", "mrzprint.data.baseline_spread")
-
-    def risk(gap: float, baseline: float) -> list[str]:
-        model = FusionModel(feature_names=names, coef=(1.0, 1.0), intercept=0.0,
-                            mean=(0.0, 0.0), scale=(1.0, 1.0))
-        results = [DetectorResult("mrz", 0.0),
-                   DetectorResult("mrzprint", 0.0, data={"cell_corr_gap": gap,
-                                                         "baseline_spread": baseline})]
+    def reasons(names: tuple[str, ...], coef: tuple[float, ...], mean: tuple[float, ...],
+                results: list[DetectorResult], intercept: float = 0.0) -> list[str]:
+        model = FusionModel(feature_names=names, coef=coef, intercept=intercept,
+                            mean=mean, scale=(1.0,) * len(names))
         return list(fuse(results, model=model).reasons)
 
     assert MEASURE_REASON_MIN == 0.5
-    shown = risk(0.9, 0.0)
+    cell = ("mrzprint.data.cell_corr_gap",)
+
+    def mrzprint(score: float, gap: float) -> list[DetectorResult]:
+        return [DetectorResult("mrz", 0.0),
+                DetectorResult("mrzprint", score, data={"cell_corr_gap": gap})]
+
+    shown = reasons(cell, (1.0,), (0.0,), mrzprint(0.5, 0.9))
     assert shown and shown[0].startswith("some MRZ characters are printed differently")
-    assert not any("MRZ" in r for r in risk(0.9, -3.0))  # the print as a whole lowers it
-    assert not any("MRZ" in r for r in risk(0.3, 0.0))   # a nudge, not a claim
+    assert not any("MRZ" in r for r in reasons(cell, (1.0,), (0.0,), mrzprint(0.0, 0.9)))
+    assert not any("MRZ" in r for r in reasons(cell, (1.0,), (0.0,), mrzprint(0.5, 0.3)))
+    # a linear model credits year_differs = 0 with +1 (its mean is 1, its weight -1):
+    # no year differs, so no such words
+    year = ("vizcheck.year_differs",)
+    viz = [DetectorResult("mrz", 0.0), DetectorResult("vizcheck", 0.0, data={"words": 20})]
+    said = reasons(year, (-1.0,), (1.0,), viz, intercept=2.0)
+    assert not any("another year" in r for r in said), said
+    assert said == ["several measurements together raise the risk; no detector found an "
+                    "anomaly of its own"]

@@ -291,6 +291,13 @@ def test_no_difference_is_claimed_for_a_field_whose_mrz_check_digit_failed() -> 
     assert "year_differs" not in data
     findings, _ = det.compare(ocr, fields, unsure=["birth_date"])  # type: ignore[attr-defined]
     assert len(findings) == 2
+    # nor a validity from an expiry whose check digit failed
+    long = dict(FIELDS, expiry_date="2041-03-01")
+    ocr = words("UT1690595 MULLER ANNA MARIA 12 AUG 1974 01 MAR 2021")
+    findings, _ = det.compare(ocr, long)  # type: ignore[attr-defined]
+    assert [f.code for f in findings] == ["VIZ_VALIDITY_TOO_LONG"]
+    findings, data = det.compare(ocr, long, unsure=["expiry_date"])  # type: ignore[attr-defined]
+    assert findings == [] and "validity_years" not in data
 
 
 def test_a_name_is_absent_only_when_the_second_reading_of_the_zone_lacks_it_too() -> None:
@@ -314,6 +321,9 @@ def test_a_name_is_absent_only_when_the_second_reading_of_the_zone_lacks_it_too(
                                  read_again=lambda: again("KOVACS DRAGAN"))
     assert [f.code for f in findings] == ["VIZ_NAME_MISMATCH"]
     assert data["read"]["surname"] == "absent"
+    # a second reading that gives nothing (Tesseract timed out) is no evidence of absence
+    findings, data = det.compare(ocr, fields, read_again=lambda: [])  # type: ignore[attr-defined]
+    assert findings == [] and data["read"]["surname"] == "not read"
     # no second reading where nothing would be claimed
     calls.clear()
     det.compare(words("UT1690595 NOVAK DRAGAN 12 AUG 1974"), fields,  # type: ignore[attr-defined]
