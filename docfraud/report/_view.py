@@ -118,7 +118,9 @@ def _thumbnail(path: str | None, *, width: int = 120) -> str | None:
 
 
 def _portrait_groups(result: ClusterResult, rows: Any) -> list[list[int]]:
-    """Rows of a series grouped by matching portrait (mirror-robust pHash within 10 bits)."""
+    """Rows of a series grouped by matching portrait (mirror-robust pHash within 10 bits,
+    hashes of the same kind of portrait zone as :mod:`docfraud.cluster` compares them)."""
+    from docfraud.cluster._pairs import portrait_comparable
     from docfraud.signature import portrait_distance
 
     sigs = result.table.sigs
@@ -133,6 +135,8 @@ def _portrait_groups(result: ClusterResult, rows: Any) -> list[list[int]]:
 
     for i, a in enumerate(rows):
         for b in rows[i + 1:]:
+            if not portrait_comparable(result.table, np.array([[a, b]], np.int64))[0]:
+                continue
             d = portrait_distance(sigs[a].portrait_hash, sigs[b].portrait_hash)
             if d is not None and d <= 10:
                 parent[find(a)] = find(b)

@@ -144,3 +144,23 @@ def test_redaction_leaves_no_identifiers(result: ClusterResult, tmp_path: Path) 
     # members sharing a reused photo share one portrait pseudonym
     portraits = [m.portrait for s in view.series for m in s.members]
     assert len(set(portraits)) < len(portraits)
+
+
+def test_redacted_portrait_names_follow_the_zone_kind() -> None:
+    """One photo hashed in the design's box and in the nominal zone is not 'the same
+    portrait' for the cluster, nor for the pseudonyms a redacted report gives."""
+    from docfraud.report._view import _portrait_groups
+    from docfraud.signature import Signature
+
+    base = generate(seed=2719, workshops=2, lone=0, genuine=40, prefix="z")
+    h = (0x0123456789ABCDEF, 0xFEDCBA9876543210)
+
+    def sig(name: str, zone: str | None) -> Signature:
+        return Signature(doc_id=name, portrait_hash=h, risk=0.9, number="K1000",
+                         tokens={"portrait_zone": zone} if zone else {})
+
+    res = cluster([*base, sig("d1", "design"), sig("d2", "design"), sig("n1", "nominal")])
+    rows = [i for i, s in enumerate(res.table.sigs) if s.doc_id in ("d1", "d2", "n1")]
+    names = {frozenset(res.table.sigs[r].doc_id for r in g)
+             for g in _portrait_groups(res, rows)}
+    assert names == {frozenset({"d1", "d2"}), frozenset({"n1"})}
