@@ -527,11 +527,10 @@ def fuse(results: Sequence[DetectorResult], *, model: FusionModel | None = None)
             continue
         r = by_detector[detector]
         top = sorted(r.findings, key=lambda f: -_SEVERITY_WEIGHT[f.severity])[:2]
-        measured = next((text for prefix, text in _MEASURE_REASONS.items()
-                         if name.startswith(prefix)), None)
-        if not top and measured is not None and not _measure_holds(
-                model, feats, z, next(p for p in _MEASURE_REASONS if name.startswith(p)),
-                r.score):
+        prefix = next((p for p in _MEASURE_REASONS if name.startswith(p)), None)
+        measured = None if prefix is None else _MEASURE_REASONS[prefix]
+        if not top and prefix is not None and not _measure_holds(
+                model, feats, z, prefix, r.score):
             # a measurement that nudges the risk, or that a tree merely credits on its
             # path (year_differs credited while no year differs), is no claim to put in
             # words beside a detector that found nothing
