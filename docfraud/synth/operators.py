@@ -532,7 +532,11 @@ def _alter(
         "document_number",
     )
     if not viz:
-        attrs = ("birth_date", "expiry_date", "document_number", "nationality")
+        # names too: a forger who changes only the MRZ may do it to pass the machine
+        # check under another name (a watch list searches the MRZ name), which no check
+        # digit covers
+        attrs = ("birth_date", "expiry_date", "surname", "given_names", "document_number",
+                 "nationality")
     for _attempt in range(20):
         new_ident, chosen = _altered_identity(
             state, rng, profile, attrs=attrs, n=int(rng.integers(1, 3))

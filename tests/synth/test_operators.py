@@ -173,3 +173,19 @@ def test_naive_alteration_by_a_names_only_forger_still_breaks_a_check_digit(
     details = apply_operator("naive_alteration", state, rng, profile)
     assert not mrz_checks_pass(state.mrz_printed, state.design.format)
     assert set(details["fields"]) & {"birth_date", "expiry_date", "document_number"}
+
+
+def test_mrz_only_alteration_may_change_a_name_the_visual_zone_keeps() -> None:
+    """A forger who alters only the MRZ may change a name there (to pass a watch list
+    searching the MRZ name); the visual zone keeps the genuine name."""
+    from dataclasses import replace
+
+    for k, field in enumerate(("surname", "given_names")):
+        state = make_state("uto_passport_2020", 700 + k)
+        rng = np.random.default_rng(k)
+        profile = replace(random_profile(rng), alter_fields=(field,))
+        apply_operator("mrz_only_alteration", state, rng, profile)
+        assert state.viz_printed == state.viz_genuine
+        assert state.mrz_printed[1:] == state.mrz_genuine[1:]  # TD3: names in line 1 only
+        assert state.mrz_printed[0] != state.mrz_genuine[0]
+        assert mrz_checks_pass(state.mrz_printed, state.design.format)
