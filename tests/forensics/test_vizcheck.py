@@ -374,6 +374,11 @@ def test_both_names_absent_are_claimed_only_when_number_and_both_dates_agree() -
     findings, data = det.compare(ocr, fields,  # type: ignore[attr-defined]
                                  read_again=lambda: words("OKONKWO CHIDI"))
     assert findings == [] and data["read"]["surname"] == "match"
+    # names of an MRZ read unsurely (no check digit covers them): nothing claimed
+    findings, data = det.compare(ocr, fields,  # type: ignore[attr-defined]
+                                 unsure=["surname", "given_names"],
+                                 read_again=lambda: words("MULLER ANNA MARIA UT1690595"))
+    assert findings == [] and data["read"]["surname"] == "absent"
     # the expiry date not read: the zone may not have been read
     ocr = words("UT1690595 MULLER ANNA MARIA 12 AUG 1974 01 MAR 2020")
     findings, data = det.compare(ocr, fields)  # type: ignore[attr-defined]
