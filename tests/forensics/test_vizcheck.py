@@ -358,28 +358,20 @@ def test_a_difference_is_not_claimed_when_any_second_reading_shows_the_mrz_value
     assert findings == [] and data["read"]["expiry_date"] == "match"
 
 
-def test_both_names_absent_are_claimed_only_when_number_and_both_dates_agree() -> None:
-    """An MRZ whose names were both changed leaves neither in the visual zone: claimed
-    (one finding per name) when the number and both dates were read and agree, and the
-    second reading lacks both names too; with a date not read, nothing is claimed (the
-    zone may simply not have been read)."""
+def test_both_names_absent_are_not_claimed_and_unsure_mrz_names_not_compared() -> None:
+    """OCR loses a whole name block on some genuine documents: both names absent is no
+    claim, even with the number and both dates read and agreeing; and the names of an
+    MRZ read unsurely (no check digit covers them) are not compared."""
     det = get_detector("vizcheck")
     fields = dict(FIELDS, surname="OKONKWO", given_names="CHIDI")
     ocr = words("UT1690595 MULLER ANNA MARIA 12 AUG 1974 01 MAR 2020 01 MAR 2030")
     findings, data = det.compare(ocr, fields,  # type: ignore[attr-defined]
                                  read_again=lambda: words("MULLER ANNA MARIA UT1690595"))
-    assert [f.code for f in findings] == ["VIZ_NAME_MISMATCH"] * 2
-    assert [f.data["field"] for f in findings] == ["surname", "given_names"]
-    # the second reading finds them: nothing
-    findings, data = det.compare(ocr, fields,  # type: ignore[attr-defined]
-                                 read_again=lambda: words("OKONKWO CHIDI"))
-    assert findings == [] and data["read"]["surname"] == "match"
-    # names of an MRZ read unsurely (no check digit covers them): nothing claimed
-    findings, data = det.compare(ocr, fields,  # type: ignore[attr-defined]
-                                 unsure=["surname", "given_names"],
-                                 read_again=lambda: words("MULLER ANNA MARIA UT1690595"))
-    assert findings == [] and data["read"]["surname"] == "absent"
-    # the expiry date not read: the zone may not have been read
-    ocr = words("UT1690595 MULLER ANNA MARIA 12 AUG 1974 01 MAR 2020")
-    findings, data = det.compare(ocr, fields)  # type: ignore[attr-defined]
     assert findings == [] and data["read"]["surname"] == "absent", data
+    fields = dict(FIELDS, surname="NOVAK", given_names="DRAGAN")
+    ocr = words("UT1690595 DRAGAN 12 AUG 1974 01 MAR 2020 01 MAR 2030")
+    findings, _ = det.compare(ocr, fields)  # type: ignore[attr-defined]
+    assert [f.code for f in findings] == ["VIZ_NAME_MISMATCH"]
+    findings, data = det.compare(ocr, fields,  # type: ignore[attr-defined]
+                                 unsure=["surname", "given_names"])
+    assert findings == [] and data["read"]["surname"] == "absent"
