@@ -70,6 +70,10 @@ EXTEND_INK = 0.15
 #: ... or this fraction where the band holds at least four times the ink density of the
 #: paper rows beside it (print washed out by glare).
 EXTEND_FAINT = 0.02
+#: Two-line groups (per text direction and stroke map of the exhaustive search) that are
+#: also completed to a three-line TD1 by a line at their spacing beside them (see
+#: _completed_td1).
+COMPLETED_TD1_GROUPS = 2
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,9 @@ class MrzCandidate:
             is printed almost as dark as the MRZ), so the reader should ignore faint ink.
         uneven: lines extended past their found part (_extended_lines): parts of the print
             may be much fainter than others (glare), so the reader levels the ink.
+        completed: a two-line group with a third line added at the group's spacing where
+            no line was found (_completed_td1): a TD1 whose outer line is lost in a
+            texture; the reader accepts its reading only where every check digit passes.
     """
 
     strips: tuple[NDArray[np.uint8], ...]
@@ -116,6 +123,7 @@ class MrzCandidate:
     score: float
     textured: bool = False
     uneven: bool = False
+    completed: bool = False
 
     @property
     def n_lines(self) -> int:
@@ -841,16 +849,24 @@ def locate(
         dtype=np.uint8,
     )
     cands: list[MrzCandidate] = []
+    completed: list[MrzCandidate] = []
     for map_no, binary in enumerate(_stroke_maps(small, exhaustive=exhaustive)):
         found = _candidates(gray, binary, s, exhaustive=exhaustive,
                             max_candidates=max_candidates)
         # candidates of the strict map (texture removed) are kept even when the first
         # map's texture groups outscore them
+        extra = [c for c in found if c.completed]
+        found = [c for c in found if not c.completed]
         if map_no:
             found = [dataclasses.replace(c, textured=True) for c in found[:max_candidates // 2]]
+            extra = [dataclasses.replace(c, textured=True) for c in extra]
         cands.extend(found)
+        completed.extend(extra)
     cands.sort(key=lambda c: -c.score)
-    return cands[:max_candidates * 2 if exhaustive else max_candidates]
+    completed.sort(key=lambda c: -c.score)
+    # TD1 completions (exhaustive search only) come after every candidate as found
+    return (cands[:max_candidates * 2 if exhaustive else max_candidates]
+            + completed[:2 * COMPLETED_TD1_GROUPS])
 
 
 def _candidates(gray: NDArray[np.uint8], binary: NDArray[np.uint8], s: float, *,
@@ -861,6 +877,7 @@ def _candidates(gray: NDArray[np.uint8], binary: NDArray[np.uint8], s: float, *,
     h0, w0 = gray.shape
     angles, _ = text_angles(binary, peaks=3 if exhaustive else 1)
     cands: list[MrzCandidate] = []
+    completed: list[MrzCandidate] = []  # returned after the others, whatever their score
     tried: list[float] = []
     order = [angles[0], angles[0] + 90.0] + [a for a in angles[1:]]
     widened = False
@@ -922,7 +939,41 @@ def _candidates(gray: NDArray[np.uint8], binary: NDArray[np.uint8], s: float, *,
                 # the same lines followed beyond their straight part (a curled page)
                 cands.append(MrzCandidate(tuple(t for t in traced if t is not None), ang,
                                           glyph, region, score))
+            if exhaustive and len(geoms) == 2 and rank < COMPLETED_TD1_GROUPS:
+                completed.extend(_completed_td1(gray, geoms, ang, glyph, score))
         if cands and not exhaustive:
             break
     cands.sort(key=lambda c: -c.score)
-    return cands[:max_candidates]
+    completed.sort(key=lambda c: -c.score)
+    return cands[:max_candidates] + completed
+
+
+def _completed_td1(gray: NDArray[np.uint8], lines: list[_LineGeom], angle: float,
+                   glyph: float, score: float) -> list[MrzCandidate]:
+    """A two-line group completed to three lines, once above and once below.
+
+    The outer line of a TD1 can be lost in a background texture (its glyphs joined to
+    the texture's strokes in both stroke maps) while its two neighbours are found. The
+    third line is placed at the group's own spacing beyond either line (the two lines'
+    centres extrapolated), re-centred on the ink there (_refine_line), as long as the
+    group; the candidates are marked ``completed``.
+    """
+    h0, w0 = gray.shape
+    a, b = lines
+    step = (b.center[0] - a.center[0], b.center[1] - a.center[1])
+    spacing = math.hypot(*step)
+    out = []
+    for first in (True, False):
+        near = a if first else b
+        sign = -1.0 if first else 1.0
+        center = (near.center[0] + sign * step[0], near.center[1] + sign * step[1])
+        if not (0.0 <= center[0] < w0 and 0.0 <= center[1] < h0):
+            continue
+        center, line_glyph = _refine_line(gray, center, near.angle, near.length, near.glyph,
+                                          spacing)
+        extra = _LineGeom(center, near.angle, near.length, line_glyph)
+        three = [extra, a, b] if first else [a, b, extra]
+        out.append(MrzCandidate(
+            tuple(_strip(gray, g.center, g.angle, g.length, g.glyph) for g in three),
+            angle, glyph, _region(three, (w0, h0)), score, completed=True))
+    return out

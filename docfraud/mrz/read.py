@@ -109,6 +109,10 @@ LEVEL_WIDTH = 3.0
 LEVEL_FLOOR = 0.08
 
 _LINE_LENGTHS = {3: (30,), 2: (44, 36)}
+#: A reading of a TD1 completed by a line where none was found (locate's ``completed``
+#: candidates) counts only where every check digit passes or its mean log confidence is
+#: above this (the confidence of a reading the search stops at).
+COMPLETED_MIN_LOGP = -0.3
 
 
 class Classifier(Protocol):
@@ -821,6 +825,8 @@ def read(
         for cand in cands:
             if exhaustive and work.units > MAX_WORK:
                 break
+            if cand.completed and best is not None and best.passed == len(best.checks):
+                continue  # a TD1 completion only for what the lines as found cannot read
             hyps = _hypotheses(cand)
             if not hyps:
                 reason = "MRZ-like lines found, but no character grid fits them"
@@ -835,6 +841,9 @@ def read(
                 if r is None:
                     reason = "text lines found, but none reads as an MRZ"
                     continue
+                if (cand.completed and r.passed < len(r.checks)
+                        and r.mean_logp <= COMPLETED_MIN_LOGP):
+                    continue  # a line placed where none was found must prove itself
                 if best is None or r.score > best.score:
                     best = r
                 if r.passed == len(r.checks) and r.mean_logp > -0.3:
