@@ -70,6 +70,11 @@ EXTEND_INK = 0.15
 #: ... or this fraction where the band holds at least four times the ink density of the
 #: paper rows beside it (print washed out by glare).
 EXTEND_FAINT = 0.02
+#: Where the exhaustive search finds no candidate in either stroke map, it tries the
+#: strokes that are the darkest within this many working-scale px (see _darkest_strokes) ...
+DARKEST_WINDOW = 21
+#: ... at most this share of the way from the darkest to the lightest grey there.
+DARKEST_SHARE = 0.3
 #: Two-line groups (per text direction and stroke map of the exhaustive search) that are
 #: also completed to a three-line TD1 by a line at their spacing beside them (see
 #: _completed_td1).
@@ -111,9 +116,10 @@ class MrzCandidate:
             is printed almost as dark as the MRZ), so the reader should ignore faint ink.
         uneven: lines extended past their found part (_extended_lines): parts of the print
             may be much fainter than others (glare), so the reader levels the ink.
-        completed: a two-line group with a third line added at the group's spacing where
-            no line was found (_completed_td1): a TD1 whose outer line is lost in a
-            texture; the reader accepts its reading only where every check digit passes.
+        added_line: index (in ``strips``) of a line added to a two-line group at the
+            group's spacing where no line was found (_completed_td1: a TD1 whose outer
+            line is lost in a texture), None for lines as found; the reader trusts such a
+            reading only where the added line reads confidently.
     """
 
     strips: tuple[NDArray[np.uint8], ...]
@@ -123,11 +129,16 @@ class MrzCandidate:
     score: float
     textured: bool = False
     uneven: bool = False
-    completed: bool = False
+    added_line: int | None = None
 
     @property
     def n_lines(self) -> int:
         return len(self.strips)
+
+    @property
+    def completed(self) -> bool:
+        """A line was added where none was found (see ``added_line``)."""
+        return self.added_line is not None
 
 
 def _to_gray(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
@@ -161,6 +172,26 @@ def _stroke_maps(small: NDArray[np.uint8], *, exhaustive: bool) -> list[NDArray[
             if thr2 > 1.2 * thr:
                 maps.append(np.asarray((bh > thr2).astype(np.uint8) * 255, dtype=np.uint8))
     return maps
+
+
+def _darkest_strokes(small: NDArray[np.uint8], strokes: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """The strokes (a binary 0/255 map of ``small``) that are among the darkest pixels
+    around them: grey at most DARKEST_SHARE of the way from the darkest to the lightest
+    pixel within DARKEST_WINDOW px.
+
+    Where a background texture is printed as dark as the MRZ relative to the paper
+    (waves, guilloches) the stroke maps join text and texture; but the MRZ's ink is
+    darker than the texture's, and next to print the texture's strokes are not the
+    darkest pixels, so the print stands alone in this map (away from print the texture
+    stays). (H, W) uint8 in and out.
+    """
+    import cv2
+
+    kernel = np.ones((DARKEST_WINDOW, DARKEST_WINDOW), np.uint8)
+    lo = cv2.erode(small, kernel).astype(np.float32)
+    hi = cv2.dilate(small, kernel).astype(np.float32)
+    dark = small.astype(np.float32) <= lo + DARKEST_SHARE * (hi - lo)
+    return np.asarray(((strokes > 0) & dark).astype(np.uint8) * 255, dtype=np.uint8)
 
 
 def dominant_angle(binary: NDArray[np.uint8]) -> tuple[float, float]:
@@ -850,7 +881,14 @@ def locate(
     )
     cands: list[MrzCandidate] = []
     completed: list[MrzCandidate] = []
-    for map_no, binary in enumerate(_stroke_maps(small, exhaustive=exhaustive)):
+    maps = _stroke_maps(small, exhaustive=exhaustive)
+    for map_no, binary in enumerate(maps + ([None] if exhaustive else [])):
+        if binary is None:
+            if cands:
+                break
+            # nothing found in any map: a texture as dark as the print joins them (the
+            # darkest strokes' candidates are marked textured)
+            binary = _darkest_strokes(small, maps[0])
         found = _candidates(gray, binary, s, exhaustive=exhaustive,
                             max_candidates=max_candidates)
         # candidates of the strict map (texture removed) are kept even when the first
@@ -956,7 +994,7 @@ def _completed_td1(gray: NDArray[np.uint8], lines: list[_LineGeom], angle: float
     the texture's strokes in both stroke maps) while its two neighbours are found. The
     third line is placed at the group's own spacing beyond either line (the two lines'
     centres extrapolated), re-centred on the ink there (_refine_line), as long as the
-    group; the candidates are marked ``completed``.
+    group; the candidates mark the added line (``added_line``).
     """
     h0, w0 = gray.shape
     a, b = lines
@@ -975,5 +1013,5 @@ def _completed_td1(gray: NDArray[np.uint8], lines: list[_LineGeom], angle: float
         three = [extra, a, b] if first else [a, b, extra]
         out.append(MrzCandidate(
             tuple(_strip(gray, g.center, g.angle, g.length, g.glyph) for g in three),
-            angle, glyph, _region(three, (w0, h0)), score, completed=True))
+            angle, glyph, _region(three, (w0, h0)), score, added_line=0 if first else 2))
     return out

@@ -109,9 +109,10 @@ LEVEL_WIDTH = 3.0
 LEVEL_FLOOR = 0.08
 
 _LINE_LENGTHS = {3: (30,), 2: (44, 36)}
-#: A reading of a TD1 completed by a line where none was found (locate's ``completed``
-#: candidates) counts only where every check digit passes or its mean log confidence is
-#: above this (the confidence of a reading the search stops at).
+#: A reading of a TD1 completed by a line where none was found (locate's ``added_line``)
+#: counts only where the added line's mean log confidence is above this (the confidence
+#: of a reading the search stops at), and so is the whole reading's or every check digit
+#: passes.
 COMPLETED_MIN_LOGP = -0.3
 
 
@@ -483,6 +484,18 @@ def _full_read(h: Hypothesis, clf: Classifier, *, jitter: bool = False) -> Readi
                    cnn_lines=list(raw))
 
 
+def _completion_trusted(reading: Reading) -> bool:
+    """Whether a reading of a completed candidate counts (COMPLETED_MIN_LOGP)."""
+    cand = reading.hyp.candidate
+    if cand.added_line is None:
+        return True
+    added = cand.n_lines - 1 - cand.added_line if reading.hyp.flipped else cand.added_line
+    p = reading.probs[added].max(axis=1)
+    if float(np.mean(np.log(np.maximum(p, 1e-6)))) <= COMPLETED_MIN_LOGP:
+        return False
+    return reading.passed == len(reading.checks) or reading.mean_logp > COMPLETED_MIN_LOGP
+
+
 def _field_validity(fmt: MrzFormat, lines: list[str]) -> int:
     """How many of the fields no check digit covers look right: the document code and
     the name start with a letter, state codes are known."""
@@ -841,8 +854,7 @@ def read(
                 if r is None:
                     reason = "text lines found, but none reads as an MRZ"
                     continue
-                if (cand.completed and r.passed < len(r.checks)
-                        and r.mean_logp <= COMPLETED_MIN_LOGP):
+                if cand.completed and not _completion_trusted(r):
                     continue  # a line placed where none was found must prove itself
                 if best is None or r.score > best.score:
                     best = r
