@@ -484,6 +484,15 @@ def _full_read(h: Hypothesis, clf: Classifier, *, jitter: bool = False) -> Readi
                    cnn_lines=list(raw))
 
 
+def _completion_wanted(best: Reading | None) -> bool:
+    """Whether the TD1 completions are worth reading after the candidates as found: not
+    where the best reading so far passes every check digit, is confident (printed that
+    way), or is already of three lines (a TD1 was found)."""
+    return best is None or not (
+        best.passed == len(best.checks) or best.mean_logp > COMPLETED_MIN_LOGP
+        or best.hyp.candidate.n_lines == 3)
+
+
 def _completion_trusted(reading: Reading) -> bool:
     """Whether a reading of a completed candidate counts (COMPLETED_MIN_LOGP)."""
     cand = reading.hyp.candidate
@@ -838,8 +847,8 @@ def read(
         for cand in cands:
             if exhaustive and work.units > MAX_WORK:
                 break
-            if cand.completed and best is not None and best.passed == len(best.checks):
-                continue  # a TD1 completion only for what the lines as found cannot read
+            if cand.completed and not _completion_wanted(best):
+                continue
             hyps = _hypotheses(cand)
             if not hyps:
                 reason = "MRZ-like lines found, but no character grid fits them"
