@@ -70,6 +70,15 @@ EXTEND_INK = 0.15
 #: ... or this fraction where the band holds at least four times the ink density of the
 #: paper rows beside it (print washed out by glare).
 EXTEND_FAINT = 0.02
+#: Where the exhaustive search finds no candidate in either stroke map, it tries the
+#: strokes that are the darkest within this many working-scale px (see _darkest_strokes) ...
+DARKEST_WINDOW = 21
+#: ... at most this share of the way from the darkest to the lightest grey there.
+DARKEST_SHARE = 0.3
+#: Two-line groups (per text direction and stroke map of the exhaustive search) that are
+#: also completed to a three-line TD1 by a line at their spacing beside them (see
+#: _completed_td1).
+COMPLETED_TD1_GROUPS = 2
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,10 @@ class MrzCandidate:
             is printed almost as dark as the MRZ), so the reader should ignore faint ink.
         uneven: lines extended past their found part (_extended_lines): parts of the print
             may be much fainter than others (glare), so the reader levels the ink.
+        added_line: index (in ``strips``) of a line added to a two-line group at the
+            group's spacing where no line was found (_completed_td1: a TD1 whose outer
+            line is lost in a texture), None for lines as found; the reader trusts such a
+            reading only where the added line reads confidently.
     """
 
     strips: tuple[NDArray[np.uint8], ...]
@@ -116,10 +129,16 @@ class MrzCandidate:
     score: float
     textured: bool = False
     uneven: bool = False
+    added_line: int | None = None
 
     @property
     def n_lines(self) -> int:
         return len(self.strips)
+
+    @property
+    def completed(self) -> bool:
+        """A line was added where none was found (see ``added_line``)."""
+        return self.added_line is not None
 
 
 def _to_gray(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
@@ -153,6 +172,26 @@ def _stroke_maps(small: NDArray[np.uint8], *, exhaustive: bool) -> list[NDArray[
             if thr2 > 1.2 * thr:
                 maps.append(np.asarray((bh > thr2).astype(np.uint8) * 255, dtype=np.uint8))
     return maps
+
+
+def _darkest_strokes(small: NDArray[np.uint8], strokes: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """The strokes (a binary 0/255 map of ``small``) that are among the darkest pixels
+    around them: grey at most DARKEST_SHARE of the way from the darkest to the lightest
+    pixel within DARKEST_WINDOW px.
+
+    Where a background texture is printed as dark as the MRZ relative to the paper
+    (waves, guilloches) the stroke maps join text and texture; but the MRZ's ink is
+    darker than the texture's, and next to print the texture's strokes are not the
+    darkest pixels, so the print stands alone in this map (away from print the texture
+    stays). (H, W) uint8 in and out.
+    """
+    import cv2
+
+    kernel = np.ones((DARKEST_WINDOW, DARKEST_WINDOW), np.uint8)
+    lo = cv2.erode(small, kernel).astype(np.float32)
+    hi = cv2.dilate(small, kernel).astype(np.float32)
+    dark = small.astype(np.float32) <= lo + DARKEST_SHARE * (hi - lo)
+    return np.asarray(((strokes > 0) & dark).astype(np.uint8) * 255, dtype=np.uint8)
 
 
 def dominant_angle(binary: NDArray[np.uint8]) -> tuple[float, float]:
@@ -841,16 +880,31 @@ def locate(
         dtype=np.uint8,
     )
     cands: list[MrzCandidate] = []
-    for map_no, binary in enumerate(_stroke_maps(small, exhaustive=exhaustive)):
+    completed: list[MrzCandidate] = []
+    maps = _stroke_maps(small, exhaustive=exhaustive)
+    for map_no, binary in enumerate(maps + ([None] if exhaustive else [])):
+        if binary is None:
+            if cands:
+                break
+            # nothing found in any map: a texture as dark as the print joins them (the
+            # darkest strokes' candidates are marked textured)
+            binary = _darkest_strokes(small, maps[0])
         found = _candidates(gray, binary, s, exhaustive=exhaustive,
                             max_candidates=max_candidates)
         # candidates of the strict map (texture removed) are kept even when the first
         # map's texture groups outscore them
+        extra = [c for c in found if c.completed]
+        found = [c for c in found if not c.completed]
         if map_no:
             found = [dataclasses.replace(c, textured=True) for c in found[:max_candidates // 2]]
+            extra = [dataclasses.replace(c, textured=True) for c in extra]
         cands.extend(found)
+        completed.extend(extra)
     cands.sort(key=lambda c: -c.score)
-    return cands[:max_candidates * 2 if exhaustive else max_candidates]
+    completed.sort(key=lambda c: -c.score)
+    # TD1 completions (exhaustive search only) come after every candidate as found
+    return (cands[:max_candidates * 2 if exhaustive else max_candidates]
+            + completed[:2 * COMPLETED_TD1_GROUPS])
 
 
 def _candidates(gray: NDArray[np.uint8], binary: NDArray[np.uint8], s: float, *,
@@ -861,6 +915,7 @@ def _candidates(gray: NDArray[np.uint8], binary: NDArray[np.uint8], s: float, *,
     h0, w0 = gray.shape
     angles, _ = text_angles(binary, peaks=3 if exhaustive else 1)
     cands: list[MrzCandidate] = []
+    completed: list[MrzCandidate] = []  # returned after the others, whatever their score
     tried: list[float] = []
     order = [angles[0], angles[0] + 90.0] + [a for a in angles[1:]]
     widened = False
@@ -922,7 +977,41 @@ def _candidates(gray: NDArray[np.uint8], binary: NDArray[np.uint8], s: float, *,
                 # the same lines followed beyond their straight part (a curled page)
                 cands.append(MrzCandidate(tuple(t for t in traced if t is not None), ang,
                                           glyph, region, score))
+            if exhaustive and len(geoms) == 2 and rank < COMPLETED_TD1_GROUPS:
+                completed.extend(_completed_td1(gray, geoms, ang, glyph, score))
         if cands and not exhaustive:
             break
     cands.sort(key=lambda c: -c.score)
-    return cands[:max_candidates]
+    completed.sort(key=lambda c: -c.score)
+    return cands[:max_candidates] + completed
+
+
+def _completed_td1(gray: NDArray[np.uint8], lines: list[_LineGeom], angle: float,
+                   glyph: float, score: float) -> list[MrzCandidate]:
+    """A two-line group completed to three lines, once above and once below.
+
+    The outer line of a TD1 can be lost in a background texture (its glyphs joined to
+    the texture's strokes in both stroke maps) while its two neighbours are found. The
+    third line is placed at the group's own spacing beyond either line (the two lines'
+    centres extrapolated), re-centred on the ink there (_refine_line), as long as the
+    group; the candidates mark the added line (``added_line``).
+    """
+    h0, w0 = gray.shape
+    a, b = lines
+    step = (b.center[0] - a.center[0], b.center[1] - a.center[1])
+    spacing = math.hypot(*step)
+    out = []
+    for first in (True, False):
+        near = a if first else b
+        sign = -1.0 if first else 1.0
+        center = (near.center[0] + sign * step[0], near.center[1] + sign * step[1])
+        if not (0.0 <= center[0] < w0 and 0.0 <= center[1] < h0):
+            continue
+        center, line_glyph = _refine_line(gray, center, near.angle, near.length, near.glyph,
+                                          spacing)
+        extra = _LineGeom(center, near.angle, near.length, line_glyph)
+        three = [extra, a, b] if first else [a, b, extra]
+        out.append(MrzCandidate(
+            tuple(_strip(gray, g.center, g.angle, g.length, g.glyph) for g in three),
+            angle, glyph, _region(three, (w0, h0)), score, added_line=0 if first else 2))
+    return out

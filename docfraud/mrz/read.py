@@ -109,6 +109,11 @@ LEVEL_WIDTH = 3.0
 LEVEL_FLOOR = 0.08
 
 _LINE_LENGTHS = {3: (30,), 2: (44, 36)}
+#: A reading of a TD1 completed by a line where none was found (locate's ``added_line``)
+#: counts only where the added line's mean log confidence is above this (the confidence
+#: of a reading the search stops at), and so is the whole reading's or every check digit
+#: passes.
+COMPLETED_MIN_LOGP = -0.3
 
 
 class Classifier(Protocol):
@@ -479,6 +484,27 @@ def _full_read(h: Hypothesis, clf: Classifier, *, jitter: bool = False) -> Readi
                    cnn_lines=list(raw))
 
 
+def _completion_wanted(best: Reading | None) -> bool:
+    """Whether the TD1 completions are worth reading after the candidates as found: not
+    where the best reading so far passes every check digit, is confident (printed that
+    way), or is already of three lines (a TD1 was found)."""
+    return best is None or not (
+        best.passed == len(best.checks) or best.mean_logp > COMPLETED_MIN_LOGP
+        or best.hyp.candidate.n_lines == 3)
+
+
+def _completion_trusted(reading: Reading) -> bool:
+    """Whether a reading of a completed candidate counts (COMPLETED_MIN_LOGP)."""
+    cand = reading.hyp.candidate
+    if cand.added_line is None:
+        return True
+    added = cand.n_lines - 1 - cand.added_line if reading.hyp.flipped else cand.added_line
+    p = reading.probs[added].max(axis=1)
+    if float(np.mean(np.log(np.maximum(p, 1e-6)))) <= COMPLETED_MIN_LOGP:
+        return False
+    return reading.passed == len(reading.checks) or reading.mean_logp > COMPLETED_MIN_LOGP
+
+
 def _field_validity(fmt: MrzFormat, lines: list[str]) -> int:
     """How many of the fields no check digit covers look right: the document code and
     the name start with a letter, state codes are known."""
@@ -821,6 +847,8 @@ def read(
         for cand in cands:
             if exhaustive and work.units > MAX_WORK:
                 break
+            if cand.completed and not _completion_wanted(best):
+                continue
             hyps = _hypotheses(cand)
             if not hyps:
                 reason = "MRZ-like lines found, but no character grid fits them"
@@ -835,6 +863,8 @@ def read(
                 if r is None:
                     reason = "text lines found, but none reads as an MRZ"
                     continue
+                if cand.completed and not _completion_trusted(r):
+                    continue  # a line placed where none was found must prove itself
                 if best is None or r.score > best.score:
                     best = r
                 if r.passed == len(r.checks) and r.mean_logp > -0.3:
