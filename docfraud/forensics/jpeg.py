@@ -396,12 +396,10 @@ class JpegDetector(Detector):
         if scale == 1.0:
             lum = analysis.luminance
         else:
+            from docfraud.forensics.base import luminance_of
             from docfraud.imageio import native_pixels
 
-            p = native_pixels(analysis.document).astype(np.float32)
-            lum = np.asarray(0.299 * p[:, :, 0] + 0.587 * p[:, :, 1] + 0.114 * p[:, :, 2],
-                             np.float32)
-            del p
+            lum = luminance_of(native_pixels(analysis.document))
         y = _undo_orientation(lum, orientation)
         hs, ws = y.shape
         heat_a = np.zeros((max(1, hs // 8), max(1, ws // 8)), dtype=np.float32)
