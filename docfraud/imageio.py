@@ -195,6 +195,47 @@ def load_document(source: ImageSource) -> Document:
     )
 
 
+#: an image whose long side exceeds this many pixels is analysed at :data:`WORKING_SIDE`
+WORKING_MAX_SIDE = 2400
+#: long side (pixels) of the working copy of a larger image: a 12-48 megapixel phone photo
+#: is screened at about the resolution of the captures the detectors and the fusion were
+#: fitted on (long side 1100-1800 px), in about the time of one
+WORKING_SIDE = 2000
+
+
+def working_copy(document: Document, *, max_side: int = WORKING_MAX_SIDE,
+                 side: int = WORKING_SIDE) -> Document:
+    """The document as it is analysed: itself, or, when its long side exceeds
+    ``max_side`` pixels, a copy downscaled (area averaging) to a long side of ``side``.
+
+    The copy keeps the file's bytes (``raw``: the JPEG detector reads the file's own 8x8
+    grid at native resolution), digest, source and format; ``info["working_scale"]``
+    (< 1) is its size over the original's and ``info["native_size"]`` the original
+    (H, W). Coordinates measured on the copy divided by the scale are the original's.
+    """
+    from dataclasses import replace
+
+    import cv2
+
+    h, w = document.shape
+    if max(h, w) <= max_side:
+        return document
+    scale = side / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    pixels = np.ascontiguousarray(
+        cv2.resize(document.pixels, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    info = {**document.info, "native_size": (h, w), "working_scale": size[0] / w}
+    return replace(document, pixels=pixels, info=info)
+
+
+def native_pixels(document: Document) -> NDArray[np.uint8]:
+    """(H, W, 3) uint8 RGB at the file's own resolution: the pixels of ``document``, or
+    for a :func:`working_copy`, its file decoded again."""
+    if "working_scale" not in document.info or document.raw is None:
+        return document.pixels
+    return decode_image(document.raw, source=document.source).pixels
+
+
 def load_image(source: ImageSource) -> NDArray[np.uint8]:
     """Load an image as (H, W, 3) uint8 RGB with EXIF orientation applied.
 

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from docfraud._text import safe_text
 from docfraud.errors import EXIT_OK, EXIT_REFER, EXIT_REJECT
-from docfraud.imageio import Document, ImageSource, load_document
+from docfraud.imageio import Document, ImageSource, load_document, working_copy
 
 if TYPE_CHECKING:
+    from docfraud.findings import Finding
     from docfraud.forensics.base import Analysis, DetectorResult
     from docfraud.mrz import MrzResult
     from docfraud.score import Risk
@@ -84,7 +85,7 @@ def analyse(
 
     timing: dict[str, float] = {}
     t0 = time.perf_counter()
-    document = source if isinstance(source, Document) else load_document(source)
+    document = working_copy(source if isinstance(source, Document) else load_document(source))
     t1 = time.perf_counter()
     timing["load"] = (t1 - t0) * 1e3
     mrz = read(document.pixels)
@@ -128,18 +129,51 @@ def screen(
     timing["total"] = (time.perf_counter() - t0) * 1e3
     doc = analysis.document
     assert analysis.mrz is not None
+    mrz, zones = analysis.mrz, dict(analysis.zones)
+    scale = float(doc.info.get("working_scale", 1.0))
+    if scale != 1.0:
+        # a large image was analysed at a working resolution: what the report says is
+        # located in the image as given (the analysis keeps its own frame)
+        results, mrz, zones = _in_native_frame(results, mrz, zones, 1.0 / scale)
+    native = doc.info.get("native_size", doc.shape)
     return ScreenReport(
         # "as given", but valid UTF-8 for the JSON, HTML and database it goes to
         file=safe_text(file if file is not None else doc.source),
         sha256=doc.sha256,
-        mrz=analysis.mrz,
+        mrz=mrz,
         results=results,
         risk=risk,
-        zones=dict(analysis.zones),
-        image_size=doc.shape,
+        zones=zones,
+        image_size=(int(native[0]), int(native[1])),
         timing_ms=timing,
         analysis=analysis,
     )
+
+
+def _in_native_frame(results: list[DetectorResult], mrz: MrzResult,
+                     zones: dict[str, tuple[int, int, int, int]], factor: float
+                     ) -> tuple[list[DetectorResult], MrzResult,
+                                dict[str, tuple[int, int, int, int]]]:
+    """Finding regions, the MRZ's region and glyph height, and the zones, multiplied by
+    ``factor`` (from a working copy's pixels to the original image's)."""
+    from dataclasses import replace
+
+    def box(b: Sequence[float]) -> tuple[int, int, int, int]:
+        x, y, w, h = (float(v) for v in b)
+        return round(x * factor), round(y * factor), round(w * factor), round(h * factor)
+
+    def moved(findings: Sequence[Finding]) -> list[Finding]:
+        return [f if f.region is None else replace(f, region=box(f.region)) for f in findings]
+
+    extra = dict(mrz.extra)
+    region = extra.get("region")
+    if isinstance(region, list | tuple) and len(region) == 4:
+        extra["region"] = list(box(region))
+    if isinstance(extra.get("glyph_height"), int | float):
+        extra["glyph_height"] = round(float(extra["glyph_height"]) * factor, 2)
+    return ([replace(r, findings=tuple(moved(r.findings))) for r in results],
+            replace(mrz, findings=moved(mrz.findings), extra=extra),
+            {k: box(v) for k, v in zones.items()})
 
 
 class SignatureZones(NamedTuple):

@@ -167,3 +167,63 @@ def test_file_name_that_is_no_utf8(tmp_path: Path, capsys: pytest.CaptureFixture
     out.encode("utf-8")  # no lone surrogates: the line is valid UTF-8
     assert json.loads(out)["file"] == str(tmp_path / "scan-\\xff.jpg")
     assert "scan-\\xff.jpg" in html.read_text(encoding="utf-8")
+
+
+def test_a_large_photo_is_analysed_at_a_working_resolution_and_reported_as_given(
+        tmp_path: Path) -> None:
+    """An image over 2400 px is analysed downscaled to 2000 px (the detectors' and the
+    fusion's resolution); the report locates everything in the image as given, and the
+    JPEG detector reads the file's own grid."""
+    import cv2
+    import numpy as np
+
+    from docfraud.imageio import WORKING_SIDE, load_document, native_pixels, working_copy
+    from docfraud.report.screen_html import render_screen_html
+
+    small = _sample("genuine")
+    base = screen(small)
+    pixels = cv2.imread(str(small))
+    factor = 2600 / max(pixels.shape[:2])
+    big = cv2.resize(pixels, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    path = tmp_path / "big.jpg"
+    cv2.imwrite(str(path), big, [cv2.IMWRITE_JPEG_QUALITY, 92])
+
+    doc = load_document(path)
+    work = working_copy(doc)
+    assert max(work.shape) == WORKING_SIDE and work.raw == doc.raw
+    assert work.info["native_size"] == doc.shape
+    assert np.array_equal(native_pixels(work), doc.pixels)
+    assert working_copy(work) is work and working_copy(load_document(small)).info.get(
+        "working_scale") is None
+
+    report = screen(path)
+    h, w = big.shape[:2]
+    assert report.image_size == (h, w)
+    assert report.analysis is not None and report.analysis.shape == work.shape
+    assert report.mrz.valid and report.mrz.lines == base.mrz.lines
+    assert report.risk.verdict == base.risk.verdict
+    # the MRZ region, the zones and every finding lie in the image as given, where the
+    # small image's lie times the enlargement (within 3 % of the image)
+    region = report.mrz.extra["region"]
+    expected = [v * factor for v in base.mrz.extra["region"]]
+    assert all(abs(a - b) <= 0.03 * w for a, b in zip(region, expected, strict=True))
+    for box in [*report.zones.values(), *(f["region"] for f in report.findings
+                                          if f["region"] is not None)]:
+        x, y, bw, bh = box
+        assert x >= -1 and y >= -1 and x + bw <= w + 1 and y + bh <= h + 1, box
+    jpeg = next(r for r in report.results if r.detector == "jpeg")
+    assert jpeg.status == "ok" and jpeg.heatmap is not None
+    assert jpeg.heatmap.shape == report.analysis.shape
+    assert report.to_dict()["image"] == {"width": w, "height": h}
+    # the HTML draws the zones over the displayed image: every box inside its drawing
+    import re
+
+    html = render_screen_html(report)
+    svg = re.search(r'<svg id="regions" width="(\d+)" height="(\d+)">', html)
+    assert svg is not None
+    sw, sh = int(svg.group(1)), int(svg.group(2))
+    rects = re.findall(r'<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"',
+                       html)
+    assert len(rects) >= len(report.zones)
+    for x, y, bw, bh in ((float(v) for v in r) for r in rects):
+        assert x + bw <= sw + 2 and y + bh <= sh + 2, (x, y, bw, bh, sw, sh)

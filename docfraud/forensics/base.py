@@ -146,6 +146,14 @@ class DetectorResult:
         )
 
 
+def luminance_of(pixels: NDArray[np.uint8]) -> FloatMap:
+    """(H, W) float32 luma Y = 0.299 R + 0.587 G + 0.114 B in [0, 255], unrounded, of
+    (H, W, 3) uint8 RGB ``pixels``."""
+    p = pixels.astype(np.float32)
+    return np.asarray(0.299 * p[:, :, 0] + 0.587 * p[:, :, 1] + 0.114 * p[:, :, 2],
+                      dtype=np.float32)
+
+
 @dataclass(eq=False)
 class Analysis:
     """Everything the pipeline knows about one document; the one input of every detector.
@@ -208,12 +216,7 @@ class Analysis:
     def luminance(self) -> FloatMap:
         """(H, W) float32 luma Y = 0.299 R + 0.587 G + 0.114 B in [0, 255], unrounded."""
 
-        def compute() -> FloatMap:
-            p = self.pixels.astype(np.float32)
-            y = 0.299 * p[:, :, 0] + 0.587 * p[:, :, 1] + 0.114 * p[:, :, 2]
-            return np.asarray(y, dtype=np.float32)
-
-        return self.cached("luminance", compute)
+        return self.cached("luminance", lambda: luminance_of(self.pixels))
 
     @property
     def noise_residual(self) -> FloatMap:

@@ -389,7 +389,18 @@ class JpegDetector(Detector):
                 ))
 
         # --- 2 and 3: maps on the stored grid ----------------------------------------
-        y = _undo_orientation(analysis.luminance, orientation)
+        # on the file's own grid: a large image analysed at a working resolution
+        # (docfraud.imageio.working_copy) is decoded again at its own; boxes and the
+        # heatmap are brought to the analysed image at the end
+        scale = float(analysis.document.info.get("working_scale", 1.0))
+        if scale == 1.0:
+            lum = analysis.luminance
+        else:
+            from docfraud.forensics.base import luminance_of
+            from docfraud.imageio import native_pixels
+
+            lum = luminance_of(native_pixels(analysis.document))
+        y = _undo_orientation(lum, orientation)
         hs, ws = y.shape
         heat_a = np.zeros((max(1, hs // 8), max(1, ws // 8)), dtype=np.float32)
         score_a = 0.0
@@ -414,7 +425,7 @@ class JpegDetector(Detector):
                 contrast = float(np.clip(llr[hot].mean() - llr[~hot].mean(), 0.0, 3.0)) / 3.0
                 score_a = confidence * size_term * (0.5 + 0.5 * contrast)
                 if hot.sum() >= 6 and score_a >= 0.4:
-                    box = box_of(_redo_orientation(hot, orientation), scale=8.0)
+                    box = box_of(_redo_orientation(hot, orientation), scale=8.0 * scale)
                     findings.append(self.finding(
                         "JPEG_LOCAL_SINGLE_COMPRESSION", "high",
                         "a region does not share the double-compression pattern of the rest of "
@@ -470,7 +481,8 @@ class JpegDetector(Detector):
                 data["misaligned_grid"] = {"tiles": int(n_hot),
                                            "shift": [(px + 1) % 8, (py + 1) % 8]}
                 if score_n >= 0.3:
-                    box = box_of(_redo_orientation(hot_n, orientation), scale=float(_TILE))
+                    box = box_of(_redo_orientation(hot_n, orientation),
+                                 scale=float(_TILE) * scale)
                     findings.append(self.finding(
                         "JPEG_MISALIGNED_GRID_REGION", "low",
                         "the JPEG blocking-artefact pattern of a region differs from the rest "
@@ -485,6 +497,11 @@ class JpegDetector(Detector):
         heat = np.maximum(blocks_to_heatmap(heat_a, stored, _BLOCK),
                           blocks_to_heatmap(heat_n, stored, _TILE))
         heatmap: FloatMap = _redo_orientation(heat, orientation).astype(np.float32)
+        if heatmap.shape != (h, w):  # native resolution -> the analysed image's
+            import cv2
+
+            heatmap = np.asarray(cv2.resize(heatmap, (w, h), interpolation=cv2.INTER_AREA),
+                                 np.float32)
         assert heatmap.shape == (h, w)
         data["scores"] = {"aligned": round(float(score_a), 4),
                           "nonaligned": round(float(score_n), 4)}

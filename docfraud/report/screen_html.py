@@ -28,7 +28,10 @@ def render_screen_html(report: ScreenReport, *, max_side: int = 1000) -> str:
 
     assert report.analysis is not None, "the report must keep its analysis for images"
     pixels = report.analysis.pixels
-    width, height, scale = fit_size((pixels.shape[0], pixels.shape[1]), max_side)
+    width, height, _ = fit_size((pixels.shape[0], pixels.shape[1]), max_side)
+    # regions and zones are in the image as given (the analysed pixels may be a working
+    # copy of a large image)
+    scale = width / max(report.image_size[1], 1)
 
     def box(b: tuple[int, int, int, int] | list[int]) -> dict[str, float]:
         x, y, w, h = b
