@@ -211,7 +211,7 @@ def test_completed_td1_stays_inside_the_image_and_survives_degenerate_groups() -
         assert c.n_lines == 3 and c.completed
         assert all(s.dtype == np.uint8 and s.size for s in c.strips)
         x, y, w, h = c.region
-        assert 0 <= x and 0 <= y and w > 0 and h > 0 and x + w <= 400 and y + h <= 200
+        assert x >= 0 and y >= 0 and w > 0 and h > 0 and x + w <= 400 and y + h <= 200
     # the group's spacing beyond its first line lies above the image: only the line below
     top = locate._LineGeom((200.0, 10.0), 0.0, 300.0, 12.0)
     low = locate._LineGeom((200.0, 40.0), 0.0, 300.0, 12.0)
