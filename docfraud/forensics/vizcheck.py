@@ -26,12 +26,11 @@ of TD1 cards) with Tesseract and looks for the MRZ's values in it:
    whose later one is not the MRZ expiry date (:func:`_expiry_of_pair`); a name absent
    while the other name and two of number and dates were read and found (names only
    from an MRZ read at a mean character confidence of 0.9 or more:
-   :func:`unsure_fields`). Before a date
-   or number mismatch is reported, its line alone is read twice more at 14 px/mm
-   (Tesseract, one line each): cleaned and binarised (marks above and below it
-   removed), and in grey levels (the binarisation of a blurred 4 repeats the first
-   reading's 3); the difference must show
-   in a second reading and the MRZ's value in none. Before a name is reported absent the
+   :func:`unsure_fields`). Before a date or number mismatch is reported, its line alone
+   is read twice more at 14 px/mm (Tesseract, one line each): cleaned and binarised
+   (marks above and below it removed), and in grey levels (the binarisation of a
+   blurred 4 repeats the first reading's 3); the difference must show in a second
+   reading and the MRZ's value in none. Before a name is reported absent the
    whole zone is read again at 14 px/mm, grown by 3 mm above and at the sides (a name on
    the zone's edge) and keeping text down to 0.75 mm (a long name shrunk to its box); the
    name must be absent there too. No difference is claimed for a date or number whose MRZ
