@@ -24,12 +24,13 @@ of TD1 cards) with Tesseract and looks for the MRZ's values in it:
    set of three or more dates (birth, issue, expiry) whose earliest (latest) is not the
    MRZ birth (expiry) date, or an issue and an expiry date a whole number of years apart
    whose later one is not the MRZ expiry date (:func:`_expiry_of_pair`); a name absent
-   while the other name and two of number and dates were read and found. Before a date
-   or number mismatch is reported, its line alone is read twice more at 14 px/mm
-   (Tesseract, one line each): cleaned and binarised (marks above and below it
-   removed), and in grey levels (the binarisation of a blurred 4 repeats the first
-   reading's 3); the difference must show
-   in a second reading and the MRZ's value in none. Before a name is reported absent the
+   while the other name and two of number and dates were read and found (names only
+   from an MRZ read at a mean character confidence of 0.9 or more:
+   :func:`unsure_fields`). Before a date or number mismatch is reported, its line alone
+   is read twice more at 14 px/mm (Tesseract, one line each): cleaned and binarised
+   (marks above and below it removed), and in grey levels (the binarisation of a
+   blurred 4 repeats the first reading's 3); the difference must show in a second
+   reading and the MRZ's value in none. Before a name is reported absent the
    whole zone is read again at 14 px/mm, grown by 3 mm above and at the sides (a name on
    the zone's edge) and keeping text down to 0.75 mm (a long name shrunk to its box); the
    name must be absent there too. No difference is claimed for a date or number whose MRZ
@@ -56,7 +57,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import combinations, pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -64,6 +65,9 @@ from numpy.typing import NDArray
 from docfraud.findings import Finding
 from docfraud.forensics.base import Analysis, Box, Detector, DetectorResult
 from docfraud.forensics.registry import register
+
+if TYPE_CHECKING:
+    from docfraud.mrz import MrzResult
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +82,8 @@ _NAME_MARGIN_MM = 3.0
 _NAME_MIN_TEXT_MM = 0.75
 _MIN_CONF = 60.0
 #: names (no check digit covers them) are compared only with an MRZ read at least this
-#: confidently (the reader's mean character confidence; 1 % of the genuine training
-#: documents are read less surely)
+#: confidently (the reader's ``extra["confidence"]``: the geometric mean of its character
+#: confidences; 1 % of the genuine training documents are read less surely)
 _MRZ_NAMES_MIN_CONFIDENCE = 0.9
 #: a document number renumbered in more than three digits is claimed only from a word read
 #: this confidently (Tesseract's 0-100), the only one of the number's shape
@@ -650,6 +654,22 @@ def print_consistency(words: Sequence[Word], soft: dict[str, NDArray[np.float32]
     return out
 
 
+def unsure_fields(mrz: MrzResult) -> list[str]:
+    """The MRZ fields whose value may be misread, for which no difference is claimed:
+    the document number and dates whose check digit failed, and both names when the
+    reader's confidence (``mrz.extra["confidence"]``, 0-1) is under
+    _MRZ_NAMES_MIN_CONFIDENCE (no check digit covers names: a genuine passport's name
+    line was read LJPTT<JCTTF at confidence 0.64). An MRZ given as text has no
+    confidence (nor a non-numeric one): its names are compared."""
+    unsure = [k for k in ("document_number", "birth_date", "expiry_date")
+              if mrz.checks.get(f"check_digit.{k}") is False]
+    confidence = mrz.extra.get("confidence")
+    if (isinstance(confidence, (int, float)) and not isinstance(confidence, bool)
+            and confidence < _MRZ_NAMES_MIN_CONFIDENCE):
+        unsure += ["surname", "given_names"]
+    return unsure
+
+
 def _tokens(words: Sequence[Word]) -> Iterator[tuple[str, Word]]:
     """Folded parts of the words, split at hyphens, apostrophes and other punctuation
     (``SEO-YEON`` is two name parts)."""
@@ -687,17 +707,10 @@ class VizCheckDetector(Detector):
         zones = ("viz", "back_viz")
         words = ocr_words(analysis, zones)
         assert analysis.mrz is not None
-        checks = analysis.mrz.checks
         findings, data = self.compare(
             words, analysis.mrz.fields,
             verify=lambda used: [reread(analysis, used), reread(analysis, used, grey=True)],
-            unsure=[k for k in ("document_number", "birth_date", "expiry_date")
-                    if checks.get(f"check_digit.{k}") is False]
-            # no check digit covers the names: an MRZ read unsurely may show a garbled
-            # name (a genuine passport's name line read LJPTT<JCTTF at confidence 0.64)
-            + (["surname", "given_names"]
-               if analysis.mrz.extra.get("confidence", 1.0) < _MRZ_NAMES_MIN_CONFIDENCE
-               else []),
+            unsure=unsure_fields(analysis.mrz),
             read_again=lambda: ocr_words(analysis, zones, px_per_mm=_REREAD_PX_PER_MM,
                                          margin_mm=_NAME_MARGIN_MM,
                                          min_text_mm=_NAME_MIN_TEXT_MM))
@@ -934,7 +947,7 @@ class VizCheckDetector(Detector):
             return len(re.sub(r"[^A-Z]", "", str(fields.get(key) or "")))
 
         def absent_names() -> list[str]:
-            """The MRZ names to claim absent from the visual zone (none, one or both)."""
+            """The MRZ name to claim absent from the visual zone (none or one)."""
             others_ok = sum(v == "match" for k, v in read.items()
                             if k in ("document_number", "birth_date", "expiry_date"))
             names = {k: read.get(k) for k in ("surname", "given_names")}
@@ -950,11 +963,8 @@ class VizCheckDetector(Detector):
             # whose names OCR lost in both readings, at the risk of a changed date)
             return []
 
-        def name_mismatch() -> bool:
-            return bool(absent_names())
-
         read_names()
-        if name_mismatch() and read_again is not None:
+        if absent_names() and read_again is not None:
             # OCR garbles names under diacritics (JIŘÍ read YURI at confidence 7) or
             # shrunk to fit their box, and a name on the zone's edge is cut: the zone is
             # read again at a higher resolution, grown, down to smaller text, and the

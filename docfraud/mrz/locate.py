@@ -75,9 +75,10 @@ EXTEND_FAINT = 0.02
 DARKEST_WINDOW = 21
 #: ... at most this share of the way from the darkest to the lightest grey there.
 DARKEST_SHARE = 0.3
-#: Two-line groups (per text direction and stroke map of the exhaustive search) that are
-#: also completed to a three-line TD1 by a line at their spacing beside them (see
-#: _completed_td1).
+#: The best this many groups per text direction and stroke map of the exhaustive search,
+#: where they have two lines, are also completed to a three-line TD1 by a line at their
+#: spacing beside them (see _completed_td1); locate returns at most twice this many
+#: completions (the best scoring) in all.
 COMPLETED_TD1_GROUPS = 2
 
 
@@ -862,12 +863,18 @@ def locate(
 
     Args:
         image: (H, W, 3) RGB or (H, W) grey uint8.
-        max_candidates: how many candidates to return at most.
+        max_candidates: how many candidates as found to return at most (twice as many
+            in the exhaustive search).
         exhaustive: also try the second and third most common blob directions (for
-            pages whose background texture outvotes the text); slower.
+            pages whose background texture outvotes the text), a stricter stroke map,
+            and where neither map gives a candidate the darkest strokes
+            (_darkest_strokes); slower.
 
     Returns:
-        Candidates, most MRZ-like first; empty when nothing looks like an MRZ.
+        Candidates, most MRZ-like first; empty when nothing looks like an MRZ. The
+        exhaustive search appends, after all of them whatever their score, up to
+        2 * COMPLETED_TD1_GROUPS two-line groups completed to three lines
+        (_completed_td1, ``MrzCandidate.added_line`` set).
     """
     import cv2
 

@@ -16,6 +16,7 @@ from docfraud.forensics.vizcheck import (
     name_variants,
     ocr_distance,
     parse_dates,
+    unsure_fields,
 )
 from docfraud.mrz import parse
 from docfraud.synth import iter_documents
@@ -375,3 +376,24 @@ def test_both_names_absent_are_not_claimed_and_unsure_mrz_names_not_compared() -
     findings, data = det.compare(ocr, fields,  # type: ignore[attr-defined]
                                  unsure=["surname", "given_names"])
     assert findings == [] and data["read"]["surname"] == "absent"
+
+
+def test_unsure_fields_from_check_digits_and_the_readers_confidence() -> None:
+    """A failed check digit makes its field unsure; the names are unsure only with a
+    reader's confidence under 0.9. An MRZ given as text has none: its names count."""
+    from dataclasses import replace
+
+    text = parse(["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+                  "L898902C36UTO7408122F1204159ZE184226B<<<<<10"])
+    assert "confidence" not in text.extra and text.check_digits_valid
+    assert unsure_fields(text) == []
+    for conf, names in ((0.95, False), (0.9, False), (0.64, True), (None, False),
+                        ("0.5", False)):
+        mrz = replace(text, extra={"confidence": conf})
+        assert (unsure_fields(mrz) == ["surname", "given_names"]) is names, conf
+    # the birth date's check digit (line 2, position 20) broken
+    bad = parse(["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+                 "L898902C36UTO7408121F1204159ZE184226B<<<<<10"])
+    assert bad.checks["check_digit.birth_date"] is False
+    assert unsure_fields(replace(bad, extra={"confidence": 0.5})) == [
+        "birth_date", "surname", "given_names"]

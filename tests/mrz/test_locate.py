@@ -196,3 +196,42 @@ def test_darkest_strokes_keep_print_and_drop_lighter_texture_beside_it() -> None
     near = out[40:72, 40:260] > 0  # the texture within the window around the print goes
     assert not (near & (small[40:72, 40:260] == 110)).any()
     assert (out[:20, :] > 0).any()  # away from print the texture is the darkest there
+
+
+def test_completed_td1_stays_inside_the_image_and_survives_degenerate_groups() -> None:
+    """A completion beyond the image edge is not made; two lines at one place (spacing 0)
+    or at the very edge give strips, never an error; the added line is marked."""
+    rng = np.random.default_rng(5)
+    gray = rng.integers(150, 256, (200, 400)).astype(np.uint8)
+    a = locate._LineGeom((200.0, 100.0), 0.0, 300.0, 12.0)
+    b = locate._LineGeom((200.0, 130.0), 0.0, 300.0, 12.0)
+    cands = locate._completed_td1(gray, [a, b], 0.0, 12.0, 1.0)
+    assert [c.added_line for c in cands] == [0, 2]
+    for c in cands:
+        assert c.n_lines == 3 and c.completed
+        assert all(s.dtype == np.uint8 and s.size for s in c.strips)
+        x, y, w, h = c.region
+        assert x >= 0 and y >= 0 and w > 0 and h > 0 and x + w <= 400 and y + h <= 200
+    # the group's spacing beyond its first line lies above the image: only the line below
+    top = locate._LineGeom((200.0, 10.0), 0.0, 300.0, 12.0)
+    low = locate._LineGeom((200.0, 40.0), 0.0, 300.0, 12.0)
+    assert [c.added_line for c in locate._completed_td1(gray, [top, low], 0.0, 12.0, 1.0)] == [2]
+    same = locate._completed_td1(gray, [a, a], 0.0, 12.0, 1.0)
+    assert len(same) == 2 and all(c.n_lines == 3 for c in same)
+    edge = locate._LineGeom((399.0, 199.0), 30.0, 500.0, 40.0)
+    for c in locate._completed_td1(gray, [edge, edge], 30.0, 40.0, 1.0):
+        assert all(s.size for s in c.strips)
+
+
+@pytest.mark.parametrize("shape", [(16, 16), (16, 3000), (3000, 16), (17, 40, 3), (40, 17)])
+def test_exhaustive_locate_and_read_of_tiny_or_thin_images_never_raise(
+        shape: tuple[int, ...]) -> None:
+    """The exhaustive search (with its darkest-strokes map and TD1 completions) on tiny,
+    thin, blank or black images: no candidate that raises, nothing found."""
+    from docfraud.mrz.read import read
+
+    for value in (0, 255):
+        img = np.full(shape, value, np.uint8)
+        assert locate.locate(img, exhaustive=True) == []
+        res = read(img)
+        assert res.found is False and res.reason

@@ -189,3 +189,32 @@ def test_mrz_only_alteration_may_change_a_name_the_visual_zone_keeps() -> None:
         assert state.mrz_printed[1:] == state.mrz_genuine[1:]  # TD3: names in line 1 only
         assert state.mrz_printed[0] != state.mrz_genuine[0]
         assert mrz_checks_pass(state.mrz_printed, state.design.format)
+
+
+@pytest.mark.parametrize(("design", "name_line"), [("uto_id_2019", 2), ("uto_id_2008", 0)])
+def test_mrz_only_name_change_rewrites_the_name_line_of_td1_and_td2(
+        design: str, name_line: int) -> None:
+    """The names are in line 3 of a TD1 and line 1 of a TD2: a names-only MRZ alteration
+    re-prints that line alone (no check digit covers names, the composite included), the
+    MRZ reads another name than the visual zone, and every check digit still passes."""
+    from dataclasses import replace
+
+    for k, field in enumerate(("surname", "given_names")):
+        state = make_state(design, 720 + k)
+        rng = np.random.default_rng(40 + k)
+        profile = replace(random_profile(rng), alter_fields=(field,))
+        details = apply_operator("mrz_only_alteration", state, rng, profile)
+        assert details["fields"] == [field]
+        assert state.viz_printed == state.viz_genuine
+        changed = {li for li, (a, b) in enumerate(zip(state.mrz_printed, state.mrz_genuine,
+                                                      strict=True)) if a != b}
+        assert changed == {name_line}, (design, field, state.mrz_printed)
+        assert {li for li, _ in details["mrz_cells"]} == {name_line}
+        assert mrz_checks_pass(state.mrz_printed, state.design.format)
+        printed = parse(state.mrz_printed).fields
+        genuine = parse(state.mrz_genuine).fields
+        assert printed[field] != genuine[field]
+        # the other name is kept (a longer surname may truncate the given names)
+        other = "given_names" if field == "surname" else "surname"
+        assert str(genuine[other]).startswith(str(printed[other]))
+        assert state.claimed == state.identity  # the visual zone's identity is unchanged
