@@ -70,11 +70,6 @@ EXTEND_INK = 0.15
 #: ... or this fraction where the band holds at least four times the ink density of the
 #: paper rows beside it (print washed out by glare).
 EXTEND_FAINT = 0.02
-#: Where the exhaustive search finds no candidate in either stroke map, it tries the
-#: strokes that are the darkest within this many working-scale px (see _darkest_strokes) ...
-DARKEST_WINDOW = 21
-#: ... at most this share of the way from the darkest to the lightest grey there.
-DARKEST_SHARE = 0.3
 #: The best this many groups per text direction and stroke map of the exhaustive search,
 #: where they have two lines, are also completed to a three-line TD1 by a line at their
 #: spacing beside them (see _completed_td1); locate returns at most twice this many
@@ -173,26 +168,6 @@ def _stroke_maps(small: NDArray[np.uint8], *, exhaustive: bool) -> list[NDArray[
             if thr2 > 1.2 * thr:
                 maps.append(np.asarray((bh > thr2).astype(np.uint8) * 255, dtype=np.uint8))
     return maps
-
-
-def _darkest_strokes(small: NDArray[np.uint8], strokes: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    """The strokes (a binary 0/255 map of ``small``) that are among the darkest pixels
-    around them: grey at most DARKEST_SHARE of the way from the darkest to the lightest
-    pixel within DARKEST_WINDOW px.
-
-    Where a background texture is printed as dark as the MRZ relative to the paper
-    (waves, guilloches) the stroke maps join text and texture; but the MRZ's ink is
-    darker than the texture's, and next to print the texture's strokes are not the
-    darkest pixels, so the print stands alone in this map (away from print the texture
-    stays). (H, W) uint8 in and out.
-    """
-    import cv2
-
-    kernel = np.ones((DARKEST_WINDOW, DARKEST_WINDOW), np.uint8)
-    lo = cv2.erode(small, kernel).astype(np.float32)
-    hi = cv2.dilate(small, kernel).astype(np.float32)
-    dark = small.astype(np.float32) <= lo + DARKEST_SHARE * (hi - lo)
-    return np.asarray(((strokes > 0) & dark).astype(np.uint8) * 255, dtype=np.uint8)
 
 
 def dominant_angle(binary: NDArray[np.uint8]) -> tuple[float, float]:
@@ -866,9 +841,8 @@ def locate(
         max_candidates: how many candidates as found to return at most (twice as many
             in the exhaustive search).
         exhaustive: also try the second and third most common blob directions (for
-            pages whose background texture outvotes the text), a stricter stroke map,
-            and where neither map gives a candidate the darkest strokes
-            (_darkest_strokes); slower.
+            pages whose background texture outvotes the text) and a stricter stroke
+            map; slower.
 
     Returns:
         Candidates, most MRZ-like first; empty when nothing looks like an MRZ. The
@@ -889,13 +863,7 @@ def locate(
     cands: list[MrzCandidate] = []
     completed: list[MrzCandidate] = []
     maps = _stroke_maps(small, exhaustive=exhaustive)
-    for map_no, binary in enumerate(maps + ([None] if exhaustive else [])):
-        if binary is None:
-            if cands:
-                break
-            # nothing found in any map: a texture as dark as the print joins them (the
-            # darkest strokes' candidates are marked textured)
-            binary = _darkest_strokes(small, maps[0])
+    for map_no, binary in enumerate(maps):
         found = _candidates(gray, binary, s, exhaustive=exhaustive,
                             max_candidates=max_candidates)
         # candidates of the strict map (texture removed) are kept even when the first

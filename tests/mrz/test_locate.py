@@ -181,23 +181,6 @@ def test_segment_line_spans_a_faint_part_when_told_the_strip_is_the_whole_line()
     assert np.abs(cells.centers[:, 0] - centers[0][:, 0]).max() < 0.3 * pitch
 
 
-def test_darkest_strokes_keep_print_and_drop_lighter_texture_beside_it() -> None:
-    """Black print over a grey wave texture: both are strokes on the paper, but next to the
-    print only the print is among the darkest pixels around it."""
-    small = np.full((120, 300), 200, np.uint8)
-    small[:, ::8] = 110  # texture: thin grey strokes every 8 px
-    small[:, 1::8] = 110
-    small[50:62, 40:260:6] = 30  # print: black glyph strokes
-    small[50:52, 40:260] = 30
-    strokes = np.where(small < 150, 255, 0).astype(np.uint8)
-    out = locate._darkest_strokes(small, strokes)
-    assert out.dtype == np.uint8 and out.shape == small.shape
-    assert (out[50:62, 40:260] > 0)[small[50:62, 40:260] == 30].all()  # the print stays
-    near = out[40:72, 40:260] > 0  # the texture within the window around the print goes
-    assert not (near & (small[40:72, 40:260] == 110)).any()
-    assert (out[:20, :] > 0).any()  # away from print the texture is the darkest there
-
-
 def test_completed_td1_stays_inside_the_image_and_survives_degenerate_groups() -> None:
     """A completion beyond the image edge is not made; two lines at one place (spacing 0)
     or at the very edge give strips, never an error; the added line is marked."""
