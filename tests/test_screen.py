@@ -227,3 +227,48 @@ def test_a_large_photo_is_analysed_at_a_working_resolution_and_reported_as_given
     assert len(rects) >= len(report.zones)
     for x, y, bw, bh in ((float(v) for v in r) for r in rects):
         assert x + bw <= sw + 2 and y + bh <= sh + 2, (x, y, bw, bh, sw, sh)
+
+
+def test_a_small_document_in_a_large_photo_is_read_from_the_files_own_pixels() -> None:
+    """A document photographed from afar (here 1/8 of an 8000 px frame, in its far
+    corner) is too small in the working copy for the MRZ reader; the MRZ is read from
+    the file's own pixels, in windows of the frame, and reported in the working frame."""
+    import cv2
+    import numpy as np
+
+    from docfraud.imageio import decode_image
+    from docfraud.screen import analyse
+
+    small = _sample("genuine")
+    base, _, _ = analyse(small, detectors=["mrz"])
+    assert base.mrz is not None and base.mrz.valid
+    card = cv2.imread(str(small))
+    frame = np.full((6000, 8000, 3), 110, np.uint8)
+    y0, x0 = 6000 - card.shape[0] - 300, 8000 - card.shape[1] - 200
+    frame[y0:y0 + card.shape[0], x0:x0 + card.shape[1]] = card
+    ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 92])
+    assert ok
+    analysis, _, _ = analyse(decode_image(buf.tobytes(), source="far.jpg"), detectors=["mrz"])
+    mrz = analysis.mrz
+    assert mrz is not None and mrz.found and mrz.lines == base.mrz.lines
+    scale = analysis.document.info["working_scale"]
+    x, y, w, h = mrz.extra["region"]  # in the working copy, on the card
+    assert x0 * scale - 2 <= x and x + w <= (x0 + card.shape[1]) * scale + 2
+    assert y0 * scale - 2 <= y and y + h <= (y0 + card.shape[0]) * scale + 2
+
+
+def test_native_windows_cover_the_image_with_overlap() -> None:
+    import numpy as np
+
+    from docfraud.screen import _tiles
+
+    for shape in [(6000, 8000), (3000, 4000), (2500, 2600), (4500, 9000)]:
+        tiles = _tiles(shape, 3000, 1200)
+        covered = np.zeros(shape, bool)
+        for x0, y0, x1, y1 in tiles:
+            assert x1 - x0 <= 3000 and y1 - y0 <= 3000
+            covered[y0:y1, x0:x1] = True
+        assert covered.all()
+        xs = sorted({t[0] for t in tiles})
+        ends = sorted({t[2] for t in tiles})
+        assert all(e - s >= 1200 for s, e in zip(xs[1:], ends[:-1], strict=True))

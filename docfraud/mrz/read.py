@@ -879,10 +879,11 @@ def read(
                 best.mean_logp > -0.3 and best.hyp.length != 36)):
             break
     if best is None:
-        return MrzResult.not_found(reason)
+        return MrzResult.not_found(reason, work=work.units)
     if best.passed == 0 and best.mean_logp < MIN_MEAN_LOGP:
         return MrzResult.not_found(
-            f"MRZ-like lines found but unreadable (mean confidence {np.exp(best.mean_logp):.2f})"
+            f"MRZ-like lines found but unreadable (mean confidence {np.exp(best.mean_logp):.2f})",
+            work=work.units,
         )
     # the chosen reading once more, unsure cells averaged over slightly moved crops
     clf = _Counted(_classifier(best.hyp.candidate), work)
