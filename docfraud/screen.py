@@ -19,7 +19,6 @@ from docfraud.errors import EXIT_OK, EXIT_REFER, EXIT_REJECT
 from docfraud.imageio import Document, ImageSource, load_document, native_pixels, working_copy
 
 if TYPE_CHECKING:
-    from docfraud.findings import Finding
     from docfraud.forensics.base import Analysis, DetectorResult
     from docfraud.mrz import MrzResult
     from docfraud.score import Risk
@@ -95,8 +94,7 @@ def analyse(
         # the pixels it is given, so the file's own pixels are read too (rarely: an
         # unsure reading of a large image only), in the working copy's frame
         again = _native_reading(document, mrz)
-        if again is not None and _believable(again) and (
-                _reading_rank(again) >= _reading_rank(mrz)):
+        if again.believable and _reading_rank(again) >= _reading_rank(mrz):
             mrz = again  # more pixels per glyph: kept unless it reads worse
     t2 = time.perf_counter()
     timing["mrz"] = (t2 - t1) * 1e3
@@ -114,18 +112,12 @@ def analyse(
 
 #: an MRZ read in a working copy with glyphs smaller than this (px), or not read, or
 #: failing a check digit, or read with a lower mean confidence, is read again from the
-#: file's own pixels
+#: file's own pixels ...
 NATIVE_REREAD_GLYPH_PX = 12.0
 NATIVE_REREAD_CONFIDENCE = 0.9
-#: ... around where the working copy located it, this share of its long side on each side
+#: ... around where the working copy located it, this share of its long side on each
+#: side, else in the whole image
 NATIVE_REREAD_MARGIN = 0.5
-#: ... or, where the working copy holds no MRZ, in windows of this size (px), overlapping
-#: by at least this much (a document up to the overlap's size lies whole in one window)
-NATIVE_TILE = 3000
-NATIVE_TILE_OVERLAP = 1200
-#: the windows stop once the reader has done this much work in them
-#: (docfraud.mrz.read's units; about 1 s)
-NATIVE_TILE_WORK = 4000
 
 
 def _unsure_at_working_scale(mrz: MrzResult) -> bool:
@@ -137,67 +129,27 @@ def _unsure_at_working_scale(mrz: MrzResult) -> bool:
             or confidence < NATIVE_REREAD_CONFIDENCE)
 
 
-def _native_reading(document: Document, mrz: MrzResult) -> MrzResult | None:
+def _native_reading(document: Document, mrz: MrzResult) -> MrzResult:
     """The MRZ read from the file's own pixels of a working copy, in the working copy's
-    frame, or None where nothing was read: around where the working copy located it,
-    else in the windows of the image where the reader's fast search finds MRZ-like
-    lines, most MRZ-like first (the reader locates at its own scale, so a small
-    document in a large frame must be shown to it in a part of the frame)."""
+    frame: around where the working copy located it, else in the whole image (where the
+    reader searches windows of a large image when the whole gives nothing)."""
     from docfraud.mrz import read
-    from docfraud.mrz.locate import locate
 
     pixels = native_pixels(document)
     scale = float(document.info["working_scale"])
     region = mrz.extra.get("region") if mrz.found else None
-    if isinstance(region, list | tuple) and len(region) == 4:
-        x, y, w, h = (float(v) / scale for v in region)
-        pad = NATIVE_REREAD_MARGIN * max(w, h)
-        windows = [(max(0, int(x - pad)), max(0, int(y - pad)),
-                    int(x + w + pad), int(y + h + pad))]
-    else:
-        scored = []
-        for x0, y0, x1, y1 in _tiles(pixels.shape[:2], NATIVE_TILE, NATIVE_TILE_OVERLAP):
-            candidates = locate(pixels[y0:y1, x0:x1])
-            if candidates:
-                scored.append((max(c.score for c in candidates), (x0, y0, x1, y1)))
-        windows = [win for _, win in sorted(scored, key=lambda sw: -sw[0])]
-    best: MrzResult | None = None
-    work = 0
-    for x0, y0, x1, y1 in windows:
-        found = _scaled_mrz(read(pixels[y0:y1, x0:x1]), scale, offset=(x0, y0))
-        if best is None or _reading_rank(found) > _reading_rank(best):
-            best = found
-        # texture and noise give MRZ-like lines that cost the reader its whole budget
-        work += int(found.extra.get("work", 0) or 0)
-        if _believable(best) or work > NATIVE_TILE_WORK:
-            break
-    return best
-
-
-def _tiles(shape: tuple[int, int], tile: int, overlap: int) -> list[tuple[int, int, int, int]]:
-    """Windows (x0, y0, x1, y1) of at most ``tile`` px that cover an image of ``shape``
-    (H, W), neighbours overlapping by at least ``overlap`` px."""
-    def starts(n: int) -> list[int]:
-        if n <= tile:
-            return [0]
-        k = -(-(n - overlap) // (tile - overlap))  # ceil
-        return [round(i * (n - tile) / (k - 1)) for i in range(k)] if k > 1 else [0]
-
-    h, w = shape
-    return [(x, y, min(w, x + tile), min(h, y + tile)) for y in starts(h) for x in starts(w)]
-
-
-def _believable(mrz: MrzResult) -> bool:
-    """Found, and passing every check digit or read confidently: a reading from the
-    file's own pixels replaces the working copy's only then."""
-    confidence = mrz.extra.get("confidence")
-    return mrz.found and (mrz.check_digits_valid or (
-        isinstance(confidence, int | float) and confidence >= NATIVE_REREAD_CONFIDENCE))
+    if not (isinstance(region, list | tuple) and len(region) == 4):
+        return read(pixels).moved(factor=scale)
+    x, y, w, h = (float(v) / scale for v in region)
+    pad = NATIVE_REREAD_MARGIN * max(w, h)
+    x0, y0 = max(0, int(x - pad)), max(0, int(y - pad))
+    crop = pixels[y0:int(y + h + pad), x0:int(x + w + pad)]
+    return read(crop, search_windows=False).moved(factor=scale, offset=(x0, y0))
 
 
 def _reading_rank(mrz: MrzResult) -> tuple[bool, bool]:
     """Believable, then every check digit passing."""
-    return (_believable(mrz), mrz.found and mrz.check_digits_valid)
+    return (mrz.believable, mrz.found and mrz.check_digits_valid)
 
 
 def screen(
@@ -253,36 +205,13 @@ def _in_native_frame(results: list[DetectorResult], mrz: MrzResult,
                                 dict[str, tuple[int, int, int, int]]]:
     """Finding regions, the MRZ's region and glyph height, and the zones, multiplied by
     ``factor`` (from a working copy's pixels to the original image's)."""
-    return ([replace(r, findings=tuple(_moved(r.findings, factor))) for r in results],
-            _scaled_mrz(mrz, factor),
-            {k: _scaled_box(v, factor) for k, v in zones.items()})
+    from docfraud.mrz.result import scaled_box
 
-
-def _scaled_box(b: Sequence[float], factor: float,
-                offset: tuple[float, float] = (0.0, 0.0)) -> tuple[int, int, int, int]:
-    """(x, y, w, h) moved by ``offset``, then multiplied by ``factor``."""
-    x, y, w, h = (float(v) for v in b)
-    x, y = x + offset[0], y + offset[1]
-    return round(x * factor), round(y * factor), round(w * factor), round(h * factor)
-
-
-def _moved(findings: Sequence[Finding], factor: float,
-           offset: tuple[float, float] = (0.0, 0.0)) -> list[Finding]:
-    return [f if f.region is None else replace(f, region=_scaled_box(f.region, factor, offset))
-            for f in findings]
-
-
-def _scaled_mrz(mrz: MrzResult, factor: float,
-                offset: tuple[float, float] = (0.0, 0.0)) -> MrzResult:
-    """``mrz`` with its region and finding regions moved by ``offset`` and multiplied by
-    ``factor``, and its glyph height multiplied by ``factor``."""
-    extra = dict(mrz.extra)
-    region = extra.get("region")
-    if isinstance(region, list | tuple) and len(region) == 4:
-        extra["region"] = list(_scaled_box(region, factor, offset))
-    if isinstance(extra.get("glyph_height"), int | float):
-        extra["glyph_height"] = round(float(extra["glyph_height"]) * factor, 2)
-    return replace(mrz, findings=_moved(mrz.findings, factor, offset), extra=extra)
+    return ([replace(r, findings=tuple(
+                f if f.region is None else replace(f, region=scaled_box(f.region, factor))
+                for f in r.findings)) for r in results],
+            mrz.moved(factor=factor),
+            {k: scaled_box(v, factor) for k, v in zones.items()})
 
 
 class SignatureZones(NamedTuple):

@@ -4,8 +4,9 @@
 `docfraud screen` analyses an image whose long side exceeds 2400 px at a working copy of
 2000 px; a document filling a small part of a 24-48 MP frame is then too small there for
 the MRZ reader. Where the working copy's reading is unsure, the screen reads the MRZ from
-the file's own pixels (around where it was located, else in the windows of the frame
-where MRZ-like lines are found: `docfraud.screen._native_reading`).
+the file's own pixels (`docfraud.screen._native_reading`): around where it was located,
+else in the whole image, where `docfraud.mrz.read` searches the windows of a large image
+whose whole gives no sure reading.
 
 Cases: every genuine document of the bundled samples (`samples/`, 760-1070 px long side,
 as captured) placed at its own size on a plain grey frame of 6000 x 4500 and 8000 x 6000

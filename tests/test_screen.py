@@ -255,20 +255,3 @@ def test_a_small_document_in_a_large_photo_is_read_from_the_files_own_pixels() -
     x, y, w, h = mrz.extra["region"]  # in the working copy, on the card
     assert x0 * scale - 2 <= x and x + w <= (x0 + card.shape[1]) * scale + 2
     assert y0 * scale - 2 <= y and y + h <= (y0 + card.shape[0]) * scale + 2
-
-
-def test_native_windows_cover_the_image_with_overlap() -> None:
-    import numpy as np
-
-    from docfraud.screen import _tiles
-
-    for shape in [(6000, 8000), (3000, 4000), (2500, 2600), (4500, 9000)]:
-        tiles = _tiles(shape, 3000, 1200)
-        covered = np.zeros(shape, bool)
-        for x0, y0, x1, y1 in tiles:
-            assert x1 - x0 <= 3000 and y1 - y0 <= 3000
-            covered[y0:y1, x0:x1] = True
-        assert covered.all()
-        xs = sorted({t[0] for t in tiles})
-        ends = sorted({t[2] for t in tiles})
-        assert all(e - s >= 1200 for s, e in zip(xs[1:], ends[:-1], strict=True))

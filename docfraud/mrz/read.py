@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from docfraud.imageio import ImageSource, load_image
 from docfraud.mrz import locate as _locate
 from docfraud.mrz import ocr
+from docfraud.mrz.result import BELIEVABLE_CONFIDENCE
 
 if TYPE_CHECKING:
     from docfraud.mrz.formats import MrzFormat
@@ -807,14 +808,22 @@ def read(
     *,
     today: date | None = None,
     tesseract: bool = True,
+    search_windows: bool = True,
 ) -> MrzResult:
     """Read the machine readable zone of a document image.
+
+    The MRZ is searched in the whole image (at :data:`locate.WORK_SIZE` px); where the
+    image is larger than :data:`WINDOW` px and its reading is not sure (found, every
+    check digit passing, read confidently), also in windows of that size (a document
+    photographed from afar is too small at the whole image's search scale).
 
     Args:
         image: a file path, encoded image bytes, or an (H, W[, 3|4]) array (RGB).
         today: reference date for expiry checks (default: today).
         tesseract: use Tesseract as a second engine where check digits fail on
             characters the CNN is unsure of.
+        search_windows: search the windows of a large image (False: the image is
+            already a crop around the MRZ).
 
     Returns:
         MrzResult. ``found`` is False (with ``reason``) when no MRZ could be read.
@@ -824,12 +833,79 @@ def read(
     Raises:
         ImageError: the file is missing, empty, corrupt or not an image.
     """
+    pixels = load_image(image)
+    whole = _read_pixels(pixels, today=today, tesseract=tesseract)
+    if not search_windows or max(pixels.shape[:2]) <= WINDOW or _sure(whole):
+        return whole
+    return _read_in_windows(pixels, whole, today=today, tesseract=tesseract)
+
+
+#: a large image without an MRZ found in it as a whole is searched in windows of this
+#: size (px; three times the search scale), overlapping by at least WINDOW_OVERLAP (a
+#: document up to that size lies whole in one window) ...
+WINDOW = 3 * _locate.WORK_SIZE
+WINDOW_OVERLAP = 1200
+#: ... read where the fast search finds MRZ-like lines, most MRZ-like first, until a
+#: believable reading or this much work (units of FALLBACK_BUDGET; about 1 s)
+WINDOW_WORK = 4000
+
+
+def _read_in_windows(pixels: NDArray[np.uint8], whole: MrzResult, *, today: date | None,
+                     tesseract: bool) -> MrzResult:
+    """The best reading of a large image: the whole image's ``whole`` or, where better
+    (believable, check digits, confidence), a window's, in the image's frame (texture
+    gives MRZ-like lines that read as garbage: never believed)."""
+    scored = []
+    for x0, y0, x1, y1 in windows(pixels.shape[:2], WINDOW, WINDOW_OVERLAP):
+        candidates = _locate.locate(pixels[y0:y1, x0:x1])
+        if candidates:
+            scored.append((max(c.score for c in candidates), (x0, y0, x1, y1)))
+    best, spent = whole, 0
+    for _, (x0, y0, x1, y1) in sorted(scored, key=lambda sw: -sw[0]):
+        result = _read_pixels(pixels[y0:y1, x0:x1], today=today, tesseract=tesseract)
+        if result.believable and _rank(result) > _rank(best):
+            best = result.moved(offset=(x0, y0))
+        spent += int(result.extra.get("work", 0) or 0)
+        if _sure(best) or spent > WINDOW_WORK:
+            break
+    return best
+
+
+def _confidence(result: MrzResult) -> float:
+    value = result.extra.get("confidence")
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def _sure(result: MrzResult) -> bool:
+    """Found, every check digit passing and read confidently."""
+    return result.found and result.check_digits_valid and (
+        _confidence(result) >= BELIEVABLE_CONFIDENCE)
+
+
+def _rank(result: MrzResult) -> tuple[bool, bool, float]:
+    return (result.believable, result.check_digits_valid, _confidence(result))
+
+
+def windows(shape: tuple[int, ...], size: int,
+            overlap: int) -> list[tuple[int, int, int, int]]:
+    """Windows ``(x0, y0, x1, y1)`` of at most ``size`` px that cover an image of
+    ``shape`` (H, W, ...), neighbours overlapping by at least ``overlap`` px."""
+    def starts(n: int) -> list[int]:
+        k = -(-(n - overlap) // (size - overlap)) if n > size else 1  # ceil
+        return [round(i * (n - size) / (k - 1)) for i in range(k)] if k > 1 else [0]
+
+    h, w = shape[:2]
+    return [(x, y, min(w, x + size), min(h, y + size)) for y in starts(h) for x in starts(w)]
+
+
+def _read_pixels(pixels: NDArray[np.uint8], *, today: date | None,
+                 tesseract: bool) -> MrzResult:
+    """:func:`read` of the whole image."""
     from docfraud.mrz import MrzResult, parse
 
     t0 = time.perf_counter()
     # the budget for slow fallbacks counts work done (FALLBACK_BUDGET), never time
     work = _Work()
-    pixels = load_image(image)
     if min(pixels.shape[:2]) < 16:
         return MrzResult.not_found(f"image too small ({pixels.shape[1]}x{pixels.shape[0]} px)")
     ocr.default_classifier()  # a missing model is an error whatever the image

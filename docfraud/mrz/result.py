@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from docfraud.findings import Finding
+
+#: mean character confidence from which a reading whose check digits fail is believed
+#: (:attr:`MrzResult.believable`)
+BELIEVABLE_CONFIDENCE = 0.9
+
+
+def scaled_box(box: Sequence[float], factor: float = 1.0,
+               offset: tuple[float, float] = (0.0, 0.0)) -> tuple[int, int, int, int]:
+    """``(x, y, w, h)`` moved by ``offset``, then multiplied by ``factor`` (rounded)."""
+    x, y, w, h = (float(v) for v in box)
+    x, y = x + offset[0], y + offset[1]
+    return round(x * factor), round(y * factor), round(w * factor), round(h * factor)
 
 
 @dataclass(slots=True)
@@ -48,6 +61,29 @@ class MrzResult:
         return self.found and all(
             ok for name, ok in self.checks.items() if name.startswith("check_digit.")
         )
+
+    @property
+    def believable(self) -> bool:
+        """Found, and every check digit passing or read confidently (mean character
+        confidence at least :data:`BELIEVABLE_CONFIDENCE`): not a reading of texture."""
+        confidence = self.extra.get("confidence")
+        return self.found and (self.check_digits_valid or (
+            isinstance(confidence, int | float) and confidence >= BELIEVABLE_CONFIDENCE))
+
+    def moved(self, *, factor: float = 1.0,
+              offset: tuple[float, float] = (0.0, 0.0)) -> MrzResult:
+        """This result in another pixel frame: its region and its findings' regions moved
+        by ``offset`` and then multiplied by ``factor``, its glyph height multiplied by
+        ``factor`` (a reading of a crop or of a resized copy, in the image's frame)."""
+        extra = dict(self.extra)
+        region = extra.get("region")
+        if isinstance(region, list | tuple) and len(region) == 4:
+            extra["region"] = list(scaled_box(region, factor, offset))
+        if isinstance(extra.get("glyph_height"), int | float):
+            extra["glyph_height"] = round(float(extra["glyph_height"]) * factor, 2)
+        findings = [f if f.region is None else replace(
+            f, region=scaled_box(f.region, factor, offset)) for f in self.findings]
+        return replace(self, findings=findings, extra=extra)
 
     @classmethod
     def not_found(cls, reason: str, **extra: Any) -> MrzResult:
