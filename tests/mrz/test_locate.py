@@ -121,8 +121,8 @@ def test_td1_first_line_with_two_rows_of_pieces_below_is_grouped_as_three_lines(
     assert [round(b.cy) for b in group] == [688, 715, 743]
     assert all(b.length == first.length for b in group)
     assert [b.pieces for b in group] == [False, True, True]
-    # a row further than one and a half spacings beyond the second is not the third line
-    far = L(266.0, 770.0, 305.0, 16.0)
+    # a row more than one and a half spacings beyond the second is not the third line
+    far = L(266.0, 760.0, 305.0, 16.0)
     assert not [g for g, _ in locate._groups([first, second, far]) if len(g) == 3]
 
 
