@@ -75,6 +75,17 @@ EXTEND_FAINT = 0.02
 #: spacing beside them (see _completed_td1); locate returns at most twice this many
 #: completions (the best scoring) in all.
 COMPLETED_TD1_GROUPS = 2
+#: Where the best group of a text direction has lines that all slope one way by at least
+#: this (dy/dx in the rotated frame), the direction turned by their mean slope is searched
+#: too (see _candidates).
+SLOPE_RETRY = 0.01
+#: ... and its groups are kept only where its best group scores this much more than the
+#: best group before turning (its lines came out longer).
+TURN_GAIN = 0.05
+#: A line re-centred (_refine_line) by more than this many line spacings keeps its found
+#: centre and glyph height: it has jumped onto its neighbour (an MRZ line over a texture
+#: whose strongest ink band nearby is the next line).
+REFINE_MAX_MOVE = 0.5
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,10 @@ class LineBox:
     length: float
     height: float
     slope: float = 0.0  # dy/dx of the line's centre in the rotated frame
+    #: one of two rows of pieces beside a whole line, one beyond the other
+    #: (_completed_groups): print washed out towards one end, so the reader levels the
+    #: ink (MrzCandidate.uneven)
+    pieces: bool = False
 
     @property
     def left(self) -> float:
@@ -340,13 +355,40 @@ def _line_boxes(binary_rot: NDArray[np.uint8]) -> list[LineBox]:
     return out
 
 
+def _row_beside(lines: list[LineBox], a: LineBox, near: LineBox,
+                sign: float) -> LineBox | None:
+    """The row of pieces next to ``near`` on side ``sign`` (-1 above, +1 below), inside
+    the whole line ``a``'s extent, as one line of that extent; None where its pieces
+    cover less than 0.4 of it."""
+    pieces = [
+        b for b in lines
+        if b is not a and b is not near
+        and 0.85 * a.height < sign * (b.cy - near.cy) < 3.2 * a.height
+        and b.left > a.left - a.height and b.right < a.right + a.height
+        and 0.6 * a.height < b.height < 1.7 * a.height
+    ]
+    if not pieces:
+        return None
+    # pieces of one row only: the row nearest to the line beside it
+    gap = min(abs(b.cy - near.cy) for b in pieces)
+    row = [b for b in pieces if abs(abs(b.cy - near.cy) - gap) < 0.5 * a.height]
+    wsum = sum(b.length for b in row)
+    if wsum < 0.4 * a.length:
+        return None
+    cy = sum(b.cy * b.length for b in row) / wsum
+    h = float(np.median([b.height for b in row]))
+    return LineBox(a.cx, cy, a.length, h, a.slope)
+
+
 def _completed_groups(lines: list[LineBox]) -> list[list[LineBox]]:
     """Groups made of one whole line and neighbours found only in pieces.
 
     Glare or faint print can break an MRZ line (often its run of fillers) into pieces
     that no longer merge; pieces on a parallel row beside a long line, inside its
     extent, stand for a line of the same extent. A line with such rows on both sides
-    also gives a three-line group (TD1).
+    also gives a three-line group (TD1), and so does a line with two such rows, one
+    beyond the other, on one side (the first line of a TD1 whose other two lines are
+    washed out towards one end).
     """
     out: list[list[LineBox]] = []
     for a in lines:
@@ -354,26 +396,16 @@ def _completed_groups(lines: list[LineBox]) -> list[list[LineBox]]:
             continue
         beside: dict[float, LineBox] = {}
         for sign in (-1.0, 1.0):
-            pieces = [
-                b for b in lines
-                if b is not a
-                and 0.85 * a.height < sign * (b.cy - a.cy) < 3.2 * a.height
-                and b.left > a.left - a.height and b.right < a.right + a.height
-                and 0.6 * a.height < b.height < 1.7 * a.height
-            ]
-            if not pieces:
+            virtual = _row_beside(lines, a, a, sign)
+            if virtual is None:
                 continue
-            # pieces of one row only: the row nearest to the whole line
-            near = min(abs(b.cy - a.cy) for b in pieces)
-            row = [b for b in pieces if abs(abs(b.cy - a.cy) - near) < 0.5 * a.height]
-            if sum(b.length for b in row) < 0.4 * a.length:
-                continue
-            wsum = sum(b.length for b in row)
-            cy = sum(b.cy * b.length for b in row) / wsum
-            h = float(np.median([b.height for b in row]))
-            virtual = LineBox(a.cx, cy, a.length, h, a.slope)
             out.append([virtual, a] if sign < 0 else [a, virtual])
             beside[sign] = virtual
+            further = _row_beside(lines, a, virtual, sign)
+            if further is not None and abs(further.cy - virtual.cy) < 1.5 * abs(virtual.cy - a.cy):
+                # two lines washed out towards one end (glare): their ink is levelled
+                rows = [dataclasses.replace(b, pieces=True) for b in (virtual, further)]
+                out.append([rows[1], rows[0], a] if sign < 0 else [a, *rows])
         if len(beside) == 2:  # the middle line of a TD1 whose outer lines are in pieces
             out.append([beside[-1.0], a, beside[1.0]])
     return out
@@ -790,7 +822,9 @@ def _refine_line(
 
     Line blobs found at working scale are inflated by blur and by print touching the
     line (guilloches, borders), so their centre and height are rough. Returns the new
-    centre and glyph height in ``gray`` pixels.
+    centre and glyph height in ``gray`` pixels; the centre and glyph as given where the
+    strongest ink band lies more than REFINE_MAX_MOVE line spacings away (the next line,
+    where this one is lost in a texture).
     """
     import cv2
 
@@ -825,6 +859,8 @@ def _refine_line(
     _, a, b = best
     f = (STRIP_GLYPH / (probe_glyph * 1.6))  # strip px per gray px
     dy = ((a + b - 1) / 2.0 - (h - 1) / 2.0) / f
+    if spacing > 0 and abs(dy) > REFINE_MAX_MOVE * spacing:
+        return center, glyph
     rad = math.radians(angle)
     new_center = (center[0] - math.sin(rad) * dy, center[1] + math.cos(rad) * dy)
     new_glyph = float(np.clip((b - a) / f, 0.5 * glyph, 1.5 * glyph))
@@ -894,6 +930,7 @@ def _candidates(gray: NDArray[np.uint8], binary: NDArray[np.uint8], s: float, *,
     tried: list[float] = []
     order = [angles[0], angles[0] + 90.0] + [a for a in angles[1:]]
     widened = False
+    extended = 0  # candidates of groups followed past their found ends
     k = 0
     while True:
         if k == len(order):
@@ -911,11 +948,22 @@ def _candidates(gray: NDArray[np.uint8], binary: NDArray[np.uint8], s: float, *,
             continue
         tried.append(ang)
         rot, m = _rotate(binary, ang)
-        inv = cv2.invertAffineTransform(m)
-        groups = _groups(_line_boxes(rot))
+        groups = [(g, sc, ang, m) for g, sc in _groups(_line_boxes(rot))]
+        turn = _common_slope(groups[0][0]) if groups else 0.0
+        if turn:
+            # the best group's lines all slope one way: the direction estimate is off
+            # (perspective: the page's other text runs another way), enough to break
+            # the lines into pieces that no longer merge; the direction turned by their
+            # slope gives them whole; kept only where its best group is clearly longer
+            turned = ang + math.degrees(math.atan(turn))
+            rot, m = _rotate(binary, turned)
+            more = [(g, sc, turned, m) for g, sc in _groups(_line_boxes(rot))]
+            if more and more[0][1] > (1.0 + TURN_GAIN) * groups[0][1]:
+                groups = sorted(groups + more, key=lambda t: -t[1])
         if widened:  # a direction beside the estimate: after whatever else was found
-            groups = [(g, sc * NEAR_RANK) for g, sc in groups]
-        for rank, (group, score) in enumerate(groups[:max_candidates]):
+            groups = [(g, sc * NEAR_RANK, a, gm) for g, sc, a, gm in groups]
+        for rank, (group, score, g_ang, g_m) in enumerate(groups[:max_candidates]):
+            inv = cv2.invertAffineTransform(g_m)
             strips = []
             traced: list[NDArray[np.uint8] | None] = []
             pts = []
@@ -928,37 +976,48 @@ def _candidates(gray: NDArray[np.uint8], binary: NDArray[np.uint8], s: float, *,
             for g in group:
                 c_small = inv @ np.array([g.cx, g.cy, 1.0])
                 c = (float(c_small[0] / s), float(c_small[1] / s))
-                line_ang = ang + math.degrees(math.atan(g.slope))
+                line_ang = g_ang + math.degrees(math.atan(g.slope))
                 c, glyph_line = _refine_line(gray, c, line_ang, g.length / s, glyph, spacing)
                 geoms.append(_LineGeom(c, line_ang, g.length / s, glyph_line))
                 strips.append(_strip(gray, c, line_ang, g.length / s, glyph_line))
-                if exhaustive and sum(not c.uneven for c in cands) < 2 * TRACED_GROUPS:
+                if exhaustive and len(cands) - extended < 2 * TRACED_GROUPS:
                     traced.append(_traced_strip(gray, c, line_ang, g.length / s, glyph_line))
                 for dx in (-g.length / 2, g.length / 2):
                     for dy in (-g.height / 2, g.height / 2):
                         p = inv @ np.array([g.cx + dx, g.cy + dy, 1.0])
                         pts.append(p / s)
             region = _bbox(pts, (w0, h0))
-            cands.append(MrzCandidate(tuple(strips), ang, glyph, region, score))
+            cands.append(MrzCandidate(tuple(strips), g_ang, glyph, region, score,
+                                      uneven=any(g.pieces for g in group)))
             longer = _extended_lines(gray, geoms) if rank < EXTENDED_GROUPS else None
             if longer is not None:
+                extended += 1
                 # the same group followed to where its text ends (a part hidden by glare
                 # or texture), read right after the group as found
                 cands.append(MrzCandidate(
                     tuple(_strip(gray, e.center, e.angle, e.length, e.glyph) for e in longer),
-                    ang, glyph, _region(longer, (w0, h0)), score * EXTENDED_RANK,
+                    g_ang, glyph, _region(longer, (w0, h0)), score * EXTENDED_RANK,
                     uneven=True))
             if traced and all(t is not None for t in traced):
                 # the same lines followed beyond their straight part (a curled page)
-                cands.append(MrzCandidate(tuple(t for t in traced if t is not None), ang,
+                cands.append(MrzCandidate(tuple(t for t in traced if t is not None), g_ang,
                                           glyph, region, score))
             if exhaustive and len(geoms) == 2 and rank < COMPLETED_TD1_GROUPS:
-                completed.extend(_completed_td1(gray, geoms, ang, glyph, score))
+                completed.extend(_completed_td1(gray, geoms, g_ang, glyph, score))
         if cands and not exhaustive:
             break
     cands.sort(key=lambda c: -c.score)
     completed.sort(key=lambda c: -c.score)
     return cands[:max_candidates] + completed
+
+
+def _common_slope(group: list[LineBox]) -> float:
+    """The mean slope (dy/dx) of a group's lines where all slope the same way by at
+    least SLOPE_RETRY, else 0.0."""
+    slopes = np.array([b.slope for b in group])
+    if np.all(slopes >= SLOPE_RETRY) or np.all(slopes <= -SLOPE_RETRY):
+        return float(np.mean(slopes))
+    return 0.0
 
 
 def _completed_td1(gray: NDArray[np.uint8], lines: list[_LineGeom], angle: float,

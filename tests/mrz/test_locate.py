@@ -104,6 +104,40 @@ def test_td1_with_outer_lines_in_pieces_is_grouped_as_three_lines() -> None:
     assert all(b.length == middle.length for b in group)
 
 
+def test_td1_first_line_with_two_rows_of_pieces_below_is_grouped_as_three_lines() -> None:
+    """Glare washed out the right part of a TD1's second and third lines; only the first
+    line is whole. The two rows of pieces below it, one beyond the other at the same
+    spacing, stand for whole lines: a three-line group whose added lines are marked as
+    made of pieces (the reader levels their ink)."""
+    L = locate.LineBox
+    first = L(366.0, 688.0, 497.0, 16.0)
+    second = L(262.0, 715.0, 293.0, 17.0)
+    third = L(266.0, 743.0, 305.0, 16.0)
+    clutter = [L(338.0, 84.0, 391.0, 19.0)]
+    groups = locate._groups([first, second, third, *clutter])
+    threes = [g for g, _ in groups if len(g) == 3]
+    assert threes
+    group = threes[0]
+    assert [round(b.cy) for b in group] == [688, 715, 743]
+    assert all(b.length == first.length for b in group)
+    assert [b.pieces for b in group] == [False, True, True]
+    # a row more than one and a half spacings beyond the second is not the third line
+    far = L(266.0, 760.0, 305.0, 16.0)
+    assert not [g for g, _ in locate._groups([first, second, far]) if len(g) == 3]
+
+
+def test_common_slope_of_a_group() -> None:
+    """The direction is turned only where every line of the best group slopes the same
+    way by at least SLOPE_RETRY."""
+    L = locate.LineBox
+    assert locate._common_slope([L(0, 0, 100, 5, slope=-0.023), L(0, 10, 100, 5, slope=-0.031)]
+                                ) == pytest.approx(-0.027)
+    assert locate._common_slope([L(0, 0, 100, 5, slope=0.02), L(0, 10, 100, 5, slope=-0.02)]
+                                ) == 0.0
+    assert locate._common_slope([L(0, 0, 100, 5, slope=0.02), L(0, 10, 100, 5, slope=0.005)]
+                                ) == 0.0
+
+
 def test_group_lines_are_stretched_to_the_whole_zone() -> None:
     """A line whose faint end was lost from the stroke map is found a little short; MRZ
     lines are equally long and start together, so each line's strip spans the whole

@@ -291,6 +291,61 @@ def test_td1_whose_third_line_is_lost_in_a_texture_is_completed(
     assert read(img).lines != lines
 
 
+def _bench_synth_case(seed: int, index: int) -> tuple[list[str], np.ndarray]:
+    """The printed MRZ and image of document ``index`` of scripts/bench_mrz_read.py's
+    docfraud.synth set for dataset ``seed`` (100 genuine documents)."""
+    from docfraud.synth.dataset import dataset_workshops, make_document, make_plan, make_spec
+
+    spec = make_spec(genuine=100, workshops=0, forged=0, seed=seed)
+    doc = make_document(make_plan(spec)[index], spec, dataset_workshops(spec))
+    return list(doc.truth["mrz"]["printed"]), doc.image
+
+
+def test_line_recentred_onto_its_neighbour_keeps_its_place(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rendered 5910057: a TD2 over a wave texture; re-centring the name line found its
+    strongest ink band on the next line (moved by 0.86 line spacings), and the name line
+    was read from there ('V5NVAKRADWN...'). A move of more than half a spacing is not
+    taken."""
+    from docfraud.mrz import locate
+
+    lines, img = _bench_rendered_case(5_910_057)
+    assert read(img).lines == lines
+    monkeypatch.setattr(locate, "REFINE_MAX_MOVE", 1e9)
+    assert read(img).lines != lines
+
+
+def test_direction_is_turned_by_the_slope_of_the_best_group(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """docfraud.synth 6910000 document 86: a TD1 photographed in perspective; the text
+    direction from the whole page is 1.5 degrees off the MRZ lines, which then break into
+    pieces (main before the thirteenth round read two 44-character lines). Turned by the
+    slope the lines share, they are whole and read right on the fast path (no exhaustive
+    search here: the other changes of that round read it there)."""
+    import importlib
+
+    from docfraud.mrz import locate
+
+    reader = importlib.import_module("docfraud.mrz.read")
+    lines, img = _bench_synth_case(6_910_000, 86)
+    assert len(lines) == 3
+    monkeypatch.setattr(reader, "FALLBACK_BUDGET", 0)  # the fast path only
+    res = read(img)
+    assert res.lines == lines
+    monkeypatch.setattr(locate, "SLOPE_RETRY", 1e9)
+    assert read(img).lines != lines
+
+
+def test_td1_with_two_washed_out_lines_is_read_from_its_whole_first_line() -> None:
+    """docfraud.synth 6930000 document 13: glare washed out the right part of a TD1's
+    second and third lines (read as two 44-character lines). The two rows of pieces below
+    the whole first line make a three-line group, and the pieces' faint print is levelled:
+    all three lines right."""
+    lines, img = _bench_synth_case(6_930_000, 13)
+    assert len(lines) == 3
+    assert read(img).lines == lines
+
+
 def test_completed_td1_counts_only_where_its_added_line_reads_confidently() -> None:
     import importlib
 
