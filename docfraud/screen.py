@@ -88,13 +88,15 @@ def analyse(
     t1 = time.perf_counter()
     timing["load"] = (t1 - t0) * 1e3
     mrz = read(document.pixels)
-    if "working_scale" in document.info and _unsure_at_working_scale(mrz):
+    if ("working_scale" in document.info and document.raw is not None
+            and (not mrz.sure or _glyph_height(mrz) < NATIVE_REREAD_GLYPH_PX)):
         # a large photo of a small document (a card on a table) leaves the MRZ too small
         # in the working copy; the reader locates at its own scale and reads glyphs from
         # the pixels it is given, so the file's own pixels are read too (rarely: an
-        # unsure reading of a large image only), in the working copy's frame
+        # unsure reading of a large image only; an array given as such keeps no other
+        # pixels), in the working copy's frame
         again = _native_reading(document, mrz)
-        if again.believable and _reading_rank(again) >= _reading_rank(mrz):
+        if again.believable and again.rank()[:2] >= mrz.rank()[:2]:
             mrz = again  # more pixels per glyph: kept unless it reads worse
     t2 = time.perf_counter()
     timing["mrz"] = (t2 - t1) * 1e3
@@ -110,46 +112,40 @@ def analyse(
     return analysis, results, timing
 
 
-#: an MRZ read in a working copy with glyphs smaller than this (px), or not read, or
-#: failing a check digit, or read with a lower mean confidence, is read again from the
-#: file's own pixels ...
+#: an MRZ read in a working copy not surely (MrzResult.sure) or with glyphs smaller than
+#: this (px) is read again from the file's own pixels ...
 NATIVE_REREAD_GLYPH_PX = 12.0
-NATIVE_REREAD_CONFIDENCE = 0.9
 #: ... around where the working copy located it, this share of its long side on each
-#: side, else in the whole image
+#: side, where that reading is believable
 NATIVE_REREAD_MARGIN = 0.5
 
 
-def _unsure_at_working_scale(mrz: MrzResult) -> bool:
+def _glyph_height(mrz: MrzResult) -> float:
     glyph = mrz.extra.get("glyph_height")
-    confidence = mrz.extra.get("confidence")
-    return (not mrz.found or not mrz.check_digits_valid
-            or not isinstance(glyph, int | float) or glyph < NATIVE_REREAD_GLYPH_PX
-            or not isinstance(confidence, int | float)
-            or confidence < NATIVE_REREAD_CONFIDENCE)
+    return float(glyph) if isinstance(glyph, int | float) else 0.0
 
 
 def _native_reading(document: Document, mrz: MrzResult) -> MrzResult:
     """The MRZ read from the file's own pixels of a working copy, in the working copy's
-    frame: around where the working copy located it, else in the whole image (where the
-    reader searches windows of a large image when the whole gives nothing)."""
+    frame: around where the working copy located a believable reading, if that reads
+    believably; else in the reader's windows of the image (its whole was searched in
+    the working copy, at the same scale)."""
     from docfraud.mrz import read
+    from docfraud.mrz.read import read_windows
 
     pixels = native_pixels(document)
     scale = float(document.info["working_scale"])
-    region = mrz.extra.get("region") if mrz.found else None
-    if not (isinstance(region, list | tuple) and len(region) == 4):
-        return read(pixels).moved(factor=scale)
-    x, y, w, h = (float(v) / scale for v in region)
-    pad = NATIVE_REREAD_MARGIN * max(w, h)
-    x0, y0 = max(0, int(x - pad)), max(0, int(y - pad))
-    crop = pixels[y0:int(y + h + pad), x0:int(x + w + pad)]
-    return read(crop, search_windows=False).moved(factor=scale, offset=(x0, y0))
-
-
-def _reading_rank(mrz: MrzResult) -> tuple[bool, bool]:
-    """Believable, then every check digit passing."""
-    return (mrz.believable, mrz.found and mrz.check_digits_valid)
+    region = mrz.extra.get("region")
+    if mrz.believable and isinstance(region, list | tuple) and len(region) == 4:
+        x, y, w, h = (float(v) / scale for v in region)
+        pad = NATIVE_REREAD_MARGIN * max(w, h)
+        x0, y0 = max(0, int(x - pad)), max(0, int(y - pad))
+        crop = pixels[y0:int(y + h + pad), x0:int(x + w + pad)]
+        if min(crop.shape[:2]) >= 16:
+            again = read(crop, search_windows=False).moved(factor=scale, offset=(x0, y0))
+            if again.believable:
+                return again
+    return read_windows(pixels).moved(factor=scale)
 
 
 def screen(

@@ -231,8 +231,9 @@ def test_a_large_photo_is_analysed_at_a_working_resolution_and_reported_as_given
 
 def test_a_small_document_in_a_large_photo_is_read_from_the_files_own_pixels() -> None:
     """A document photographed from afar (here 1/8 of an 8000 px frame, in its far
-    corner) is too small in the working copy for the MRZ reader; the MRZ is read from
-    the file's own pixels, in windows of the frame, and reported in the working frame."""
+    corner) is too small in the working copy for the MRZ reader, which reads garbage
+    there; the MRZ is read from the file's own pixels (the reader's windows) and
+    reported in the working frame."""
     import cv2
     import numpy as np
 
@@ -255,3 +256,21 @@ def test_a_small_document_in_a_large_photo_is_read_from_the_files_own_pixels() -
     x, y, w, h = mrz.extra["region"]  # in the working copy, on the card
     assert x0 * scale - 2 <= x and x + w <= (x0 + card.shape[1]) * scale + 2
     assert y0 * scale - 2 <= y and y + h <= (y0 + card.shape[0]) * scale + 2
+
+
+def test_a_large_array_is_analysed_without_its_native_pixels() -> None:
+    """An array given as such (no file to decode again) over 2400 px is analysed at the
+    working copy alone: the MRZ is not read again (there are no other pixels), and
+    nothing fails."""
+    import cv2
+    import numpy as np
+
+    from docfraud.screen import analyse
+
+    card = cv2.cvtColor(cv2.imread(str(_sample("genuine"))), cv2.COLOR_BGR2RGB)
+    frame = np.full((4500, 6000, 3), 110, np.uint8)
+    y0, x0 = 4500 - card.shape[0] - 300, 6000 - card.shape[1] - 200
+    frame[y0:y0 + card.shape[0], x0:x0 + card.shape[1]] = card
+    analysis, _, _ = analyse(frame, detectors=["mrz"])
+    assert analysis.document.raw is None and "working_scale" in analysis.document.info
+    assert analysis.mrz is not None

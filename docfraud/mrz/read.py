@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,7 +30,6 @@ from numpy.typing import NDArray
 from docfraud.imageio import ImageSource, load_image
 from docfraud.mrz import locate as _locate
 from docfraud.mrz import ocr
-from docfraud.mrz.result import BELIEVABLE_CONFIDENCE
 
 if TYPE_CHECKING:
     from docfraud.mrz.formats import MrzFormat
@@ -813,9 +813,10 @@ def read(
     """Read the machine readable zone of a document image.
 
     The MRZ is searched in the whole image (at :data:`locate.WORK_SIZE` px); where the
-    image is larger than :data:`WINDOW` px and its reading is not sure (found, every
-    check digit passing, read confidently), also in windows of that size (a document
-    photographed from afar is too small at the whole image's search scale).
+    image is larger than :data:`WINDOWS_FROM` px and its reading is not sure
+    (:attr:`MrzResult.sure`), also in windows of :data:`WINDOW` px (a document
+    photographed from afar is too small at the whole image's search scale):
+    :func:`read_windows`.
 
     Args:
         image: a file path, encoded image bytes, or an (H, W[, 3|4]) array (RGB).
@@ -833,61 +834,78 @@ def read(
     Raises:
         ImageError: the file is missing, empty, corrupt or not an image.
     """
+    t0 = time.perf_counter()
     pixels = load_image(image)
-    whole = _read_pixels(pixels, today=today, tesseract=tesseract)
-    if not search_windows or max(pixels.shape[:2]) <= WINDOW or _sure(whole):
+    whole = _read_pixels(pixels, today=today, tesseract=tesseract, t0=t0)
+    if not search_windows or max(pixels.shape[:2]) <= WINDOWS_FROM or whole.sure:
         return whole
-    return _read_in_windows(pixels, whole, today=today, tesseract=tesseract)
+    return read_windows(pixels, today=today, tesseract=tesseract, whole=whole)
 
 
-#: a large image without an MRZ found in it as a whole is searched in windows of this
-#: size (px; three times the search scale), overlapping by at least WINDOW_OVERLAP (a
-#: document up to that size lies whole in one window) ...
+#: an image larger than this (px) whose whole gives no sure reading is also searched in
+#: windows of WINDOW px (three times the search scale), overlapping by at least
+#: WINDOW_OVERLAP (a document up to that size lies whole in one window) ...
+WINDOWS_FROM = 4500
 WINDOW = 3 * _locate.WORK_SIZE
 WINDOW_OVERLAP = 1200
-#: ... read where the fast search finds MRZ-like lines, most MRZ-like first, until a
-#: believable reading or this much work (units of FALLBACK_BUDGET; about 1 s)
-WINDOW_WORK = 4000
+#: ... within this much work in all (units of FALLBACK_BUDGET, about 3 s), the fast
+#: searches of the windows included; a window's fast path reads no further candidate
+#: past WINDOW_FAST_WORK (a document's MRZ takes 400-600 units there, print 3000)
+WINDOW_WORK = 12000
+WINDOW_FAST_WORK = 800
 
 
-def _read_in_windows(pixels: NDArray[np.uint8], whole: MrzResult, *, today: date | None,
-                     tesseract: bool) -> MrzResult:
-    """The best reading of a large image: the whole image's ``whole`` or, where better
-    (believable, check digits, confidence), a window's, in the image's frame (texture
-    gives MRZ-like lines that read as garbage: never believed)."""
+def read_windows(
+    image: ImageSource,
+    *,
+    today: date | None = None,
+    tesseract: bool = True,
+    whole: MrzResult | None = None,
+) -> MrzResult:
+    """The MRZ of a large image read in its windows (in the image's frame): where the
+    fast search finds MRZ-like lines, first the fast path of every such window, most
+    MRZ-like first, then the whole reader in them, until a sure reading or
+    :data:`WINDOW_WORK`. A window's reading counts only where it is believable
+    (:attr:`MrzResult.believable`: texture gives MRZ-like lines that read as garbage)
+    and better (:meth:`MrzResult.rank`) than ``whole`` (the whole image's reading,
+    when the caller has it) and the other windows'.
+
+    Returns:
+        the best reading, else ``whole``, else a not-found result.
+    """
+    from docfraud.mrz import MrzResult
+
+    t0 = time.perf_counter()
+    pixels = load_image(image)
+    spent = 0
     scored = []
-    for x0, y0, x1, y1 in windows(pixels.shape[:2], WINDOW, WINDOW_OVERLAP):
+    for x0, y0, x1, y1 in _windows(pixels.shape[:2], WINDOW, WINDOW_OVERLAP):
         candidates = _locate.locate(pixels[y0:y1, x0:x1])
+        spent += LOCATE_WORK[False]
         if candidates:
             scored.append((max(c.score for c in candidates), (x0, y0, x1, y1)))
-    best, spent = whole, 0
-    for _, (x0, y0, x1, y1) in sorted(scored, key=lambda sw: -sw[0]):
-        result = _read_pixels(pixels[y0:y1, x0:x1], today=today, tesseract=tesseract)
-        if result.believable and _rank(result) > _rank(best):
-            best = result.moved(offset=(x0, y0))
-        spent += int(result.extra.get("work", 0) or 0)
-        if _sure(best) or spent > WINDOW_WORK:
-            break
+    ordered = [win for _, win in sorted(scored, key=lambda sw: -sw[0])]
+    best = whole if whole is not None else MrzResult.not_found(
+        "no group of 2-3 long parallel text lines (MRZ) found in any window")
+    # the fast path first everywhere: a document's MRZ reads there for a few hundred
+    # units, where a window of print or texture may take the whole fallback budget
+    for fallback in (False, True):
+        for x0, y0, x1, y1 in ordered:
+            if spent > WINDOW_WORK:
+                return best
+            result = _read_pixels(pixels[y0:y1, x0:x1], today=today, fallback=fallback,
+                                  tesseract=tesseract and fallback, t0=t0,
+                                  max_work=math.inf if fallback else WINDOW_FAST_WORK)
+            spent += int(result.extra.get("work", 0) or 0)
+            if result.believable and result.rank() > best.rank():
+                best = result.moved(offset=(x0, y0))
+            if best.sure:
+                return best
     return best
 
 
-def _confidence(result: MrzResult) -> float:
-    value = result.extra.get("confidence")
-    return float(value) if isinstance(value, int | float) else 0.0
-
-
-def _sure(result: MrzResult) -> bool:
-    """Found, every check digit passing and read confidently."""
-    return result.found and result.check_digits_valid and (
-        _confidence(result) >= BELIEVABLE_CONFIDENCE)
-
-
-def _rank(result: MrzResult) -> tuple[bool, bool, float]:
-    return (result.believable, result.check_digits_valid, _confidence(result))
-
-
-def windows(shape: tuple[int, ...], size: int,
-            overlap: int) -> list[tuple[int, int, int, int]]:
+def _windows(shape: tuple[int, ...], size: int,
+             overlap: int) -> list[tuple[int, int, int, int]]:
     """Windows ``(x0, y0, x1, y1)`` of at most ``size`` px that cover an image of
     ``shape`` (H, W, ...), neighbours overlapping by at least ``overlap`` px."""
     def starts(n: int) -> list[int]:
@@ -898,12 +916,13 @@ def windows(shape: tuple[int, ...], size: int,
     return [(x, y, min(w, x + size), min(h, y + size)) for y in starts(h) for x in starts(w)]
 
 
-def _read_pixels(pixels: NDArray[np.uint8], *, today: date | None,
-                 tesseract: bool) -> MrzResult:
-    """:func:`read` of the whole image."""
+def _read_pixels(pixels: NDArray[np.uint8], *, today: date | None, tesseract: bool,
+                 t0: float, fallback: bool = True, max_work: float = math.inf) -> MrzResult:
+    """:func:`read` of the whole image (``fallback``: also the exhaustive search of other
+    text directions and stroke maps; ``max_work``: read no further candidate past this
+    much work; ``t0``: when the read began, for ``time_ms``)."""
     from docfraud.mrz import MrzResult, parse
 
-    t0 = time.perf_counter()
     # the budget for slow fallbacks counts work done (FALLBACK_BUDGET), never time
     work = _Work()
     if min(pixels.shape[:2]) < 16:
@@ -914,14 +933,14 @@ def _read_pixels(pixels: NDArray[np.uint8], *, today: date | None,
     reason = "no group of 2-3 long parallel text lines (MRZ) found"
     # first the fast path (dominant text direction); if that gives no valid reading,
     # all likely text directions
-    for exhaustive in (False, True):
+    for exhaustive in (False, True) if fallback else (False,):
         if exhaustive and work.units > FALLBACK_BUDGET:
             break
         cands = _locate.locate(pixels, exhaustive=exhaustive)
         work.units += LOCATE_WORK[exhaustive]
         # candidates in order of MRZ-likeness; stop at the first confident, valid reading
         for cand in cands:
-            if exhaustive and work.units > MAX_WORK:
+            if (exhaustive and work.units > MAX_WORK) or work.units > max_work:
                 break
             if cand.completed and not _completion_wanted(best):
                 continue

@@ -8,9 +8,9 @@ from typing import Any
 
 from docfraud.findings import Finding
 
-#: mean character confidence from which a reading whose check digits fail is believed
-#: (:attr:`MrzResult.believable`)
-BELIEVABLE_CONFIDENCE = 0.9
+#: mean character confidence of a confident reading (:attr:`MrzResult.believable`,
+#: :attr:`MrzResult.sure`)
+SURE_CONFIDENCE = 0.9
 
 
 def scaled_box(box: Sequence[float], factor: float = 1.0,
@@ -63,12 +63,26 @@ class MrzResult:
         )
 
     @property
+    def confidence(self) -> float:
+        """The reader's mean character confidence (0 when it gave none)."""
+        value = self.extra.get("confidence")
+        return float(value) if isinstance(value, int | float) else 0.0
+
+    @property
     def believable(self) -> bool:
         """Found, and every check digit passing or read confidently (mean character
-        confidence at least :data:`BELIEVABLE_CONFIDENCE`): not a reading of texture."""
-        confidence = self.extra.get("confidence")
-        return self.found and (self.check_digits_valid or (
-            isinstance(confidence, int | float) and confidence >= BELIEVABLE_CONFIDENCE))
+        confidence at least :data:`SURE_CONFIDENCE`): not a reading of texture."""
+        return self.found and (self.check_digits_valid or self.confidence >= SURE_CONFIDENCE)
+
+    @property
+    def sure(self) -> bool:
+        """Found, every check digit passing and read confidently."""
+        return self.found and self.check_digits_valid and self.confidence >= SURE_CONFIDENCE
+
+    def rank(self) -> tuple[bool, bool, float]:
+        """How good a reading of an image is: believable, every check digit passing,
+        then mean character confidence (compare readings of one MRZ)."""
+        return (self.believable, self.found and self.check_digits_valid, self.confidence)
 
     def moved(self, *, factor: float = 1.0,
               offset: tuple[float, float] = (0.0, 0.0)) -> MrzResult:

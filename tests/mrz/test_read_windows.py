@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from docfraud.mrz import read
-from docfraud.mrz.read import WINDOW, windows
+from docfraud.mrz.read import WINDOWS_FROM, _windows
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
@@ -25,7 +25,7 @@ def _genuine_sample() -> Path:
 
 @pytest.mark.parametrize("shape", [(6000, 8000), (3000, 4000), (2500, 2600), (4500, 9000)])
 def test_windows_cover_the_image_with_overlap(shape: tuple[int, int]) -> None:
-    tiles = windows(shape, 3000, 1200)
+    tiles = _windows(shape, 3000, 1200)
     covered = np.zeros(shape, bool)
     for x0, y0, x1, y1 in tiles:
         assert x1 - x0 <= 3000 and y1 - y0 <= 3000
@@ -37,18 +37,32 @@ def test_windows_cover_the_image_with_overlap(shape: tuple[int, int]) -> None:
         assert all(b - a >= 1200 for a, b in zip(s[1:], e[:-1], strict=True))
 
 
-def test_a_document_far_from_the_camera_is_found_in_a_window() -> None:
+def _print_block(frame: np.ndarray, width: int, height: int) -> None:
+    """Lines of random capitals and fillers (MRZ-like print) in the frame's corner."""
+    rng = np.random.default_rng(1)
+    chars = list("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
+    frame[:height, :width] = 225
+    for y in range(60, height, 70):
+        cv2.putText(frame, "".join(rng.choice(chars, width // 30)), (20, y),
+                    cv2.FONT_HERSHEY_SIMPLEX, 1.6, (30, 30, 30), 3)
+
+
+@pytest.mark.parametrize("clutter", [False, True])
+def test_a_document_far_from_the_camera_is_found_in_a_window(clutter: bool) -> None:
     """A document of ~1000 px in the far corner of an 8000 x 6000 photo: at the whole
     image's search scale it is too small (read as garbage elsewhere); a window finds it,
-    and the region is in the photo's frame."""
+    also where a block of MRZ-like print elsewhere in the frame looks more MRZ-like to the
+    search than the document, and the region is in the photo's frame."""
     path = _genuine_sample()
     alone = read(path)
     assert alone.valid
     card = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
     frame = np.full((6000, 8000, 3), 110, np.uint8)
+    if clutter:
+        _print_block(frame, 3000, 2500)
     y0, x0 = 6000 - card.shape[0] - 300, 8000 - card.shape[1] - 200
     frame[y0:y0 + card.shape[0], x0:x0 + card.shape[1]] = card
-    assert max(frame.shape) > WINDOW
+    assert max(frame.shape) > WINDOWS_FROM
     far = read(frame)
     assert far.found and far.lines == alone.lines
     x, y, w, h = far.extra["region"]
