@@ -130,8 +130,7 @@ def _native_reading(document: Document, mrz: MrzResult) -> MrzResult:
     frame: around where the working copy located a believable reading, if that reads
     believably; else in the reader's windows of the image (its whole was searched in
     the working copy, at the same scale)."""
-    from docfraud.mrz import read
-    from docfraud.mrz.read import read_windows
+    from docfraud.mrz import read, read_windows
 
     pixels = native_pixels(document)
     scale = float(document.info["working_scale"])

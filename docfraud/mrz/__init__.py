@@ -16,7 +16,7 @@ from docfraud.mrz.correct import Repair, repair_lines
 from docfraud.mrz.formats import FORMATS, CheckSpec, FieldSpec, MrzFormat
 from docfraud.mrz.generate import compose_name, generate, transliterate
 from docfraud.mrz.parse import detect_format, normalise_lines, parse
-from docfraud.mrz.read import read
+from docfraud.mrz.read import read, read_windows
 from docfraud.mrz.result import MrzResult
 from docfraud.mrz.validate import FINDING_CODES
 
@@ -53,6 +53,7 @@ __all__ = [
     "normalise_lines",
     "parse",
     "read",
+    "read_windows",
     "repair",
     "transliterate",
 ]
