@@ -645,15 +645,20 @@ def run_batch(
     pending: list[Record] = []
     extra_sources: dict[str, list[str]] = {}
     queued: set[str] = set()
+    committed: set[str] = set()
     last_commit = time.monotonic()
 
     def flush() -> None:
         nonlocal last_commit
         if pending:
             summary.stored += store.put(pending, replace_failed=retry_failed)
-            more = [(r.sha256, p) for r in pending for p in extra_sources.pop(r.sha256, [])]
-            store.add_sources(more)
+            committed.update(r.sha256 for r in pending)
             pending.clear()
+        # a copy may be listed after its document was committed: its path is written at
+        # the next commit, not lost
+        more = [(key, p) for key in [k for k in extra_sources if k in committed]
+                for p in extra_sources.pop(key)]
+        store.add_sources(more)
         last_commit = time.monotonic()
 
     def record(rec: Record) -> None:

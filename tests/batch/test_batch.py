@@ -50,6 +50,22 @@ def test_run_stores_each_document_and_rerun_skips(db_url: str, tmp_path: Path,
     assert str(copy) in {f for d in iter_documents(db_url) for f in d["files"]}
 
 
+def test_copy_listed_after_its_document_was_committed_is_kept_as_a_source(
+        tmp_path: Path) -> None:
+    """A scan seen twice in one run keeps both paths even when the first copy was
+    examined and committed before the second was listed (a real pipeline is slow, so
+    commits happen long before the listing ends)."""
+    paths = write_images(tmp_path / "in", 6)
+    dup = tmp_path / "in" / "zz-same-as-first.jpg"  # listed last
+    dup.write_bytes(paths[0].read_bytes())
+    db = str(tmp_path / "cases.db")
+    s = run_batch([str(tmp_path / "in")], db=db, examine=LIGHT, jobs=1, progress=False,
+                  commit_every=1)
+    assert (s.done, s.duplicates) == (6, 1)
+    first = {d["sha256"]: d for d in iter_documents(db)}[sha256_file(paths[0])]
+    assert first["files"] == sorted([str(paths[0]), str(dup)])
+
+
 def test_bad_files_recorded_as_failed_with_reasons(db_url: str, tmp_path: Path) -> None:
     bad = write_bad_files(tmp_path / "in")
     good = write_images(tmp_path / "in", 3)
