@@ -122,6 +122,9 @@ def _read_match(path: Path) -> Any:
             obj = json.loads(lines[0])
         except json.JSONDecodeError as exc:
             raise InputError(f"--match {path}: not valid JSON ({exc.msg})") from exc
+    if isinstance(obj, dict) and "error" in obj and "risk" not in obj:
+        raise InputError(f"--match {path}: the file could not be screened, so there is no "
+                         f"document to match ({obj['error']})")
     return _signature(obj, f"--match {path}")
 
 

@@ -110,6 +110,20 @@ def test_cluster_leaves_out_files_screen_could_not_read(
     assert "could not be screened" in capsys.readouterr().err
 
 
+def test_match_of_a_file_screen_could_not_read_is_bad_input(
+        data: tuple[Path, Path, str], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`docfraud screen new.jpg --json > new.json` of an unreadable file gives
+    {"file", "error"}: --match then has no document to rank series for (it ranked every
+    series at p 0.0 and exited 0, as if the document matched none)."""
+    query = tmp_path / "new.json"
+    query.write_text(json.dumps({"file": "new.jpg", "error": "new.jpg is empty (0 bytes)"}))
+    assert main(["cluster", "--input", str(data[0]), "--match", str(query)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "could not be screened" in captured.err and "is empty" in captured.err
+
+
 @pytest.mark.parametrize("content", [b"\x89PNG\r\n\x1a\n\x00", b"[1, 2]", None])
 def test_cluster_bad_model_file_is_bad_input(data: tuple[Path, Path, str], tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str],
