@@ -688,6 +688,8 @@ def run_batch(
         bar.update(1)
         return False
 
+    unread = store.unread_keys()
+
     def feed() -> Iterator[WorkItem]:
         for i in range(0, len(paths), LOOKUP_CHUNK):
             items: list[WorkItem] = []
@@ -700,6 +702,8 @@ def run_batch(
                     item.time_limit = time_limit
                     items.append(item)
             known = store.statuses([it.key for it in items] + [r.sha256 for r in refusals])
+            if unread:  # files that could not be read in an earlier run and now could
+                store.forget_unread([it.path for it in items if path_key(it.path) in unread])
             skip_sources: list[tuple[str, str]] = []
             for rec in refusals:
                 if is_new(rec.sha256, rec.file, rec.sha256 in known, skip_sources):

@@ -66,6 +66,27 @@ def test_copy_listed_after_its_document_was_committed_is_kept_as_a_source(
     assert first["files"] == sorted([str(paths[0]), str(dup)])
 
 
+def test_file_unreadable_then_readable_leaves_one_record(db_url: str, tmp_path: Path) -> None:
+    """A file that could not be read is recorded under its path; once it can be read
+    (permissions fixed, a mount back) the next run examines it, and the stale failure is
+    dropped: the file was counted twice and `report --doc FILE` said it matched 2 documents."""
+    good = write_images(tmp_path / "in", 2)
+    target = tmp_path / "mount" / "scan.png"
+    link = tmp_path / "in" / "scan.png"
+    link.symlink_to(target)  # dangling for now: "cannot read"
+    run_batch([str(tmp_path / "in")], db=db_url, examine=LIGHT, jobs=1, progress=False)
+    (failed,) = iter_documents(db_url, status="failed")
+    assert failed["file"] == str(link)
+    write_images(tmp_path / "mount", 1, seed=5)[0].rename(target)
+    s = run_batch([str(tmp_path / "in")], db=db_url, examine=LIGHT, jobs=1, progress=False)
+    assert (s.examined, s.done) == (1, 1)
+    assert list(iter_documents(db_url, status="failed")) == []
+    files = [f for d in iter_documents(db_url) for f in d["files"]]
+    assert sorted(files) == sorted(map(str, [*good, link]))
+    with Store(db_url) as store:
+        assert store.resolve(str(link)) == sha256_file(target)
+
+
 def test_bad_files_recorded_as_failed_with_reasons(db_url: str, tmp_path: Path) -> None:
     bad = write_bad_files(tmp_path / "in")
     good = write_images(tmp_path / "in", 3)
