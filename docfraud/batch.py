@@ -217,16 +217,21 @@ class _DocumentTimeout(Exception):
     """The pipeline ran past the document's time limit."""
 
 
+#: seconds: a longer limit (or ``inf``) is no limit; the timer cannot hold 10**12 s
+_LONGEST_TIMER = 1e9
+
+
 @contextlib.contextmanager
 def _time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`_DocumentTimeout` in this thread after ``seconds`` (0: no limit).
+    """Raise :class:`_DocumentTimeout` in this thread after ``seconds`` (0, or more than
+    :data:`_LONGEST_TIMER`: no limit).
 
     Uses SIGALRM, so the limit holds in the main thread of a process (the local process
     pool's workers); in a thread (Dask workers run tasks in threads) it is not enforced.
     The signal interrupts sleeps and Python code, and Tesseract's recognition, which
     checks for signals; a single long call into native code ends before it is seen.
     """
-    if (seconds <= 0 or not hasattr(signal, "setitimer")
+    if (not 0 < seconds <= _LONGEST_TIMER or not hasattr(signal, "setitimer")
             or threading.current_thread() is not threading.main_thread()):
         yield
         return

@@ -147,6 +147,17 @@ def test_document_over_the_time_limit_fails_and_the_rest_go_on(
     assert s.done == 3 and s.failed == 0
 
 
+@pytest.mark.parametrize("limit", [float("inf"), 1e12])
+def test_time_limit_beyond_the_timer_means_no_limit(tmp_path: Path, limit: float) -> None:
+    """`--time-limit inf` (or a year count in seconds) recorded every document as failed:
+    'internal error in the pipeline: OverflowError: timestamp out of range'."""
+    write_images(tmp_path / "in", 2)
+    db = str(tmp_path / "cases.db")
+    s = run_batch([str(tmp_path / "in")], db=db, examine=LIGHT, jobs=1, progress=False,
+                  time_limit=limit)
+    assert (s.done, s.failed) == (2, 0), [d["error"] for d in iter_documents(db, status=None)]
+
+
 def test_retry_failed(db_url: str, tmp_path: Path) -> None:
     p = tmp_path / "in" / "late.png"
     p.parent.mkdir()
