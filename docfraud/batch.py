@@ -248,12 +248,35 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _worker_init(environ: dict[str, str] | None = None) -> None:
+def _exit_with(parent: int, *, every: float = 1.0) -> None:
+    """Stop this worker process when the process ``parent`` is gone.
+
+    A batch process killed alone (``kill -9 PID``, the OOM killer) leaves its pool's
+    workers blocked for ever on queues whose other ends they hold themselves, each with
+    its memory; a forkserver child's parent is the forkserver, so the batch process is
+    watched by its pid.
+    """
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except OSError:  # alive, but not ours to signal
+                pass
+
+    threading.Thread(target=watch, name="docfraud-parent-watch", daemon=True).start()
+
+
+def _worker_init(environ: dict[str, str] | None = None, parent: int | None = None) -> None:
     # a forkserver child inherits the environment of the forkserver, which may be older
     # than the parent's: take the parent's as it was when this pool started
     if environ is not None:
         os.environ.clear()
         os.environ.update(environ)
+    if parent is not None:
+        _exit_with(parent)
     # one thread per process: parallelism comes from processes, not BLAS/torch threads
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(var, "1")
@@ -374,7 +397,7 @@ class _LocalPool:
 
         self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=self._ctx,
                                          initializer=_worker_init,
-                                         initargs=(dict(os.environ),))
+                                         initargs=(dict(os.environ), os.getpid()))
         # start the workers now (all at once, as for non-fork contexts) so that start-up
         # is measured apart from work
         for fut in [self._pool.submit(os.getpid) for _ in range(self.jobs)]:
