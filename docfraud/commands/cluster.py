@@ -99,9 +99,19 @@ def _read_jsonl(path: Path) -> list[Any]:
 
 
 def _read_db(url: str) -> list[Any]:
+    from collections import Counter
+
     from docfraud.store import iter_documents
 
-    return [_signature(rec, f"{url} record") for rec in iter_documents(url)]
+    pairs = [(rec["sha256"], _signature(rec, f"{url} record")) for rec in iter_documents(url)]
+    # documents are keyed by content: two can have been first seen under one name (a
+    # rescan replaced the file; folders examined by relative paths), and those are
+    # named by their sha256 instead
+    taken = Counter(sig.doc_id for _, sig in pairs)
+    for sha, sig in pairs:
+        if taken[sig.doc_id] > 1:
+            sig.doc_id = sha
+    return [sig for _, sig in pairs]
 
 
 def _read_match(path: Path) -> Any:

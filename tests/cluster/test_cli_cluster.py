@@ -136,3 +136,28 @@ def test_cluster_bad_model_file_is_bad_input(data: tuple[Path, Path, str], tmp_p
     assert main(["cluster", "--input", str(data[0]), "--model", str(model)]) == 2
     err = capsys.readouterr().err
     assert "error: --model" in err and "internal error" not in err, err
+
+
+def test_cluster_db_with_two_documents_first_seen_under_one_name(
+        tmp_path: Path) -> None:
+    """A case database can hold two documents under one name (a rescan replaced the
+    file; two folders examined by relative paths, `./p0001.jpg`): `cluster --db` refused
+    the whole case ('duplicate document id'); the content hash tells them apart."""
+    from docfraud.store import Record, Store
+
+    sigs = generate(seed=7, workshops=2, lone=2, genuine=10, prefix="d")
+    records = []
+    for i, sig in enumerate(sigs):
+        name = "./p0001.jpg" if i < 2 else f"./p{i:04d}.jpg"
+        signature = sig.to_dict() | {"doc_id": name}
+        records.append(Record(sha256=f"{i:064x}", file=name, status="done",
+                              result={"file": name, "signature": signature}))
+    db = tmp_path / "cases.db"
+    with Store(db) as store:
+        store.put(records)
+    out = tmp_path / "c.json"
+    assert main(["cluster", "--db", str(db), "--out", str(out)]) == 0
+    data = json.loads(out.read_text())
+    ids = [m for s in data["series"] for m in s["members"]] + data["unassigned"]
+    assert len(ids) == len(set(ids)) == len(sigs)
+    assert {f"{0:064x}", f"{1:064x}", "./p0002.jpg"} <= set(ids)
