@@ -46,7 +46,7 @@ def add_parser(sub: Any, name: str) -> None:
                         "pseudonyms then match nothing outside this run)")
     p.add_argument("--match", metavar="FILE", type=Path,
                    help="a screen result or signature (JSON) of a new document: rank the "
-                        "series it most likely belongs to")
+                        "series it most likely belongs to ('-': standard input)")
     p.add_argument("--top", type=int, default=5, help="series listed by --match (default 5)")
     p.add_argument("--model", metavar="FILE", type=Path, help="link model JSON (default models/)")
     p.add_argument("--no-thumbnails", action="store_true", help="leave images out of the report")
@@ -115,12 +115,18 @@ def _read_db(url: str) -> list[Any]:
 
 
 def _read_match(path: Path) -> Any:
-    if not path.is_file():
+    # "-" and pipes (/dev/stdin): `docfraud screen new.jpg --json | docfraud cluster ...`
+    if str(path) != "-" and not path.exists():
         raise InputError(f"--match file not found: {path}")
+    if path.is_dir():
+        raise InputError(f"--match {path} is a folder; give the JSON file of one document")
     try:
-        text = path.read_text(encoding="utf-8").strip()
+        raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+        text = raw.decode("utf-8").strip()
     except UnicodeDecodeError:
         raise InputError(f"--match {path}: not UTF-8 text (a JSON object expected)") from None
+    except OSError as exc:
+        raise InputError(f"--match {path}: cannot read it: {exc.strerror or exc}") from None
     try:
         obj = json.loads(text)
     except json.JSONDecodeError:

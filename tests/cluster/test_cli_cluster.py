@@ -110,6 +110,35 @@ def test_cluster_leaves_out_files_screen_could_not_read(
     assert "could not be screened" in capsys.readouterr().err
 
 
+def test_match_reads_a_pipe(data: tuple[Path, Path, str], tmp_path: Path,
+                            capsys: pytest.CaptureFixture[str],
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """`docfraud screen new.jpg --json | docfraud cluster ... --match -` (or /dev/stdin):
+    a pipe was refused with '--match file not found: /dev/stdin'."""
+    import io
+    import os
+    import threading
+
+    inp, query, _ = data
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(query.read_bytes())))
+    assert main(["cluster", "--input", str(inp), "--match", "-", "--top", "1"]) == 0
+    assert json.loads(capsys.readouterr().out)["series"][0]["p_max"] > 0.5
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    # the writer end of the pipe, as a shell's `docfraud screen ... |` would hold it
+    writer = threading.Thread(target=fifo.write_text, args=(query.read_text(),))
+    writer.start()
+    try:
+        assert main(["cluster", "--input", str(inp), "--match", str(fifo), "--top", "1"]) == 0
+    finally:
+        if writer.is_alive():  # the reader never opened it: let the writer finish
+            fifo.read_text()
+        writer.join()
+    assert json.loads(capsys.readouterr().out)["series"][0]["p_max"] > 0.5
+    assert main(["cluster", "--input", str(inp), "--match", str(tmp_path)]) == 2
+    assert "folder" in capsys.readouterr().err
+
+
 def test_match_of_a_file_screen_could_not_read_is_bad_input(
         data: tuple[Path, Path, str], tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
