@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -29,7 +30,8 @@ def add_parser(sub: Any, name: str) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--db", metavar="URL", help="case database (docfraud.store)")
     src.add_argument("--input", metavar="FILE.jsonl", type=Path,
-                     help="screen results or signatures, one JSON object per line")
+                     help="screen results or signatures, one JSON object per line "
+                          "('-': standard input)")
     p.add_argument("--out", metavar="FILE", type=Path, help="write clusters JSON here")
     p.add_argument("--html", metavar="FILE", type=Path, help="write the HTML report here")
     p.add_argument("--graphml", metavar="FILE", type=Path, help="export GraphML")
@@ -71,11 +73,14 @@ def _signature(obj: Any, where: str) -> Any:
 
 
 def _read_jsonl(path: Path) -> list[Any]:
-    if not path.is_file():
+    stdin = str(path) == "-"  # `docfraud screen ... --json --signature | docfraud cluster`
+    if not stdin and not path.exists():
         raise InputError(f"input file not found: {path}")
+    if path.is_dir():
+        raise InputError(f"--input {path} is a folder; give a JSON lines file")
     out = []
     unread = 0
-    with path.open("rb") as f:
+    with (contextlib.nullcontext(sys.stdin.buffer) if stdin else path.open("rb")) as f:
         for no, raw in enumerate(f, 1):
             try:
                 line = raw.decode("utf-8")

@@ -110,11 +110,11 @@ def test_cluster_leaves_out_files_screen_could_not_read(
     assert "could not be screened" in capsys.readouterr().err
 
 
-def test_match_reads_a_pipe(data: tuple[Path, Path, str], tmp_path: Path,
-                            capsys: pytest.CaptureFixture[str],
-                            monkeypatch: pytest.MonkeyPatch) -> None:
-    """`docfraud screen new.jpg --json | docfraud cluster ... --match -` (or /dev/stdin):
-    a pipe was refused with '--match file not found: /dev/stdin'."""
+def test_match_and_input_read_a_pipe(data: tuple[Path, Path, str], tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """`docfraud screen new.jpg --json | docfraud cluster ... --match -` (or a pipe such as
+    /dev/stdin): a pipe was refused with '--match file not found: /dev/stdin'."""
     import io
     import os
     import threading
@@ -137,6 +137,10 @@ def test_match_reads_a_pipe(data: tuple[Path, Path, str], tmp_path: Path,
     assert json.loads(capsys.readouterr().out)["series"][0]["p_max"] > 0.5
     assert main(["cluster", "--input", str(inp), "--match", str(tmp_path)]) == 2
     assert "folder" in capsys.readouterr().err
+    # the documents themselves from standard input
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(inp.read_bytes())))
+    assert main(["cluster", "--input", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)["series"]
 
 
 def test_match_of_a_file_screen_could_not_read_is_bad_input(
