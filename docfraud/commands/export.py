@@ -28,7 +28,8 @@ def add_parser(sub: Any, name: str) -> None:
     )
     p.add_argument("--db", required=True, metavar="URL", help="case database (file or URL)")
     p.add_argument("--format", choices=["csv", "jsonl"], default="csv")
-    p.add_argument("--out", "-o", metavar="FILE", help="output file (default: stdout)")
+    p.add_argument("--out", "-o", metavar="FILE",
+                   help="output file (default, or '-': standard output)")
     p.add_argument("--status", choices=["done", "failed", "all"], default="all",
                    help="which documents (default: all)")
     p.set_defaults(run=run)
@@ -101,7 +102,7 @@ def export(db: str, fh: IO[str], *, format: str = "csv", status: str | None = No
 
 def run(args: argparse.Namespace) -> int:
     status = None if args.status == "all" else args.status
-    if args.out:
+    if args.out and args.out != "-":
         from docfraud.store import Store
 
         check_output_file(args.out, option="--out")
