@@ -32,7 +32,8 @@ def add_parser(sub: Any, name: str) -> None:
     src.add_argument("--input", metavar="FILE.jsonl", type=Path,
                      help="screen results or signatures, one JSON object per line "
                           "('-': standard input)")
-    p.add_argument("--out", metavar="FILE", type=Path, help="write clusters JSON here")
+    p.add_argument("--out", metavar="FILE", type=Path,
+                   help="write clusters JSON here (default, or '-': standard output)")
     p.add_argument("--html", metavar="FILE", type=Path, help="write the HTML report here")
     p.add_argument("--graphml", metavar="FILE", type=Path, help="export GraphML")
     p.add_argument("--gexf", metavar="FILE", type=Path, help="export GEXF (Gephi)")
@@ -165,6 +166,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.top < 1:
         raise InputError("--top must be at least 1")
+    if args.out is not None and str(args.out) == "-":
+        args.out = None  # standard output, as without --out
     files = {"--out": args.out, "--html": args.html, "--graphml": args.graphml,
              "--gexf": args.gexf, "--anx": args.anx, "--json-graph": args.json_graph}
     for option, path in files.items():

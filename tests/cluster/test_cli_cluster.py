@@ -141,6 +141,10 @@ def test_match_and_input_read_a_pipe(data: tuple[Path, Path, str], tmp_path: Pat
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(inp.read_bytes())))
     assert main(["cluster", "--input", "-"]) == 0
     assert json.loads(capsys.readouterr().out)["series"]
+    # and --out - is standard output (it wrote a file named '-')
+    monkeypatch.chdir(tmp_path)
+    assert main(["cluster", "--input", str(inp), "--out", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)["series"] and not (tmp_path / "-").exists()
 
 
 def test_match_of_a_file_screen_could_not_read_is_bad_input(
