@@ -11,7 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from docfraud.commands._output import check_output_file, check_output_folder, writing
+from docfraud.commands._output import (
+    check_output_file,
+    check_output_folder,
+    database_file,
+    writing,
+)
 from docfraud.errors import EXIT_OK, InputError, ModelError
 
 
@@ -170,9 +175,10 @@ def run(args: argparse.Namespace) -> int:
         args.out = None  # standard output, as without --out
     files = {"--out": args.out, "--html": args.html, "--graphml": args.graphml,
              "--gexf": args.gexf, "--anx": args.anx, "--json-graph": args.json_graph}
+    inputs = [database_file(args.db), args.input, args.match, args.model]
     for option, path in files.items():
         if path is not None:
-            check_output_file(path, option=option)
+            check_output_file(path, option=option, inputs=inputs)
     if args.neo4j is not None:
         check_output_folder(args.neo4j, option="--neo4j")
     sigs = _read_db(args.db) if args.db else _read_jsonl(args.input)

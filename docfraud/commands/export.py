@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
-from docfraud.commands._output import check_output_file, writing
+from docfraud.commands._output import check_output_file, database_file, writing
 from docfraud.errors import EXIT_OK
 
 CSV_COLUMNS = (
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out and args.out != "-":
         from docfraud.store import Store
 
-        check_output_file(args.out, option="--out")
+        check_output_file(args.out, option="--out", inputs=[database_file(args.db)])
         with Store(args.db, create=False):
             pass  # a bad --db fails here, before an existing output file is emptied
         with writing(args.out, option="--out"), open(args.out, "w", encoding="utf-8",

@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     if args.html and len(args.images) > 1:
         html_dir = check_output_folder(args.html, option="--html")
     elif args.html:
-        check_output_file(args.html, option="--html")
+        check_output_file(args.html, option="--html", inputs=args.images)
     worst = 0
     unreadable = False
     for i, image in enumerate(args.images):
