@@ -152,6 +152,17 @@ def test_detectors_option_tolerates_a_trailing_comma(capsys: pytest.CaptureFixtu
         assert "--detectors names no detector" in capsys.readouterr().err
 
 
+def test_unknown_detector_is_bad_usage_before_any_image(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--detectors nosuch --json` printed {"file", "error"} for every image, as if each
+    one were unreadable (and decoded each one first)."""
+    images = [str(_sample("genuine")), str(tmp_path / "missing.jpg")]
+    assert main(["screen", *images, "--json", "--detectors", "jpeg,nosuch"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("unknown detector 'nosuch'") == 1, captured.err
+
+
 def test_file_name_that_is_no_utf8(tmp_path: Path, capsys: pytest.CaptureFixture[str]
                                    ) -> None:
     """--html failed (internal error: UnicodeEncodeError) and --json wrote a line that

@@ -66,6 +66,10 @@ def run(args: argparse.Namespace) -> int:
         names = [n.strip() for n in args.detectors.split(",") if n.strip()]
         if not names:
             raise InputError("--detectors names no detector; leave it out to run them all")
+        from docfraud.forensics.registry import get_detector
+
+        for n in names:  # a usage error, once, not an "unreadable" line per image
+            get_detector(n)
     html_dir: Path | None = None
     if args.html and len(args.images) > 1:
         html_dir = check_output_folder(args.html, option="--html")
