@@ -75,8 +75,9 @@ _GLOB_CHARS = frozenset("*?[")
 # -- inputs ----------------------------------------------------------------
 
 
-def _walk(root: str) -> Iterator[str]:
-    """Regular files under ``root``, depth first, sorted per folder; hidden entries skipped."""
+def _walk(root: str, unlisted: list[str] | None = None) -> Iterator[str]:
+    """Regular files under ``root``, depth first, sorted per folder; hidden entries skipped.
+    Folders that cannot be listed are logged and appended to ``unlisted``."""
     stack = [root]
     while stack:
         folder = stack.pop()
@@ -85,6 +86,8 @@ def _walk(root: str) -> Iterator[str]:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
             logger.warning("cannot list %s: %s", folder, exc.strerror or exc)
+            if unlisted is not None:
+                unlisted.append(folder)
             continue
         subdirs = []
         for e in entries:
@@ -111,11 +114,13 @@ def _database_files(db: str | os.PathLike[str]) -> set[str]:
     return {path + suffix for suffix in ("", "-wal", "-shm", "-journal")}
 
 
-def iter_inputs(inputs: Sequence[str]) -> Iterator[str]:
+def iter_inputs(inputs: Sequence[str], *, unlisted: list[str] | None = None
+                ) -> Iterator[str]:
     """Expand files, folders (recursively) and glob patterns into file paths.
 
     Each path is yielded once, in a stable order (inputs in the order given,
-    sorted within each folder). Cost is linear in the number of files.
+    sorted within each folder). Cost is linear in the number of files. Folders that
+    cannot be listed (permissions) are appended to ``unlisted``.
 
     Raises:
         InputError: an input is neither an existing path nor a glob that matches.
@@ -130,7 +135,7 @@ def iter_inputs(inputs: Sequence[str]) -> Iterator[str]:
 
     for inp in inputs:
         if os.path.isdir(inp):
-            for p in _walk(inp):
+            for p in _walk(inp, unlisted):
                 yield from once(p)
         elif os.path.lexists(inp):
             yield from once(inp)
@@ -140,7 +145,7 @@ def iter_inputs(inputs: Sequence[str]) -> Iterator[str]:
                 raise InputError(f"{inp}: the pattern matches no file")
             for m in matches:
                 if os.path.isdir(m):
-                    for p in _walk(m):
+                    for p in _walk(m, unlisted):
                         yield from once(p)
                 else:
                     yield from once(m)
@@ -559,6 +564,8 @@ class BatchSummary:
     stored: int = 0
     seconds: float = 0.0
     startup_seconds: float = 0.0
+    #: folders that could not be listed (permissions): their files are in no record
+    unlisted: list[str] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
@@ -656,7 +663,8 @@ def run_batch(
         resolve_examine(examine)  # fail now, in the parent, with a clear message
     summary = BatchSummary()
     own = _database_files(db)  # the case database may lie among the scans
-    paths = [p for p in iter_inputs(inputs) if os.path.abspath(p) not in own]
+    paths = [p for p in iter_inputs(inputs, unlisted=summary.unlisted)
+             if os.path.abspath(p) not in own]
     summary.listed = len(paths)
     store = Store(db)
     t_pool = time.perf_counter()

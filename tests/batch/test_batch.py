@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -85,6 +86,34 @@ def test_file_unreadable_then_readable_leaves_one_record(db_url: str, tmp_path: 
     assert sorted(files) == sorted(map(str, [*good, link]))
     with Store(db_url) as store:
         assert store.resolve(str(link)) == sha256_file(target)
+
+
+def test_folder_that_cannot_be_listed_is_named_in_the_summary(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder of the seizure that cannot be listed (permissions) left only a log line
+    scrolling by: its files are in no record, and the run's summary said nothing."""
+    from docfraud.cli import main
+
+    write_images(tmp_path / "in", 2)
+    locked = tmp_path / "in" / "locked"
+    write_images(locked, 2)
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> object:  # as for a folder mode 000 (the tests may run as root)
+        if os.path.abspath(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    db = str(tmp_path / "cases.db")
+    assert main(["batch", str(tmp_path / "in"), "--db", db, "--examine", LIGHT, "-j", "1",
+                 "--no-progress", "--json"]) == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)
+    assert summary["done"] == 2 and summary["unlisted"] == [str(locked)]
+    last = captured.err.strip().splitlines()[-1]
+    assert "1 folder could not be listed" in last and str(locked) in last
 
 
 def test_bad_files_recorded_as_failed_with_reasons(db_url: str, tmp_path: Path) -> None:
