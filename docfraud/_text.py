@@ -36,3 +36,15 @@ def safe_value(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [safe_value(v) for v in value]
     return value
+
+
+def printable(text: str) -> str:
+    """``text`` for a terminal: :func:`safe_text`, with control and format characters
+    (escape sequences, carriage returns, new lines, bidirectional overrides) written
+    ``\\x1b``, ``\\n``, ``\\u202e``, so that a hostile file name cannot hide, move or
+    forge the text printed after it."""
+    text = safe_text(text)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)

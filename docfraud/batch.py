@@ -75,8 +75,9 @@ _GLOB_CHARS = frozenset("*?[")
 # -- inputs ----------------------------------------------------------------
 
 
-def _walk(root: str) -> Iterator[str]:
-    """Regular files under ``root``, depth first, sorted per folder; hidden entries skipped."""
+def _walk(root: str, unlisted: list[str] | None = None) -> Iterator[str]:
+    """Regular files under ``root``, depth first, sorted per folder; hidden entries skipped.
+    Folders that cannot be listed are logged and appended to ``unlisted``."""
     stack = [root]
     while stack:
         folder = stack.pop()
@@ -85,6 +86,8 @@ def _walk(root: str) -> Iterator[str]:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
             logger.warning("cannot list %s: %s", folder, exc.strerror or exc)
+            if unlisted is not None:
+                unlisted.append(folder)
             continue
         subdirs = []
         for e in entries:
@@ -111,11 +114,13 @@ def _database_files(db: str | os.PathLike[str]) -> set[str]:
     return {path + suffix for suffix in ("", "-wal", "-shm", "-journal")}
 
 
-def iter_inputs(inputs: Sequence[str]) -> Iterator[str]:
+def iter_inputs(inputs: Sequence[str], *, unlisted: list[str] | None = None
+                ) -> Iterator[str]:
     """Expand files, folders (recursively) and glob patterns into file paths.
 
     Each path is yielded once, in a stable order (inputs in the order given,
-    sorted within each folder). Cost is linear in the number of files.
+    sorted within each folder). Cost is linear in the number of files. Folders that
+    cannot be listed (permissions) are appended to ``unlisted``.
 
     Raises:
         InputError: an input is neither an existing path nor a glob that matches.
@@ -130,7 +135,7 @@ def iter_inputs(inputs: Sequence[str]) -> Iterator[str]:
 
     for inp in inputs:
         if os.path.isdir(inp):
-            for p in _walk(inp):
+            for p in _walk(inp, unlisted):
                 yield from once(p)
         elif os.path.lexists(inp):
             yield from once(inp)
@@ -140,7 +145,7 @@ def iter_inputs(inputs: Sequence[str]) -> Iterator[str]:
                 raise InputError(f"{inp}: the pattern matches no file")
             for m in matches:
                 if os.path.isdir(m):
-                    for p in _walk(m):
+                    for p in _walk(m, unlisted):
                         yield from once(p)
                 else:
                     yield from once(m)
@@ -217,16 +222,21 @@ class _DocumentTimeout(Exception):
     """The pipeline ran past the document's time limit."""
 
 
+#: seconds: a longer limit (or ``inf``) is no limit; the timer cannot hold 10**12 s
+_LONGEST_TIMER = 1e9
+
+
 @contextlib.contextmanager
 def _time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`_DocumentTimeout` in this thread after ``seconds`` (0: no limit).
+    """Raise :class:`_DocumentTimeout` in this thread after ``seconds`` (0, or more than
+    :data:`_LONGEST_TIMER`: no limit).
 
     Uses SIGALRM, so the limit holds in the main thread of a process (the local process
     pool's workers); in a thread (Dask workers run tasks in threads) it is not enforced.
     The signal interrupts sleeps and Python code, and Tesseract's recognition, which
     checks for signals; a single long call into native code ends before it is seen.
     """
-    if (seconds <= 0 or not hasattr(signal, "setitimer")
+    if (not 0 < seconds <= _LONGEST_TIMER or not hasattr(signal, "setitimer")
             or threading.current_thread() is not threading.main_thread()):
         yield
         return
@@ -243,12 +253,35 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _worker_init(environ: dict[str, str] | None = None) -> None:
+def _exit_with(parent: int, *, every: float = 1.0) -> None:
+    """Stop this worker process when the process ``parent`` is gone.
+
+    A batch process killed alone (``kill -9 PID``, the OOM killer) leaves its pool's
+    workers blocked for ever on queues whose other ends they hold themselves, each with
+    its memory; a forkserver child's parent is the forkserver, so the batch process is
+    watched by its pid.
+    """
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except OSError:  # alive, but not ours to signal
+                pass
+
+    threading.Thread(target=watch, name="docfraud-parent-watch", daemon=True).start()
+
+
+def _worker_init(environ: dict[str, str] | None = None, parent: int | None = None) -> None:
     # a forkserver child inherits the environment of the forkserver, which may be older
     # than the parent's: take the parent's as it was when this pool started
     if environ is not None:
         os.environ.clear()
         os.environ.update(environ)
+    if parent is not None:
+        _exit_with(parent)
     # one thread per process: parallelism comes from processes, not BLAS/torch threads
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(var, "1")
@@ -369,7 +402,7 @@ class _LocalPool:
 
         self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=self._ctx,
                                          initializer=_worker_init,
-                                         initargs=(dict(os.environ),))
+                                         initargs=(dict(os.environ), os.getpid()))
         # start the workers now (all at once, as for non-fork contexts) so that start-up
         # is measured apart from work
         for fut in [self._pool.submit(os.getpid) for _ in range(self.jobs)]:
@@ -531,6 +564,8 @@ class BatchSummary:
     stored: int = 0
     seconds: float = 0.0
     startup_seconds: float = 0.0
+    #: folders that could not be listed (permissions): their files are in no record
+    unlisted: list[str] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
@@ -628,7 +663,8 @@ def run_batch(
         resolve_examine(examine)  # fail now, in the parent, with a clear message
     summary = BatchSummary()
     own = _database_files(db)  # the case database may lie among the scans
-    paths = [p for p in iter_inputs(inputs) if os.path.abspath(p) not in own]
+    paths = [p for p in iter_inputs(inputs, unlisted=summary.unlisted)
+             if os.path.abspath(p) not in own]
     summary.listed = len(paths)
     store = Store(db)
     t_pool = time.perf_counter()
@@ -645,15 +681,20 @@ def run_batch(
     pending: list[Record] = []
     extra_sources: dict[str, list[str]] = {}
     queued: set[str] = set()
+    committed: set[str] = set()
     last_commit = time.monotonic()
 
     def flush() -> None:
         nonlocal last_commit
         if pending:
             summary.stored += store.put(pending, replace_failed=retry_failed)
-            more = [(r.sha256, p) for r in pending for p in extra_sources.pop(r.sha256, [])]
-            store.add_sources(more)
+            committed.update(r.sha256 for r in pending)
             pending.clear()
+        # a copy may be listed after its document was committed: its path is written at
+        # the next commit, not lost
+        more = [(key, p) for key in [k for k in extra_sources if k in committed]
+                for p in extra_sources.pop(key)]
+        store.add_sources(more)
         last_commit = time.monotonic()
 
     def record(rec: Record) -> None:
@@ -683,6 +724,8 @@ def run_batch(
         bar.update(1)
         return False
 
+    unread = store.unread_keys()
+
     def feed() -> Iterator[WorkItem]:
         for i in range(0, len(paths), LOOKUP_CHUNK):
             items: list[WorkItem] = []
@@ -695,6 +738,8 @@ def run_batch(
                     item.time_limit = time_limit
                     items.append(item)
             known = store.statuses([it.key for it in items] + [r.sha256 for r in refusals])
+            if unread:  # files that could not be read in an earlier run and now could
+                store.forget_unread([it.path for it in items if path_key(it.path) in unread])
             skip_sources: list[tuple[str, str]] = []
             for rec in refusals:
                 if is_new(rec.sha256, rec.file, rec.sha256 in known, skip_sources):

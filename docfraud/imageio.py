@@ -145,10 +145,16 @@ def decode_image(data: bytes, *, source: str = "<bytes>") -> Document:
             }
             img.load()
             img = ImageOps.exif_transpose(img) or img
-            if img.mode in ("I;16", "I;16B", "I;16L", "I"):
-                arr = np.asarray(img).astype(np.int64)
+            if img.mode in ("I;16", "I;16B", "I;16L") or (img.mode == "I" and fmt == "PNG"):
+                # (a 16-bit grey PNG opens as mode I in older Pillow)
                 info["bit_depth"] = 16
-                pixels = to_rgb_uint8(np.clip(arr, 0, 65535).astype(np.uint16))
+                pixels = to_rgb_uint8(np.clip(np.asarray(img), 0, 65535).astype(np.uint16))
+            elif img.mode == "I":
+                # 32-bit integers (TIFF): the container does not say the range; to_rgb_uint8
+                # takes values up to 255 as 8-bit and scales larger ones down as 16-bit
+                arr = np.clip(np.asarray(img).astype(np.int64), 0, 65535)
+                info["bit_depth"] = 16 if arr.max(initial=0) > 255 else 8
+                pixels = to_rgb_uint8(arr)
             else:
                 if img.mode not in ("RGB", "RGBA", "L", "LA"):
                     img = img.convert("RGBA" if "A" in img.mode or "transparency" in img.info

@@ -541,6 +541,44 @@ class Store:
         if rows:
             self._retry(lambda conn: self._insert_ignore(conn, self.t_sources, rows, count=False))
 
+    def unread_keys(self) -> set[str]:
+        """Keys of the failed records of files that could not be read (:func:`path_key`);
+        few, so a run looks them up once."""
+        from sqlalchemy import select
+
+        d = self.t_documents.c
+        with self.engine.connect() as conn:  # "path;" follows "path:": a range on the key
+            return set(conn.execute(select(d.sha256).where(
+                d.sha256 >= "path:", d.sha256 < "path;", d.status == STATUS_FAILED)).scalars())
+
+    def forget_unread(self, paths: Iterable[str]) -> int:
+        """Drop the failed records of these files kept under their path (:func:`path_key`:
+        they could not be read then) now that they were read; returns how many.
+
+        Their content is examined and stored under its hash; the stale failure would
+        count the file twice and make its path name two documents.
+        """
+        from sqlalchemy import delete, select
+
+        keys = sorted({path_key(p) for p in paths})
+        d = self.t_documents.c
+
+        def work(conn: Connection) -> int:
+            n = 0
+            for i in range(0, len(keys), LOOKUP_CHUNK):
+                stale = list(conn.execute(select(d.sha256).where(
+                    d.sha256.in_(keys[i:i + LOOKUP_CHUNK]), d.status == STATUS_FAILED)
+                ).scalars())
+                if not stale:
+                    continue
+                for table in (self.t_sources, self.t_findings, self.t_assets):
+                    conn.execute(delete(table).where(table.c.sha256.in_(stale)))
+                conn.execute(delete(self.t_documents).where(d.sha256.in_(stale)))
+                n += len(stale)
+            return n
+
+        return self._retry(work) if keys else 0
+
     def save_series(self, series: Sequence[Mapping[str, Any]]) -> int:
         """Store clustering output: each series dict (``id``, ``members`` as files or sha256s).
 

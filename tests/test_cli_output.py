@@ -60,3 +60,36 @@ def test_export_output_checked_and_kept_on_a_bad_db(tmp_path: Path,
     assert main(["export", "--db", str(tmp_path / "none.db"), "-o", str(kept)]) == 2
     assert "no case database" in capsys.readouterr().err
     assert kept.read_text() == "an earlier export\n"
+
+
+def _case_db(path: Path) -> bytes:
+    from docfraud.store import Record, Store
+
+    with Store(path) as store:
+        store.put([Record("ab" * 32, "scan.jpg", "failed", error="scan.jpg is empty")])
+    return path.read_bytes()
+
+
+def test_an_output_that_is_an_input_is_refused_before_it_is_destroyed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An output named like an input of the same command (a slip of the tab key) wrote
+    over it: the seized scan became the HTML report, the case database became the CSV
+    export (emptied before it was read), the clusters JSON or the report page."""
+    scan = tmp_path / "scan.jpg"
+    scan.write_bytes(b"\xff\xd8 the seized scan")
+    err = _fails_cleanly(["screen", str(scan), "--html", str(scan)], "--html", capsys)
+    assert "input" in err and scan.read_bytes() == b"\xff\xd8 the seized scan"
+
+    db = tmp_path / "cases.db"
+    kept = _case_db(db)
+    _fails_cleanly(["export", "--db", str(db), "-o", str(db)], "--out", capsys)
+    assert db.read_bytes() == kept
+    for option in ("--out", "--html", "--graphml", "--gexf", "--anx", "--json-graph"):
+        _fails_cleanly(["cluster", "--db", str(db), option, str(db)], option, capsys)
+        assert db.read_bytes() == kept
+    jsonl = tmp_path / "screened.jsonl"
+    jsonl.write_text("")
+    _fails_cleanly(["cluster", "--input", str(jsonl), "--out", str(jsonl)], "--out", capsys)
+    _fails_cleanly(["report", "--db", str(db), "--doc", "ab" * 32, "--html", str(db)],
+                   "--html", capsys)
+    assert db.read_bytes() == kept

@@ -38,6 +38,19 @@ def test_grayscale_alpha_16bit_and_1x1() -> None:
     assert load_image(_png(np.zeros((1, 1, 3), np.uint8))).shape == (1, 1, 3)
 
 
+def test_32_bit_integer_tiff_in_8_bit_range_is_not_blackened() -> None:
+    """A mode-I TIFF (32-bit integers, as some scanning tools write) holding 0-255 values
+    keeps its grey levels; it was divided by 257 as if it were 16-bit, i.e. made black."""
+    grey = np.tile(np.arange(0, 256, 5, dtype=np.int32), (4, 1))
+    buf = io.BytesIO()
+    Image.fromarray(grey, mode="I").save(buf, "TIFF")
+    pixels = load_image(buf.getvalue())
+    assert np.array_equal(pixels[..., 0], grey.astype(np.uint8))
+    deep = io.BytesIO()
+    Image.fromarray(np.full((2, 2), 65535, dtype=np.int32), mode="I").save(deep, "TIFF")
+    assert (load_image(deep.getvalue()) == 255).all()
+
+
 def test_exif_orientation_is_applied() -> None:
     img = Image.new("RGB", (40, 20), "white")
     exif = Image.Exif()

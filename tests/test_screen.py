@@ -152,6 +152,17 @@ def test_detectors_option_tolerates_a_trailing_comma(capsys: pytest.CaptureFixtu
         assert "--detectors names no detector" in capsys.readouterr().err
 
 
+def test_unknown_detector_is_bad_usage_before_any_image(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--detectors nosuch --json` printed {"file", "error"} for every image, as if each
+    one were unreadable (and decoded each one first)."""
+    images = [str(_sample("genuine")), str(tmp_path / "missing.jpg")]
+    assert main(["screen", *images, "--json", "--detectors", "jpeg,nosuch"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("unknown detector 'nosuch'") == 1, captured.err
+
+
 def test_file_name_that_is_no_utf8(tmp_path: Path, capsys: pytest.CaptureFixture[str]
                                    ) -> None:
     """--html failed (internal error: UnicodeEncodeError) and --json wrote a line that
@@ -167,6 +178,25 @@ def test_file_name_that_is_no_utf8(tmp_path: Path, capsys: pytest.CaptureFixture
     out.encode("utf-8")  # no lone surrogates: the line is valid UTF-8
     assert json.loads(out)["file"] == str(tmp_path / "scan-\\xff.jpg")
     assert "scan-\\xff.jpg" in html.read_text(encoding="utf-8")
+
+
+def test_file_name_with_terminal_control_characters(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A seized file's name is hostile input: ESC [8m (conceal) hid the verdict that
+    follows it on the officer's terminal, a new line forged a line of its own. The
+    summary and the error line show such characters escaped; --json keeps the name."""
+    name = "scan\x1b[8m\nforged.jpg"
+    image = tmp_path / name
+    image.write_bytes(_sample("genuine").read_bytes())
+    empty = tmp_path / "empty\x1b[8m.jpg"
+    empty.write_bytes(b"")
+    assert main(["screen", str(image), str(empty)]) == 2
+    captured = capsys.readouterr()
+    assert "\x1b" not in captured.out + captured.err
+    assert f"{tmp_path}/scan\\x1b[8m\\nforged.jpg: " in captured.out
+    assert "empty\\x1b[8m.jpg is empty" in captured.err
+    assert main(["screen", str(image), "--json"]) in (0, 10, 20)
+    assert json.loads(capsys.readouterr().out)["file"] == str(image)
 
 
 def test_a_large_photo_is_analysed_at_a_working_resolution_and_reported_as_given(

@@ -8,27 +8,56 @@ take minutes) and turn a failed write into an :class:`~docfraud.errors.InputErro
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from docfraud.errors import InputError
 
 
-def check_output_file(path: str | os.PathLike[str], *, option: str) -> Path:
-    """Check that ``path`` can be written as a file: not a folder, in an existing folder.
+def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):  # one of them does not exist (yet)
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+def database_file(db: str | os.PathLike[str] | None) -> str | None:
+    """The file of an SQLite case database given as a path or URL; None for a server."""
+    if db is None:
+        return None
+    from docfraud.store import database_url
+
+    try:
+        url = database_url(db)
+    except InputError:
+        return None
+    return url[len("sqlite:///"):] if url.startswith("sqlite:///") else None
+
+
+def check_output_file(path: str | os.PathLike[str], *, option: str,
+                      inputs: Iterable[str | os.PathLike[str] | None] = ()) -> Path:
+    """Check that ``path`` can be written as a file: not a folder, in an existing folder,
+    and none of the command's ``inputs`` (writing it would destroy that input).
 
     Args:
         path: the output file as given.
         option: the command-line option that named it (for the message), e.g. ``"--html"``.
+        inputs: files the command reads (images, the case database, JSON lines); None
+            entries are ignored.
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
 
     Raises:
-        InputError: the path is a folder, its folder does not exist, or it is not writable.
+        InputError: the path is a folder, its folder does not exist, it is not writable,
+            or it is one of ``inputs``.
     """
     p = Path(path)
+    for source in inputs:
+        if source is not None and _same_file(p, source):
+            raise InputError(f"{option} {p}: is an input of this command ({source}); "
+                             "writing the output there would destroy it")
     if p.is_dir():
         raise InputError(f"{option} {p}: is a folder; give a file name")
     parent = p.parent

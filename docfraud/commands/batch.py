@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from docfraud._text import printable
 from docfraud.errors import EXIT_OK, InputError
 
 
@@ -87,6 +88,12 @@ def run(args: argparse.Namespace) -> int:
         f"{s.duplicates} duplicates; {s.rate:.2f} documents/s",
         file=sys.stderr,
     )
+    if s.unlisted:
+        n = len(s.unlisted)
+        print(f"docfraud batch: {n} folder{'s' if n > 1 else ''} could not be listed, "
+              f"{'their' if n > 1 else 'its'} files were not examined: "
+              f"{', '.join(printable(f) for f in s.unlisted[:5])}{' ...' if n > 5 else ''}",
+              file=sys.stderr)
     if args.json:
         print(json.dumps(s.to_dict()))
     return EXIT_OK

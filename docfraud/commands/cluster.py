@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -10,7 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from docfraud.commands._output import check_output_file, check_output_folder, writing
+from docfraud.commands._output import (
+    check_output_file,
+    check_output_folder,
+    database_file,
+    writing,
+)
 from docfraud.errors import EXIT_OK, InputError, ModelError
 
 
@@ -29,8 +35,10 @@ def add_parser(sub: Any, name: str) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--db", metavar="URL", help="case database (docfraud.store)")
     src.add_argument("--input", metavar="FILE.jsonl", type=Path,
-                     help="screen results or signatures, one JSON object per line")
-    p.add_argument("--out", metavar="FILE", type=Path, help="write clusters JSON here")
+                     help="screen results or signatures, one JSON object per line "
+                          "('-': standard input)")
+    p.add_argument("--out", metavar="FILE", type=Path,
+                   help="write clusters JSON here (default, or '-': standard output)")
     p.add_argument("--html", metavar="FILE", type=Path, help="write the HTML report here")
     p.add_argument("--graphml", metavar="FILE", type=Path, help="export GraphML")
     p.add_argument("--gexf", metavar="FILE", type=Path, help="export GEXF (Gephi)")
@@ -46,7 +54,7 @@ def add_parser(sub: Any, name: str) -> None:
                         "pseudonyms then match nothing outside this run)")
     p.add_argument("--match", metavar="FILE", type=Path,
                    help="a screen result or signature (JSON) of a new document: rank the "
-                        "series it most likely belongs to")
+                        "series it most likely belongs to ('-': standard input)")
     p.add_argument("--top", type=int, default=5, help="series listed by --match (default 5)")
     p.add_argument("--model", metavar="FILE", type=Path, help="link model JSON (default models/)")
     p.add_argument("--no-thumbnails", action="store_true", help="leave images out of the report")
@@ -71,11 +79,14 @@ def _signature(obj: Any, where: str) -> Any:
 
 
 def _read_jsonl(path: Path) -> list[Any]:
-    if not path.is_file():
+    stdin = str(path) == "-"  # `docfraud screen ... --json --signature | docfraud cluster`
+    if not stdin and not path.exists():
         raise InputError(f"input file not found: {path}")
+    if path.is_dir():
+        raise InputError(f"--input {path} is a folder; give a JSON lines file")
     out = []
     unread = 0
-    with path.open("rb") as f:
+    with (contextlib.nullcontext(sys.stdin.buffer) if stdin else path.open("rb")) as f:
         for no, raw in enumerate(f, 1):
             try:
                 line = raw.decode("utf-8")
@@ -99,18 +110,34 @@ def _read_jsonl(path: Path) -> list[Any]:
 
 
 def _read_db(url: str) -> list[Any]:
+    from collections import Counter
+
     from docfraud.store import iter_documents
 
-    return [_signature(rec, f"{url} record") for rec in iter_documents(url)]
+    pairs = [(rec["sha256"], _signature(rec, f"{url} record")) for rec in iter_documents(url)]
+    # documents are keyed by content: two can have been first seen under one name (a
+    # rescan replaced the file; folders examined by relative paths), and those are
+    # named by their sha256 instead
+    taken = Counter(sig.doc_id for _, sig in pairs)
+    for sha, sig in pairs:
+        if taken[sig.doc_id] > 1:
+            sig.doc_id = sha
+    return [sig for _, sig in pairs]
 
 
 def _read_match(path: Path) -> Any:
-    if not path.is_file():
+    # "-" and pipes (/dev/stdin): `docfraud screen new.jpg --json | docfraud cluster ...`
+    if str(path) != "-" and not path.exists():
         raise InputError(f"--match file not found: {path}")
+    if path.is_dir():
+        raise InputError(f"--match {path} is a folder; give the JSON file of one document")
     try:
-        text = path.read_text(encoding="utf-8").strip()
+        raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+        text = raw.decode("utf-8").strip()
     except UnicodeDecodeError:
         raise InputError(f"--match {path}: not UTF-8 text (a JSON object expected)") from None
+    except OSError as exc:
+        raise InputError(f"--match {path}: cannot read it: {exc.strerror or exc}") from None
     try:
         obj = json.loads(text)
     except json.JSONDecodeError:
@@ -122,6 +149,9 @@ def _read_match(path: Path) -> Any:
             obj = json.loads(lines[0])
         except json.JSONDecodeError as exc:
             raise InputError(f"--match {path}: not valid JSON ({exc.msg})") from exc
+    if isinstance(obj, dict) and "error" in obj and "risk" not in obj:
+        raise InputError(f"--match {path}: the file could not be screened, so there is no "
+                         f"document to match ({obj['error']})")
     return _signature(obj, f"--match {path}")
 
 
@@ -141,11 +171,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.top < 1:
         raise InputError("--top must be at least 1")
+    if args.out is not None and str(args.out) == "-":
+        args.out = None  # standard output, as without --out
     files = {"--out": args.out, "--html": args.html, "--graphml": args.graphml,
              "--gexf": args.gexf, "--anx": args.anx, "--json-graph": args.json_graph}
+    inputs = [database_file(args.db), args.input, args.match, args.model]
     for option, path in files.items():
         if path is not None:
-            check_output_file(path, option=option)
+            check_output_file(path, option=option, inputs=inputs)
     if args.neo4j is not None:
         check_output_folder(args.neo4j, option="--neo4j")
     sigs = _read_db(args.db) if args.db else _read_jsonl(args.input)

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
-from docfraud.commands._output import check_output_file, writing
+from docfraud.commands._output import check_output_file, database_file, writing
 from docfraud.errors import EXIT_OK
 
 CSV_COLUMNS = (
@@ -28,7 +28,8 @@ def add_parser(sub: Any, name: str) -> None:
     )
     p.add_argument("--db", required=True, metavar="URL", help="case database (file or URL)")
     p.add_argument("--format", choices=["csv", "jsonl"], default="csv")
-    p.add_argument("--out", "-o", metavar="FILE", help="output file (default: stdout)")
+    p.add_argument("--out", "-o", metavar="FILE",
+                   help="output file (default, or '-': standard output)")
     p.add_argument("--status", choices=["done", "failed", "all"], default="all",
                    help="which documents (default: all)")
     p.set_defaults(run=run)
@@ -101,10 +102,10 @@ def export(db: str, fh: IO[str], *, format: str = "csv", status: str | None = No
 
 def run(args: argparse.Namespace) -> int:
     status = None if args.status == "all" else args.status
-    if args.out:
+    if args.out and args.out != "-":
         from docfraud.store import Store
 
-        check_output_file(args.out, option="--out")
+        check_output_file(args.out, option="--out", inputs=[database_file(args.db)])
         with Store(args.db, create=False):
             pass  # a bad --db fails here, before an existing output file is emptied
         with writing(args.out, option="--out"), open(args.out, "w", encoding="utf-8",

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from docfraud.commands._output import check_output_file, database_file
 from docfraud.errors import EXIT_OK, InputError
 
 
@@ -34,6 +35,8 @@ def run(args: argparse.Namespace) -> int:
     from docfraud.report.document import render_document_report, series_from_clusters
     from docfraud.store import Store
 
+    check_output_file(args.html, option="--html",
+                      inputs=[database_file(args.db), args.clusters])
     with Store(args.db, create=False) as store:
         sha = store.resolve(args.doc)
         record = store.get(sha)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from docfraud._text import printable
 from docfraud.commands._output import check_output_file, check_output_folder, writing
 from docfraud.errors import EXIT_USAGE, DocfraudError, InputError
 
@@ -37,7 +38,8 @@ def add_parser(sub: Any, name: str) -> None:
 def _summary(report: Any) -> str:
     d = report.to_dict()
     mrz = d["mrz"]
-    lines = [f"{d['file']}: {d['risk']['verdict'].upper()} (risk {d['risk']['score']:.2f}, "
+    lines = [f"{printable(d['file'])}: {d['risk']['verdict'].upper()} "
+             f"(risk {d['risk']['score']:.2f}, "
              f"{d['timing_ms'].get('total', 0):.0f} ms)"]
     if mrz["found"]:
         f = mrz["fields"]
@@ -48,7 +50,7 @@ def _summary(report: Any) -> str:
     else:
         lines.append(f"  MRZ not found: {mrz['reason']}")
     for reason in d["risk"]["reasons"]:
-        lines.append(f"  - {reason}")
+        lines.append(f"  - {printable(reason)}")
     return "\n".join(lines)
 
 
@@ -64,11 +66,15 @@ def run(args: argparse.Namespace) -> int:
         names = [n.strip() for n in args.detectors.split(",") if n.strip()]
         if not names:
             raise InputError("--detectors names no detector; leave it out to run them all")
+        from docfraud.forensics.registry import get_detector
+
+        for n in names:  # a usage error, once, not an "unreadable" line per image
+            get_detector(n)
     html_dir: Path | None = None
     if args.html and len(args.images) > 1:
         html_dir = check_output_folder(args.html, option="--html")
     elif args.html:
-        check_output_file(args.html, option="--html")
+        check_output_file(args.html, option="--html", inputs=args.images)
     worst = 0
     unreadable = False
     for i, image in enumerate(args.images):
@@ -78,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
             if exc.exit_code != EXIT_USAGE:
                 raise
             unreadable = True
-            print(f"docfraud screen: error: {exc}", file=sys.stderr)
+            print(f"docfraud screen: error: {printable(str(exc))}", file=sys.stderr)
             if args.json:
                 print(json.dumps({"file": image, "error": str(exc)}))
             continue

@@ -42,7 +42,7 @@ def add_parser(subparsers: Any, name: str) -> argparse.ArgumentParser:
     parser.add_argument("--genuine", type=_count,
                         help="genuine documents (required unless --list)")
     parser.add_argument("--workshops", type=_count, default=0, help="forgery workshops")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=_count, default=0, help="random seed, 0 or more (default 0)")
     parser.add_argument(
         "--forged",
         type=_count,

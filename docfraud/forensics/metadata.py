@@ -288,7 +288,9 @@ class MetadataDetector(Detector):
             ))
 
         # --- dates -----------------------------------------------------------------
-        exif_ifd = exif.get_ifd(_IFD_EXIF) if _IFD_EXIF in exif else {}
+        with warnings.catch_warnings():  # Pillow warns about malformed EXIF as it reads it
+            warnings.simplefilter("ignore")
+            exif_ifd = exif.get_ifd(_IFD_EXIF) if _IFD_EXIF in exif else {}
         modified = _parse_exif_date(exif.get(_TAG_DATETIME))
         original = _parse_exif_date(exif_ifd.get(_TAG_DATETIME_ORIGINAL))
         digitized = _parse_exif_date(exif_ifd.get(_TAG_DATETIME_DIGITIZED))
@@ -374,7 +376,9 @@ class MetadataDetector(Detector):
     @staticmethod
     def _thumbnail(exif: Any) -> bytes | None:
         try:
-            ifd1 = exif.get_ifd(_IFD1)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ifd1 = exif.get_ifd(_IFD1)
         except Exception:  # malformed IFD1: no thumbnail to compare
             return None
         offset, length = ifd1.get(_TAG_THUMB_OFFSET), ifd1.get(_TAG_THUMB_LENGTH)

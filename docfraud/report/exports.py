@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -41,11 +42,35 @@ def to_networkx(view: View) -> Any:
     return g
 
 
+#: characters XML 1.0 cannot hold: C0 controls but tab, new line and carriage return;
+#: lone surrogates; U+FFFE and U+FFFF
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` with the characters XML 1.0 cannot hold written ``\\x1b``-style: a file
+    name from a seizure may hold one, and it made the whole GraphML, GEXF or ANX file
+    unreadable (not well-formed)."""
+    return _NOT_XML.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def _xml_graph(view: View) -> Any:
+    """:func:`to_networkx` with node ids and string attributes made :func:`xml_text`."""
+    import networkx as nx
+
+    g = nx.relabel_nodes(to_networkx(view), {n: xml_text(n) for n in view.nodes})
+    for _, attrs in g.nodes(data=True):
+        for k, v in attrs.items():
+            if isinstance(v, str):
+                attrs[k] = xml_text(v)
+    return g
+
+
 def write_graphml(view: View, path: str | Path) -> Path:
     """GraphML file (networkx writer)."""
     import networkx as nx
 
-    nx.write_graphml(to_networkx(view), str(path))
+    nx.write_graphml(_xml_graph(view), str(path))
     return Path(path)
 
 
@@ -53,7 +78,7 @@ def write_gexf(view: View, path: str | Path) -> Path:
     """GEXF 1.2 file (networkx writer), for Gephi."""
     import networkx as nx
 
-    nx.write_gexf(to_networkx(view), str(path))
+    nx.write_gexf(_xml_graph(view), str(path))
     return Path(path)
 
 
@@ -119,6 +144,7 @@ def write_anx(view: View, path: str | Path) -> Path:
 
     def entity(eid: str, label: str, etype: str, x: int, y: int,
                attrs: dict[str, str]) -> None:
+        eid, label = xml_text(eid), xml_text(label)
         item = ET.SubElement(items, "ChartItem", {"Label": label, "Description": ""})
         end = ET.SubElement(item, "End", {"X": str(x), "Y": str(y)})
         ent = ET.SubElement(end, "Entity", {"EntityId": eid, "Identity": label})
@@ -126,9 +152,10 @@ def write_anx(view: View, path: str | Path) -> Path:
         ET.SubElement(icon, "IconStyle", {"Type": etype})
         coll = ET.SubElement(item, "AttributeCollection")
         for k, v in attrs.items():
-            ET.SubElement(coll, "Attribute", {"AttributeClass": k, "Value": v})
+            ET.SubElement(coll, "Attribute", {"AttributeClass": k, "Value": xml_text(v)})
 
     def link(a: str, b: str, ltype: str, label: str, attrs: dict[str, str]) -> None:
+        a, b = xml_text(a), xml_text(b)
         item = ET.SubElement(items, "ChartItem", {"Label": label})
         ln = ET.SubElement(item, "Link", {"End1Id": a, "End2Id": b})
         ET.SubElement(ln, "LinkStyle", {"Type": ltype, "ArrowStyle": "ArrowNone", "Strength": "1"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -48,6 +49,71 @@ def test_run_stores_each_document_and_rerun_skips(db_url: str, tmp_path: Path,
     assert (s2.examined, s2.skipped, s2.stored) == (0, 14, 0)
     assert len(_log_lines(log)) == 12
     assert str(copy) in {f for d in iter_documents(db_url) for f in d["files"]}
+
+
+def test_copy_listed_after_its_document_was_committed_is_kept_as_a_source(
+        tmp_path: Path) -> None:
+    """A scan seen twice in one run keeps both paths even when the first copy was
+    examined and committed before the second was listed (a real pipeline is slow, so
+    commits happen long before the listing ends)."""
+    paths = write_images(tmp_path / "in", 6)
+    dup = tmp_path / "in" / "zz-same-as-first.jpg"  # listed last
+    dup.write_bytes(paths[0].read_bytes())
+    db = str(tmp_path / "cases.db")
+    s = run_batch([str(tmp_path / "in")], db=db, examine=LIGHT, jobs=1, progress=False,
+                  commit_every=1)
+    assert (s.done, s.duplicates) == (6, 1)
+    first = {d["sha256"]: d for d in iter_documents(db)}[sha256_file(paths[0])]
+    assert first["files"] == sorted([str(paths[0]), str(dup)])
+
+
+def test_file_unreadable_then_readable_leaves_one_record(db_url: str, tmp_path: Path) -> None:
+    """A file that could not be read is recorded under its path; once it can be read
+    (permissions fixed, a mount back) the next run examines it, and the stale failure is
+    dropped: the file was counted twice and `report --doc FILE` said it matched 2 documents."""
+    good = write_images(tmp_path / "in", 2)
+    target = tmp_path / "mount" / "scan.png"
+    link = tmp_path / "in" / "scan.png"
+    link.symlink_to(target)  # dangling for now: "cannot read"
+    run_batch([str(tmp_path / "in")], db=db_url, examine=LIGHT, jobs=1, progress=False)
+    (failed,) = iter_documents(db_url, status="failed")
+    assert failed["file"] == str(link)
+    write_images(tmp_path / "mount", 1, seed=5)[0].rename(target)
+    s = run_batch([str(tmp_path / "in")], db=db_url, examine=LIGHT, jobs=1, progress=False)
+    assert (s.examined, s.done) == (1, 1)
+    assert list(iter_documents(db_url, status="failed")) == []
+    files = [f for d in iter_documents(db_url) for f in d["files"]]
+    assert sorted(files) == sorted(map(str, [*good, link]))
+    with Store(db_url) as store:
+        assert store.resolve(str(link)) == sha256_file(target)
+
+
+def test_folder_that_cannot_be_listed_is_named_in_the_summary(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder of the seizure that cannot be listed (permissions) left only a log line
+    scrolling by: its files are in no record, and the run's summary said nothing."""
+    from docfraud.cli import main
+
+    write_images(tmp_path / "in", 2)
+    locked = tmp_path / "in" / "locked"
+    write_images(locked, 2)
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> object:  # as for a folder mode 000 (the tests may run as root)
+        if os.path.abspath(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    db = str(tmp_path / "cases.db")
+    assert main(["batch", str(tmp_path / "in"), "--db", db, "--examine", LIGHT, "-j", "1",
+                 "--no-progress", "--json"]) == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)
+    assert summary["done"] == 2 and summary["unlisted"] == [str(locked)]
+    last = captured.err.strip().splitlines()[-1]
+    assert "1 folder could not be listed" in last and str(locked) in last
 
 
 def test_bad_files_recorded_as_failed_with_reasons(db_url: str, tmp_path: Path) -> None:
@@ -108,6 +174,17 @@ def test_document_over_the_time_limit_fails_and_the_rest_go_on(
     s = run_batch([str(tmp_path / "in")], db=db_url, examine=LIGHT, jobs=1, progress=False,
                   retry_failed=True, time_limit=0)
     assert s.done == 3 and s.failed == 0
+
+
+@pytest.mark.parametrize("limit", [float("inf"), 1e12])
+def test_time_limit_beyond_the_timer_means_no_limit(tmp_path: Path, limit: float) -> None:
+    """`--time-limit inf` (or a year count in seconds) recorded every document as failed:
+    'internal error in the pipeline: OverflowError: timestamp out of range'."""
+    write_images(tmp_path / "in", 2)
+    db = str(tmp_path / "cases.db")
+    s = run_batch([str(tmp_path / "in")], db=db, examine=LIGHT, jobs=1, progress=False,
+                  time_limit=limit)
+    assert (s.done, s.failed) == (2, 0), [d["error"] for d in iter_documents(db, status=None)]
 
 
 def test_retry_failed(db_url: str, tmp_path: Path) -> None:

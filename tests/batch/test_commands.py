@@ -68,6 +68,16 @@ def test_export_csv_and_jsonl(case: tuple[str, list[Path], Path],
     assert {x["sha256"] for x in lines} == {sha256_file(p) for p in paths}
 
 
+def test_export_out_dash_is_standard_output(case: tuple[str, list[Path], Path], tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """`-o -` wrote a file named '-' in the working folder, and nothing on stdout."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", "--db", case[0], "--format", "jsonl", "-o", "-"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 5
+    assert not (tmp_path / "-").exists()
+
+
 def test_report_html(case: tuple[str, list[Path], Path], tmp_path: Path) -> None:
     db, paths, bad = case
     sha = sha256_file(paths[1])

@@ -5,6 +5,7 @@ These run the real CLI in subprocesses, as a lab would.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -12,6 +13,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from docfraud.store import Store, iter_documents
 from tests.batch.files import write_images
@@ -108,3 +111,40 @@ def test_two_runs_into_one_database_at_once(db_url: str, tmp_path: Path) -> None
     assert len(docs) == n and all(d["status"] == "done" and len(d["files"]) == 1 for d in docs)
     assert len(set(_calls(logs[0])) | set(_calls(logs[1]))) == n
     assert _calls(logs[0]) and _calls(logs[1]), "the runs did not overlap: test proves nothing"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is gone
+    except FileNotFoundError:
+        return False
+
+
+def test_workers_stop_when_the_batch_process_is_killed_alone(tmp_path: Path) -> None:
+    """`kill -9 PID` of the batch process alone (or the OOM killer): its worker processes
+    stop too. They stayed for ever, blocked on the pool's queues, holding their memory."""
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("needs /proc")
+    write_images(tmp_path / "in", 8)
+    log = tmp_path / "calls.log"
+    proc = _cli("batch", str(tmp_path / "in"), "--db", str(tmp_path / "cases.db"), "--jobs",
+                "2", "--examine", LIGHT, "--no-progress",
+                env=_env(DOCFRAUD_TEST_EXAMINE_LOG=str(log), DOCFRAUD_TEST_EXAMINE_SLEEP="1"))
+    deadline = time.monotonic() + 120
+    try:
+        while len(set(log.read_text().split()[1::2]) if log.exists() else ()) < 2:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the workers did not start in 120 s"
+            time.sleep(0.05)
+        workers = {int(p) for p in log.read_text().split()[1::2]}
+        os.kill(proc.pid, signal.SIGKILL)  # the parent only
+        proc.wait()  # not communicate(): surviving workers hold its output pipes open
+        deadline = time.monotonic() + 15
+        while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [p for p in workers if _alive(p)], "worker processes outlived the batch"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()

@@ -110,6 +110,57 @@ def test_cluster_leaves_out_files_screen_could_not_read(
     assert "could not be screened" in capsys.readouterr().err
 
 
+def test_match_and_input_read_a_pipe(data: tuple[Path, Path, str], tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """`docfraud screen new.jpg --json | docfraud cluster ... --match -` (or a pipe such as
+    /dev/stdin): a pipe was refused with '--match file not found: /dev/stdin'."""
+    import io
+    import os
+    import threading
+
+    inp, query, _ = data
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(query.read_bytes())))
+    assert main(["cluster", "--input", str(inp), "--match", "-", "--top", "1"]) == 0
+    assert json.loads(capsys.readouterr().out)["series"][0]["p_max"] > 0.5
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    # the writer end of the pipe, as a shell's `docfraud screen ... |` would hold it
+    writer = threading.Thread(target=fifo.write_text, args=(query.read_text(),))
+    writer.start()
+    try:
+        assert main(["cluster", "--input", str(inp), "--match", str(fifo), "--top", "1"]) == 0
+    finally:
+        if writer.is_alive():  # the reader never opened it: let the writer finish
+            fifo.read_text()
+        writer.join()
+    assert json.loads(capsys.readouterr().out)["series"][0]["p_max"] > 0.5
+    assert main(["cluster", "--input", str(inp), "--match", str(tmp_path)]) == 2
+    assert "folder" in capsys.readouterr().err
+    # the documents themselves from standard input
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(inp.read_bytes())))
+    assert main(["cluster", "--input", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)["series"]
+    # and --out - is standard output (it wrote a file named '-')
+    monkeypatch.chdir(tmp_path)
+    assert main(["cluster", "--input", str(inp), "--out", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)["series"] and not (tmp_path / "-").exists()
+
+
+def test_match_of_a_file_screen_could_not_read_is_bad_input(
+        data: tuple[Path, Path, str], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`docfraud screen new.jpg --json > new.json` of an unreadable file gives
+    {"file", "error"}: --match then has no document to rank series for (it ranked every
+    series at p 0.0 and exited 0, as if the document matched none)."""
+    query = tmp_path / "new.json"
+    query.write_text(json.dumps({"file": "new.jpg", "error": "new.jpg is empty (0 bytes)"}))
+    assert main(["cluster", "--input", str(data[0]), "--match", str(query)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "could not be screened" in captured.err and "is empty" in captured.err
+
+
 @pytest.mark.parametrize("content", [b"\x89PNG\r\n\x1a\n\x00", b"[1, 2]", None])
 def test_cluster_bad_model_file_is_bad_input(data: tuple[Path, Path, str], tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str],
@@ -122,3 +173,28 @@ def test_cluster_bad_model_file_is_bad_input(data: tuple[Path, Path, str], tmp_p
     assert main(["cluster", "--input", str(data[0]), "--model", str(model)]) == 2
     err = capsys.readouterr().err
     assert "error: --model" in err and "internal error" not in err, err
+
+
+def test_cluster_db_with_two_documents_first_seen_under_one_name(
+        tmp_path: Path) -> None:
+    """A case database can hold two documents under one name (a rescan replaced the
+    file; two folders examined by relative paths, `./p0001.jpg`): `cluster --db` refused
+    the whole case ('duplicate document id'); the content hash tells them apart."""
+    from docfraud.store import Record, Store
+
+    sigs = generate(seed=7, workshops=2, lone=2, genuine=10, prefix="d")
+    records = []
+    for i, sig in enumerate(sigs):
+        name = "./p0001.jpg" if i < 2 else f"./p{i:04d}.jpg"
+        signature = sig.to_dict() | {"doc_id": name}
+        records.append(Record(sha256=f"{i:064x}", file=name, status="done",
+                              result={"file": name, "signature": signature}))
+    db = tmp_path / "cases.db"
+    with Store(db) as store:
+        store.put(records)
+    out = tmp_path / "c.json"
+    assert main(["cluster", "--db", str(db), "--out", str(out)]) == 0
+    data = json.loads(out.read_text())
+    ids = [m for s in data["series"] for m in s["members"]] + data["unassigned"]
+    assert len(ids) == len(set(ids)) == len(sigs)
+    assert {f"{0:064x}", f"{1:064x}", "./p0002.jpg"} <= set(ids)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 
 import numpy as np
 import pytest
@@ -115,3 +116,17 @@ def test_corrupt_thumbnail_and_no_metadata() -> None:
     r = meta(jpeg_bytes(IMG))
     assert r.status == "ok" and not r.findings and r.score == 0.0
     assert meta(IMG).status == "not_applicable"
+
+
+def test_malformed_exif_gives_no_library_warning() -> None:
+    """EXIF cut short (IFD0 without its next-IFD offset: a hostile or damaged file) is
+    read without Pillow's "Corrupt EXIF data" warning reaching the user's terminal."""
+    orientation = b"\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00"
+    exif = b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\x00\x01" + orientation
+    data = jpeg_bytes(IMG, exif=exif)
+    analysis = Analysis.from_source(data)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = run_detectors(analysis, ["metadata"])[0]
+    assert r.status == "ok"
+    assert [str(w.message) for w in caught] == []

@@ -164,3 +164,24 @@ def test_redacted_portrait_names_follow_the_zone_kind() -> None:
     names = {frozenset(res.table.sigs[r].doc_id for r in g)
              for g in _portrait_groups(res, rows)}
     assert names == {frozenset({"d1", "d2"}), frozenset({"n1"})}
+
+
+def test_xml_exports_stay_well_formed_with_control_characters_in_file_names(
+        tmp_path: Path) -> None:
+    """Seized file names may hold characters XML 1.0 cannot (ESC, form feed): one of them
+    made the whole GraphML, GEXF and ANX file unreadable for Gephi and i2. They are
+    written escaped (``\\x1b``); the JSON export keeps the names as they are."""
+    sigs = generate(seed=31, workshops=3, lone=2, genuine=30, prefix="c")
+    for s in sigs:
+        s.doc_id = f"scan\x1b[8m\x0c{s.doc_id}.jpg"
+    view = build_view(cluster(sigs), thumbnails=False)
+    member = view.series[0].members[0].id
+    assert "\x1b" in member
+    for writer, name in ((write_graphml, "g.graphml"), (write_gexf, "g.gexf"),
+                         (write_anx, "c.anx")):
+        path = writer(view, tmp_path / name)
+        root = ET.parse(path).getroot()  # raised ParseError: not well-formed
+        ids = {el.get("id") or el.get("EntityId") for el in root.iter()}
+        assert member.replace("\x1b", "\\x1b").replace("\x0c", "\\x0c") in ids, name
+    data = json.loads(write_json(view, tmp_path / "g.json").read_text())
+    assert member in data["series"][0]["members"]

@@ -176,6 +176,16 @@ def test_cli_list_needs_no_output_options(capsys: pytest.CaptureFixture[str]) ->
     assert "--out and --genuine are required" in capsys.readouterr().err
 
 
+def test_cli_negative_seed_is_bad_usage(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """`--seed -5` was 'internal error: ValueError: expected non-negative integer' (exit 1)."""
+    from docfraud.cli import main
+
+    assert main(["synth", "--out", str(tmp_path), "--genuine", "1", "--seed", "-5"]) == 2
+    err = capsys.readouterr().err
+    assert "--seed" in err and "internal error" not in err
+
+
 def test_capture_is_independent_of_label() -> None:
     """The capture stream is seeded by document index only: same index, same capture."""
     from docfraud.synth.dataset import PlanItem, dataset_workshops, make_document, make_spec
