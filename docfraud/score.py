@@ -157,7 +157,7 @@ def _measure_holds(model: FusionModel, feats: Mapping[str, float], z: float, pre
         return False
     without = {k: v for k, v in feats.items() if not k.startswith(prefix)}
     return z - model.logit(without)[0] >= MEASURE_REASON_MIN
-_OWN_FEATURE = ("MRZ_PERSONAL_NUMBER_BIRTH_MISMATCH",)
+_OWN_FEATURE = ("MRZ_PERSONAL_NUMBER_BIRTH_MISMATCH", "MRZ_UNSURE_READING")
 # OCR-B geometry (docfraud.forensics.mrzprint): pitch / cap height, line spacing / cap height
 _PITCH_PER_HEIGHT = 2.54 / 2.35
 _SPACING_PER_HEIGHT = 4.23 / 2.35
@@ -469,6 +469,10 @@ DATA_ONLY_DETECTORS = frozenset({"mrz"})
 #: detectors whose findings concern the file, not the document (editing software in the
 #: metadata): they never count as a line of evidence for a reject
 FILE_DETECTORS = frozenset({"metadata"})
+#: detectors that do not work from the MRZ's reading or from where it placed the card:
+#: where the MRZ was read too unsurely (MRZ_UNSURE_READING) only their findings can
+#: carry a reject
+MRZ_FREE_DETECTORS = frozenset({"jpeg", "learned", "copymove"})
 
 
 def _anomalous_detectors(results: Sequence[DetectorResult] | Sequence[Mapping[str, Any]]
@@ -515,7 +519,11 @@ def fuse(results: Sequence[DetectorResult], *, model: FusionModel | None = None)
     feats = features(results)
     z, contributions = model.logit(feats)
     risk = _sigmoid(model.platt_a * z + model.platt_b)
-    verdict = model.verdict(risk, named_anomaly=corroborated_anomaly(results))
+    unread = next((f for r in results if r.detector == "mrz" for f in r.findings
+                   if f.code in ("MRZ_NOT_FOUND", "MRZ_UNSURE_READING")), None)
+    unsure = unread is not None and unread.code == "MRZ_UNSURE_READING"
+    verdict = model.verdict(risk, named_anomaly=corroborated_anomaly(
+        [r for r in results if r.detector in MRZ_FREE_DETECTORS] if unsure else results))
     positive = sorted((c for c in contributions if c[1] > 0.05 and c[0] in feats),
                       key=lambda c: -c[1])
     by_detector = {r.detector: r for r in results if r.status == "ok"}
@@ -546,12 +554,12 @@ def fuse(results: Sequence[DetectorResult], *, model: FusionModel | None = None)
             reasons.append(f"{detector} detector score {r.score:.2f}")
         if len(reasons) >= 5:
             break
-    unread = next((f for r in results if r.detector == "mrz" for f in r.findings
-                   if f.code == "MRZ_NOT_FOUND"), None)
-    if unread is not None and verdict == "clear":
+    if unread is not None and (verdict == "clear" or unsure):
         # nothing was checked that a clear verdict would vouch for (a blank page, a
-        # photo of something else, an MRZ the reader missed): an officer must look
-        verdict = "refer"
+        # photo of something else, an MRZ the reader missed or read unsurely): an officer
+        # must look
+        if verdict == "clear":
+            verdict = "refer"
         reason = f"{unread.code}: {unread.message}"
         if reason not in reasons:
             reasons.insert(0, reason)

@@ -231,6 +231,60 @@ def test_unread_mrz_is_never_clear() -> None:
     assert read.verdict == "clear"
 
 
+def test_unsure_mrz_reading_is_treated_as_unread_for_the_verdict() -> None:
+    """MRZ-like text read unsurely (MRZ_UNSURE_READING): never 'clear'; 'reject' only where
+    detectors that do not work from the MRZ corroborate it -- its data findings and the
+    findings of detectors that work from its reading or placement do not; the fusion's
+    features do not see the finding."""
+    from docfraud.score import fuse
+
+    def results(unsure: bool, *, jpeg: bool = False) -> list[DetectorResult]:
+        mrz = [Finding("MRZ_CHECK_DIGIT_BIRTH_DATE", "high", "x", "mrz"),
+               Finding("MRZ_DOCUMENT_CODE_INVALID", "medium", "x", "mrz")]
+        if unsure:
+            mrz.append(Finding("MRZ_UNSURE_READING", "medium", "read too unsurely", "mrz"))
+        out = [DetectorResult("mrz", 0.9, findings=mrz, data={"found": True,
+                                                              "confidence": 0.45}),
+               DetectorResult("vizcheck", 0.8, findings=[
+                   Finding("VIZ_BIRTH_DATE_MISMATCH", "high", "x", "vizcheck")])]
+        if jpeg:
+            out.append(DetectorResult("jpeg", 0.9, findings=[
+                Finding("JPEG_DOUBLE_COMPRESSED", "high", "x", "jpeg")]))
+        return out
+
+    high = FusionModel(feature_names=(), coef=(), intercept=10.0, mean=(), scale=())
+    low = FusionModel(feature_names=(), coef=(), intercept=-10.0, mean=(), scale=())
+    assert fuse(results(False), model=high).verdict == "reject"
+    unsure = fuse(results(True), model=high)
+    assert unsure.verdict == "refer" and unsure.reasons[0].startswith("MRZ_UNSURE_READING")
+    assert fuse(results(True, jpeg=True), model=high).verdict == "reject"
+    assert fuse(results(True), model=low).verdict == "refer"
+    assert features(results(True)) == features(results(False))
+
+
+def test_mrz_detector_reports_an_unsure_reading_outside_its_score() -> None:
+    from docfraud.forensics.base import Analysis
+    from docfraud.forensics.mrzlogic import UNSURE_READING_CONFIDENCE, MrzLogicDetector
+    from docfraud.mrz import parse
+
+    lines = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+             "L898902C36UTO7408122F1204159ZE184226B<<<<<11"]  # one check digit wrong
+    base = parse(lines)
+    assert not base.check_digits_valid
+    detector = MrzLogicDetector()
+    pixels = np.zeros((64, 64, 3), np.uint8)
+
+    def run(confidence: float) -> DetectorResult:
+        mrz = parse(lines)
+        mrz.extra["confidence"] = confidence
+        return detector.run(Analysis.from_source(pixels, mrz=mrz))
+
+    unsure, sure = run(UNSURE_READING_CONFIDENCE - 0.1), run(0.95)
+    assert "MRZ_UNSURE_READING" in {f.code for f in unsure.findings}
+    assert "MRZ_UNSURE_READING" not in {f.code for f in sure.findings}
+    assert unsure.score == sure.score
+
+
 def test_measurement_reasons_must_hold_and_raise_the_risk() -> None:
     """A measurement without a finding is put into words only when what the words say
     holds for the document and the measurements raise the log-odds by at least
