@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import sys
@@ -125,6 +126,17 @@ def _read_db(url: str) -> list[Any]:
     return [sig for _, sig in pairs]
 
 
+def _stored_preview(store: Any, sig: Any) -> bytes | None:
+    """A series member's preview image as the case database stores it (for a report made
+    where the scans cannot be read), or None."""
+    sha = sig.info.get("sha256")
+    if not isinstance(sha, str):
+        return None
+    assets = store.get(sha)["assets"]
+    return next((data for name, (_, data) in sorted(assets.items())
+                 if name.startswith("preview.")), None)
+
+
 def _read_match(path: Path) -> Any:
     # "-" and pipes (/dev/stdin): `docfraud screen new.jpg --json | docfraud cluster ...`
     if str(path) != "-" and not path.exists():
@@ -194,7 +206,15 @@ def run(args: argparse.Namespace) -> int:
     if args.redact:
         key = args.redact_key or os.environ.get("DOCFRAUD_REDACT_KEY")
         redactor = Redactor(key)
-    view = build_view(result, redactor=redactor, thumbnails=not args.no_thumbnails)
+    with contextlib.ExitStack() as stack:
+        previews = None
+        if args.db and not args.no_thumbnails and redactor is None:
+            from docfraud.store import Store
+
+            store = stack.enter_context(Store(args.db, create=False))
+            previews = functools.partial(_stored_preview, store)
+        view = build_view(result, redactor=redactor, thumbnails=not args.no_thumbnails,
+                          previews=previews)
     data = view_to_dict(view)
     writers: list[tuple[str, Path | None, Callable[[Path], object]]] = [
         ("--out", args.out, lambda p: p.write_text(

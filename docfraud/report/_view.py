@@ -8,6 +8,7 @@ import hmac
 import io
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from docfraud.cluster import ClusterResult, explain
-from docfraud.signature import number_scheme
+from docfraud.signature import Signature, number_scheme
 
 log = logging.getLogger(__name__)
 
@@ -94,25 +95,26 @@ class View:
     stats: dict[str, Any]
 
 
-def _thumbnail(path: str | None, *, width: int = 120) -> str | None:
-    """A JPEG data URI of an image file, or None when it cannot be read."""
-    if not path:
+def _thumbnail(source: str | bytes | None, *, width: int = 120) -> str | None:
+    """A JPEG data URI of an image file (a path) or of encoded image bytes, or None when
+    it cannot be read."""
+    if not source:
         return None
-    p = Path(path)
-    if not p.is_file():
+    if isinstance(source, str) and not Path(source).is_file():
         return None
     try:
         from PIL import Image
 
         from docfraud.imageio import load_image
 
-        pixels = load_image(str(p))
+        pixels = load_image(source)
         img = Image.fromarray(pixels)
         img.thumbnail((width, width * 2))
         buf = io.BytesIO()
         img.convert("RGB").save(buf, format="JPEG", quality=80)
     except Exception as exc:  # a broken thumbnail must not stop the report
-        log.warning("no thumbnail for %s: %s", path, exc)
+        log.warning("no thumbnail for %s: %s",
+                    source if isinstance(source, str) else "a stored preview", exc)
         return None
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
 
@@ -147,11 +149,15 @@ def _portrait_groups(result: ClusterResult, rows: Any) -> list[list[int]]:
 
 
 def build_view(result: ClusterResult, *, redactor: Redactor | None = None,
-               thumbnails: bool = True, max_links: int = 300) -> View:
+               thumbnails: bool = True, max_links: int = 300,
+               previews: Callable[[Signature], bytes | None] | None = None) -> View:
     """Nodes (series members), edges (scored links >= threshold) and series as shown.
 
     With a redactor, document ids, file names, numbers and portrait hashes are
-    pseudonymised, thumbnails are left out and ``info`` keeps only safe keys.
+    pseudonymised, thumbnails are left out and ``info`` keeps only safe keys. A
+    member's thumbnail is made from its image file, or where that cannot be read (the
+    scans moved, another machine) from ``previews`` (e.g. the preview the case database
+    stores).
     """
     t = result.table
     sigs = t.sigs
@@ -159,6 +165,12 @@ def build_view(result: ClusterResult, *, redactor: Redactor | None = None,
     for s in result.series:
         for r in s.rows:
             series_of[int(r)] = s.id
+
+    def thumbnail(sg: Signature, path: str) -> str | None:
+        made = _thumbnail(path)
+        if made is None and previews is not None:
+            made = _thumbnail(previews(sg))
+        return made
 
     def node(r: int) -> Node:
         sg = sigs[r]
@@ -173,7 +185,7 @@ def build_view(result: ClusterResult, *, redactor: Redactor | None = None,
                     series=series_of.get(r), design=sg.design, risk=sg.risk, seen=sg.seen,
                     number=sg.number,
                     portrait=(f"{sg.portrait_hash[0]:016x}" if sg.portrait_hash else None),
-                    thumbnail=_thumbnail(str(thumb_src)) if thumbnails else None,
+                    thumbnail=thumbnail(sg, str(thumb_src)) if thumbnails else None,
                     info={k: v for k, v in sg.info.items() if k != "thumbnail"})
 
     nodes: dict[int, Node] = {int(r): node(int(r)) for s in result.series for r in s.rows}

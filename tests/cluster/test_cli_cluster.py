@@ -198,3 +198,38 @@ def test_cluster_db_with_two_documents_first_seen_under_one_name(
     ids = [m for s in data["series"] for m in s["members"]] + data["unassigned"]
     assert len(ids) == len(set(ids)) == len(sigs)
     assert {f"{0:064x}", f"{1:064x}", "./p0002.jpg"} <= set(ids)
+
+
+def test_cluster_db_report_shows_stored_previews_where_the_scans_are_gone(
+        tmp_path: Path) -> None:
+    """A series report made from the case database where the scans cannot be read (moved,
+    another machine) shows the previews the database stores; never when redacted."""
+    import io
+
+    from PIL import Image
+
+    from docfraud.store import Record, Store
+
+    buf = io.BytesIO()
+    Image.new("RGB", (60, 40), (200, 30, 30)).save(buf, format="JPEG")
+    sigs = generate(seed=7, workshops=2, lone=2, genuine=10, prefix="e")
+    records = []
+    for i, sig in enumerate(sigs):
+        name = str(tmp_path / "gone" / f"p{i:04d}.jpg")
+        sha = f"{i:064x}"
+        signature = sig.to_dict() | {"doc_id": name}
+        records.append(Record(sha256=sha, file=name, status="done",
+                              result={"file": name, "sha256": sha, "signature": signature},
+                              assets={"preview.jpg": buf.getvalue()}))
+    db = tmp_path / "cases.db"
+    with Store(db) as store:
+        store.put(records)
+    out, html = tmp_path / "c.json", tmp_path / "r.html"
+    assert main(["cluster", "--db", str(db), "--out", str(out), "--html", str(html)]) == 0
+    members = sum(len(s["members"]) for s in json.loads(out.read_text())["series"])
+    assert members >= 2
+    assert html.read_text().count("data:image/jpeg;base64,") >= members
+    redacted = tmp_path / "red.html"
+    assert main(["cluster", "--db", str(db), "--out", str(tmp_path / "c2.json"), "--html",
+                 str(redacted), "--redact", "--redact-key", "k"]) == 0
+    assert "data:image" not in redacted.read_text()
