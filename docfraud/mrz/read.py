@@ -839,7 +839,7 @@ def read(
     whole = _read_pixels(pixels, today=today, tesseract=tesseract, t0=t0)
     if not search_windows or max(pixels.shape[:2]) <= WINDOWS_FROM or whole.sure:
         return whole
-    return read_windows(pixels, today=today, tesseract=tesseract, whole=whole)
+    return _in_windows(pixels, today=today, tesseract=tesseract, whole=whole, t0=t0)
 
 
 #: an image larger than this (px) whose whole gives no sure reading is also searched in
@@ -873,10 +873,16 @@ def read_windows(
     Returns:
         the best reading, else ``whole``, else a not-found result.
     """
+    t0 = time.perf_counter()
+    return _in_windows(load_image(image), today=today, tesseract=tesseract, whole=whole,
+                       t0=t0)
+
+
+def _in_windows(pixels: NDArray[np.uint8], *, today: date | None, tesseract: bool,
+                whole: MrzResult | None, t0: float) -> MrzResult:
+    """:func:`read_windows` of loaded pixels."""
     from docfraud.mrz import MrzResult
 
-    t0 = time.perf_counter()
-    pixels = load_image(image)
     spent = 0
     scored = []
     for x0, y0, x1, y1 in _windows(pixels.shape[:2], WINDOW, WINDOW_OVERLAP):
