@@ -39,6 +39,8 @@ class ScreenReport:
     risk: Risk
     zones: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
     image_size: tuple[int, int] = (0, 0)
+    #: pages (frames) in the file; only the first is screened
+    pages: int = 1
     timing_ms: dict[str, float] = field(default_factory=dict)
     analysis: Analysis | None = field(default=None, repr=False)
 
@@ -56,7 +58,9 @@ class ScreenReport:
         return {
             "file": self.file,
             "sha256": self.sha256,
-            "image": {"width": self.image_size[1], "height": self.image_size[0]},
+            "image": {"width": self.image_size[1], "height": self.image_size[0],
+                      # a multi-page or animated file: only its first page is screened
+                      **({"pages": self.pages} if self.pages > 1 else {})},
             "mrz": mrz,
             "findings": self.findings,
             "risk": self.risk.to_dict(),
@@ -189,6 +193,7 @@ def screen(
         risk=risk,
         zones=zones,
         image_size=(int(native[0]), int(native[1])),
+        pages=int(doc.info.get("frames") or 1),
         timing_ms=timing,
         analysis=analysis,
     )

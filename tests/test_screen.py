@@ -304,3 +304,22 @@ def test_a_large_array_is_analysed_without_its_native_pixels() -> None:
     analysis, _, _ = analyse(frame, detectors=["mrz"])
     assert analysis.document.raw is None and "working_scale" in analysis.document.info
     assert analysis.mrz is not None
+
+
+def test_a_multi_page_file_says_only_its_first_page_was_screened(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A multi-page TIFF is screened on its first page, and the JSON and the summary say
+    so (the pages after it may be other documents)."""
+    from PIL import Image
+
+    from docfraud.cli import main
+
+    first, second = _sample("genuine"), _sample("forged", "photo_substitution")
+    path = tmp_path / "two.tif"
+    with Image.open(first) as a, Image.open(second) as b:
+        a.save(path, save_all=True, append_images=[b])
+    report = screen(path)
+    assert report.to_dict()["image"]["pages"] == 2
+    assert "pages" not in screen(first).to_dict()["image"]
+    main(["screen", str(path)])
+    assert "the file holds 2 pages; only the first was screened" in capsys.readouterr().out

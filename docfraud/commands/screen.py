@@ -51,6 +51,9 @@ def _summary(report: Any) -> str:
         lines.append(f"  MRZ not found: {mrz['reason']}")
     for reason in d["risk"]["reasons"]:
         lines.append(f"  - {printable(reason)}")
+    pages = d["image"].get("pages", 1)
+    if pages > 1:
+        lines.append(f"  note: the file holds {pages} pages; only the first was screened")
     return "\n".join(lines)
 
 
