@@ -12,7 +12,7 @@ import logging
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -378,6 +378,28 @@ def _write_one(args: tuple[PlanItem, DatasetSpec, list[Workshop], str]) -> dict[
     return truth
 
 
+def _dataset_files(root: Path) -> set[str]:
+    """The images and masks (relative paths) that the dataset in ``root`` lists in its
+    ``truth.jsonl`` (empty when there is none or it cannot be read); only paths inside
+    ``images/`` and ``masks/``."""
+    try:
+        lines = (root / "truth.jsonl").read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return set()
+    out: set[str] = set()
+    for line in lines:
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        for key in ("file", "mask"):
+            name = rec.get(key) if isinstance(rec, dict) else None
+            parts = PurePosixPath(name).parts if isinstance(name, str) else ()
+            if len(parts) == 2 and parts[0] in ("images", "masks") and parts[1] != "..":
+                out.add(str(name))
+    return out
+
+
 def generate_dataset(
     out: str | os.PathLike[str],
     *,
@@ -394,7 +416,9 @@ def generate_dataset(
     """Write a dataset: ``images/``, ``masks/`` (forged only), ``truth.jsonl``, ``workshops.json``.
 
     Args:
-        out: output folder (created; existing files of the same names are overwritten).
+        out: output folder (created; existing files of the same names are overwritten,
+            and the images and masks of a dataset written there before that this one
+            does not write are removed).
         genuine: genuine documents (a share ``null_rate`` gets a null edit).
         workshops: number of forgery workshops, each making ``per_workshop`` documents.
         seed: the dataset is a deterministic function of its arguments.
@@ -421,6 +445,7 @@ def generate_dataset(
     shops = dataset_workshops(spec)
     plan = make_plan(spec)
     root = Path(out)
+    earlier = _dataset_files(root)
     try:
         (root / "images").mkdir(parents=True, exist_ok=True)
         (root / "masks").mkdir(parents=True, exist_ok=True)
@@ -443,6 +468,11 @@ def generate_dataset(
     with open(root / "truth.jsonl", "w", encoding="utf-8") as fh:
         for t in truths:
             fh.write(json.dumps(t, ensure_ascii=False, sort_keys=True) + "\n")
+    # a dataset written again into its folder: the earlier one's images and masks that
+    # this one does not write would otherwise lie beside it, matching no truth record
+    for name in sorted(earlier - {str(t[k]) for t in truths for k in ("file", "mask")
+                                  if t.get(k)}):
+        (root / name).unlink(missing_ok=True)
     meta = {
         "spec": _json_ready(spec.__dict__),
         "workshops": [w.to_dict() for w in shops],

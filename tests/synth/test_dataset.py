@@ -200,3 +200,18 @@ def test_capture_is_independent_of_label() -> None:
     assert np.array_equal(
         np.array(g.truth["layout"]["homography"]), np.array(f.truth["layout"]["homography"])
     )
+
+
+def test_a_dataset_written_again_into_its_folder_leaves_no_stale_images(tmp_path: Path) -> None:
+    """Writing a smaller dataset into the folder of a larger one removed nothing: images
+    matching no truth record lay beside the new ones. Now only the new dataset's files
+    remain (other files in the folder are kept)."""
+    from docfraud.synth import generate_dataset
+
+    generate_dataset(tmp_path, genuine=3, forged=2, workshops=0, seed=11)
+    (tmp_path / "images" / "mine.txt").write_text("not the dataset's")
+    truths = generate_dataset(tmp_path, genuine=1, forged=1, workshops=0, seed=12)
+    listed = {t["file"] for t in truths} | {t["mask"] for t in truths if t.get("mask")}
+    on_disk = {f"{p.parent.name}/{p.name}" for sub in ("images", "masks")
+               for p in (tmp_path / sub).iterdir()}
+    assert on_disk == listed | {"images/mine.txt"}
