@@ -253,6 +253,18 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+def _zombie(pid: int) -> bool:
+    """Whether process ``pid`` has ended but was not reaped (Linux ``/proc``; False where
+    that cannot be told)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return False
+    # "pid (comm) S ...": the state follows the last ')' (comm may hold any character)
+    return stat[stat.rfind(b")") + 2:][:1] in (b"Z", b"X")
+
+
 def _exit_with(parent: int, *, every: float = 1.0) -> None:
     """Stop this worker process when the process ``parent`` is gone.
 
@@ -270,6 +282,8 @@ def _exit_with(parent: int, *, every: float = 1.0) -> None:
                 os._exit(1)
             except OSError:  # alive, but not ours to signal
                 pass
+            if _zombie(parent):  # killed, not yet reaped by a caller that waits for us
+                os._exit(1)
 
     threading.Thread(target=watch, name="docfraud-parent-watch", daemon=True).start()
 

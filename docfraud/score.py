@@ -507,6 +507,34 @@ def corroborated_anomaly(results: Sequence[DetectorResult] | Sequence[Mapping[st
                if name not in DATA_ONLY_DETECTORS)
 
 
+def final_verdict(model: FusionModel, risk: float,
+                  results: Sequence[DetectorResult] | Sequence[Mapping[str, Any]]
+                  ) -> tuple[Verdict, Any]:
+    """The verdict for a fused ``risk`` and the detector results (objects, or their
+    ``to_dict`` form), and the MRZ finding that shaped it (``MRZ_NOT_FOUND`` or
+    ``MRZ_UNSURE_READING``, object or dict) or None.
+
+    A reject needs :func:`corroborated_anomaly`; where the MRZ was read unsurely, only
+    the findings of :data:`MRZ_FREE_DETECTORS` count for it. Where the MRZ was not read,
+    or read unsurely, nothing was checked that a clear verdict would vouch for (a blank
+    page, a photo of something else, an MRZ the reader missed): at least "refer".
+    """
+    def field(obj: Any, key: str) -> Any:
+        return obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key)
+
+    unread = next((f for r in results if field(r, "detector") == "mrz"
+                   for f in (field(r, "findings") or ())
+                   if field(f, "code") in ("MRZ_NOT_FOUND", "MRZ_UNSURE_READING")), None)
+    unsure = unread is not None and field(unread, "code") == "MRZ_UNSURE_READING"
+    counted: Sequence[Any] = ([r for r in results
+                               if field(r, "detector") in MRZ_FREE_DETECTORS]
+                              if unsure else results)
+    verdict = model.verdict(risk, named_anomaly=corroborated_anomaly(counted))
+    if unread is not None and verdict == "clear":
+        verdict = "refer"
+    return verdict, unread
+
+
 def fuse(results: Sequence[DetectorResult], *, model: FusionModel | None = None) -> Risk:
     """Fuse detector results into a calibrated :class:`Risk`.
 
@@ -519,11 +547,7 @@ def fuse(results: Sequence[DetectorResult], *, model: FusionModel | None = None)
     feats = features(results)
     z, contributions = model.logit(feats)
     risk = _sigmoid(model.platt_a * z + model.platt_b)
-    unread = next((f for r in results if r.detector == "mrz" for f in r.findings
-                   if f.code in ("MRZ_NOT_FOUND", "MRZ_UNSURE_READING")), None)
-    unsure = unread is not None and unread.code == "MRZ_UNSURE_READING"
-    verdict = model.verdict(risk, named_anomaly=corroborated_anomaly(
-        [r for r in results if r.detector in MRZ_FREE_DETECTORS] if unsure else results))
+    verdict, unread = final_verdict(model, risk, results)
     positive = sorted((c for c in contributions if c[1] > 0.05 and c[0] in feats),
                       key=lambda c: -c[1])
     by_detector = {r.detector: r for r in results if r.status == "ok"}
@@ -554,15 +578,12 @@ def fuse(results: Sequence[DetectorResult], *, model: FusionModel | None = None)
             reasons.append(f"{detector} detector score {r.score:.2f}")
         if len(reasons) >= 5:
             break
-    if unread is not None and (verdict == "clear" or unsure):
-        # nothing was checked that a clear verdict would vouch for (a blank page, a
-        # photo of something else, an MRZ the reader missed or read unsurely): an officer
-        # must look
-        if verdict == "clear":
-            verdict = "refer"
+    if unread is not None and (verdict == "refer" or unread.code == "MRZ_UNSURE_READING"):
+        # why an officer must look (the MRZ missed or read unsurely), first where it made
+        # the verdict; after the evidence that carried a reject
         reason = f"{unread.code}: {unread.message}"
         if reason not in reasons:
-            reasons.insert(0, reason)
+            reasons.insert(0 if verdict == "refer" else len(reasons), reason)
     if verdict == "clear" and not reasons:
         reasons.append("no detector found evidence of forgery")
     elif not reasons:

@@ -547,9 +547,12 @@ class Store:
         from sqlalchemy import select
 
         d = self.t_documents.c
-        with self.engine.connect() as conn:  # "path;" follows "path:": a range on the key
+        # a prefix match (LIKE 'path:%'), not a range: "path:x" < "path;" holds in byte
+        # order only, and PostgreSQL's usual collations ignore punctuation at first
+        with self.engine.connect() as conn:
             return set(conn.execute(select(d.sha256).where(
-                d.sha256 >= "path:", d.sha256 < "path;", d.status == STATUS_FAILED)).scalars())
+                d.sha256.startswith("path:", autoescape=True),
+                d.status == STATUS_FAILED)).scalars())
 
     def forget_unread(self, paths: Iterable[str]) -> int:
         """Drop the failed records of these files kept under their path (:func:`path_key`:

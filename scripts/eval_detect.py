@@ -107,7 +107,7 @@ def main() -> int:
     args = ap.parse_args()
     from sklearn.metrics import roc_auc_score
 
-    from docfraud.score import corroborated_anomaly, load_model, names_anomaly
+    from docfraud.score import final_verdict, load_model, names_anomaly
 
     model = load_model(args.model) if args.model else load_model()
     if args.model:
@@ -169,18 +169,13 @@ def main() -> int:
               f"{rate_at(t1, [p for p, y in held if y])*100:.1f}%")
     # a reject needs corroborated findings, as in docfraud.score.fuse; the rule before
     # session 6 (any medium or high finding) is printed for comparison
-    named = [corroborated_anomaly(r.get("results") or []) for r in rows]
     named_any = [names_anomaly(r.get("results") or []) for r in rows]
-    nulls = [(p, a) for r, p, a in zip(rows, risks, named, strict=True)
+    nulls = [final_verdict(model, p, r.get("results") or [])[0]
+             for r, p in zip(rows, risks, strict=True)
              if r["kind"] == "genuine" and r["operators"]]
     verdicts = defaultdict(lambda: defaultdict(int))
-    for r, p, y, a in zip(rows, risks, labels, named, strict=True):
-        verdict = model.verdict(p, named_anomaly=a)
-        if verdict == "clear" and any(f.get("code") == "MRZ_NOT_FOUND"
-                                      for d in r.get("results") or []
-                                      if d.get("detector") == "mrz"
-                                      for f in d.get("findings") or []):
-            verdict = "refer"  # as docfraud.score.fuse: no MRZ read, nothing to vouch for
+    for r, p, y in zip(rows, risks, labels, strict=True):
+        verdict, _ = final_verdict(model, p, r.get("results") or [])  # as score.fuse
         verdicts[y][verdict] += 1
     print(f"\nverdicts at the model's thresholds {dict(model.thresholds)} (reject only with "
           "corroborated findings: two detectors, or a high one of print or image; a "
@@ -194,7 +189,7 @@ def main() -> int:
               + f"   (reject with any medium/high finding: {before/max(total,1)*100:5.1f}%)")
     if nulls:
         print(f"  null edits (re-saved, self-pasted genuine): {len(nulls)}, reject "
-              f"{sum(model.verdict(p, named_anomaly=a) == 'reject' for p, a in nulls)}")
+              f"{sum(v == 'reject' for v in nulls)}")
     print(f"median time per document {statistics.median(r['seconds'] for r in rows):.2f} s")
     if args.specimens.exists():
         from docfraud.forensics.base import DetectorResult

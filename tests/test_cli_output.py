@@ -84,6 +84,9 @@ def test_an_output_that_is_an_input_is_refused_before_it_is_destroyed(
     kept = _case_db(db)
     _fails_cleanly(["export", "--db", str(db), "-o", str(db)], "--out", capsys)
     assert db.read_bytes() == kept
+    for url in (f"sqlite:///{db}", f"sqlite+pysqlite:///{db}"):  # any SQLite URL names it
+        _fails_cleanly(["export", "--db", url, "-o", str(db)], "--out", capsys)
+        assert db.read_bytes() == kept
     for option in ("--out", "--html", "--graphml", "--gexf", "--anx", "--json-graph"):
         _fails_cleanly(["cluster", "--db", str(db), option, str(db)], option, capsys)
         assert db.read_bytes() == kept

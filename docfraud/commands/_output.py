@@ -26,13 +26,19 @@ def database_file(db: str | os.PathLike[str] | None) -> str | None:
     """The file of an SQLite case database given as a path or URL; None for a server."""
     if db is None:
         return None
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     from docfraud.store import database_url
 
     try:
-        url = database_url(db)
-    except InputError:
+        url = make_url(database_url(db))
+    except (InputError, ArgumentError):
         return None
-    return url[len("sqlite:///"):] if url.startswith("sqlite:///") else None
+    # any SQLite dialect and driver (sqlite:///, sqlite+pysqlite:///, ...)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return url.database
 
 
 def check_output_file(path: str | os.PathLike[str], *, option: str,

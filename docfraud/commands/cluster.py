@@ -206,15 +206,17 @@ def run(args: argparse.Namespace) -> int:
     if args.redact:
         key = args.redact_key or os.environ.get("DOCFRAUD_REDACT_KEY")
         redactor = Redactor(key)
+    # thumbnails appear in the HTML report only: made (and fetched from the case
+    # database where the scans cannot be read) only for it
+    thumbnails = args.html is not None and not args.no_thumbnails
     with contextlib.ExitStack() as stack:
         previews = None
-        if args.db and not args.no_thumbnails and redactor is None:
+        if args.db and thumbnails and redactor is None:
             from docfraud.store import Store
 
             store = stack.enter_context(Store(args.db, create=False))
             previews = functools.partial(_stored_preview, store)
-        view = build_view(result, redactor=redactor, thumbnails=not args.no_thumbnails,
-                          previews=previews)
+        view = build_view(result, redactor=redactor, thumbnails=thumbnails, previews=previews)
     data = view_to_dict(view)
     writers: list[tuple[str, Path | None, Callable[[Path], object]]] = [
         ("--out", args.out, lambda p: p.write_text(

@@ -54,11 +54,27 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
+def _xml_ids(view: View) -> dict[str, str]:
+    """Document id -> :func:`xml_text` of it, one to one (ESC and a typed ``\\x1b`` are
+    written alike: the later gets `` #2``)."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for n in view.nodes:
+        name = base = xml_text(n)
+        k = 1
+        while name in taken:
+            k += 1
+            name = f"{base} #{k}"
+        names[n] = name
+        taken.add(name)
+    return names
+
+
 def _xml_graph(view: View) -> Any:
     """:func:`to_networkx` with node ids and string attributes made :func:`xml_text`."""
     import networkx as nx
 
-    g = nx.relabel_nodes(to_networkx(view), {n: xml_text(n) for n in view.nodes})
+    g = nx.relabel_nodes(to_networkx(view), _xml_ids(view))
     for _, attrs in g.nodes(data=True):
         for k, v in attrs.items():
             if isinstance(v, str):
@@ -141,10 +157,11 @@ def write_anx(view: View, path: str | Path) -> Path:
                       ("Design", "AttText"), ("Seen", "AttText"), ("Shared", "AttText")):
         ET.SubElement(acs, "AttributeClass", {"Name": name, "Type": typ})
     items = ET.SubElement(chart, "ChartItemCollection")
+    ids = _xml_ids(view)
 
     def entity(eid: str, label: str, etype: str, x: int, y: int,
                attrs: dict[str, str]) -> None:
-        eid, label = xml_text(eid), xml_text(label)
+        eid, label = ids.get(eid) or xml_text(eid), xml_text(label)
         item = ET.SubElement(items, "ChartItem", {"Label": label, "Description": ""})
         end = ET.SubElement(item, "End", {"X": str(x), "Y": str(y)})
         ent = ET.SubElement(end, "Entity", {"EntityId": eid, "Identity": label})
@@ -155,7 +172,7 @@ def write_anx(view: View, path: str | Path) -> Path:
             ET.SubElement(coll, "Attribute", {"AttributeClass": k, "Value": xml_text(v)})
 
     def link(a: str, b: str, ltype: str, label: str, attrs: dict[str, str]) -> None:
-        a, b = xml_text(a), xml_text(b)
+        a, b = ids.get(a) or xml_text(a), ids.get(b) or xml_text(b)
         item = ET.SubElement(items, "ChartItem", {"Label": label})
         ln = ET.SubElement(item, "Link", {"End1Id": a, "End2Id": b})
         ET.SubElement(ln, "LinkStyle", {"Type": ltype, "ArrowStyle": "ArrowNone", "Strength": "1"})

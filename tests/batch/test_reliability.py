@@ -148,3 +148,21 @@ def test_workers_stop_when_the_batch_process_is_killed_alone(tmp_path: Path) -> 
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_a_killed_unreaped_batch_process_counts_as_gone() -> None:
+    """The workers' watchdog must see a batch process that was killed but not yet reaped
+    (its caller reads the output before it waits, and the workers hold that output open)
+    as gone: kill(pid, 0) still succeeds on such a zombie."""
+    from docfraud.batch import _zombie
+
+    assert not _zombie(os.getpid())
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    deadline = time.monotonic() + 10
+    while not _zombie(child.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _zombie(child.pid)
+    os.kill(child.pid, 0)  # a zombie still "exists" for signals
+    child.wait()
+    assert not _zombie(child.pid)

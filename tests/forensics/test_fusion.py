@@ -236,7 +236,7 @@ def test_unsure_mrz_reading_is_treated_as_unread_for_the_verdict() -> None:
     detectors that do not work from the MRZ corroborate it -- its data findings and the
     findings of detectors that work from its reading or placement do not; the fusion's
     features do not see the finding."""
-    from docfraud.score import fuse
+    from docfraud.score import final_verdict, fuse
 
     def results(unsure: bool, *, jpeg: bool = False) -> list[DetectorResult]:
         mrz = [Finding("MRZ_CHECK_DIGIT_BIRTH_DATE", "high", "x", "mrz"),
@@ -260,6 +260,13 @@ def test_unsure_mrz_reading_is_treated_as_unread_for_the_verdict() -> None:
     assert fuse(results(True, jpeg=True), model=high).verdict == "reject"
     assert fuse(results(True), model=low).verdict == "refer"
     assert features(results(True)) == features(results(False))
+    # the evaluation recomputes verdicts from stored result dicts: the same rule
+    for model in (high, low):
+        for unsure_, jpeg in ((False, False), (True, False), (True, True)):
+            rs = results(unsure_, jpeg=jpeg)
+            risk = fuse(rs, model=model)
+            assert final_verdict(model, risk.score, [r.to_dict() for r in rs])[0] == \
+                risk.verdict
 
 
 def test_mrz_detector_reports_an_unsure_reading_outside_its_score() -> None:

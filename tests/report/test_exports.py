@@ -185,3 +185,25 @@ def test_xml_exports_stay_well_formed_with_control_characters_in_file_names(
         assert member.replace("\x1b", "\\x1b").replace("\x0c", "\\x0c") in ids, name
     data = json.loads(write_json(view, tmp_path / "g.json").read_text())
     assert member in data["series"][0]["members"]
+
+
+def test_xml_exports_keep_two_names_that_escape_alike_apart(tmp_path: Path) -> None:
+    """A name holding ESC and one holding the typed text ``\\x1b`` are written alike; they
+    stay two nodes (GraphML was merging them)."""
+    import networkx as nx
+
+    sigs = generate(seed=31, workshops=3, lone=2, genuine=30, prefix="c")
+    view0 = build_view(cluster(sigs), thumbnails=False)
+    a, b = view0.series[0].members[:2]
+    for s in sigs:
+        if s.doc_id == a.id:
+            s.doc_id = "scan\x1b.jpg"
+        elif s.doc_id == b.id:
+            s.doc_id = "scan\\x1b.jpg"
+    view = build_view(cluster(sigs), thumbnails=False)
+    assert {"scan\x1b.jpg", "scan\\x1b.jpg"} <= set(view.nodes)
+    g = nx.read_graphml(write_graphml(view, tmp_path / "g.graphml"))
+    assert g.number_of_nodes() == len(view.nodes)
+    root = ET.parse(write_anx(view, tmp_path / "c.anx")).getroot()
+    ids = [el.get("EntityId") for el in root.iter() if el.get("EntityId")]
+    assert len(ids) == len(set(ids))
