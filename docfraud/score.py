@@ -475,16 +475,20 @@ FILE_DETECTORS = frozenset({"metadata"})
 MRZ_FREE_DETECTORS = frozenset({"jpeg", "learned", "copymove"})
 
 
+def _field(obj: Any, key: str) -> Any:
+    """``obj.key``, or ``obj[key]`` of its ``to_dict`` form (None when absent)."""
+    return obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
+
+
 def _anomalous_detectors(results: Sequence[DetectorResult] | Sequence[Mapping[str, Any]]
                          ) -> dict[str, set[str]]:
     """Detector name -> severities (medium / high) of its findings, for detectors that
     have any."""
     out: dict[str, set[str]] = {}
     for r in results:
-        found = r.get("findings", ()) if isinstance(r, Mapping) else r.findings
-        name = str(r.get("detector") if isinstance(r, Mapping) else r.detector)
-        for f in found:
-            severity = f.get("severity") if isinstance(f, Mapping) else f.severity
+        name = str(_field(r, "detector"))
+        for f in _field(r, "findings") or ():
+            severity = _field(f, "severity")
             if severity in ("medium", "high"):
                 out.setdefault(name, set()).add(str(severity))
     return out
@@ -519,15 +523,12 @@ def final_verdict(model: FusionModel, risk: float,
     or read unsurely, nothing was checked that a clear verdict would vouch for (a blank
     page, a photo of something else, an MRZ the reader missed): at least "refer".
     """
-    def field(obj: Any, key: str) -> Any:
-        return obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key)
-
-    unread = next((f for r in results if field(r, "detector") == "mrz"
-                   for f in (field(r, "findings") or ())
-                   if field(f, "code") in ("MRZ_NOT_FOUND", "MRZ_UNSURE_READING")), None)
-    unsure = unread is not None and field(unread, "code") == "MRZ_UNSURE_READING"
+    unread = next((f for r in results if _field(r, "detector") == "mrz"
+                   for f in (_field(r, "findings") or ())
+                   if _field(f, "code") in ("MRZ_NOT_FOUND", "MRZ_UNSURE_READING")), None)
+    unsure = unread is not None and _field(unread, "code") == "MRZ_UNSURE_READING"
     counted: Sequence[Any] = ([r for r in results
-                               if field(r, "detector") in MRZ_FREE_DETECTORS]
+                               if _field(r, "detector") in MRZ_FREE_DETECTORS]
                               if unsure else results)
     verdict = model.verdict(risk, named_anomaly=corroborated_anomaly(counted))
     if unread is not None and verdict == "clear":
