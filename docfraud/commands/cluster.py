@@ -83,7 +83,7 @@ def _read_jsonl(path: Path) -> list[Any]:
     stdin = str(path) == "-"  # `docfraud screen ... --json --signature | docfraud cluster`
     if not stdin and not path.exists():
         raise InputError(f"input file not found: {path}")
-    if path.is_dir():
+    if not stdin and path.is_dir():
         raise InputError(f"--input {path} is a folder; give a JSON lines file")
     out = []
     unread = 0
@@ -141,7 +141,7 @@ def _read_match(path: Path) -> Any:
     # "-" and pipes (/dev/stdin): `docfraud screen new.jpg --json | docfraud cluster ...`
     if str(path) != "-" and not path.exists():
         raise InputError(f"--match file not found: {path}")
-    if path.is_dir():
+    if str(path) != "-" and path.is_dir():
         raise InputError(f"--match {path} is a folder; give the JSON file of one document")
     try:
         raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()

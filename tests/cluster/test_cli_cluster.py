@@ -137,10 +137,18 @@ def test_match_and_input_read_a_pipe(data: tuple[Path, Path, str], tmp_path: Pat
     assert json.loads(capsys.readouterr().out)["series"][0]["p_max"] > 0.5
     assert main(["cluster", "--input", str(inp), "--match", str(tmp_path)]) == 2
     assert "folder" in capsys.readouterr().err
-    # the documents themselves from standard input
+    # the documents themselves from standard input, also where a folder named "-" exists
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(inp.read_bytes())))
     assert main(["cluster", "--input", "-"]) == 0
     assert json.loads(capsys.readouterr().out)["series"]
+    (tmp_path / "dash" / "-").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "dash")
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(inp.read_bytes())))
+    assert main(["cluster", "--input", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)["series"]
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(query.read_bytes())))
+    assert main(["cluster", "--input", str(inp), "--match", "-", "--top", "1"]) == 0
+    assert json.loads(capsys.readouterr().out)["series"][0]["p_max"] > 0.5
     # and --out - is standard output (it wrote a file named '-')
     monkeypatch.chdir(tmp_path)
     assert main(["cluster", "--input", str(inp), "--out", "-"]) == 0
