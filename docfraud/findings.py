@@ -7,7 +7,8 @@ as findings with a stable UPPER_SNAKE ``code``; every code is documented in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 Severity = Literal["low", "medium", "high"]
@@ -34,6 +35,14 @@ class Finding:
     region: tuple[int, int, int, int] | None = None
     data: dict[str, Any] | None = None
 
+    def moved(self, *, factor: float = 1.0,
+              offset: tuple[float, float] = (0.0, 0.0)) -> Finding:
+        """This finding with its region moved by ``offset``, then multiplied by ``factor``
+        (a finding on a crop or a resized copy, in the image's frame)."""
+        if self.region is None:
+            return self
+        return replace(self, region=scaled_box(self.region, factor, offset))
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "code": self.code,
@@ -57,3 +66,11 @@ class Finding:
             region=tuple(region) if region is not None else None,  # type: ignore[arg-type]
             data=d.get("data"),
         )
+
+
+def scaled_box(box: Sequence[float], factor: float = 1.0,
+               offset: tuple[float, float] = (0.0, 0.0)) -> tuple[int, int, int, int]:
+    """``(x, y, w, h)`` moved by ``offset``, then multiplied by ``factor`` (rounded)."""
+    x, y, w, h = (float(v) for v in box)
+    x, y = x + offset[0], y + offset[1]
+    return round(x * factor), round(y * factor), round(w * factor), round(h * factor)

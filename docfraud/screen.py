@@ -205,11 +205,10 @@ def _in_native_frame(results: list[DetectorResult], mrz: MrzResult,
                                 dict[str, tuple[int, int, int, int]]]:
     """Finding regions, the MRZ's region and glyph height, and the zones, multiplied by
     ``factor`` (from a working copy's pixels to the original image's)."""
-    from docfraud.mrz.result import scaled_box
+    from docfraud.findings import scaled_box
 
-    return ([replace(r, findings=tuple(
-                f if f.region is None else replace(f, region=scaled_box(f.region, factor))
-                for f in r.findings)) for r in results],
+    return ([replace(r, findings=tuple(f.moved(factor=factor) for f in r.findings))
+             for r in results],
             mrz.moved(factor=factor),
             {k: scaled_box(v, factor) for k, v in zones.items()})
 

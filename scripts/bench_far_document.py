@@ -35,9 +35,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = "1"
 
 
 def print_block(frame: Any, width: int, height: int) -> None:
@@ -57,6 +54,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--frames", default="6000,8000", help="frame widths (4:3), comma-separated")
     args = ap.parse_args()
+    sys.path.insert(0, str(ROOT))
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"  # before numpy, OpenCV and torch start their thread pools
 
     import cv2
     import numpy as np

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from docfraud.findings import Finding
+from docfraud.findings import Finding, scaled_box
 
 #: mean character confidence of a confident reading (:attr:`MrzResult.believable`,
 #: :attr:`MrzResult.sure`)
 SURE_CONFIDENCE = 0.9
-
-
-def scaled_box(box: Sequence[float], factor: float = 1.0,
-               offset: tuple[float, float] = (0.0, 0.0)) -> tuple[int, int, int, int]:
-    """``(x, y, w, h)`` moved by ``offset``, then multiplied by ``factor`` (rounded)."""
-    x, y, w, h = (float(v) for v in box)
-    x, y = x + offset[0], y + offset[1]
-    return round(x * factor), round(y * factor), round(w * factor), round(h * factor)
 
 
 @dataclass(slots=True)
@@ -95,9 +86,8 @@ class MrzResult:
             extra["region"] = list(scaled_box(region, factor, offset))
         if isinstance(extra.get("glyph_height"), int | float):
             extra["glyph_height"] = round(float(extra["glyph_height"]) * factor, 2)
-        findings = [f if f.region is None else replace(
-            f, region=scaled_box(f.region, factor, offset)) for f in self.findings]
-        return replace(self, findings=findings, extra=extra)
+        return replace(self, findings=[f.moved(factor=factor, offset=offset)
+                                       for f in self.findings], extra=extra)
 
     @classmethod
     def not_found(cls, reason: str, **extra: Any) -> MrzResult:

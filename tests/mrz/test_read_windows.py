@@ -11,6 +11,7 @@ import pytest
 
 from docfraud.mrz import read
 from docfraud.mrz.read import WINDOWS_FROM, _windows
+from tests.scripts import load_script
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
@@ -37,16 +38,6 @@ def test_windows_cover_the_image_with_overlap(shape: tuple[int, int]) -> None:
         assert all(b - a >= 1200 for a, b in zip(s[1:], e[:-1], strict=True))
 
 
-def _print_block(frame: np.ndarray, width: int, height: int) -> None:
-    """Lines of random capitals and fillers (MRZ-like print) in the frame's corner."""
-    rng = np.random.default_rng(1)
-    chars = list("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
-    frame[:height, :width] = 225
-    for y in range(60, height, 70):
-        cv2.putText(frame, "".join(rng.choice(chars, width // 30)), (20, y),
-                    cv2.FONT_HERSHEY_SIMPLEX, 1.6, (30, 30, 30), 3)
-
-
 @pytest.mark.parametrize("clutter", [False, True])
 def test_a_document_far_from_the_camera_is_found_in_a_window(clutter: bool) -> None:
     """A document of ~1000 px in the far corner of an 8000 x 6000 photo: at the whole
@@ -58,8 +49,8 @@ def test_a_document_far_from_the_camera_is_found_in_a_window(clutter: bool) -> N
     assert alone.valid
     card = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
     frame = np.full((6000, 8000, 3), 110, np.uint8)
-    if clutter:
-        _print_block(frame, 3000, 2500)
+    if clutter:  # the benchmark's block of print (scripts/bench_far_document.py)
+        load_script("bench_far_document").print_block(frame, 3000, 2500)
     y0, x0 = 6000 - card.shape[0] - 300, 8000 - card.shape[1] - 200
     frame[y0:y0 + card.shape[0], x0:x0 + card.shape[1]] = card
     assert max(frame.shape) > WINDOWS_FROM
