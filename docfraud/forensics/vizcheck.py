@@ -67,6 +67,7 @@ from docfraud.forensics.base import Analysis, Box, Detector, DetectorResult
 from docfraud.forensics.registry import register
 
 if TYPE_CHECKING:
+    from docfraud.forensics.portrait import Upright
     from docfraud.mrz import MrzResult
 
 logger = logging.getLogger(__name__)
@@ -122,6 +123,15 @@ _CONFUSION = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "S
                             "B": "8", "Z": "2", "G": "6"})
 _ICAO = {"Ä": "AE", "Ö": "OE", "Ü": "UE", "ß": "SS", "Æ": "AE", "Ø": "OE", "Å": "AA",
          "Œ": "OE", "Þ": "TH", "Ð": "D", "Ł": "L", "Ñ": "N"}
+
+
+#: the fields a check digit covers, and the code of a visual zone that shows them otherwise
+_CHECKED_FIELDS = ("document_number", "birth_date", "expiry_date")
+_MISMATCH_CODE = {"document_number": "VIZ_DOCUMENT_NUMBER_MISMATCH",
+                  "birth_date": "VIZ_BIRTH_DATE_MISMATCH",
+                  "expiry_date": "VIZ_EXPIRY_DATE_MISMATCH"}
+#: a second reading of words' line: one text, several, or None
+_Verify = Callable[[Sequence["Word"]], "str | Sequence[str | None] | None"]
 
 
 @dataclass(frozen=True)
@@ -279,6 +289,12 @@ def _whole_years(issue: dt.date, expiry: dt.date) -> int | None:
     return years if abs((expiry - anniversary).days) <= 3 else None
 
 
+def _issue_of(issue: dt.date, expiry: dt.date) -> bool:
+    """Whether ``issue`` can be the issue date of a document expiring on ``expiry``."""
+    years = _whole_years(issue, expiry) if issue < expiry else None
+    return years is not None and years <= _MAX_VALIDITY_YEARS
+
+
 def ocr_distance(shown: str, mrz: str) -> int:
     """Weighted edit distance of an OCR reading ``shown`` from ``mrz`` (both folded,
     A-Z0-9), after the usual confusions (O/0, I/1, S/5 ...): a character read as another
@@ -399,14 +415,14 @@ def ocr_words(analysis: Analysis, zones: Sequence[str], *,
               min_text_mm: float = _MIN_TEXT_MM) -> list[Word]:
     """Words of the zones, read by Tesseract in one call (the cleaned zones stacked one
     above the other: a Tesseract process start costs more than the reading), boxes in
-    image pixels (``crop_box`` in the upright zone crop at ``px_per_mm``).
+    image pixels, ``crop_box`` in the zone's upright crop at ``_PX_PER_MM`` (the first
+    reading's frame, whatever the reading's own: :func:`reread` works from it).
 
     The first reading takes the defaults and keeps the soft ink of the value text for
     :func:`print_consistency`. A second reading may take another resolution, smaller
     text (``min_text_mm``) and zones grown by ``margin_mm`` above and at the sides (not
-    below, where the MRZ, which repeats the names, may lie); its ``crop_box`` es are in
-    the grown crops."""
-    from docfraud.forensics.portrait import Upright, luma, upright_crop
+    below, where the MRZ, which repeats the names, may lie)."""
+    from docfraud.forensics.portrait import luma, upright_crop
 
     first = px_per_mm == _PX_PER_MM and margin_mm == 0 and min_text_mm == _MIN_TEXT_MM
     parts: list[tuple[str, Upright, NDArray[np.uint8]]] = []
@@ -462,8 +478,34 @@ def ocr_words(analysis: Analysis, zones: Sequence[str], *,
         xb = min(w_img, math.ceil(corners[:, 0].max()))
         yb = min(h_img, math.ceil(corners[:, 1].max()))
         box = (xa, ya, xb - xa, yb - ya) if xb > xa and yb > ya else None
-        words.append(Word(text, float(data["conf"][i]), box, len(words), zone, (x, y, w, h)))
+        crop_box = (x, y, w, h) if first else _in_first_frame(analysis, zone, up, (x, y, w, h))
+        words.append(Word(text, float(data["conf"][i]), box, len(words), zone, crop_box))
     return words
+
+
+def _in_first_frame(analysis: Analysis, zone: str, up: Upright, box: Box) -> Box | None:
+    """``box`` of the upright crop ``up`` of ``zone`` in the first reading's crop of the
+    zone (at ``_PX_PER_MM``, not grown). Both crops are turned by the card's angle, so a
+    box stays a box; None where the zone has no crop at that resolution."""
+    from docfraud.forensics.portrait import upright_crop
+
+    cache = analysis._cache.setdefault("vizcheck.first_frame", {})
+    if zone not in cache:
+        first = upright_crop(analysis, zone, px_per_mm=_PX_PER_MM)
+        cache[zone] = None if first is None else first.matrix
+    matrix = cache[zone]
+    if matrix is None:
+        return None
+    x, y, w, h = box
+    corners = np.array([[x, y, 1], [x + w, y, 1], [x + w, y + h, 1], [x, y + h, 1]],
+                       np.float64) @ up.matrix.T
+    import cv2
+
+    inverse = np.asarray(cv2.invertAffineTransform(matrix), np.float64)
+    mapped = np.hstack([corners, np.ones((4, 1))]) @ inverse.T
+    xa, ya = mapped.min(axis=0)
+    xb, yb = mapped.max(axis=0)
+    return round(xa), round(ya), max(1, round(xb - xa)), max(1, round(yb - ya))
 
 
 def _tesseract(binary: NDArray[np.uint8], psm: int) -> dict[str, list[Any]]:
@@ -751,138 +793,38 @@ class VizCheckDetector(Detector):
         if not tokens:
             return findings, data
 
-        # document number
-        number = fold(str(fields.get("document_number") or ""))
-        if len(number) >= 5:
-            target = number.translate(_CONFUSION)
-            # OCR splits a number at a wide gap (K185 56904): neighbouring pairs count too
-            joined = tokens + [(a + b, wa) for (a, wa), (b, wb) in pairwise(tokens)
-                               if wa.zone == wb.zone and len(a + b) <= len(number) + 1]
-            exact = [w for t, w in joined if t.translate(_CONFUSION) == target]
-            # OCR damage that no renumbering makes (the prefix letter D read P or dropped,
-            # a stray mark): one character in numbers of up to seven, two letter
-            # misreadings or one character dropped or added in longer ones
-            allowed = 2 if len(number) >= 8 else 1
-            if exact or any(ocr_distance(t, number) <= allowed for t, _ in joined
-                            if len(t) >= len(number) - 1):
-                read["document_number"] = "match"
-            else:
-                # whole words as well as their parts: a stray mark inside a number
-                # (K1855.6907) must not hide a changed digit
-                whole = [(fold(w.text), w) for w in words]
-                close = [(edit_distance(t.translate(_CONFUSION), target), t, w)
-                         for t, w in whole + tokens if len(t) == len(number)
-                         and t.translate(_CONFUSION) != target]
-                # only digits differing from digits count: a forger renumbers, while a
-                # letter read differently (U as J) is the commonest OCR error
-                close = [c for c in close if 1 <= c[0] <= 3 and c[2].conf >= _MIN_CONF
-                         and _digit_changes_only(c[1], number)]
-                if not close:
-                    # renumbered outright (a workshop's own number series, or a number
-                    # copied from another document): the one confident word of the
-                    # number's exact shape that differs in more digits
-                    shaped = {t for t, w in whole + tokens
-                              if w.conf >= _RENUMBERED_CONF and _renumbered(t, number)
-                              and not parse_dates([w])}
-                    if len(shaped) == 1:
-                        text = shaped.pop()
-                        close = [(edit_distance(text.translate(_CONFUSION), target), t, w)
-                                 for t, w in whole + tokens
-                                 if t == text and w.conf >= _RENUMBERED_CONF][:1]
-                if close:
-                    d, text, w = min(close, key=lambda c: c[0])
-                    again = _readings(verify([w]) if verify is not None else text)
-                    # word by word (fold() drops the spaces between words), neighbours
-                    # joined (a number read split at a wide gap) and the whole line, of
-                    # each reading
-                    again_tokens = []
-                    for reading in again:
-                        parts = [fold(t) for t in reading.split() if fold(t)]
-                        again_tokens += [t.translate(_CONFUSION) for t in
-                                         [*parts, *(a + b for a, b in pairwise(parts)),
-                                          "".join(parts)]]
-                    if target in again_tokens:
-                        close = []
-                        read["document_number"] = "match"
-                    elif text.translate(_CONFUSION) not in again_tokens:
-                        close = []
-                        read["document_number"] = "not read"
-                if close and "document_number" in unsure:
-                    close = []
-                    read["document_number"] = "not read"
-                if close:
-                    read["document_number"] = "different"
-                    findings.append(self.finding(
-                        "VIZ_DOCUMENT_NUMBER_MISMATCH", "high",
-                        f"the visual zone shows document number {text}, the MRZ {number}",
-                        region=w.box, data={"viz": text, "mrz": number, "distance": d}))
-                else:
-                    read.setdefault("document_number", "not read")
+        self._compare_number(words, tokens, fields, verify, unsure, read, findings)
+        dates, distinct = self._compare_dates(words, fields, verify, unsure, read,
+                                              findings, data)
+        second_words: list[Word] | None = None
 
-        # dates
-        dates = parse_dates(words)
-        data["dates"] = [d.isoformat() for d, _ in dates]
-        distinct = sorted({d for d, _ in dates})
-        for key, code, pick in (("birth_date", "VIZ_BIRTH_DATE_MISMATCH", min),
-                                ("expiry_date", "VIZ_EXPIRY_DATE_MISMATCH", max)):
-            mrz_day = _mrz_date(fields.get(key))
-            if mrz_day is None:
-                continue
-            if any(_same_date(d, mrz_day) for d in distinct):
-                read[key] = "match"
-                continue
-            # the same day and month in another year: the year digits were changed on one
-            # side (a whole-year shift, or digits copied over); kept for fusion. Not when
-            # that date is the issue date: many issuers set the expiry on the issue day a
-            # whole number of years later, so an earlier same-day date is the issue date
-            # when it is the zone's only date a whole number of years before the expiry
-            same_day = [d for d in distinct if d.day == mrz_day.day and d.month == mrz_day.month]
-            if key == "expiry_date":
-                issue_like = [d for d in distinct
-                              if d < mrz_day and _whole_years(d, mrz_day) is not None]
-                if len(issue_like) == 1 and same_day == issue_like:
-                    same_day = []
-            if same_day and key not in unsure:
-                data.setdefault("year_differs", []).append(key)
-            # an issue and an expiry date in the zone: the only two dates after the birth
-            # date a whole number of years (at most the longest validity) apart. The later
-            # one is the expiry the zone shows, even where fewer than three dates were
-            # read (confirmed by the second reading like any other)
-            paired = _expiry_of_pair(distinct, _mrz_date(fields.get("birth_date"))) \
-                if key == "expiry_date" else None
-            if len(distinct) >= 3 or paired is not None:
-                shown = pick(distinct) if len(distinct) >= 3 else paired
-                assert shown is not None
-                if _tens_of_day_only(shown, mrz_day) or (
-                        len(distinct) < 3 and abs((shown - mrz_day).days) <= 3):
-                    # 13 read as 03, 08 as 28: the day's first digit is the commonest
-                    # date misreading (a thin 1 dropped, 2/3 confused), not a claim; nor
-                    # is a pair's expiry a few days off (a misread day keeps the pair)
-                    read[key] = "day uncertain"
-                    continue
-                used = [w for d, ws in dates if d == shown for w in ws]
-                confirmed = bool(used) and min(w.conf for w in used) >= _MIN_DATE_CONF
-                if confirmed and verify is not None:
-                    again_dates = [d for reading in _readings(verify(used))
-                                   for d, _ in parse_dates([Word(t, 100.0, None, i) for i, t
-                                                            in enumerate(reading.split())])]
-                    if any(_same_date(d, mrz_day) for d in again_dates):
-                        read[key] = "match"
-                        continue
-                    confirmed = shown in again_dates
-                if confirmed and key not in unsure:
-                    read[key] = "different"
-                    label = "birth" if key == "birth_date" else "expiry"
-                    findings.append(self.finding(
-                        code, "high",
-                        f"the visual zone shows {label} date {shown.isoformat()}, the MRZ "
-                        f"{mrz_day.isoformat()}",
-                        region=_union_box(used),
-                        data={"viz": shown.isoformat(), "mrz": mrz_day.isoformat()}))
-                else:
-                    read[key] = "not read"
-            else:
-                read[key] = "not read"
+        def second_reading() -> list[Word]:
+            nonlocal second_words
+            if second_words is None:
+                second_words = list(read_again()) if read_again is not None else []
+            return second_words
+
+        # a number or date the first reading did not find (no word of its shape, or one
+        # read under the confidence a claim needs) is looked for in the second reading
+        # of the zone, with the same rules: a field that an MRZ-only alteration changed
+        # otherwise goes unseen wherever OCR missed the visual zone's value
+        unread = [k for k in _CHECKED_FIELDS if read.get(k) == "not read"]
+        again_words = second_reading() if unread else []
+        if again_words:
+            again: dict[str, str] = {}
+            again_findings: list[Finding] = []
+            again_data: dict[str, Any] = {}
+            if "document_number" in unread:
+                self._compare_number(again_words, list(_tokens(again_words)), fields, verify,
+                                     unsure, again, again_findings)
+            if "birth_date" in unread or "expiry_date" in unread:
+                self._compare_dates(again_words, fields, verify, unsure, again,
+                                    again_findings, again_data)
+            for key in unread:
+                read[key] = again.get(key, "not read")
+                findings += [f for f in again_findings if f.code == _MISMATCH_CODE[key]]
+                if key in again_data.get("year_differs", []):
+                    data.setdefault("year_differs", []).append(key)
 
         # validity: the issue date against the MRZ expiry. Issuers set the expiry a whole
         # number of years after the issue date (less a day, or not), and issue passports
@@ -966,7 +908,7 @@ class VizCheckDetector(Detector):
             # shrunk to fit their box, and a name on the zone's edge is cut: the zone is
             # read again at a higher resolution, grown, down to smaller text, and the
             # name must be absent from both readings
-            second = list(read_again())
+            second = second_reading()
             if not second:
                 # an unread zone (Tesseract gave nothing, or timed out) is no evidence
                 # that the name is not there
@@ -985,3 +927,156 @@ class VizCheckDetector(Detector):
                 region=_union_box(words),
                 data={"field": absent, "mrz": fields.get(absent)}))
         return findings, data
+
+    def _compare_number(self, words: Sequence[Word], tokens: list[tuple[str, Word]],
+                        fields: dict[str, Any], verify: _Verify | None,
+                        unsure: Collection[str], read: dict[str, str],
+                        findings: list[Finding]) -> None:
+        """The document number of the MRZ ``fields`` among the words: ``read``
+        ["document_number"] set, a mismatch appended to ``findings``."""
+        number = fold(str(fields.get("document_number") or ""))
+        if len(number) >= 5:
+            target = number.translate(_CONFUSION)
+            # OCR splits a number at a wide gap (K185 56904): neighbouring pairs count too
+            joined = tokens + [(a + b, wa) for (a, wa), (b, wb) in pairwise(tokens)
+                               if wa.zone == wb.zone and len(a + b) <= len(number) + 1]
+            exact = [w for t, w in joined if t.translate(_CONFUSION) == target]
+            # OCR damage that no renumbering makes (the prefix letter D read P or dropped,
+            # a stray mark): one character in numbers of up to seven, two letter
+            # misreadings or one character dropped or added in longer ones
+            allowed = 2 if len(number) >= 8 else 1
+            if exact or any(ocr_distance(t, number) <= allowed for t, _ in joined
+                            if len(t) >= len(number) - 1):
+                read["document_number"] = "match"
+            else:
+                # whole words as well as their parts: a stray mark inside a number
+                # (K1855.6907) must not hide a changed digit
+                whole = [(fold(w.text), w) for w in words]
+                close = [(edit_distance(t.translate(_CONFUSION), target), t, w)
+                         for t, w in whole + tokens if len(t) == len(number)
+                         and t.translate(_CONFUSION) != target]
+                # only digits differing from digits count: a forger renumbers, while a
+                # letter read differently (U as J) is the commonest OCR error
+                close = [c for c in close if 1 <= c[0] <= 3 and c[2].conf >= _MIN_CONF
+                         and _digit_changes_only(c[1], number)]
+                if not close:
+                    # renumbered outright (a workshop's own number series, or a number
+                    # copied from another document): the one confident word of the
+                    # number's exact shape that differs in more digits
+                    shaped = {t for t, w in whole + tokens
+                              if w.conf >= _RENUMBERED_CONF and _renumbered(t, number)
+                              and not parse_dates([w])}
+                    if len(shaped) == 1:
+                        text = shaped.pop()
+                        close = [(edit_distance(text.translate(_CONFUSION), target), t, w)
+                                 for t, w in whole + tokens
+                                 if t == text and w.conf >= _RENUMBERED_CONF][:1]
+                if close:
+                    d, text, w = min(close, key=lambda c: c[0])
+                    again = _readings(verify([w]) if verify is not None else text)
+                    # word by word (fold() drops the spaces between words), neighbours
+                    # joined (a number read split at a wide gap) and the whole line, of
+                    # each reading
+                    again_tokens = []
+                    for reading in again:
+                        parts = [fold(t) for t in reading.split() if fold(t)]
+                        again_tokens += [t.translate(_CONFUSION) for t in
+                                         [*parts, *(a + b for a, b in pairwise(parts)),
+                                          "".join(parts)]]
+                    if target in again_tokens:
+                        close = []
+                        read["document_number"] = "match"
+                    elif text.translate(_CONFUSION) not in again_tokens:
+                        close = []
+                        read["document_number"] = "not read"
+                if close and "document_number" in unsure:
+                    close = []
+                    read["document_number"] = "not read"
+                if close:
+                    read["document_number"] = "different"
+                    findings.append(self.finding(
+                        "VIZ_DOCUMENT_NUMBER_MISMATCH", "high",
+                        f"the visual zone shows document number {text}, the MRZ {number}",
+                        region=w.box, data={"viz": text, "mrz": number, "distance": d}))
+                else:
+                    read.setdefault("document_number", "not read")
+
+    def _compare_dates(self, words: Sequence[Word], fields: dict[str, Any],
+                       verify: _Verify | None, unsure: Collection[str],
+                       read: dict[str, str], findings: list[Finding],
+                       data: dict[str, Any]
+                       ) -> tuple[list[tuple[dt.date, list[Word]]], list[dt.date]]:
+        """The birth and expiry dates of the MRZ ``fields`` among the words' dates
+        (``read``, ``findings`` and ``data`` as for :meth:`compare`); the dates parsed
+        and the distinct ones."""
+        dates = parse_dates(words)
+        data["dates"] = [d.isoformat() for d, _ in dates]
+        distinct = sorted({d for d, _ in dates})
+        for key, code, pick in (("birth_date", "VIZ_BIRTH_DATE_MISMATCH", min),
+                                ("expiry_date", "VIZ_EXPIRY_DATE_MISMATCH", max)):
+            mrz_day = _mrz_date(fields.get(key))
+            if mrz_day is None:
+                continue
+            if any(_same_date(d, mrz_day) for d in distinct):
+                read[key] = "match"
+                continue
+            # the same day and month in another year: the year digits were changed on one
+            # side (a whole-year shift, or digits copied over); kept for fusion. Not when
+            # that date is the issue date: many issuers set the expiry on the issue day a
+            # whole number of years later, so an earlier same-day date is the issue date
+            # when it is the zone's only date a whole number of years before the expiry
+            same_day = [d for d in distinct if d.day == mrz_day.day and d.month == mrz_day.month]
+            if key == "expiry_date":
+                issue_like = [d for d in distinct
+                              if d < mrz_day and _whole_years(d, mrz_day) is not None]
+                if len(issue_like) == 1 and same_day == issue_like:
+                    same_day = []
+            if same_day and key not in unsure:
+                data.setdefault("year_differs", []).append(key)
+            # an issue and an expiry date in the zone: the only two dates after the birth
+            # date a whole number of years (at most the longest validity) apart. The later
+            # one is the expiry the zone shows, even where fewer than three dates were
+            # read (confirmed by the second reading like any other)
+            paired = _expiry_of_pair(distinct, _mrz_date(fields.get("birth_date"))) \
+                if key == "expiry_date" else None
+            if len(distinct) >= 3 or paired is not None:
+                shown = pick(distinct) if len(distinct) >= 3 else paired
+                assert shown is not None
+                if _tens_of_day_only(shown, mrz_day) or (
+                        len(distinct) < 3 and abs((shown - mrz_day).days) <= 3):
+                    # 13 read as 03, 08 as 28: the day's first digit is the commonest
+                    # date misreading (a thin 1 dropped, 2/3 confused), not a claim; nor
+                    # is a pair's expiry a few days off (a misread day keeps the pair)
+                    read[key] = "day uncertain"
+                    continue
+                if any(d != shown and not _issue_of(d, shown) for d in same_day):
+                    # another date has this one's day and month (and is not the issue
+                    # date of the expiry shown): that is the date with its year misread
+                    # (2034 read 2004), so the earliest or latest date picked may be
+                    # another field (a genuine card's issue date taken for its expiry)
+                    read[key] = "not read"
+                    continue
+                used = [w for d, ws in dates if d == shown for w in ws]
+                confirmed = bool(used) and min(w.conf for w in used) >= _MIN_DATE_CONF
+                if confirmed and verify is not None:
+                    again_dates = [d for reading in _readings(verify(used))
+                                   for d, _ in parse_dates([Word(t, 100.0, None, i) for i, t
+                                                            in enumerate(reading.split())])]
+                    if any(_same_date(d, mrz_day) for d in again_dates):
+                        read[key] = "match"
+                        continue
+                    confirmed = shown in again_dates
+                if confirmed and key not in unsure:
+                    read[key] = "different"
+                    label = "birth" if key == "birth_date" else "expiry"
+                    findings.append(self.finding(
+                        code, "high",
+                        f"the visual zone shows {label} date {shown.isoformat()}, the MRZ "
+                        f"{mrz_day.isoformat()}",
+                        region=_union_box(used),
+                        data={"viz": shown.isoformat(), "mrz": mrz_day.isoformat()}))
+                else:
+                    read[key] = "not read"
+            else:
+                read[key] = "not read"
+        return dates, distinct

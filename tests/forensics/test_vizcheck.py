@@ -325,11 +325,62 @@ def test_a_name_is_absent_only_when_the_second_reading_of_the_zone_lacks_it_too(
     # a second reading that gives nothing (Tesseract timed out) is no evidence of absence
     findings, data = det.compare(ocr, fields, read_again=lambda: [])  # type: ignore[attr-defined]
     assert findings == [] and data["read"]["surname"] == "not read"
-    # no second reading where nothing would be claimed
+    # no second reading where nothing would be claimed and every field was read
     calls.clear()
-    det.compare(words("UT1690595 NOVAK DRAGAN 12 AUG 1974"), fields,  # type: ignore[attr-defined]
-                read_again=lambda: again("NOVAK"))
+    det.compare(words("UT1690595 NOVAK DRAGAN 12 AUG 1974 01 MAR 2020 01 MAR 2030"),
+                fields, read_again=lambda: again("NOVAK"))  # type: ignore[attr-defined]
     assert calls == []
+
+
+def test_a_number_or_date_the_first_reading_missed_is_looked_for_in_the_second() -> None:
+    """An MRZ-only alteration of the number or a date is seen only where OCR reads the
+    visual zone's value: one the first reading missed (no word of its shape, or one read
+    too unsurely) is compared in the second reading of the zone, by the same rules (a
+    claim still needs the line read again to show it); one second reading serves the
+    names as well."""
+    det = get_detector("vizcheck")
+    first = words("UT1690595 MUELLER ANNA MARIA 01 MAR 2020 01 MAR 2030")  # no birth date
+    first_no_number = words("MUELLER ANNA MARIA 12 AUG 1974 01 MAR 2020 01 MAR 2030")
+    calls: list[int] = []
+
+    def again(text: str) -> list[Word]:
+        calls.append(1)
+        return words(text)
+
+    # the second reading shows the MRZ's values: matched, nothing claimed
+    findings, data = det.compare(first, FIELDS, read_again=lambda: again(  # type: ignore[attr-defined]
+        "UT1690595 MUELLER ANNA MARIA 12 AUG 1974 01 MAR 2020 01 MAR 2030"))
+    assert findings == [] and data["read"]["birth_date"] == "match" and calls == [1]
+    # it shows another birth date, confirmed by the line read again: claimed
+    shown = "UT1690595 MUELLER ANNA MARIA 12 AUG 1971 01 MAR 2020 01 MAR 2030"
+    findings, data = det.compare(first, FIELDS, verify=lambda used: "12 AUG 1971",  # type: ignore[attr-defined]
+                                 read_again=lambda: again(shown))
+    assert [f.code for f in findings] == ["VIZ_BIRTH_DATE_MISMATCH"]
+    assert data["read"] == {"document_number": "match", "birth_date": "different",
+                            "expiry_date": "match", "surname": "match",
+                            "given_names": "match"}
+    # not confirmed by the line read again: no claim, still not read
+    findings, data = det.compare(first, FIELDS, verify=lambda used: "12 AUG 1974",  # type: ignore[attr-defined]
+                                 read_again=lambda: again(shown))
+    assert findings == [] and data["read"]["birth_date"] == "match"
+    findings, data = det.compare(first, FIELDS, verify=lambda used: None,  # type: ignore[attr-defined]
+                                 read_again=lambda: again(shown))
+    assert findings == [] and data["read"]["birth_date"] == "not read"
+    # the number: renumbered in the visual zone, read only the second time
+    findings, data = det.compare(first_no_number, FIELDS,  # type: ignore[attr-defined]
+                                 verify=lambda used: "UT1690598",
+                                 read_again=lambda: again("UT1690598 MUELLER ANNA MARIA"))
+    assert [f.code for f in findings] == ["VIZ_DOCUMENT_NUMBER_MISMATCH"]
+    # a field of an unsure MRZ value (its check digit failed) is not claimed either time
+    findings, data = det.compare(first_no_number, FIELDS, unsure=["document_number"],  # type: ignore[attr-defined]
+                                 verify=lambda used: "UT1690598",
+                                 read_again=lambda: again("UT1690598 MUELLER ANNA MARIA"))
+    assert findings == [] and data["read"]["document_number"] == "not read"
+    # the second reading is made once, also when a name is missing as well
+    calls.clear()
+    det.compare(words("UT1690595 ANNA MARIA 01 MAR 2020 01 MAR 2030"), FIELDS,  # type: ignore[attr-defined]
+                read_again=lambda: again("MUELLER ANNA MARIA 12 AUG 1974"))
+    assert calls == [1]
 
 
 def test_a_difference_is_not_claimed_when_any_second_reading_shows_the_mrz_value() -> None:
@@ -397,3 +448,20 @@ def test_unsure_fields_from_check_digits_and_the_readers_confidence() -> None:
     assert bad.checks["check_digit.birth_date"] is False
     assert unsure_fields(replace(bad, extra={"confidence": 0.5})) == [
         "birth_date", "surname", "given_names"]
+
+
+def test_no_date_claim_when_another_date_is_the_mrz_date_with_its_year_misread() -> None:
+    """A genuine card's expiry 25 MAR 2034 read 25 MAR 2004 leaves its issue date
+    26 MAR 2024 the latest date: taken for the expiry (and confirmed: it is printed) it
+    made a false VIZ_EXPIRY_DATE_MISMATCH. A date with the MRZ date's day and month in
+    another year means the pick may be another field."""
+    det = get_detector("vizcheck")
+    fields = dict(FIELDS, birth_date="1966-06-05", expiry_date="2034-03-25")
+    ocr = words("UT1690595 MUELLER ANNA MARIA 05 JUN 1966 25 MAR 2004 26 MAR 2024")
+    findings, data = det.compare(ocr, fields, verify=lambda used: "26 MAR 2024")  # type: ignore[attr-defined]
+    assert findings == [] and data["read"]["expiry_date"] == "not read"
+    # the visual zone's own expiry in another year (a whole-year change) is still claimed
+    ocr = words("UT1690595 MUELLER ANNA MARIA 05 JUN 1966 25 MAR 2029 26 MAR 2019")
+    findings, data = det.compare(ocr, fields, verify=lambda used: "25 MAR 2029")  # type: ignore[attr-defined]
+    assert [f.code for f in findings] == ["VIZ_EXPIRY_DATE_MISMATCH"]
+
