@@ -819,11 +819,12 @@ class VizCheckDetector(Detector):
                                      unsure, again, again_findings)
             if "birth_date" in unread or "expiry_date" in unread:
                 self._compare_dates(again_words, fields, verify, unsure, again,
-                                    again_findings, again_data)
+                                    again_findings, again_data, second=True)
             for key in unread:
                 read[key] = again.get(key, "not read")
                 findings += [f for f in again_findings if f.code == _MISMATCH_CODE[key]]
-                if key in again_data.get("year_differs", []):
+                if key in again_data.get("year_differs", []) and key not in data.get(
+                        "year_differs", []):
                     data.setdefault("year_differs", []).append(key)
 
         # validity: the issue date against the MRZ expiry. Issuers set the expiry a whole
@@ -1004,11 +1005,11 @@ class VizCheckDetector(Detector):
     def _compare_dates(self, words: Sequence[Word], fields: dict[str, Any],
                        verify: _Verify | None, unsure: Collection[str],
                        read: dict[str, str], findings: list[Finding],
-                       data: dict[str, Any]
+                       data: dict[str, Any], *, second: bool = False
                        ) -> tuple[list[tuple[dt.date, list[Word]]], list[dt.date]]:
         """The birth and expiry dates of the MRZ ``fields`` among the words' dates
-        (``read``, ``findings`` and ``data`` as for :meth:`compare`); the dates parsed
-        and the distinct ones."""
+        (``read``, ``findings`` and ``data`` as for :meth:`compare`; ``second``: the
+        words are the zone's second reading); the dates parsed and the distinct ones."""
         dates = parse_dates(words)
         data["dates"] = [d.isoformat() for d, _ in dates]
         distinct = sorted({d for d, _ in dates})
@@ -1049,11 +1050,13 @@ class VizCheckDetector(Detector):
                     # is a pair's expiry a few days off (a misread day keeps the pair)
                     read[key] = "day uncertain"
                     continue
-                if any(d != shown and not _issue_of(d, shown) for d in same_day):
-                    # another date has this one's day and month (and is not the issue
-                    # date of the expiry shown): that is the date with its year misread
-                    # (2034 read 2004), so the earliest or latest date picked may be
-                    # another field (a genuine card's issue date taken for its expiry)
+                if second and any(d != shown and not _issue_of(d, shown) for d in same_day):
+                    # in the second reading, another date with this one's day and month
+                    # (not the issue date of the expiry shown) is the date with its year
+                    # misread (2034 read 2004), so the earliest or latest date picked may
+                    # be another field (a genuine card's issue date taken for its
+                    # expiry). Not in the first reading: there such a date is mostly
+                    # the field's own year changed (a copy-move of "2022" over "2032")
                     read[key] = "not read"
                     continue
                 used = [w for d, ws in dates if d == shown for w in ws]
