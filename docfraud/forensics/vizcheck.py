@@ -487,6 +487,8 @@ def _in_first_frame(analysis: Analysis, zone: str, up: Upright, box: Box) -> Box
     """``box`` of the upright crop ``up`` of ``zone`` in the first reading's crop of the
     zone (at ``_PX_PER_MM``, not grown). Both crops are turned by the card's angle, so a
     box stays a box; None where the zone has no crop at that resolution."""
+    import cv2
+
     from docfraud.forensics.portrait import upright_crop
 
     cache = analysis._cache.setdefault("vizcheck.first_frame", {})
@@ -499,8 +501,6 @@ def _in_first_frame(analysis: Analysis, zone: str, up: Upright, box: Box) -> Box
     x, y, w, h = box
     corners = np.array([[x, y, 1], [x + w, y, 1], [x + w, y + h, 1], [x, y + h, 1]],
                        np.float64) @ up.matrix.T
-    import cv2
-
     inverse = np.asarray(cv2.invertAffineTransform(matrix), np.float64)
     mapped = np.hstack([corners, np.ones((4, 1))]) @ inverse.T
     xa, ya = mapped.min(axis=0)

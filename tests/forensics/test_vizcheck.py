@@ -474,3 +474,32 @@ def test_no_date_claim_in_the_second_reading_where_another_date_is_the_mrz_date_
         first, fields, verify=lambda used: "25 MAR 2029",
         read_again=lambda: words("05 JUN 1966 25 MAR 2029 26 MAR 2019"))
     assert [f.code for f in findings] == ["VIZ_EXPIRY_DATE_MISMATCH"]
+
+
+def test_second_reading_boxes_are_in_the_first_readings_frame() -> None:
+    """The line of a word found only by the second reading (14 px/mm, the zone grown) is
+    read again by :func:`reread` from its ``crop_box``: every reading gives it in the
+    first reading's frame, so a word read both times has (nearly) the same box."""
+    from docfraud.forensics.vizcheck import (
+        _NAME_MARGIN_MM,
+        _NAME_MIN_TEXT_MM,
+        _REREAD_PX_PER_MM,
+        ocr_words,
+        reread,
+    )
+
+    doc = next(iter_documents(genuine=1, workshops=0, forged=0, seed=11, png_rate=0.0))
+    analysis = synth_analysis(doc)
+    first = ocr_words(analysis, ("viz",))
+    second = ocr_words(analysis, ("viz",), px_per_mm=_REREAD_PX_PER_MM,
+                       margin_mm=_NAME_MARGIN_MM, min_text_mm=_NAME_MIN_TEXT_MM)
+    by_text = {w.text: w for w in first if len(w.text) >= 5 and w.crop_box is not None}
+    pairs = [(by_text[w.text], w) for w in second if w.text in by_text and w.crop_box]
+    assert len(pairs) >= 3
+    for a, b in pairs:
+        assert a.crop_box is not None and b.crop_box is not None
+        assert max(abs(p - q) for p, q in zip(a.crop_box, b.crop_box, strict=True)) <= 3, (a, b)
+    # and the line read again from a second-reading word is that word's line
+    _, word = pairs[0]
+    again = reread(analysis, [word])
+    assert again is not None and word.text in again.replace(" ", "")
