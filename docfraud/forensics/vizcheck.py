@@ -355,6 +355,29 @@ def _renumbered(shown: str, mrz: str) -> bool:
     return changed > 3
 
 
+#: marks OCR reads for the strokes of a digit or letter in a number (K5523134) for
+#: K55231341, K5$23134 for K5523134)
+_NUMBER_MARKS = str.maketrans({")": "1", "(": "1", "|": "1", "]": "1", "[": "1", "!": "1",
+                               "$": "S"})
+
+
+def _number_forms(text: str, number: str) -> list[str]:
+    """Readings of an OCR word that may show the document number ``number`` (folded):
+    the word folded, with marks read as the strokes of a character (:data:`_NUMBER_MARKS`)
+    and, for a number with a letter prefix, the word of digits that lost it (K66671617
+    read 66671617)."""
+    folded = fold(text)
+    forms = [folded] if folded else []
+    marked = fold(text.translate(_NUMBER_MARKS))
+    if marked and marked != folded:
+        forms.append(marked)
+    prefix = re.match(r"[A-Z]+", number)
+    if prefix is not None:
+        digits = len(number) - prefix.end()
+        forms += [prefix.group() + f for f in forms if f.isdigit() and len(f) == digits]
+    return forms
+
+
 def _readings(again: str | Sequence[str | None] | None) -> list[str]:
     """The second readings a ``verify`` callable gave (one text, several, or None)."""
     if again is None:
@@ -952,7 +975,7 @@ class VizCheckDetector(Detector):
             else:
                 # whole words as well as their parts: a stray mark inside a number
                 # (K1855.6907) must not hide a changed digit
-                whole = [(fold(w.text), w) for w in words]
+                whole = [(f, w) for w in words for f in _number_forms(w.text, number)]
                 close = [(edit_distance(t.translate(_CONFUSION), target), t, w)
                          for t, w in whole + tokens if len(t) == len(number)
                          and t.translate(_CONFUSION) != target]
@@ -981,9 +1004,10 @@ class VizCheckDetector(Detector):
                     again_tokens = []
                     for reading in again:
                         parts = [fold(t) for t in reading.split() if fold(t)]
+                        forms = [f for t in reading.split() for f in _number_forms(t, number)]
                         again_tokens += [t.translate(_CONFUSION) for t in
                                          [*parts, *(a + b for a, b in pairwise(parts)),
-                                          "".join(parts)]]
+                                          "".join(parts), *forms]]
                     if target in again_tokens:
                         close = []
                         read["document_number"] = "match"

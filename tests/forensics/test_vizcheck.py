@@ -11,6 +11,7 @@ import pytest
 from docfraud.forensics import Analysis, get_detector, run_detectors
 from docfraud.forensics.vizcheck import (
     Word,
+    _number_forms,
     edit_distance,
     fold,
     name_variants,
@@ -503,3 +504,21 @@ def test_second_reading_boxes_are_in_the_first_readings_frame() -> None:
     _, word = pairs[0]
     again = reread(analysis, [word])
     assert again is not None and word.text in again.replace(" ", "")
+
+
+def test_a_number_read_with_marks_or_without_its_prefix_is_compared() -> None:
+    """OCR reads a 1 as ')' and a 5 as '$' (K5$23134) for K55231341) or drops a number's
+    prefix letter (66671617 for K66671617): such a reading is still compared with the MRZ
+    number, and a renumbering it shows is claimed when the line read again shows it too."""
+    assert _number_forms("K5$23134)", "K75221241") == ["K523134", "K5S231341"]
+    assert _number_forms("66671617", "K66675647") == ["66671617", "K66671617"]
+    assert _number_forms("66671617", "66675647") == ["66671617"]
+    det = get_detector("vizcheck")
+    fields = dict(FIELDS, document_number="K75221241")
+    ocr = words("K5$23134) MUELLER ANNA MARIA 12 AUG 1974 01 MAR 2020 01 MAR 2030")
+    findings, data = det.compare(ocr, fields, verify=lambda used: "K5523134)")  # type: ignore[attr-defined]
+    assert [f.code for f in findings] == ["VIZ_DOCUMENT_NUMBER_MISMATCH"]
+    # the line read again shows the MRZ's number: a misreading, matched
+    findings, data = det.compare(ocr, fields, verify=lambda used: "K75221241")  # type: ignore[attr-defined]
+    assert findings == [] and data["read"]["document_number"] == "match"
+
