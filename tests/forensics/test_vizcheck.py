@@ -53,6 +53,7 @@ def test_helpers() -> None:
     ("27:12 2018", dt.date(2018, 12, 27)),           # a colon for the dot
     ("12 DEC/DÉC 1974", dt.date(1974, 12, 12)),      # accents
     ("12 AUG/AOÛT 1974", dt.date(1974, 8, 12)),
+    ("15 MAR MAR’ 2028", dt.date(2028, 3, 15)),      # a mark after the month names
 ])
 def test_parse_dates_tolerates_ocr_damage(text: str, day: dt.date) -> None:
     assert [d for d, _ in parse_dates(words(f"BORN {text} IN X"))] == [day]
