@@ -362,21 +362,60 @@ _NUMBER_MARKS = str.maketrans({")": "1", "(": "1", "|": "1", "]": "1", "[": "1",
                                "$": "S"})
 
 
-def _number_forms(text: str, number: str) -> list[str]:
+def _number_forms(text: str, number: str, *, prefixed: bool = True) -> list[str]:
     """Readings of an OCR word that may show the document number ``number`` (folded):
-    the word folded, with marks read as the strokes of a character (:data:`_NUMBER_MARKS`)
-    and, for a number with a letter prefix, the word of digits that lost it (K66671617
-    read 66671617)."""
+    the word folded (first), with marks read as the strokes of a character
+    (:data:`_NUMBER_MARKS`) and, for a number with a letter prefix and ``prefixed``, the
+    word of digits that lost it (K66671617 read 66671617)."""
     folded = fold(text)
     forms = [folded] if folded else []
     marked = fold(text.translate(_NUMBER_MARKS))
     if marked and marked != folded:
         forms.append(marked)
     prefix = re.match(r"[A-Z]+", number)
-    if prefix is not None:
+    if prefixed and prefix is not None:
         digits = len(number) - prefix.end()
         forms += [prefix.group() + f for f in forms if f.isdigit() and len(f) == digits]
     return forms
+
+
+def _number_tokens(readings: Sequence[str], number: str) -> list[str]:
+    """The tokens of second readings of a line that may show the document number
+    ``number`` (after the usual confusions): each word (in its number forms,
+    :func:`_number_forms`), neighbours joined (a number read split at a wide gap) and
+    the whole line (fold() drops the spaces between words)."""
+    tokens: list[str] = []
+    for reading in readings:
+        parts = [fold(t) for t in reading.split() if fold(t)]
+        forms = [f for t in reading.split() for f in _number_forms(t, number)[1:]]
+        tokens += [t.translate(_CONFUSION) for t in
+                   [*parts, *(a + b for a, b in pairwise(parts)), "".join(parts), *forms]]
+    return tokens
+
+
+def _reading_dates(readings: Sequence[str]) -> list[dt.date]:
+    """The dates written in second readings of a line."""
+    return [d for reading in readings
+            for d, _ in parse_dates([Word(t, 100.0, None, i)
+                                     for i, t in enumerate(reading.split())])]
+
+
+@dataclass(frozen=True)
+class _Checks:
+    """How a difference between the zones is checked before it is claimed: ``verify``
+    and ``veto`` as for :meth:`VizCheckDetector.compare`, ``unsure`` the MRZ fields for
+    which nothing is claimed."""
+
+    verify: _Verify | None
+    veto: _Verify | None
+    unsure: Collection[str]
+
+    def confirm(self, used: Sequence[Word], text: str | None = None) -> list[str]:
+        """The second readings of the line of ``used`` (``text`` itself without a
+        ``verify``: a claim then rests on the first reading)."""
+        if self.verify is None:
+            return [text] if text else []
+        return _readings(self.verify(used))
 
 
 def _readings(again: str | Sequence[str | None] | None) -> list[str]:
@@ -439,8 +478,9 @@ def ocr_words(analysis: Analysis, zones: Sequence[str], *,
               min_text_mm: float = _MIN_TEXT_MM) -> list[Word]:
     """Words of the zones, read by Tesseract in one call (the cleaned zones stacked one
     above the other: a Tesseract process start costs more than the reading), boxes in
-    image pixels, ``crop_box`` in the zone's upright crop at ``_PX_PER_MM`` (the first
-    reading's frame, whatever the reading's own: :func:`reread` works from it).
+    image pixels, ``crop_box`` in the first reading's frame whatever the reading's own
+    (:func:`_in_first_frame`; :func:`reread` works from it): the zone's upright crop at
+    ``_PX_PER_MM``, or without a card placement the zone as it lies.
 
     The first reading takes the defaults and keeps the soft ink of the value text for
     :func:`print_consistency`. A second reading may take another resolution, smaller
@@ -465,6 +505,7 @@ def ocr_words(analysis: Analysis, zones: Sequence[str], *,
         if int((binary == 0).sum()) >= 50:
             parts.append((zone, up, binary))
             if first:
+                analysis._cache[f"vizcheck.first_frame.{zone}"] = up.matrix
                 # soft ink (0 paper .. 1 full ink) of value-text strokes, for print metrics
                 import cv2
 
@@ -502,31 +543,29 @@ def ocr_words(analysis: Analysis, zones: Sequence[str], *,
         xb = min(w_img, math.ceil(corners[:, 0].max()))
         yb = min(h_img, math.ceil(corners[:, 1].max()))
         box = (xa, ya, xb - xa, yb - ya) if xb > xa and yb > ya else None
-        crop_box = (x, y, w, h) if first else _in_first_frame(analysis, zone, up, (x, y, w, h))
+        crop_box = (x, y, w, h) if first else _in_first_frame(analysis, zone, corners)
         words.append(Word(text, float(data["conf"][i]), box, len(words), zone, crop_box))
     return words
 
 
-def _in_first_frame(analysis: Analysis, zone: str, up: Upright, box: Box) -> Box | None:
-    """``box`` of the upright crop ``up`` of ``zone`` in the first reading's crop of the
-    zone (at ``_PX_PER_MM``, not grown). Both crops are turned by the card's angle, so a
-    box stays a box; None where the zone has no crop at that resolution."""
+def _in_first_frame(analysis: Analysis, zone: str, corners: NDArray[np.float64]) -> Box | None:
+    """The box of image points ``corners`` (4 x 2) in the first reading's crop of
+    ``zone`` (at ``_PX_PER_MM``, not grown; without a card placement the zone as it
+    lies). Every reading's crop is turned by the card's angle, so a box stays a box; None
+    where the zone has no such crop."""
     import cv2
 
     from docfraud.forensics.portrait import upright_crop
 
-    cache = analysis._cache.setdefault("vizcheck.first_frame", {})
-    if zone not in cache:
+    key = f"vizcheck.first_frame.{zone}"
+    if key not in analysis._cache:
         first = upright_crop(analysis, zone, px_per_mm=_PX_PER_MM)
-        cache[zone] = None if first is None else first.matrix
-    matrix = cache[zone]
+        analysis._cache[key] = None if first is None else first.matrix
+    matrix = analysis._cache[key]
     if matrix is None:
         return None
-    x, y, w, h = box
-    corners = np.array([[x, y, 1], [x + w, y, 1], [x + w, y + h, 1], [x, y + h, 1]],
-                       np.float64) @ up.matrix.T
     inverse = np.asarray(cv2.invertAffineTransform(matrix), np.float64)
-    mapped = np.hstack([corners, np.ones((4, 1))]) @ inverse.T
+    mapped = np.hstack([corners, np.ones((len(corners), 1))]) @ inverse.T
     xa, ya = mapped.min(axis=0)
     xb, yb = mapped.max(axis=0)
     return round(xa), round(ya), max(1, round(xb - xa)), max(1, round(yb - ya))
@@ -555,10 +594,11 @@ def reread(analysis: Analysis, used: Sequence[Word], *, px_per_mm: float = _RERE
     if not boxes or len(zones) != 1:
         return None
     k = px_per_mm
-    scale = k / _PX_PER_MM
     up = upright_crop(analysis, zones.pop(), px_per_mm=k)
     if up is None:
         return None
+    # the crop's own resolution: without a card placement the zone is cropped as it lies
+    scale = up.px_per_mm / _PX_PER_MM
     x0 = min(b[0] for b in boxes)
     y0 = min(b[1] for b in boxes)
     x1 = max(b[0] + b[2] for b in boxes)
@@ -579,7 +619,7 @@ def reread(analysis: Analysis, used: Sequence[Word], *, px_per_mm: float = _RERE
         data = _tesseract(levels, 7)
         text = " ".join(str(t).strip().upper() for t in data["text"] if str(t).strip())
         return text or None
-    binary = clean_for_ocr(luma(up.pixels[ya:yb, xa:xb]), k)
+    binary = clean_for_ocr(luma(up.pixels[ya:yb, xa:xb]), up.px_per_mm)
     # only the line itself: marks whose centre lies above or below it (a label printed
     # just under a value) make Tesseract's one-line mode give up
     import cv2
@@ -775,11 +815,11 @@ class VizCheckDetector(Detector):
         assert analysis.mrz is not None
         findings, data = self.compare(
             words, analysis.mrz.fields,
-            # the line read again three ways: Tesseract may misread a glyph the same way
-            # in two of them (2028 read 2026 at 14 px/mm, binary and grey, read right at
-            # 10 px/mm)
-            verify=lambda used: [reread(analysis, used), reread(analysis, used, grey=True),
-                                 reread(analysis, used, px_per_mm=_PX_PER_MM)],
+            verify=lambda used: [reread(analysis, used), reread(analysis, used, grey=True)],
+            # Tesseract may misread a glyph the same way in both (2028 read 2026 at 14
+            # px/mm, binary and grey, read right at 10 px/mm); a reading at the first
+            # reading's resolution may repeat that one's errors, so it can only veto
+            veto=lambda used: reread(analysis, used, px_per_mm=_PX_PER_MM),
             unsure=unsure_fields(analysis.mrz),
             read_again=lambda: ocr_words(analysis, zones, px_per_mm=_REREAD_PX_PER_MM,
                                          margin_mm=_NAME_MARGIN_MM,
@@ -802,14 +842,18 @@ class VizCheckDetector(Detector):
                 | None = None,
                 read_again: Callable[[], Sequence[Word]] | None = None,
                 unsure: Collection[str] = (),
+                veto: _Verify | None = None,
                 ) -> tuple[list[Finding], dict[str, Any]]:
         """Findings and facts from OCR ``words`` against the MRZ ``fields``.
 
         ``verify(words)`` reads the words' line again (at a higher resolution; one
         reading or several); a date or number difference is reported only when a second
-        reading shows it too and none shows the MRZ's value. ``read_again()`` reads the
-        whole zone again (at a higher resolution); a name is reported absent only when it
-        is absent from that reading too.
+        reading shows it too and none shows the MRZ's value. ``veto(words)`` reads it in
+        other ways that can only show the MRZ's value (readings that tend to repeat the
+        first reading's errors must not confirm them). ``read_again()`` reads the whole
+        zone again (at a higher resolution): a name is reported absent only when it is
+        absent from that reading too, and a number or date the first reading did not
+        find is looked for in it.
         ``unsure``: fields whose MRZ check digit failed, and the names of an MRZ read
         unsurely; their MRZ value may be misread (the MRZ detector reports a failed
         check digit), so no difference is claimed for them.
@@ -821,9 +865,9 @@ class VizCheckDetector(Detector):
         if not tokens:
             return findings, data
 
-        self._compare_number(words, tokens, fields, verify, unsure, read, findings)
-        dates, distinct = self._compare_dates(words, fields, verify, unsure, read,
-                                              findings, data)
+        checks = _Checks(verify, veto, unsure)
+        self._compare_number(words, tokens, fields, checks, read, findings)
+        dates, distinct = self._compare_dates(words, fields, checks, read, findings, data)
         second_words: list[Word] | None = None
 
         def second_reading() -> list[Word]:
@@ -836,24 +880,29 @@ class VizCheckDetector(Detector):
         # read under the confidence a claim needs) is looked for in the second reading
         # of the zone, with the same rules: a field that an MRZ-only alteration changed
         # otherwise goes unseen wherever OCR missed the visual zone's value
-        unread = [k for k in _CHECKED_FIELDS if read.get(k) == "not read"]
+        # (not a field whose MRZ check digit failed: nothing would be claimed for it)
+        unread = [k for k in _CHECKED_FIELDS if read.get(k) == "not read" and k not in unsure]
         again_words = second_reading() if unread else []
         if again_words:
             again: dict[str, str] = {}
             again_findings: list[Finding] = []
             again_data: dict[str, Any] = {}
             if "document_number" in unread:
-                self._compare_number(again_words, list(_tokens(again_words)), fields, verify,
-                                     unsure, again, again_findings)
+                self._compare_number(again_words, list(_tokens(again_words)), fields, checks,
+                                     again, again_findings)
             if "birth_date" in unread or "expiry_date" in unread:
-                self._compare_dates(again_words, fields, verify, unsure, again,
-                                    again_findings, again_data, second=True)
+                self._compare_dates(again_words, fields, checks, again, again_findings,
+                                    again_data, second=True, keys=unread)
+            differs = data.setdefault("year_differs", [])
             for key in unread:
                 read[key] = again.get(key, "not read")
                 findings += [f for f in again_findings if f.code == _MISMATCH_CODE[key]]
-                if key in again_data.get("year_differs", []) and key not in data.get(
-                        "year_differs", []):
-                    data.setdefault("year_differs", []).append(key)
+                if read[key] == "match" and key in differs:
+                    differs.remove(key)  # the first reading's year was misread
+                elif key in again_data.get("year_differs", []) and key not in differs:
+                    differs.append(key)
+            if not differs:
+                del data["year_differs"]
 
         # validity: the issue date against the MRZ expiry. Issuers set the expiry a whole
         # number of years after the issue date (less a day, or not), and issue passports
@@ -958,8 +1007,7 @@ class VizCheckDetector(Detector):
         return findings, data
 
     def _compare_number(self, words: Sequence[Word], tokens: list[tuple[str, Word]],
-                        fields: dict[str, Any], verify: _Verify | None,
-                        unsure: Collection[str], read: dict[str, str],
+                        fields: dict[str, Any], checks: _Checks, read: dict[str, str],
                         findings: list[Finding]) -> None:
         """The document number of the MRZ ``fields`` among the words: ``read``
         ["document_number"] set, a mismatch appended to ``findings``."""
@@ -969,7 +1017,11 @@ class VizCheckDetector(Detector):
             # OCR splits a number at a wide gap (K185 56904): neighbouring pairs count too
             joined = tokens + [(a + b, wa) for (a, wa), (b, wb) in pairwise(tokens)
                                if wa.zone == wb.zone and len(a + b) <= len(number) + 1]
-            exact = [w for t, w in joined if t.translate(_CONFUSION) == target]
+            # whole words as well as their parts, read as a number may be (marks for
+            # strokes, a prefix lost): a stray mark inside a number (K1855.6907) must not
+            # hide a changed digit
+            whole = [(f, w) for w in words for f in _number_forms(w.text, number)]
+            exact = [w for t, w in joined + whole if t.translate(_CONFUSION) == target]
             # OCR damage that no renumbering makes (the prefix letter D read P or dropped,
             # a stray mark): one character in numbers of up to seven, two letter
             # misreadings or one character dropped or added in longer ones
@@ -978,9 +1030,6 @@ class VizCheckDetector(Detector):
                             if len(t) >= len(number) - 1):
                 read["document_number"] = "match"
             else:
-                # whole words as well as their parts: a stray mark inside a number
-                # (K1855.6907) must not hide a changed digit
-                whole = [(f, w) for w in words for f in _number_forms(w.text, number)]
                 close = [(edit_distance(t.translate(_CONFUSION), target), t, w)
                          for t, w in whole + tokens if len(t) == len(number)
                          and t.translate(_CONFUSION) != target]
@@ -991,35 +1040,33 @@ class VizCheckDetector(Detector):
                 if not close:
                     # renumbered outright (a workshop's own number series, or a number
                     # copied from another document): the one confident word of the
-                    # number's exact shape that differs in more digits
-                    shaped = {t for t, w in whole + tokens
+                    # number's exact shape that differs in more digits (not a run of
+                    # digits given the number's prefix: a personal number would take
+                    # the number's shape)
+                    own = [(f, w) for w in words
+                           for f in _number_forms(w.text, number, prefixed=False)]
+                    shaped = {t for t, w in own + tokens
                               if w.conf >= _RENUMBERED_CONF and _renumbered(t, number)
                               and not parse_dates([w])}
                     if len(shaped) == 1:
                         text = shaped.pop()
                         close = [(edit_distance(text.translate(_CONFUSION), target), t, w)
-                                 for t, w in whole + tokens
+                                 for t, w in own + tokens
                                  if t == text and w.conf >= _RENUMBERED_CONF][:1]
                 if close:
                     d, text, w = min(close, key=lambda c: c[0])
-                    again = _readings(verify([w]) if verify is not None else text)
-                    # word by word (fold() drops the spaces between words), neighbours
-                    # joined (a number read split at a wide gap) and the whole line, of
-                    # each reading
-                    again_tokens = []
-                    for reading in again:
-                        parts = [fold(t) for t in reading.split() if fold(t)]
-                        forms = [f for t in reading.split() for f in _number_forms(t, number)]
-                        again_tokens += [t.translate(_CONFUSION) for t in
-                                         [*parts, *(a + b for a, b in pairwise(parts)),
-                                          "".join(parts), *forms]]
+                    again_tokens = _number_tokens(checks.confirm([w], text), number)
+                    if target not in again_tokens and checks.veto is not None:
+                        vetoes = _number_tokens(_readings(checks.veto([w])), number)
+                        if target in vetoes:
+                            again_tokens.append(target)
                     if target in again_tokens:
                         close = []
                         read["document_number"] = "match"
                     elif text.translate(_CONFUSION) not in again_tokens:
                         close = []
                         read["document_number"] = "not read"
-                if close and "document_number" in unsure:
+                if close and "document_number" in checks.unsure:
                     close = []
                     read["document_number"] = "not read"
                 if close:
@@ -1031,21 +1078,22 @@ class VizCheckDetector(Detector):
                 else:
                     read.setdefault("document_number", "not read")
 
-    def _compare_dates(self, words: Sequence[Word], fields: dict[str, Any],
-                       verify: _Verify | None, unsure: Collection[str],
+    def _compare_dates(self, words: Sequence[Word], fields: dict[str, Any], checks: _Checks,
                        read: dict[str, str], findings: list[Finding],
-                       data: dict[str, Any], *, second: bool = False
+                       data: dict[str, Any], *, second: bool = False,
+                       keys: Collection[str] = ("birth_date", "expiry_date"),
                        ) -> tuple[list[tuple[dt.date, list[Word]]], list[dt.date]]:
-        """The birth and expiry dates of the MRZ ``fields`` among the words' dates
-        (``read``, ``findings`` and ``data`` as for :meth:`compare`; ``second``: the
-        words are the zone's second reading); the dates parsed and the distinct ones."""
+        """The dates ``keys`` of the MRZ ``fields`` among the words' dates (``read``,
+        ``findings`` and ``data`` as for :meth:`compare`; ``second``: the words are the
+        zone's second reading); the dates parsed and the distinct ones."""
+        unsure = checks.unsure
         dates = parse_dates(words)
         data["dates"] = [d.isoformat() for d, _ in dates]
         distinct = sorted({d for d, _ in dates})
         for key, code, pick in (("birth_date", "VIZ_BIRTH_DATE_MISMATCH", min),
                                 ("expiry_date", "VIZ_EXPIRY_DATE_MISMATCH", max)):
             mrz_day = _mrz_date(fields.get(key))
-            if mrz_day is None:
+            if mrz_day is None or key not in keys:
                 continue
             if any(_same_date(d, mrz_day) for d in distinct):
                 read[key] = "match"
@@ -1086,14 +1134,18 @@ class VizCheckDetector(Detector):
                     # be another field (a genuine card's issue date taken for its
                     # expiry). Not in the first reading: there such a date is mostly
                     # the field's own year changed (a copy-move of "2022" over "2032")
+                    if key in data.get("year_differs", []):
+                        data["year_differs"].remove(key)  # a misread year, not a changed one
                     read[key] = "not read"
                     continue
                 used = [w for d, ws in dates if d == shown for w in ws]
                 confirmed = bool(used) and min(w.conf for w in used) >= _MIN_DATE_CONF
-                if confirmed and verify is not None:
-                    again_dates = [d for reading in _readings(verify(used))
-                                   for d, _ in parse_dates([Word(t, 100.0, None, i) for i, t
-                                                            in enumerate(reading.split())])]
+                if confirmed and checks.verify is not None:
+                    again_dates = _reading_dates(checks.confirm(used))
+                    if not any(_same_date(d, mrz_day) for d in again_dates) and checks.veto:
+                        again_vetoes = _reading_dates(_readings(checks.veto(used)))
+                        if any(_same_date(d, mrz_day) for d in again_vetoes):
+                            again_dates.append(mrz_day)
                     if any(_same_date(d, mrz_day) for d in again_dates):
                         read[key] = "match"
                         continue

@@ -361,10 +361,25 @@ def test_a_number_or_date_the_first_reading_missed_is_looked_for_in_the_second()
     assert data["read"] == {"document_number": "match", "birth_date": "different",
                             "expiry_date": "match", "surname": "match",
                             "given_names": "match"}
-    # not confirmed by the line read again: no claim, still not read
+    # the line read again shows the MRZ's date: no claim, matched
     findings, data = det.compare(first, FIELDS, verify=lambda used: "12 AUG 1974",  # type: ignore[attr-defined]
                                  read_again=lambda: again(shown))
     assert findings == [] and data["read"]["birth_date"] == "match"
+    # nor where only a veto reading (one that may repeat the first reading's errors)
+    # shows it; a veto reading alone never confirms
+    findings, data = det.compare(first, FIELDS, verify=lambda used: "12 AUG 1971",  # type: ignore[attr-defined]
+                                 veto=lambda used: "12 AUG 1974",
+                                 read_again=lambda: again(shown))
+    assert findings == [] and data["read"]["birth_date"] == "match"
+    findings, data = det.compare(first, FIELDS, verify=lambda used: None,  # type: ignore[attr-defined]
+                                 veto=lambda used: "12 AUG 1971",
+                                 read_again=lambda: again(shown))
+    assert findings == [] and data["read"]["birth_date"] == "not read"
+    # a not-read field whose MRZ check digit failed is not looked for again
+    calls.clear()
+    det.compare(first, FIELDS, unsure=["birth_date"],  # type: ignore[attr-defined]
+                read_again=lambda: again(shown))
+    assert calls == []
     findings, data = det.compare(first, FIELDS, verify=lambda used: None,  # type: ignore[attr-defined]
                                  read_again=lambda: again(shown))
     assert findings == [] and data["read"]["birth_date"] == "not read"
@@ -467,6 +482,7 @@ def test_no_date_claim_in_the_second_reading_where_another_date_is_the_mrz_date_
         first, fields, verify=lambda used: "26 MAR 2024",
         read_again=lambda: words("UT1690595 MUELLER 05 JUN 1966 25 MAR 2004 26 MAR 2024"))
     assert findings == [] and data["read"]["expiry_date"] == "not read"
+    assert "year_differs" not in data  # a misread year, not a changed one
     # the same dates in the first reading: claimed (the year of the expiry changed)
     ocr = words("UT1690595 MUELLER ANNA MARIA 05 JUN 1966 25 MAR 2004 26 MAR 2024")
     findings, data = det.compare(ocr, fields, verify=lambda used: "26 MAR 2024")  # type: ignore[attr-defined]
@@ -514,6 +530,7 @@ def test_a_number_read_with_marks_or_without_its_prefix_is_compared() -> None:
     assert _number_forms("K5$23134)", "K75221241") == ["K523134", "K5S231341"]
     assert _number_forms("66671617", "K66675647") == ["66671617", "K66671617"]
     assert _number_forms("66671617", "66675647") == ["66671617"]
+    assert _number_forms("66671617", "K66675647", prefixed=False) == ["66671617"]
     det = get_detector("vizcheck")
     fields = dict(FIELDS, document_number="K75221241")
     ocr = words("K5$23134) MUELLER ANNA MARIA 12 AUG 1974 01 MAR 2020 01 MAR 2030")
@@ -521,5 +538,20 @@ def test_a_number_read_with_marks_or_without_its_prefix_is_compared() -> None:
     assert [f.code for f in findings] == ["VIZ_DOCUMENT_NUMBER_MISMATCH"]
     # the line read again shows the MRZ's number: a misreading, matched
     findings, data = det.compare(ocr, fields, verify=lambda used: "K75221241")  # type: ignore[attr-defined]
+    assert findings == [] and data["read"]["document_number"] == "match"
+
+
+def test_a_digit_run_is_no_renumbered_number_by_the_prefix_it_lacks() -> None:
+    """A confident run of digits of the number's length without its prefix letter (a
+    personal number) is compared as a misread number only when it differs in a few
+    digits, never taken for a number renumbered outright; and a number read with a mark
+    for a stroke that then equals the MRZ number matches."""
+    det = get_detector("vizcheck")
+    fields = dict(FIELDS, document_number="K66671617")
+    ocr = words("MUELLER ANNA MARIA 12 AUG 1974 01 MAR 2020 01 MAR 2030 PERS 40512398")
+    findings, data = det.compare(ocr, fields, verify=lambda used: " ".join(w.text for w in used))  # type: ignore[attr-defined]
+    assert findings == [] and data["read"]["document_number"] == "not read"
+    ocr = words("K5523134) MUELLER ANNA MARIA 12 AUG 1974 01 MAR 2020 01 MAR 2030")
+    findings, data = det.compare(ocr, dict(FIELDS, document_number="K55231341"))  # type: ignore[attr-defined]
     assert findings == [] and data["read"]["document_number"] == "match"
 
