@@ -1139,7 +1139,10 @@ class VizCheckDetector(Detector):
                     read[key] = "not read"
                     continue
                 used = [w for d, ws in dates if d == shown for w in ws]
-                confirmed = bool(used) and min(w.conf for w in used) >= _MIN_DATE_CONF
+                # the day and the year must read confidently; the month's words need not
+                # (a bilingual month read MAR.(18) MARS(18) still names one month)
+                numbers = [w for w in used if any(ch.isdigit() for ch in w.text)]
+                confirmed = bool(numbers) and min(w.conf for w in numbers) >= _MIN_DATE_CONF
                 if confirmed and checks.verify is not None:
                     again_dates = _reading_dates(checks.confirm(used))
                     if not any(_same_date(d, mrz_day) for d in again_dates) and checks.veto:

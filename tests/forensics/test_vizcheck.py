@@ -555,3 +555,20 @@ def test_a_digit_run_is_no_renumbered_number_by_the_prefix_it_lacks() -> None:
     findings, data = det.compare(ocr, dict(FIELDS, document_number="K55231341"))  # type: ignore[attr-defined]
     assert findings == [] and data["read"]["document_number"] == "match"
 
+
+
+def test_a_date_counts_by_its_digits_confidence_not_its_month_words() -> None:
+    """A bilingual month read MAR.(18) MARS(18) between a confident day and year still
+    names one month: the date is compared (and a difference claimed when the line read
+    again shows it); a day or year read unsurely is not."""
+    det = get_detector("vizcheck")
+    fields = dict(FIELDS, expiry_date="2042-03-09")
+    read = words("UT1690595 MUELLER ANNA MARIA 12 AUG 1974 10 MAR 2025 09 MAR. MARS 2035")
+    confs = {"MAR.": 18.0, "MARS": 18.0}
+    ocr = [Word(w.text, confs.get(w.text, w.conf), w.box, w.order) for w in read]
+    findings, data = det.compare(ocr, fields, verify=lambda used: "09 MAR/MARS 2035")  # type: ignore[attr-defined]
+    assert [f.code for f in findings] == ["VIZ_EXPIRY_DATE_MISMATCH"]
+    confs["2035"] = 30.0
+    ocr = [Word(w.text, confs.get(w.text, w.conf), w.box, w.order) for w in read]
+    findings, data = det.compare(ocr, fields, verify=lambda used: "09 MAR/MARS 2035")  # type: ignore[attr-defined]
+    assert findings == [] and data["read"]["expiry_date"] == "not read"
