@@ -868,13 +868,9 @@ class VizCheckDetector(Detector):
         checks = _Checks(verify, veto, unsure)
         self._compare_number(words, tokens, fields, checks, read, findings)
         dates, distinct = self._compare_dates(words, fields, checks, read, findings, data)
-        second_words: list[Word] | None = None
-
-        def second_reading() -> list[Word]:
-            nonlocal second_words
-            if second_words is None:
-                second_words = list(read_again()) if read_again is not None else []
-            return second_words
+        # one second reading of the zone, made where needed, serves numbers, dates and names
+        second_reading: Callable[[], list[Word]] = functools.cache(
+            lambda: list(read_again()) if read_again is not None else [])
 
         # a number or date the first reading did not find (no word of its shape, or one
         # read under the confidence a claim needs) is looked for in the second reading
