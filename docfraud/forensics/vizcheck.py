@@ -313,13 +313,15 @@ def ocr_distance(shown: str, mrz: str) -> int:
 
 
 def _digit_changes_only(shown: str, mrz: str) -> bool:
-    """Whether two same-length numbers differ where both hold digits, and elsewhere in at
-    most one place (a prefix letter misread, D as P)."""
+    """Whether two same-length numbers differ where both hold digits (the MRZ's own
+    character a digit, not a letter the usual confusions make one: a prefix D read 1 is
+    no renumbering), and elsewhere in at most one place (a prefix letter misread, D as
+    P)."""
     if len(shown) != len(mrz):
         return False
-    pairs = [(a, b) for a, b in zip(shown.translate(_CONFUSION), mrz.translate(_CONFUSION),
-                                    strict=True) if a != b]
-    digit = sum(a.isdigit() and b.isdigit() for a, b in pairs)
+    pairs = [(a, m) for a, b, m in zip(shown.translate(_CONFUSION), mrz.translate(_CONFUSION),
+                                       mrz, strict=True) if a != b]
+    digit = sum(a.isdigit() and m.isdigit() for a, m in pairs)
     return digit >= 1 and len(pairs) - digit <= 1
 
 

@@ -572,3 +572,19 @@ def test_a_date_counts_by_its_digits_confidence_not_its_month_words() -> None:
     ocr = [Word(w.text, confs.get(w.text, w.conf), w.box, w.order) for w in read]
     findings, data = det.compare(ocr, fields, verify=lambda used: "09 MAR/MARS 2035")  # type: ignore[attr-defined]
     assert findings == [] and data["read"]["expiry_date"] == "not read"
+
+
+def test_a_prefix_letter_read_as_a_digit_is_no_renumbering() -> None:
+    """A genuine diplomatic passport's D0572298 read 10572298 (the prefix D as 1, and D
+    is 0 among the usual confusions) was claimed as a changed digit; the MRZ's own
+    character there is a letter, so it is a misreading. A changed digit is still claimed."""
+    det = get_detector("vizcheck")
+    fields = dict(FIELDS, document_number="D0572298")
+    tail = " MUELLER ANNA MARIA 12 AUG 1974 01 MAR 2020 01 MAR 2030"
+    findings, data = det.compare(words("10572298." + tail), fields,  # type: ignore[attr-defined]
+                                 verify=lambda used: "10572298.")
+    assert findings == [] and data["read"]["document_number"] == "not read"
+    findings, data = det.compare(words("D0572398" + tail), fields,  # type: ignore[attr-defined]
+                                 verify=lambda used: "D0572398")
+    assert [f.code for f in findings] == ["VIZ_DOCUMENT_NUMBER_MISMATCH"]
+
