@@ -419,6 +419,10 @@ class _Checks:
             return [text] if text else []
         return _readings(self.verify(used))
 
+    def vetoes(self, used: Sequence[Word]) -> list[str]:
+        """The readings of the line of ``used`` that may only veto a claim."""
+        return _readings(self.veto(used)) if self.veto is not None else []
+
 
 def _readings(again: str | Sequence[str | None] | None) -> list[str]:
     """The second readings a ``verify`` callable gave (one text, several, or None)."""
@@ -1054,11 +1058,8 @@ class VizCheckDetector(Detector):
                 if close:
                     d, text, w = min(close, key=lambda c: c[0])
                     again_tokens = _number_tokens(checks.confirm([w], text), number)
-                    if target not in again_tokens and checks.veto is not None:
-                        vetoes = _number_tokens(_readings(checks.veto([w])), number)
-                        if target in vetoes:
-                            again_tokens.append(target)
-                    if target in again_tokens:
+                    if target in again_tokens or target in _number_tokens(
+                            checks.vetoes([w]), number):
                         close = []
                         read["document_number"] = "match"
                     elif text.translate(_CONFUSION) not in again_tokens:
@@ -1143,11 +1144,8 @@ class VizCheckDetector(Detector):
                 confirmed = bool(numbers) and min(w.conf for w in numbers) >= _MIN_DATE_CONF
                 if confirmed and checks.verify is not None:
                     again_dates = _reading_dates(checks.confirm(used))
-                    if not any(_same_date(d, mrz_day) for d in again_dates) and checks.veto:
-                        again_vetoes = _reading_dates(_readings(checks.veto(used)))
-                        if any(_same_date(d, mrz_day) for d in again_vetoes):
-                            again_dates.append(mrz_day)
-                    if any(_same_date(d, mrz_day) for d in again_dates):
+                    if any(_same_date(d, mrz_day) for d in again_dates) or any(
+                            _same_date(d, mrz_day) for d in _reading_dates(checks.vetoes(used))):
                         read[key] = "match"
                         continue
                     confirmed = shown in again_dates
