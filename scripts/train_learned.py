@@ -84,14 +84,21 @@ def _project(points: np.ndarray, homography: list[list[float]]) -> np.ndarray:
     return np.asarray(pts[:, :2] / pts[:, 2:3])
 
 
+_PLANS: dict[str, Any] = {}
+
+
 def _crops_of(args: tuple[dict[str, Any], int, int, bool]) -> dict[str, Any]:
     """Crops and cell targets of document ``index`` of the set ``spec_kwargs``."""
     from docfraud.synth.dataset import dataset_workshops, make_document, make_plan, make_spec
 
     spec_kwargs, index, n_crops, keep_bytes = args
-    spec = make_spec(**spec_kwargs)
-    item = make_plan(spec)[index]
-    doc = make_document(item, spec, dataset_workshops(spec), decode=True)
+    key = json.dumps(spec_kwargs, sort_keys=True)
+    if key not in _PLANS:  # one plan per process and set (a large set's plan takes 40 ms)
+        spec = make_spec(**spec_kwargs)
+        _PLANS[key] = (spec, make_plan(spec), dataset_workshops(spec))
+    spec, plan, workshops = _PLANS[key]
+    item = plan[index]
+    doc = make_document(item, spec, workshops, decode=True)
     img = doc.image
     assert img is not None
     h, w = img.shape[:2]
@@ -156,8 +163,9 @@ def _crops_of(args: tuple[dict[str, Any], int, int, bool]) -> dict[str, Any]:
 
 
 def build_set(spec_kwargs: dict[str, Any], *, crops_per_doc: int, jobs: int, cache: Path,
-              keep_bytes: bool) -> dict[str, Any]:
-    """Generate (or load from ``cache``) the crops of one synthetic set."""
+              keep_bytes: bool, minutes: float | None = None) -> dict[str, Any]:
+    """Generate (or load from ``cache``) the crops of one synthetic set; with ``minutes``,
+    only the documents made within that time (in a random order of the set)."""
     if cache.exists():
         with cache.open("rb") as fh:
             loaded: dict[str, Any] = pickle.load(fh)
@@ -167,15 +175,23 @@ def build_set(spec_kwargs: dict[str, Any], *, crops_per_doc: int, jobs: int, cac
     n = len(make_plan(make_spec(**spec_kwargs)))
     t0 = time.perf_counter()
     crops, targets, doc_of, docs = [], [], [], []
+    # in a random order, so that a set cut short by the time budget still mixes every
+    # kind and design (the plan lists them in blocks)
+    order = np.random.default_rng([spec_kwargs["seed"], 5]).permutation(n)
     with ProcessPoolExecutor(max_workers=jobs, initializer=_one_thread) as pool:
-        tasks = [(spec_kwargs, i, crops_per_doc, keep_bytes) for i in range(n)]
+        tasks = [(spec_kwargs, int(i), crops_per_doc, keep_bytes) for i in order]
         for i, r in enumerate(pool.map(_crops_of, tasks, chunksize=4)):
             crops.append(r["crops"])
             targets.append(r["targets"])
             doc_of.append(np.full(len(r["crops"]), i, np.int32))
             docs.append({k: r[k] for k in ("label", "kind", "data", "mask", "shape")})
-            if (i + 1) % 100 == 0:
+            if (i + 1) % 500 == 0:
                 print(f"  {i + 1}/{n} documents, {time.perf_counter() - t0:.0f} s", flush=True)
+            if minutes is not None and time.perf_counter() - t0 > 60 * minutes:
+                print(f"  data time budget of {minutes} min spent after {i + 1} of {n} "
+                      "documents", flush=True)
+                pool.shutdown(wait=False, cancel_futures=True)
+                break
     out = {"crops": np.concatenate(crops), "targets": np.concatenate(targets),
            "doc": np.concatenate(doc_of), "docs": docs, "spec": spec_kwargs,
            "seconds": time.perf_counter() - t0}
@@ -188,23 +204,59 @@ def build_set(spec_kwargs: dict[str, Any], *, crops_per_doc: int, jobs: int, cac
 # --- model --------------------------------------------------------------------------------
 
 
-def make_model() -> Any:
+#: architectures: name -> [(in, out, kernel, stride, padding, dilation)] of the conv-BN-ReLU
+#: blocks, then a 1x1 convolution to the logit. All have output stride 8 and 4x4 first
+#: cells aligned with the JPEG grid.
+ARCHS: dict[str, list[tuple[int, int, int, int, int, int]]] = {
+    # about 350 multiply-adds per input pixel (0.7 G at 2 megapixels); receptive field 44 px
+    "small": [(5, 16, 4, 4, 0, 1), (16, 32, 3, 2, 1, 1), (32, 32, 3, 1, 2, 2),
+              (32, 32, 1, 1, 0, 1)],
+    # about 1000 multiply-adds per input pixel; receptive field 76 px
+    "medium": [(5, 24, 4, 4, 0, 1), (24, 48, 3, 2, 1, 1), (48, 48, 3, 1, 2, 2),
+               (48, 48, 3, 1, 2, 2), (48, 32, 1, 1, 0, 1)],
+    # about 2300 multiply-adds per input pixel; receptive field 140 px
+    "large": [(5, 32, 4, 4, 0, 1), (32, 64, 3, 2, 1, 1), (64, 64, 3, 1, 2, 2),
+              (64, 64, 3, 1, 4, 4), (64, 64, 3, 1, 2, 2), (64, 32, 1, 1, 0, 1)],
+}
+
+
+def make_model(arch: str = "small") -> Any:
     """The network: (N, 5, H, W) input channels -> (N, 1, H / 8, W / 8) logits."""
     from torch import nn
 
-    def block(cin: int, cout: int, kernel: int, stride: int, padding: int,
-              dilation: int = 1) -> list[nn.Module]:
-        return [nn.Conv2d(cin, cout, kernel, stride=stride, padding=padding, dilation=dilation,
-                          bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+    layers: list[nn.Module] = []
+    for cin, cout, kernel, stride, padding, dilation in ARCHS[arch]:
+        layers += [nn.Conv2d(cin, cout, kernel, stride=stride, padding=padding,
+                             dilation=dilation, bias=False),
+                   nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+    layers.append(nn.Conv2d(ARCHS[arch][-1][1], 1, 1))
+    return nn.Sequential(*layers)
 
-    # about 350 multiply-adds per input pixel (0.7 G at 2 megapixels)
-    return nn.Sequential(
-        *block(5, 16, 4, 4, 0),        # 4x4 cells, aligned with the JPEG grid
-        *block(16, 32, 3, 2, 1),       # output stride 8
-        *block(32, 32, 3, 1, 2, 2),    # receptive field 44 px
-        *block(32, 32, 1, 1, 0),
-        nn.Conv2d(32, 1, 1),
-    )
+
+def torch_channels(crops: Any) -> Any:
+    """(N, H, W, 3) uint8 tensor -> (N, 5, H, W) float32: what
+    ``docfraud.forensics.learned.input_channels`` computes for each crop (cv2's
+    BORDER_REFLECT at the crop's edges), on the tensor's own device."""
+    import torch
+    import torch.nn.functional as F
+
+    from docfraud.forensics import learned
+
+    p = crops.float()
+    rgb = p.permute(0, 3, 1, 2)
+    luma = (0.299 * rgb[:, 0] + 0.587 * rgb[:, 1] + 0.114 * rgb[:, 2])[:, None]
+
+    def reflect(x: Any, k: int) -> Any:  # cv2.BORDER_REFLECT: the edge pixel repeated
+        x = torch.cat([x[..., :k].flip(-1), x, x[..., -k:].flip(-1)], dim=-1)
+        return torch.cat([x[..., :k, :].flip(-2), x, x[..., -k:, :].flip(-2)], dim=-2)
+
+    k3 = torch.from_numpy(learned._K3).to(p.device)[None, None]
+    kv = torch.from_numpy(learned._KV).to(p.device)[None, None]
+    res = F.conv2d(reflect(luma, 1), k3)
+    res_kv = F.conv2d(reflect(luma, 2), kv)
+    scale, clip = learned._RESIDUAL_SCALE, learned._RESIDUAL_CLIP
+    return torch.cat([rgb / 255.0, (res / scale).clamp(-clip, clip),
+                      (res_kv / scale).clamp(-clip, clip)], dim=1)
 
 
 def to_tensor(crops: np.ndarray) -> Any:
@@ -216,14 +268,28 @@ def to_tensor(crops: np.ndarray) -> Any:
     return torch.from_numpy(np.stack([input_channels(np.ascontiguousarray(c)) for c in crops]))
 
 
+def check_channels() -> float:
+    """Largest difference between :func:`torch_channels` and the detector's own
+    ``input_channels`` on random crops (the training input must be the run-time input)."""
+    import torch
+
+    x = (np.random.default_rng(0).random((4, CROP, CROP, 3)) * 255).astype(np.uint8)
+    err = float((torch_channels(torch.from_numpy(x)) - to_tensor(x)).abs().max())
+    if err > 1e-3:
+        raise SystemExit(f"torch_channels differs from input_channels by {err}")
+    return err
+
+
 def predict_cells(model: Any, crops: np.ndarray, batch: int = 512) -> np.ndarray:
     import torch
 
     model.eval()
+    device = next(model.parameters()).device
     out = []
     with torch.inference_mode():
         for i in range(0, len(crops), batch):
-            out.append(torch.sigmoid(model(to_tensor(crops[i:i + batch])))[:, 0].numpy())
+            x = torch.from_numpy(np.ascontiguousarray(crops[i:i + batch])).to(device)
+            out.append(torch.sigmoid(model(torch_channels(x)))[:, 0].float().cpu().numpy())
     return np.concatenate(out)
 
 
@@ -251,77 +317,98 @@ def patch_metrics(model: Any, data: dict[str, Any]) -> dict[str, float]:
 
 
 def train(data: dict[str, Any], val: dict[str, Any], *, epochs: int, minutes: float,
-          seed: int) -> Any:
+          seed: int, archs: list[str], device: str = "cpu", batch: int = 128,
+          max_lr: float = 3e-3) -> dict[str, Any]:
+    """Train one network per architecture in ``archs`` on the same batches; returns
+    them by name. Batches are cut on ``device`` (the crops are moved there whole when it
+    is a GPU), where the input channels are computed too."""
     import torch
 
     torch.manual_seed(seed)
-    model = make_model()
-    crops, targets = data["crops"], data["targets"][:, CENTRE, CENTRE].astype(np.float32) / 255
-    pos = float((targets >= 0.5).mean())
-    print(f"training on {len(crops)} crops, positive cells {pos:.3f}", flush=True)
-    max_lr = 3e-3
-    opt = torch.optim.AdamW(model.parameters(), lr=max_lr, weight_decay=1e-4)
-    batch = 128
-    steps = epochs * (len(crops) // batch)
+    dev = torch.device(device)
+    if dev.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed crop size: pick the fastest kernels
+    models = {a: make_model(a).to(dev) for a in archs}
+    crops_np = data["crops"]
+    targets_np = data["targets"][:, CENTRE, CENTRE].astype(np.float32) / 255
+    pos = float((targets_np >= 0.5).mean())
+    print(f"training {', '.join(archs)} on {len(crops_np)} crops ({device}), positive cells "
+          f"{pos:.3f}", flush=True)
+    on_gpu = dev.type != "cpu"
+    crops_t = torch.from_numpy(crops_np).to(dev) if on_gpu else torch.from_numpy(crops_np)
+    targets_t = torch.from_numpy(targets_np).to(dev) if on_gpu else torch.from_numpy(targets_np)
+    opts = {a: torch.optim.AdamW(m.parameters(), lr=max_lr, weight_decay=1e-4)
+            for a, m in models.items()}
+    steps = epochs * (len(crops_np) // batch)
     loss_fn = torch.nn.BCEWithLogitsLoss()
-    rng = np.random.default_rng(seed)
+    gen = torch.Generator(device="cpu").manual_seed(seed)
     t0 = time.perf_counter()
     step = 0
+    done = False
     for epoch in range(epochs):
-        model.train()
-        order = rng.permutation(len(crops))
-        total = 0.0
+        for m in models.values():
+            m.train()
+        order = torch.randperm(len(crops_np), generator=gen)
+        totals = dict.fromkeys(archs, 0.0)
         step_in_epoch = 0
         for i in range(0, len(order) - batch + 1, batch):
-            idx = np.sort(order[i:i + batch])
-            x = crops[idx]
+            idx = order[i:i + batch].to(dev) if on_gpu else order[i:i + batch]
+            x = crops_t[idx]
             # flips keep the 8-pixel grid alignment of a 64-pixel crop
-            if rng.random() < 0.5:
-                x = x[:, :, ::-1]
-            if rng.random() < 0.5:
-                x = x[:, ::-1]
-            y = torch.from_numpy(np.ascontiguousarray(targets[idx]))
+            if torch.rand(1, generator=gen).item() < 0.5:
+                x = x.flip(2)
+            if torch.rand(1, generator=gen).item() < 0.5:
+                x = x.flip(1)
+            inputs = torch_channels(x)
+            y = targets_t[idx]
             y = (y >= 0.5).float() * 0.9 + y * 0.1  # mostly hard labels, soft at edges
-            logits = model(to_tensor(np.ascontiguousarray(x)))[:, 0, CENTRE, CENTRE]
-            loss = loss_fn(logits, y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
             step += 1
             # warm-up, then cosine decay over the epochs or the time budget, whichever
             # ends first, so a slow machine still ends with a small learning rate
             progress = max(step / steps, (time.perf_counter() - t0) / (60 * minutes))
-            for group in opt.param_groups:
-                group["lr"] = max_lr * min(1.0, step / 50) * 0.5 * (
-                    1 + np.cos(np.pi * min(1.0, progress)))
-            if progress >= 1.0:
-                break
-            total += float(loss) * batch
+            lr = max_lr * min(1.0, step / 50) * 0.5 * (1 + np.cos(np.pi * min(1.0, progress)))
+            for a, model in models.items():
+                logits = model(inputs)[:, 0, CENTRE, CENTRE]
+                loss = loss_fn(logits, y)
+                opts[a].zero_grad(set_to_none=True)
+                loss.backward()
+                for group in opts[a].param_groups:
+                    group["lr"] = lr
+                opts[a].step()
+                totals[a] += float(loss.detach()) * batch if step % 20 == 0 else 0.0
             step_in_epoch += 1
-        m = patch_metrics(model, val)
+            if progress >= 1.0:
+                done = True
+                break
         elapsed = (time.perf_counter() - t0) / 60
-        print(f"epoch {epoch + 1}/{epochs}: loss {total / max(1, step_in_epoch * batch):.4f}"
-              f"  val cell AUC "
-              f"{m['cell_auc']:.4f}  crop AUC {m['crop_auc']:.4f}  ({elapsed:.1f} min)",
-              flush=True)
-        if elapsed >= minutes:
+        for a, model in models.items():
+            m = patch_metrics(model, val)
+            print(f"epoch {epoch + 1}/{epochs} {a}: loss "
+                  f"{totals[a] * 20 / max(1, step_in_epoch * batch):.4f}  val cell AUC "
+                  f"{m['cell_auc']:.4f}  crop AUC {m['crop_auc']:.4f}  ({elapsed:.1f} min, "
+                  f"{step} steps)", flush=True)
+        if done or elapsed >= minutes:
             print(f"stopping: time budget of {minutes} min spent", flush=True)
             break
-    model.eval()
-    return model
+    for model in models.values():
+        model.eval()
+    return models
 
 
 def export(model: Any, path: Path) -> None:
     import cv2
     import torch
 
+    model = model.cpu().eval()
     path.parent.mkdir(parents=True, exist_ok=True)
     x = torch.rand(1, 5, 96, 128)
     torch.onnx.export(model, (x,), str(path), dynamo=False, opset_version=13,
                       input_names=["channels"], output_names=["logit"], do_constant_folding=True,
                       dynamic_axes={"channels": {2: "height", 3: "width"},
                                     "logit": {2: "cells_y", 3: "cells_x"}})
-    net = cv2.dnn.readNetFromONNX(str(path), cv2.dnn.ENGINE_CLASSIC)
+    engine = getattr(cv2.dnn, "ENGINE_CLASSIC", None)  # as docfraud.forensics.learned loads it
+    net = (cv2.dnn.readNetFromONNX(str(path)) if engine is None
+           else cv2.dnn.readNetFromONNX(str(path), engine))
     probe = to_tensor((np.random.default_rng(0).random((1, 160, 224, 3)) * 255).astype(np.uint8))
     net.setInput(probe.numpy())
     got = net.forward()
@@ -388,11 +475,26 @@ def main() -> int:
     ap.add_argument("--crops-per-doc", type=int, default=24)
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--minutes", type=float, default=15.0, help="training time budget")
+    ap.add_argument("--data-minutes", type=float, default=None,
+                    help="time budget for making the training set: the documents made by "
+                    "then (in a random order of the set) are used")
     ap.add_argument("--held-docs", type=int, default=80,
                     help="documents of the held-out design and kind (information only)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--jobs", type=int, default=2, help="processes generating data")
+    ap.add_argument("--device", default="cpu", help="torch device for training (cpu, cuda)")
+    ap.add_argument("--arch", default="small",
+                    help=f"architecture(s), comma-separated, trained side by side on the same "
+                    f"batches: {', '.join(ARCHS)}; each is written to OUT with -ARCH before "
+                    "the suffix when more than one is given")
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=3e-3, help="peak learning rate")
     ap.add_argument("--data-only", action="store_true", help="generate the cached data only")
+    ap.add_argument("--skip-doc-eval", action="store_true",
+                    help="no document-level evaluation (run it later with --from-pt)")
+    ap.add_argument("--from-pt", type=Path, default=None,
+                    help="no training: export the state dict saved by an earlier run "
+                    "(OUT with .pt) and evaluate it")
     ap.add_argument("--cache", type=Path, default=ROOT / "runs" / "learned")
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "learned_cnn.onnx")
     args = ap.parse_args()
@@ -400,6 +502,11 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(args.threads)
+    archs = [a for a in args.arch.split(",") if a]
+    unknown = set(archs) - set(ARCHS)
+    if unknown or not archs:
+        ap.error(f"unknown architecture(s) {sorted(unknown)}; choose from {', '.join(ARCHS)}")
+    print(f"input channels: torch vs detector max |diff| {check_channels():.1e}", flush=True)
     t_start = time.perf_counter()
     designs, operators = train_designs(), train_operators()
     assert HELD_OUT_DESIGN not in designs and HELD_OUT_OPERATOR not in operators
@@ -410,57 +517,101 @@ def main() -> int:
                 "per_workshop": 8, "seed": seed, "designs": designs,
                 "operators": operators, "null_rate": 0.5} | kw
 
-    print("generating training crops", flush=True)
-    tr = build_set(spec(args.train_docs, LEARN_TRAIN_SEED), crops_per_doc=args.crops_per_doc,
-                   jobs=args.jobs, keep_bytes=False,
-                   cache=args.cache / f"train3-{LEARN_TRAIN_SEED}-{args.train_docs}.pkl")
+    def out_of(arch: str) -> Path:
+        if len(archs) == 1:
+            return args.out
+        return args.out.with_name(f"{args.out.stem}-{arch}{args.out.suffix}")
+
+    doc_eval = not args.skip_doc_eval
+    tr: dict[str, Any] | None = None
+    if args.from_pt is None:
+        print("generating training crops", flush=True)
+        tr = build_set(spec(args.train_docs, LEARN_TRAIN_SEED),
+                       crops_per_doc=args.crops_per_doc, jobs=args.jobs, keep_bytes=False,
+                       minutes=args.data_minutes,
+                       cache=args.cache / f"train3-{LEARN_TRAIN_SEED}-{args.train_docs}.pkl")
     print("generating validation crops and documents", flush=True)
     va = build_set(spec(args.val_docs, LEARN_VAL_SEED), crops_per_doc=16, jobs=args.jobs,
-                   keep_bytes=True,
-                   cache=args.cache / f"val3-{LEARN_VAL_SEED}-{args.val_docs}.pkl")
+                   keep_bytes=doc_eval,
+                   cache=args.cache / f"val3-{LEARN_VAL_SEED}-{args.val_docs}"
+                                      f"{'' if doc_eval else '-crops'}.pkl")
     n_held = args.held_docs
-    held = build_set({"genuine": n_held // 2, "forged": n_held // 2, "workshops": 0,
-                      "seed": LEARN_HELDOUT_SEED, "designs": [HELD_OUT_DESIGN],
-                      "operators": [HELD_OUT_OPERATOR], "null_rate": 0.5},
-                     crops_per_doc=0, jobs=args.jobs, keep_bytes=True,
-                     cache=args.cache / f"heldout-{LEARN_HELDOUT_SEED}-{n_held}.pkl")
+    held = None
+    if doc_eval:
+        held = build_set({"genuine": n_held // 2, "forged": n_held // 2, "workshops": 0,
+                          "seed": LEARN_HELDOUT_SEED, "designs": [HELD_OUT_DESIGN],
+                          "operators": [HELD_OUT_OPERATOR], "null_rate": 0.5},
+                         crops_per_doc=0, jobs=args.jobs, keep_bytes=True,
+                         cache=args.cache / f"heldout-{LEARN_HELDOUT_SEED}-{n_held}.pkl")
     t_data = time.perf_counter() - t_start
     if args.data_only:
         return 0
-    print(f"data: {len(tr['crops'])} training crops from {len(tr['docs'])} documents, "
-          f"{len(va['crops'])} validation crops from {len(va['docs'])} documents "
-          f"({t_data / 60:.1f} min)", flush=True)
 
     t0 = time.perf_counter()
-    model = train(tr, va, epochs=args.epochs, minutes=args.minutes, seed=LEARN_TRAIN_SEED)
+    if tr is not None:
+        print(f"data: {len(tr['crops'])} training crops from {len(tr['docs'])} documents, "
+              f"{len(va['crops'])} validation crops from {len(va['docs'])} documents "
+              f"({t_data / 60:.1f} min)", flush=True)
+        models = train(tr, va, epochs=args.epochs, minutes=args.minutes,
+                       seed=LEARN_TRAIN_SEED, archs=archs, device=args.device,
+                       batch=args.batch, max_lr=args.lr)
+        for arch, model in models.items():
+            pt = out_of(arch).with_suffix(".pt")
+            pt.parent.mkdir(parents=True, exist_ok=True)
+            torch.save({"arch": arch, "state_dict": model.cpu().state_dict(),
+                        "train_crops": len(tr["crops"]), "train_documents": len(tr["docs"]),
+                        "data_minutes": round(t_data / 60, 2),
+                        "train_minutes": round((time.perf_counter() - t0) / 60, 2),
+                        "command": "python scripts/train_learned.py " + " ".join(sys.argv[1:]),
+                        "device": args.device}, pt)
+            print(f"saved {pt}", flush=True)
+        saved = {a: torch.load(out_of(a).with_suffix(".pt"), weights_only=False) for a in archs}
+    else:
+        blob = torch.load(args.from_pt, weights_only=False)
+        archs = [blob["arch"]]
+        model = make_model(blob["arch"])
+        model.load_state_dict(blob["state_dict"])
+        models = {blob["arch"]: model}
+        saved = {blob["arch"]: blob}
     t_train = time.perf_counter() - t0
-    patch = patch_metrics(model, va)
-    print(f"validation patch level: {json.dumps(patch)}", flush=True)
-    export(model, args.out)
 
     torch.set_num_threads(1)
     import cv2
 
     cv2.setNumThreads(1)
-    doc_val = document_eval(va, "validation documents (train designs and kinds, seed "
-                                f"{LEARN_VAL_SEED})", args.out)
-    doc_held = document_eval(held, f"held-out design {HELD_OUT_DESIGN} + kind "
-                                   f"{HELD_OUT_OPERATOR} (seed {LEARN_HELDOUT_SEED})", args.out)
-    meta = {
-        "model": args.out.name,
-        "command": "python scripts/train_learned.py " + " ".join(sys.argv[1:]),
-        "seeds": {"train": LEARN_TRAIN_SEED, "validation": LEARN_VAL_SEED,
-                  "held_out": LEARN_HELDOUT_SEED},
-        "held_out_design": HELD_OUT_DESIGN, "held_out_operator": HELD_OUT_OPERATOR,
-        "train_crops": len(tr["crops"]), "train_documents": len(tr["docs"]),
-        "data_minutes": round(t_data / 60, 2), "train_minutes": round(t_train / 60, 2),
-        "threads": args.threads,
-        "validation_patch": patch, "validation_documents": doc_val,
-        "held_out_documents": doc_held,
-    }
-    meta_path = args.out.with_suffix(".json")
-    meta_path.write_text(json.dumps(meta, indent=1) + "\n")
-    print(f"wrote {meta_path}; total {(time.perf_counter() - t_start) / 60:.1f} min", flush=True)
+    for arch, model in models.items():
+        model = model.cpu().eval()
+        out = out_of(arch)
+        patch = patch_metrics(model, va)
+        print(f"{arch}: validation patch level: {json.dumps(patch)}", flush=True)
+        export(model, out)
+        meta: dict[str, Any] = {
+            "model": out.name, "arch": arch,
+            "command": saved[arch].get("command",
+                                       "python scripts/train_learned.py " + " ".join(sys.argv[1:])),
+            "device": saved[arch].get("device", args.device),
+            "seeds": {"train": LEARN_TRAIN_SEED, "validation": LEARN_VAL_SEED,
+                      "held_out": LEARN_HELDOUT_SEED},
+            "held_out_design": HELD_OUT_DESIGN, "held_out_operator": HELD_OUT_OPERATOR,
+            "train_crops": saved[arch].get("train_crops"),
+            "train_documents": saved[arch].get("train_documents"),
+            "data_minutes": saved[arch].get("data_minutes", round(t_data / 60, 2)),
+            "train_minutes": saved[arch].get("train_minutes", round(t_train / 60, 2)),
+            "threads": args.threads,
+            "validation_patch": patch,
+        }
+        if doc_eval:
+            assert held is not None
+            meta["validation_documents"] = document_eval(
+                va, f"{arch}: validation documents (train designs and kinds, seed "
+                    f"{LEARN_VAL_SEED})", out)
+            meta["held_out_documents"] = document_eval(
+                held, f"{arch}: held-out design {HELD_OUT_DESIGN} + kind "
+                      f"{HELD_OUT_OPERATOR} (seed {LEARN_HELDOUT_SEED})", out)
+        meta_path = out.with_suffix(".json")
+        meta_path.write_text(json.dumps(meta, indent=1) + "\n")
+        print(f"wrote {meta_path}", flush=True)
+    print(f"total {(time.perf_counter() - t_start) / 60:.1f} min", flush=True)
     return 0
 
 

@@ -3,7 +3,9 @@
 Genuine documents use OCR-B (``fonts-ocr-b``) for the MRZ and DejaVu
 (``fonts-dejavu-core``) for the visual zone. Forgers' substitute fonts prefer
 Liberation (``fonts-liberation``) and fall back to other DejaVu faces, so the
-generator runs wherever the two required packages are installed.
+generator runs wherever the two required packages are installed. Folders named in
+the environment variable ``DOCFRAUD_FONT_DIRS`` (separated by ``os.pathsep``) are
+searched first, for machines where the fonts are not installed as packages.
 """
 
 from __future__ import annotations
@@ -56,8 +58,9 @@ def font_path(name: str) -> str:
     files = FONT_FILES.get(name)
     if files is None:
         raise FontError(f"unknown font {name!r}; choose one of {', '.join(FONT_FILES)}")
+    extra = [d for d in os.environ.get("DOCFRAUD_FONT_DIRS", "").split(os.pathsep) if d]
     for i, file in enumerate(files):
-        for folder in _DIRS:
+        for folder in (*extra, *_DIRS):
             path = os.path.join(folder, file)
             if os.path.exists(path):
                 if i:
