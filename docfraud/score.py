@@ -59,6 +59,7 @@ DATA_FEATURES: dict[str, tuple[str, ...]] = {
     "vizcheck": ("words",),
     "portrait": ("ghost", "ghost_shape", "ghost_presence", "noise", "texture", "sharpness",
                  "blocking", "border"),
+    "learned": ("portrait_mean", "portrait_vs_card"),
 }
 #: How each fusion feature may move the risk, fixed from what it measures (not from
 #: data): +1 a higher value never lowers the risk (detector scores, findings, failed
@@ -76,6 +77,8 @@ FEATURE_DIRECTION: dict[str, int] = {
                                "checks_failed_sure", "data.repairs",
                                "personal_number_mismatch")},
     "mrz.data.confidence": -1,
+    "learned.data.portrait_mean": 1,
+    "learned.data.portrait_vs_card": 1,
     "mrz.data.min_char_confidence": -1,
     "mrz.personal_number_match": -1,
     **{f"mrzprint.data.{k}": 1 for k in ("pitch_spread", "pitch_max", "baseline_spread",
@@ -124,6 +127,7 @@ _MEASURE_REASONS = {
     "vizcheck.year_differs": "a visual-zone date shows the MRZ date's day and month in "
                              "another year",
     "portrait.data.ghost": "the ghost image does not match the portrait well",
+    "learned.data.portrait": "the learned detector finds the portrait looks pasted in",
     "reference.background": "the security background differs from the reference of the "
                             "document's design",
     "reference.portrait": "the design's lines across the portrait are missing",

@@ -147,3 +147,30 @@ def test_small_image_is_not_applicable_and_missing_weights_fail(tmp_path: Path) 
     det.model_path = bad
     broken = execute(det, Analysis.from_source(np.full((100, 100, 3), 128, np.uint8)))
     assert broken.status == "failed" and "ModelError" in (broken.reason or "")
+
+
+def test_portrait_measures_from_the_cells_inside_the_zones() -> None:
+    prob = np.full((40, 60), 0.1, np.float32)
+    prob[10:20, 5:15] = 0.9  # the portrait's cells: pixels 40-120 x 80-160
+    zones = {"portrait": (40, 80, 80, 80), "card": (0, 0, 480, 320)}
+    got = learned._portrait_measures(prob, zones, 1.0)
+    assert got["portrait_mean"] == pytest.approx(0.9)
+    assert got["portrait_vs_card"] == pytest.approx(0.9 - (0.1 + 0.8 * 100 / 2400), abs=1e-3)
+    # zones of an image downscaled by half before the network: the same cells
+    half = learned._portrait_measures(prob, {k: tuple(2 * v for v in b)
+                                             for k, b in zones.items()}, 0.5)
+    assert half == got
+    # no card placement (no MRZ read): nothing measured
+    assert learned._portrait_measures(prob, {}, 1.0) == {}
+    assert learned._portrait_measures(prob, {"portrait": zones["portrait"]}, 1.0) == {}
+
+
+def test_portrait_measures_reach_the_fusion_features() -> None:
+    from docfraud.score import feature_direction, features
+
+    r = DetectorResult(detector="learned", status="ok", score=0.5,
+                       data={"portrait_mean": 0.7, "portrait_vs_card": 0.3})
+    feats = features([r])
+    assert feats["learned.data.portrait_mean"] == 0.7
+    assert feats["learned.data.portrait_vs_card"] == 0.3
+    assert feature_direction("learned.data.portrait_vs_card") == 1
