@@ -86,6 +86,8 @@ _MIN_CONF = 60.0
 #: confidently (the reader's ``extra["confidence"]``: the geometric mean of its character
 #: confidences; 1 % of the genuine training documents are read less surely)
 _MRZ_NAMES_MIN_CONFIDENCE = 0.9
+#: a read MRZ document number with the letter O between digits (see unsure_fields)
+_O_IN_DIGITS = re.compile(r"\dO+\d")
 #: a document number renumbered in more than three digits is claimed only from a word read
 #: this confidently (Tesseract's 0-100), the only one of the number's shape
 _RENUMBERED_CONF = 85.0
@@ -768,17 +770,23 @@ def print_consistency(words: Sequence[Word], soft: dict[str, NDArray[np.float32]
 
 def unsure_fields(mrz: MrzResult) -> list[str]:
     """The MRZ fields whose value may be misread, for which no difference is claimed:
-    the document number and dates whose check digit failed, and both names when the
-    reader's confidence (``mrz.extra["confidence"]``, 0-1) is under
-    _MRZ_NAMES_MIN_CONFIDENCE (no check digit covers names: a genuine passport's name
-    line was read LJPTT<JCTTF at confidence 0.64). An MRZ given as text has no
+    the document number and dates whose check digit failed, a read document number with
+    the letter O between digits, and both names when the reader's confidence
+    (``mrz.extra["confidence"]``, 0-1) is under _MRZ_NAMES_MIN_CONFIDENCE (no check
+    digit covers names: a genuine passport's name line was read LJPTT<JCTTF at
+    confidence 0.64). An MRZ given as text has no
     confidence (nor a non-numeric one): its names are compared."""
     unsure = [k for k in ("document_number", "birth_date", "expiry_date")
               if mrz.checks.get(f"check_digit.{k}") is False]
     confidence = mrz.extra.get("confidence")
-    if (isinstance(confidence, (int, float)) and not isinstance(confidence, bool)
-            and confidence < _MRZ_NAMES_MIN_CONFIDENCE):
+    was_read = isinstance(confidence, (int, float)) and not isinstance(confidence, bool)
+    if was_read and confidence is not None and confidence < _MRZ_NAMES_MIN_CONFIDENCE:
         unsure += ["surname", "given_names"]
+    number = str(mrz.fields.get("document_number") or "")
+    if was_read and "document_number" not in unsure and _O_IN_DIGITS.search(number):
+        # a letter O inside a run of digits is a 0 misread more often than an issuer's
+        # letter: a genuine K87200713 was read K672OO713, its check digit passing by chance
+        unsure.append("document_number")
     return unsure
 
 

@@ -465,6 +465,13 @@ def test_unsure_fields_from_check_digits_and_the_readers_confidence() -> None:
     assert bad.checks["check_digit.birth_date"] is False
     assert unsure_fields(replace(bad, extra={"confidence": 0.5})) == [
         "birth_date", "surname", "given_names"]
+    # a read number with the letter O between digits (a 0 misread) is unsure; as text,
+    # or with the O outside the digits, it is not
+    o_in = replace(text, fields={**text.fields, "document_number": "K672OO713"})
+    assert unsure_fields(replace(o_in, extra={"confidence": 0.95})) == ["document_number"]
+    assert unsure_fields(o_in) == []
+    o_out = replace(text, fields={**text.fields, "document_number": "OK6720713"})
+    assert unsure_fields(replace(o_out, extra={"confidence": 0.95})) == []
 
 
 def test_no_date_claim_in_the_second_reading_where_another_date_is_the_mrz_date_misread() -> None:
