@@ -487,6 +487,10 @@ def main() -> int:
                     help=f"architecture(s), comma-separated, trained side by side on the same "
                     f"batches: {', '.join(ARCHS)}; each is written to OUT with -ARCH before "
                     "the suffix when more than one is given")
+    ap.add_argument("--exclude-operators", default="",
+                    help="comma-separated forgery kinds left out of the training and "
+                    "validation sets (e.g. counterfeit: a whole re-made document teaches the "
+                    "network that an unfamiliar design is forged)")
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=3e-3, help="peak learning rate")
     ap.add_argument("--data-only", action="store_true", help="generate the cached data only")
@@ -510,6 +514,12 @@ def main() -> int:
     t_start = time.perf_counter()
     designs, operators = train_designs(), train_operators()
     assert HELD_OUT_DESIGN not in designs and HELD_OUT_OPERATOR not in operators
+    excluded = [o for o in args.exclude_operators.split(",") if o]
+    if set(excluded) - set(operators):
+        ap.error(f"--exclude-operators: not training kinds: "
+                 f"{sorted(set(excluded) - set(operators))}")
+    operators = [o for o in operators if o not in excluded]
+    tag = "".join(f"-no-{o}" for o in excluded)
 
     def spec(n: int, seed: int, **kw: Any) -> dict[str, Any]:
         genuine = n * 2 // 5
@@ -529,11 +539,11 @@ def main() -> int:
         tr = build_set(spec(args.train_docs, LEARN_TRAIN_SEED),
                        crops_per_doc=args.crops_per_doc, jobs=args.jobs, keep_bytes=False,
                        minutes=args.data_minutes,
-                       cache=args.cache / f"train3-{LEARN_TRAIN_SEED}-{args.train_docs}.pkl")
+                       cache=args.cache / f"train3-{LEARN_TRAIN_SEED}-{args.train_docs}{tag}.pkl")
     print("generating validation crops and documents", flush=True)
     va = build_set(spec(args.val_docs, LEARN_VAL_SEED), crops_per_doc=16, jobs=args.jobs,
                    keep_bytes=doc_eval,
-                   cache=args.cache / f"val3-{LEARN_VAL_SEED}-{args.val_docs}"
+                   cache=args.cache / f"val3-{LEARN_VAL_SEED}-{args.val_docs}{tag}"
                                       f"{'' if doc_eval else '-crops'}.pkl")
     n_held = args.held_docs
     held = None
@@ -593,6 +603,7 @@ def main() -> int:
             "seeds": {"train": LEARN_TRAIN_SEED, "validation": LEARN_VAL_SEED,
                       "held_out": LEARN_HELDOUT_SEED},
             "held_out_design": HELD_OUT_DESIGN, "held_out_operator": HELD_OUT_OPERATOR,
+            "excluded_operators": excluded,
             "train_crops": saved[arch].get("train_crops"),
             "train_documents": saved[arch].get("train_documents"),
             "data_minutes": saved[arch].get("data_minutes", round(t_data / 60, 2)),
