@@ -15,11 +15,20 @@ anywhere. Each crop carries the forgery-mask fraction of each of its 8x8 cells. 
 are cached in runs/learned/*.pkl.
 
 Model: RGB in [0, 1] and two luma high-pass residuals (Immerkaer 3x3, SRM 5x5 "KV"),
-computed by docfraud.forensics.learned.input_channels exactly as at run time -> four
-small convolutions (output stride 8, receptive field 44 px) -> per-cell forgery logit.
-Trained with dense binary cross-entropy on the central 4x4 cells of each crop (no
-padding effects), on CPU with at most --threads threads,
-exported to ONNX for OpenCV's DNN module (no torch at run time).
+computed by docfraud.forensics.learned.input_channels exactly as at run time (on a GPU
+by ``torch_channels``, checked against it at start) -> a few convolutions (output stride
+8; ``--arch``: small, medium, large, several trained side by side on the same batches)
+-> per-cell forgery logit. Trained with dense binary cross-entropy on the central 4x4
+cells of each crop (no padding effects), on CPU with at most --threads threads or on a
+GPU (``--device cuda``: the crops are moved there whole), exported to ONNX for OpenCV's
+DNN module (no torch at run time). ``--data-minutes`` makes as many training documents
+as fit in that time, in a random order of the set. ``--exclude-operators counterfeit``
+leaves counterfeits out (the shipped weights: with them the network learns that an
+unfamiliar design is forged).
+
+The shipped weights (models/learned_cnn.json has the command): on one H200 with 16 CPU
+cores making the data, 1.5 min of data and 1.4 min of training (``--skip-doc-eval``,
+state dict saved as OUT with .pt), then ``--from-pt`` here to export and evaluate.
 
 Prints cell- and crop-level validation ROC AUC, then runs the shipped detector
 (docfraud.forensics.learned, reading the exported ONNX file) on the validation
@@ -27,7 +36,9 @@ documents for the document-level AUC and per-kind detection rates at 5 % / 1 % f
 alarms, and on a small set of the held-out design and kind for information.
 
 Usage: python scripts/train_learned.py [--train-docs 600] [--val-docs 240]
-           [--epochs 8] [--minutes 15] [--threads 2] [--jobs 2]
+           [--epochs 8] [--minutes 15] [--threads 2] [--jobs 2] [--device cuda]
+           [--arch medium] [--data-minutes M] [--exclude-operators counterfeit]
+           [--skip-doc-eval] [--from-pt FILE.pt]
 """
 
 from __future__ import annotations
