@@ -6,7 +6,8 @@ genuine documents and photo substitutions of one design (by default the design h
 out of every training, ``uto_residence_2021``), screened as ``docfraud screen`` does
 (MRZ read, card placed), then each weights file's document score, ``portrait_mean`` and
 ``portrait_vs_card`` compared: ROC AUC, genuine median and 99th percentile, forged
-median. Seed 5457 is a tuning seed (scripts/detect_common.py).
+median, all over the documents whose portrait zone was placed. Seed 5457 is a tuning
+seed (scripts/detect_common.py).
 
 Usage: python scripts/eval_learned_portrait.py NAME=WEIGHTS.onnx [NAME=WEIGHTS.onnx ...]
            [--design uto_residence_2021] [--seed 5457] [--n 40]
@@ -61,9 +62,10 @@ def main() -> int:
     print("| weights | measure | ROC AUC | genuine median | genuine 99th pct | forged median | n |")
     print("|---|---|---|---|---|---|---|")
     for name in models:
+        # every measure over the same documents: those where the portrait was measured
+        ok = np.array([t[1] is not None for t in values[name]])
         for i, what in enumerate(("score", "portrait_mean", "portrait_vs_card")):
             v = np.array([np.nan if t[i] is None else t[i] for t in values[name]], float)
-            ok = ~np.isnan(v)
             g, f = v[(y == 0) & ok], v[(y == 1) & ok]
             if not g.size or not f.size:
                 print(f"| {name} | {what} | -- | | | | {int(ok.sum())} |")

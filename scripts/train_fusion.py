@@ -93,10 +93,12 @@ def main() -> int:
     ap.add_argument("--extra-seeds", default="",
                     help="comma-separated further training seeds (same size and hold-outs; "
                          "never the evaluation seed), added to the fit")
-    ap.add_argument("--augment-without", default="reference.",
+    ap.add_argument("--augment-without", default="reference.,learned.data.",
                     help="comma-separated feature prefixes: every training document also "
-                         "enters the fit once without them (default 'reference.': designs "
-                         "outside the reference library; '' for none)")
+                         "enters the fit once without them (default 'reference.' -- designs "
+                         "outside the reference library -- and 'learned.data.' -- the "
+                         "learned detector's portrait measures, absent where the layout "
+                         "places no card or portrait; '' for none)")
     args = ap.parse_args()
     refresh = detector_names(args.refresh)
     refresh_status = status_names(args.refresh_status)

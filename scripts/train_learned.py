@@ -19,7 +19,9 @@ computed by docfraud.forensics.learned.input_channels exactly as at run time (on
 by ``torch_channels``, checked against it at start) -> a few convolutions (output stride
 8; ``--arch``: small, medium, large, several trained side by side on the same batches)
 -> per-cell forgery logit. Trained with dense binary cross-entropy on the central 4x4
-cells of each crop (no padding effects), on CPU with at most --threads threads or on a
+cells of each crop (free of the crop's zero padding for the small network only: the
+medium one's central cells reach 16-20 px beyond a 64-px crop, the large one's 48-52;
+larger crops would be better for them), on CPU with at most --threads threads or on a
 GPU (``--device cuda``: the crops are moved there whole), exported to ONNX for OpenCV's
 DNN module (no torch at run time). ``--data-minutes`` makes as many training documents
 as fit in that time, in a random order of the set. ``--exclude-operators counterfeit``
@@ -74,7 +76,7 @@ LEARN_VAL_SEED = 5202
 LEARN_HELDOUT_SEED = 5303
 CROP = 64
 CELL = 8
-CENTRE = slice(2, 6)  # central 4x4 of the 8x8 output cells: free of padding effects
+CENTRE = slice(2, 6)  # central 4x4 of the 8x8 output cells: free of padding (small net)
 assert len({LEARN_TRAIN_SEED, LEARN_VAL_SEED, LEARN_HELDOUT_SEED}
            & {TRAIN_SEED, CALIBRATION_SEED, EVAL_SEED}) == 0
 
@@ -365,13 +367,15 @@ def train(data: dict[str, Any], val: dict[str, Any], *, epochs: int, minutes: fl
         for i in range(0, len(order) - batch + 1, batch):
             idx = order[i:i + batch].to(dev) if on_gpu else order[i:i + batch]
             x = crops_t[idx]
-            # flips keep the 8-pixel grid alignment of a 64-pixel crop
+            y = targets_t[idx]  # (N, 4, 4) central cells: rows along H, columns along W
+            # flips keep the 8-pixel grid alignment of a 64-pixel crop; the cells' labels
+            # flip with it (until session 14 they did not: ~14 % of the forged cells were
+            # labelled genuine in a flipped crop, and as many genuine ones forged)
             if torch.rand(1, generator=gen).item() < 0.5:
-                x = x.flip(2)
+                x, y = x.flip(2), y.flip(2)
             if torch.rand(1, generator=gen).item() < 0.5:
-                x = x.flip(1)
+                x, y = x.flip(1), y.flip(1)
             inputs = torch_channels(x)
-            y = targets_t[idx]
             y = (y >= 0.5).float() * 0.9 + y * 0.1  # mostly hard labels, soft at edges
             step += 1
             # warm-up, then cosine decay over the epochs or the time budget, whichever
@@ -403,11 +407,11 @@ def train(data: dict[str, Any], val: dict[str, Any], *, epochs: int, minutes: fl
             break
     for model in models.values():
         model.eval()
+        model.steps_done = step  # recorded with the weights (the time budgets vary by machine)
     return models
 
 
 def export(model: Any, path: Path) -> None:
-    import cv2
     import torch
 
     model = model.cpu().eval()
@@ -417,9 +421,9 @@ def export(model: Any, path: Path) -> None:
                       input_names=["channels"], output_names=["logit"], do_constant_folding=True,
                       dynamic_axes={"channels": {2: "height", 3: "width"},
                                     "logit": {2: "cells_y", 3: "cells_x"}})
-    engine = getattr(cv2.dnn, "ENGINE_CLASSIC", None)  # as docfraud.forensics.learned loads it
-    net = (cv2.dnn.readNetFromONNX(str(path)) if engine is None
-           else cv2.dnn.readNetFromONNX(str(path), engine))
+    from docfraud.forensics.learned import _Model
+
+    net = _Model(path).net  # loaded as the detector loads it (not its per-process cache)
     probe = to_tensor((np.random.default_rng(0).random((1, 160, 224, 3)) * 255).astype(np.uint8))
     net.setInput(probe.numpy())
     got = net.forward()
@@ -531,6 +535,7 @@ def main() -> int:
                  f"{sorted(set(excluded) - set(operators))}")
     operators = [o for o in operators if o not in excluded]
     tag = "".join(f"-no-{o}" for o in excluded)
+    budget = f"-m{args.data_minutes:g}" if args.data_minutes is not None else ""
 
     def spec(n: int, seed: int, **kw: Any) -> dict[str, Any]:
         genuine = n * 2 // 5
@@ -550,7 +555,8 @@ def main() -> int:
         tr = build_set(spec(args.train_docs, LEARN_TRAIN_SEED),
                        crops_per_doc=args.crops_per_doc, jobs=args.jobs, keep_bytes=False,
                        minutes=args.data_minutes,
-                       cache=args.cache / f"train3-{LEARN_TRAIN_SEED}-{args.train_docs}{tag}.pkl")
+                       cache=args.cache / (f"train3-{LEARN_TRAIN_SEED}-{args.train_docs}"
+                                          f"-c{args.crops_per_doc}{budget}{tag}.pkl"))
     print("generating validation crops and documents", flush=True)
     va = build_set(spec(args.val_docs, LEARN_VAL_SEED), crops_per_doc=16, jobs=args.jobs,
                    keep_bytes=doc_eval,
@@ -576,10 +582,13 @@ def main() -> int:
         models = train(tr, va, epochs=args.epochs, minutes=args.minutes,
                        seed=LEARN_TRAIN_SEED, archs=archs, device=args.device,
                        batch=args.batch, max_lr=args.lr)
+        steps_done = int(getattr(next(iter(models.values())), "steps_done", 0))
         for arch, model in models.items():
             pt = out_of(arch).with_suffix(".pt")
             pt.parent.mkdir(parents=True, exist_ok=True)
             torch.save({"arch": arch, "state_dict": model.cpu().state_dict(),
+                        "excluded_operators": excluded, "threads": args.threads,
+                        "steps": steps_done,
                         "train_crops": len(tr["crops"]), "train_documents": len(tr["docs"]),
                         "data_minutes": round(t_data / 60, 2),
                         "train_minutes": round((time.perf_counter() - t0) / 60, 2),
@@ -589,6 +598,10 @@ def main() -> int:
         saved = {a: torch.load(out_of(a).with_suffix(".pt"), weights_only=False) for a in archs}
     else:
         blob = torch.load(args.from_pt, weights_only=False)
+        if sorted(blob.get("excluded_operators", [])) != sorted(excluded):
+            ap.error(f"{args.from_pt} was trained with --exclude-operators "
+                     f"{','.join(blob.get('excluded_operators', [])) or '(none)'}: give the "
+                     "same, so that it is evaluated on a validation set like its own")
         archs = [blob["arch"]]
         model = make_model(blob["arch"])
         model.load_state_dict(blob["state_dict"])
@@ -619,7 +632,8 @@ def main() -> int:
             "train_documents": saved[arch].get("train_documents"),
             "data_minutes": saved[arch].get("data_minutes", round(t_data / 60, 2)),
             "train_minutes": saved[arch].get("train_minutes", round(t_train / 60, 2)),
-            "threads": args.threads,
+            "threads": saved[arch].get("threads", args.threads),
+            "steps": saved[arch].get("steps"),
             "validation_patch": patch,
         }
         if doc_eval:

@@ -153,16 +153,23 @@ def test_portrait_measures_from_the_cells_inside_the_zones() -> None:
     prob = np.full((40, 60), 0.1, np.float32)
     prob[10:20, 5:15] = 0.9  # the portrait's cells: pixels 40-120 x 80-160
     zones = {"portrait": (40, 80, 80, 80), "card": (0, 0, 480, 320)}
-    got = learned._portrait_measures(prob, zones, 1.0)
+    got = learned._portrait_measures(prob, zones, (1.0, 1.0))
     assert got["portrait_mean"] == pytest.approx(0.9)
     assert got["portrait_vs_card"] == pytest.approx(0.9 - (0.1 + 0.8 * 100 / 2400), abs=1e-3)
     # zones of an image downscaled by half before the network: the same cells
     half = learned._portrait_measures(prob, {k: tuple(2 * v for v in b)
-                                             for k, b in zones.items()}, 0.5)
+                                             for k, b in zones.items()}, (0.5, 0.5))
     assert half == got
+    # only cells wholly inside a box count: a box reaching 4 px into the cells around the
+    # portrait's keeps 10 x 10 cells, one starting 1 px inside it 9 x 9
+    assert learned._zone_cells(prob, (36, 76, 88, 88), (1.0, 1.0)).shape == (10, 10)
+    assert learned._zone_cells(prob, (41, 81, 80, 80), (1.0, 1.0)).shape == (9, 9)
+    assert learned._zone_cells(prob, (0, 0, 2000, 2000), (0.37, 0.37)).shape == prob.shape
+    # each axis scaled by its own factor
+    assert learned._zone_cells(prob, (40, 160, 80, 160), (1.0, 0.5)).shape == (10, 10)
     # no card placement (no MRZ read): nothing measured
-    assert learned._portrait_measures(prob, {}, 1.0) == {}
-    assert learned._portrait_measures(prob, {"portrait": zones["portrait"]}, 1.0) == {}
+    assert learned._portrait_measures(prob, {}, (1.0, 1.0)) == {}
+    assert learned._portrait_measures(prob, {"portrait": zones["portrait"]}, (1.0, 1.0)) == {}
 
 
 def test_portrait_measures_reach_the_fusion_features() -> None:
