@@ -331,7 +331,7 @@ def patch_metrics(model: Any, data: dict[str, Any]) -> dict[str, float]:
 
 def train(data: dict[str, Any], val: dict[str, Any], *, epochs: int, minutes: float,
           seed: int, archs: list[str], device: str = "cpu", batch: int = 128,
-          max_lr: float = 3e-3) -> dict[str, Any]:
+          max_lr: float = 3e-3, init: dict[str, Any] | None = None) -> dict[str, Any]:
     """Train one network per architecture in ``archs`` on the same batches; returns
     them by name. Batches are cut on ``device`` (the crops are moved there whole when it
     is a GPU), where the input channels are computed too."""
@@ -341,7 +341,11 @@ def train(data: dict[str, Any], val: dict[str, Any], *, epochs: int, minutes: fl
     dev = torch.device(device)
     if dev.type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed crop size: pick the fastest kernels
-    models = {a: make_model(a).to(dev) for a in archs}
+    models = {a: make_model(a) for a in archs}
+    if init is not None:
+        for model in models.values():
+            model.load_state_dict(init)
+    models = {a: m.to(dev) for a, m in models.items()}
     crops_np = data["crops"]
     targets_np = data["targets"][:, CENTRE, CENTRE].astype(np.float32) / 255
     pos = float((targets_np >= 0.5).mean())
@@ -511,6 +515,9 @@ def main() -> int:
     ap.add_argument("--data-only", action="store_true", help="generate the cached data only")
     ap.add_argument("--skip-doc-eval", action="store_true",
                     help="no document-level evaluation (run it later with --from-pt)")
+    ap.add_argument("--init-from", type=Path, default=None,
+                    help="start from the weights of an earlier run's .pt (same architecture; "
+                    "one --arch): fine-tuning, e.g. with a smaller --lr")
     ap.add_argument("--from-pt", type=Path, default=None,
                     help="no training: export the state dict saved by an earlier run "
                     "(OUT with .pt) and evaluate it")
@@ -579,9 +586,16 @@ def main() -> int:
         print(f"data: {len(tr['crops'])} training crops from {len(tr['docs'])} documents, "
               f"{len(va['crops'])} validation crops from {len(va['docs'])} documents "
               f"({t_data / 60:.1f} min)", flush=True)
+        init = None
+        if args.init_from is not None:
+            init = torch.load(args.init_from, weights_only=False)
+            if archs != [init["arch"]]:
+                ap.error(f"--init-from {args.init_from} holds a {init['arch']} network; "
+                         f"give --arch {init['arch']}")
         models = train(tr, va, epochs=args.epochs, minutes=args.minutes,
                        seed=LEARN_TRAIN_SEED, archs=archs, device=args.device,
-                       batch=args.batch, max_lr=args.lr)
+                       batch=args.batch, max_lr=args.lr,
+                       init=None if init is None else init["state_dict"])
         steps_done = int(getattr(next(iter(models.values())), "steps_done", 0))
         for arch, model in models.items():
             pt = out_of(arch).with_suffix(".pt")
