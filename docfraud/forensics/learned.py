@@ -65,7 +65,7 @@ MAX_PIXELS = 4_200_000
 MIN_SIDE = 64
 #: score from which a finding is reported: the 99th percentile of the genuine
 #: validation documents' scores (models/learned_cnn.json), i.e. about 1 % false alarms
-FINDING_THRESHOLD = 0.87
+FINDING_THRESHOLD = 0.86
 
 _K3 = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32) / 6.0
 _KV = np.array([[-1, 2, -2, 2, -1], [2, -6, 8, -6, 2], [-2, 8, -12, 8, -2],
@@ -282,7 +282,7 @@ def _portrait_measures(prob: NDArray[np.float32], zones: dict[str, Any],
 @register
 class LearnedDetector(Detector):
     name = "learned"
-    version = "3"
+    version = "4"
     description = ("CNN on RGB + noise residuals at native resolution, trained on "
                    "synthetic forgeries (per 8x8 cell forgery probability)")
     codes: ClassVar[tuple[str, ...]] = ("LEARNED_TAMPERED_REGION",)
