@@ -28,9 +28,11 @@ as fit in that time, in a random order of the set. ``--exclude-operators counter
 leaves counterfeits out (the shipped weights: with them the network learns that an
 unfamiliar design is forged).
 
-The shipped weights (models/learned_cnn.json has the command): on one H200 with 16 CPU
+The shipped weights (models/learned_cnn.json has the commands): on one H200 with 16 CPU
 cores making the data, 1.5 min of data and 1.4 min of training (``--skip-doc-eval``,
-state dict saved as OUT with .pt), then ``--from-pt`` here to export and evaluate.
+state dict saved as OUT with .pt; the cells' labels were then not flipped with their
+crop), then fine-tuned from that .pt on 2 CPU cores with the labels flipped
+(``--init-from``, ``--lr 1e-3``: 9 min of data, 12 min of training).
 
 Prints cell- and crop-level validation ROC AUC, then runs the shipped detector
 (docfraud.forensics.learned, reading the exported ONNX file) on the validation

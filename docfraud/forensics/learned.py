@@ -14,7 +14,8 @@ The weights (``models/learned_cnn.onnx``, made by ``scripts/train_learned.py`` f
 and counterfeits too: a whole re-made document taught a network trained with them that
 an unfamiliar design is forged -- it scored genuine documents of the held-out design
 and 11 of the 38 real specimens above its 1 % false-alarm threshold; the shipped ones
-were trained on a GPU from 257,136 crops of 5,357 documents) run on OpenCV's DNN
+were trained on a GPU from 257,136 crops of 5,357 documents, then fine-tuned on a CPU
+from 520,176 crops of 10,837 with the cells' labels flipped with their crop) run on OpenCV's DNN
 module, so neither screening nor ``import`` needs torch.
 
 Score: the largest mean probability over 3x3 cells (24x24 pixels), so one small
@@ -22,9 +23,9 @@ altered field counts as much as a large one. Images over :data:`MAX_PIXELS` are
 downscaled first, which bounds the time (native resolution up to 4 megapixels).
 
 What it is good for, and what not (models/learned_cnn.json, synthetic validation
-documents of seed 5202): cells ROC AUC 0.76, and the heatmap is brighter inside the
+documents of seed 5202): cells ROC AUC 0.79, and the heatmap is brighter inside the
 forged region than outside it; but a genuine card has cells that look forged too, so
-the document score hardly separates local alterations (document AUC 0.55). Where the
+the document score hardly separates local alterations (document AUC 0.60). Where the
 layout placed the card, it also reports the mean probability over the portrait zone
 and its excess over the card's (:func:`_portrait_measures`): on photo substitutions of
 the held-out design (development seed 5457, 40 + 40 documents) these reach ROC AUC 0.87
