@@ -333,10 +333,12 @@ def patch_metrics(model: Any, data: dict[str, Any]) -> dict[str, float]:
 
 def train(data: dict[str, Any], val: dict[str, Any], *, epochs: int, minutes: float,
           seed: int, archs: list[str], device: str = "cpu", batch: int = 128,
-          max_lr: float = 3e-3, init: dict[str, Any] | None = None) -> dict[str, Any]:
+          max_lr: float = 3e-3, init: dict[str, Any] | None = None
+          ) -> tuple[dict[str, Any], int]:
     """Train one network per architecture in ``archs`` on the same batches; returns
-    them by name. Batches are cut on ``device`` (the crops are moved there whole when it
-    is a GPU), where the input channels are computed too."""
+    them by name and the number of steps taken (recorded with the weights: the time
+    budgets make it vary by machine). Batches are cut on ``device`` (the crops are
+    moved there whole when it is a GPU), where the input channels are computed too."""
     import torch
 
     torch.manual_seed(seed)
@@ -353,9 +355,8 @@ def train(data: dict[str, Any], val: dict[str, Any], *, epochs: int, minutes: fl
     pos = float((targets_np >= 0.5).mean())
     print(f"training {', '.join(archs)} on {len(crops_np)} crops ({device}), positive cells "
           f"{pos:.3f}", flush=True)
-    on_gpu = dev.type != "cpu"
-    crops_t = torch.from_numpy(crops_np).to(dev) if on_gpu else torch.from_numpy(crops_np)
-    targets_t = torch.from_numpy(targets_np).to(dev) if on_gpu else torch.from_numpy(targets_np)
+    crops_t = torch.from_numpy(crops_np).to(dev)  # no copy on the CPU
+    targets_t = torch.from_numpy(targets_np).to(dev)
     opts = {a: torch.optim.AdamW(m.parameters(), lr=max_lr, weight_decay=1e-4)
             for a, m in models.items()}
     steps = epochs * (len(crops_np) // batch)
@@ -368,10 +369,10 @@ def train(data: dict[str, Any], val: dict[str, Any], *, epochs: int, minutes: fl
         for m in models.values():
             m.train()
         order = torch.randperm(len(crops_np), generator=gen)
-        totals = dict.fromkeys(archs, 0.0)
+        totals: dict[str, Any] = dict.fromkeys(archs, 0.0)  # summed on the device
         step_in_epoch = 0
         for i in range(0, len(order) - batch + 1, batch):
-            idx = order[i:i + batch].to(dev) if on_gpu else order[i:i + batch]
+            idx = order[i:i + batch].to(dev)
             x = crops_t[idx]
             y = targets_t[idx]  # (N, 4, 4) central cells: rows along H, columns along W
             # flips keep the 8-pixel grid alignment of a 64-pixel crop; the cells' labels
@@ -396,7 +397,7 @@ def train(data: dict[str, Any], val: dict[str, Any], *, epochs: int, minutes: fl
                 for group in opts[a].param_groups:
                     group["lr"] = lr
                 opts[a].step()
-                totals[a] += float(loss.detach()) * batch if step % 20 == 0 else 0.0
+                totals[a] = totals[a] + loss.detach()
             step_in_epoch += 1
             if progress >= 1.0:
                 done = True
@@ -405,7 +406,7 @@ def train(data: dict[str, Any], val: dict[str, Any], *, epochs: int, minutes: fl
         for a, model in models.items():
             m = patch_metrics(model, val)
             print(f"epoch {epoch + 1}/{epochs} {a}: loss "
-                  f"{totals[a] * 20 / max(1, step_in_epoch * batch):.4f}  val cell AUC "
+                  f"{float(totals[a]) / max(1, step_in_epoch):.4f}  val cell AUC "
                   f"{m['cell_auc']:.4f}  crop AUC {m['crop_auc']:.4f}  ({elapsed:.1f} min, "
                   f"{step} steps)", flush=True)
         if done or elapsed >= minutes:
@@ -413,8 +414,7 @@ def train(data: dict[str, Any], val: dict[str, Any], *, epochs: int, minutes: fl
             break
     for model in models.values():
         model.eval()
-        model.steps_done = step  # recorded with the weights (the time budgets vary by machine)
-    return models
+    return models, step
 
 
 def export(model: Any, path: Path) -> None:
@@ -594,11 +594,10 @@ def main() -> int:
             if archs != [init["arch"]]:
                 ap.error(f"--init-from {args.init_from} holds a {init['arch']} network; "
                          f"give --arch {init['arch']}")
-        models = train(tr, va, epochs=args.epochs, minutes=args.minutes,
-                       seed=LEARN_TRAIN_SEED, archs=archs, device=args.device,
-                       batch=args.batch, max_lr=args.lr,
-                       init=None if init is None else init["state_dict"])
-        steps_done = int(getattr(next(iter(models.values())), "steps_done", 0))
+        models, steps_done = train(tr, va, epochs=args.epochs, minutes=args.minutes,
+                                   seed=LEARN_TRAIN_SEED, archs=archs, device=args.device,
+                                   batch=args.batch, max_lr=args.lr,
+                                   init=None if init is None else init["state_dict"])
         for arch, model in models.items():
             pt = out_of(arch).with_suffix(".pt")
             pt.parent.mkdir(parents=True, exist_ok=True)
