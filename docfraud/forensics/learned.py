@@ -275,8 +275,9 @@ def _portrait_measures(prob: NDArray[np.float32], zones: dict[str, Any],
     inner, whole = _zone_cells(prob, portrait, scale), _zone_cells(prob, card, scale)
     if inner.size < 4 or whole.size < 16:
         return out
-    out["portrait_mean"] = round(float(inner.mean()), 4)
-    out["portrait_vs_card"] = round(float(inner.mean() - whole.mean()), 4)
+    mean = float(inner.mean())
+    out["portrait_mean"] = round(mean, 4)
+    out["portrait_vs_card"] = round(mean - float(whole.mean()), 4)
     return out
 
 
