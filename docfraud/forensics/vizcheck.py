@@ -95,6 +95,22 @@ _RENUMBERED_CONF = 85.0
 _MIN_DATE_CONF = 45.0
 #: longest validity (whole years) of passports and identity cards
 _MAX_VALIDITY_YEARS = 10
+#: a word counts as a name the visual zone shows (:func:`names_shown`) when read at least
+#: this confidently (Tesseract's 0-100) and at least this long; an MRZ name is claimed
+#: replaced by another when at least _OTHER_NAME_WORDS such words are none of its names
+_NAME_SHOWN_CONF = 85.0
+_NAME_SHOWN_LEN = 3
+_OTHER_NAME_WORDS = 2
+#: words of titles and labels that may be printed as large as the values (folded)
+_NOT_NAMES = frozenset(re.split(r"\s+", (
+    "PASSPORT PASSEPORT PASAPORTE PASSAPORTE REISEPASS DIPLOMATIC DIPLOMATIQUE DIPLOMATICO "
+    "SERVICE OFFICIAL IDENTITY IDENTITE IDENTIDAD IDENTIDADE CARD CARTE TARJETA DOCUMENT "
+    "DOCUMENTO RESIDENCE PERMIT TITRE SEJOUR AUFENTHALTSTITEL VISA REPUBLIC REPUBLIQUE "
+    "REPUBLICA REPUBLIK KINGDOM ROYAUME REINO STATE ETAT ESTADO FEDERAL UNION "
+    "TYPE CODE SURNAME SURNAMES NAME NAMES GIVEN NOM NOMS PRENOM PRENOMS APELLIDO APELLIDOS "
+    "NOMBRE NOMBRES NACHNAME VORNAME VORNAMEN NATIONALITY NATIONALITE NACIONALIDAD "
+    "DATE BIRTH NAISSANCE NACIMIENTO SEX SEXE SEXO PLACE LIEU LUGAR AUTHORITY AUTORITE "
+    "EXPIRY ISSUE HOLDER SIGNATURE THE AND DES DEL")))
 
 MONTHS: dict[str, int] = {}
 for _i, _names in enumerate((
@@ -790,6 +806,62 @@ def unsure_fields(mrz: MrzResult) -> list[str]:
     return unsure
 
 
+def _is_mrz_name(token: str, parts: Sequence[str]) -> bool:
+    """Whether a folded word of the visual zone may be one of the MRZ name ``parts`` as
+    OCR reads it: within the names' edit-distance tolerance, the head of a truncated MRZ
+    name, a part of one (OCR split it or lost its first letters) or two joined."""
+    joined = [a + b for a, b in pairwise(parts)]
+    for part in [*parts, *joined]:
+        for variant in name_variants(part):
+            tolerance = max(1, len(variant) // 3) if len(variant) >= 6 else 1
+            if (edit_distance(variant, token) <= tolerance
+                    or (len(variant) >= 4
+                        and edit_distance(variant, token[:len(variant)]) <= tolerance)
+                    or (len(token) >= 3 and token in variant)):
+                return True
+    return False
+
+
+@functools.lru_cache(maxsize=4096)
+def _title_or_label(token: str) -> bool:
+    """A word of :data:`_NOT_NAMES`, or one letter off one of its words of five letters
+    or more (``OCUMENTO``)."""
+    return token in _NOT_NAMES or (len(token) >= 4 and any(
+        len(word) >= 5 and abs(len(word) - len(token)) <= 1 and edit_distance(word, token) <= 1
+        for word in _NOT_NAMES))
+
+
+def names_shown(words: Sequence[Word], fields: dict[str, Any]) -> list[tuple[str, Word]]:
+    """Words the visual zone shows as names that are none of the MRZ's names.
+
+    ICAO 9303 (parts 4-6) orders the visual zone's fields: the names come before the date
+    of birth. The words read before the zone's first date, in the first date's zone, that
+    are alphabetic, at least ``_NAME_SHOWN_LEN`` letters long and read at a confidence of
+    at least ``_NAME_SHOWN_CONF`` are its names (and a confident title or label, which
+    :data:`_NOT_NAMES` and the MRZ's state codes leave out). Those that are none of the
+    MRZ names (:func:`_is_mrz_name`) are returned (folded, with their words): on a
+    document whose MRZ names were changed they are the names the visual zone still shows,
+    while a name that OCR garbles is read unsurely and left out. Empty without a date to
+    anchor on."""
+    dates = parse_dates(words)
+    if not dates:
+        return []
+    anchor = min((w for _, used in dates for w in used), key=lambda w: w.order)
+    parts = [p for key in ("surname", "given_names")
+             for p in (fold(x) for x in re.split(r"[ <]+", str(fields.get(key) or ""))) if p]
+    codes = {fold(str(fields.get(k) or "")) for k in ("issuing_state", "nationality")}
+    shown: list[tuple[str, Word]] = []
+    for token, w in _tokens([w for w in words if w.order < anchor.order
+                             and w.zone == anchor.zone]):
+        if (w.conf < _NAME_SHOWN_CONF or len(token) < _NAME_SHOWN_LEN
+                or not token.isalpha() or token in codes or token in MONTHS
+                or _title_or_label(token)):
+            continue
+        if not _is_mrz_name(token, parts):
+            shown.append((token, w))
+    return shown
+
+
 def _tokens(words: Sequence[Word]) -> Iterator[tuple[str, Word]]:
     """Folded parts of the words, split at hyphens, apostrophes and other punctuation
     (``SEO-YEON`` is two name parts)."""
@@ -803,7 +875,7 @@ def _tokens(words: Sequence[Word]) -> Iterator[tuple[str, Word]]:
 @register
 class VizCheckDetector(Detector):
     name = "vizcheck"
-    version = "1"
+    version = "2"
     description = "visual zone vs MRZ: names, dates and document number read by OCR"
     codes = (
         "VIZ_NAME_MISMATCH",
@@ -847,8 +919,10 @@ class VizCheckDetector(Detector):
         # shown differently: cross-validated on the training sets, name mismatches at
         # the full weight cost 4 points of detection at 1 % false alarms (the genuine
         # documents whose names OCR loses in both readings then score like a changed date)
-        weight = {"VIZ_NAME_MISMATCH": 1.0}
-        evidence = sum(weight.get(f.code, 2.0) for f in findings)
+        # (a name the visual zone shows replaced by another weighs as a date: see
+        # names_shown)
+        evidence = sum(1.0 if f.code == "VIZ_NAME_MISMATCH" and "shown" not in (f.data or {})
+                       else 2.0 for f in findings)
         return self.result(score=1.0 - math.exp(-evidence), findings=findings, data=data)
 
     def compare(self, words: Sequence[Word], fields: dict[str, Any], *,
@@ -990,8 +1064,28 @@ class VizCheckDetector(Detector):
             long_enough = len(re.sub(r"[^A-Z]", "", str(fields.get(key) or ""))) >= 4
             return key if long_enough and key not in unsure else None
 
+        def replaced_name(shown: Sequence[tuple[str, Word]]) -> str | None:
+            """The MRZ name to claim replaced by another, if any: absent from the visual
+            zone, which shows at least _OTHER_NAME_WORDS confident name words that are
+            none of the MRZ's (:func:`names_shown`), while one of number and dates was
+            read and found. Stronger evidence than an absent name alone: it holds with
+            both names absent (an MRZ-only alteration of the whole name), where OCR
+            losing a name block shows no other name."""
+            others_ok = sum(read.get(k) == "match"
+                            for k in ("document_number", "birth_date", "expiry_date"))
+            if others_ok < 1 or len(shown) < _OTHER_NAME_WORDS:
+                return None
+            for key in ("surname", "given_names"):
+                letters = len(re.sub(r"[^A-Z]", "", str(fields.get(key) or "")))
+                if read.get(key) == "absent" and key not in unsure and letters >= 4:
+                    return key
+            return None
+
         read_names()
-        if absent_name() is not None and read_again is not None:
+        shown = names_shown(words, fields)
+        data["names_shown"] = len(shown)
+        if ((absent_name() is not None or replaced_name(shown) is not None)
+                and read_again is not None):
             # OCR garbles names under diacritics (JIŘÍ read YURI at confidence 7) or
             # shrunk to fit their box, and a name on the zone's edge is cut: the zone is
             # read again at a higher resolution, grown, down to smaller text, and the
@@ -1006,8 +1100,17 @@ class VizCheckDetector(Detector):
             else:
                 alpha += alpha_words(list(_tokens(second)))
                 read_names()
-        absent = absent_name()
-        if absent is not None:
+        absent, replaced = absent_name(), replaced_name(shown)
+        if replaced is not None:
+            findings.append(self.finding(
+                "VIZ_NAME_MISMATCH", "high",
+                f"the MRZ {replaced.replace('_', ' ')} {fields.get(replaced)!r} is not in the "
+                f"visual zone, which shows the name {' '.join(t for t, _ in shown)!r} "
+                "instead",
+                region=_union_box([w for _, w in shown]),
+                data={"field": replaced, "mrz": fields.get(replaced),
+                      "shown": [t for t, _ in shown]}))
+        elif absent is not None:
             findings.append(self.finding(
                 "VIZ_NAME_MISMATCH", "medium",
                 f"the MRZ {absent.replace('_', ' ')} {fields.get(absent)!r} is not in the "

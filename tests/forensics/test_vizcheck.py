@@ -427,16 +427,46 @@ def test_a_difference_is_not_claimed_when_any_second_reading_shows_the_mrz_value
     assert findings == [] and data["read"]["expiry_date"] == "match"
 
 
-def test_both_names_absent_are_not_claimed_and_unsure_mrz_names_not_compared() -> None:
+def test_both_names_absent_are_claimed_only_where_the_zone_shows_other_names() -> None:
     """OCR loses a whole name block on some genuine documents: both names absent is no
-    claim, even with the number and both dates read and agreeing; and the names of an
-    MRZ read unsurely (no check digit covers them) are not compared."""
+    claim where the zone shows no other name confidently (garbled, low-confidence words),
+    even with the number and both dates read and agreeing. Where it shows two or more
+    other name words before the first date (an MRZ-only alteration of the names) the
+    names are claimed replaced, at a date's weight; the names of an MRZ read unsurely (no
+    check digit covers them) are not compared."""
     det = get_detector("vizcheck")
     fields = dict(FIELDS, surname="OKONKWO", given_names="CHIDI")
+    garbled = (words("UT1690595") + [Word(t, 30.0, (0, 0, 9, 9), 0) for t in ("MULER", "ANA")]
+               + words("12 AUG 1974 01 MAR 2020 01 MAR 2030"))
+    garbled = [Word(w.text, w.conf, w.box, i) for i, w in enumerate(garbled)]
+    findings, data = det.compare(garbled, fields,  # type: ignore[attr-defined]
+                                 read_again=lambda: words("MULER ANA UT1690595"))
+    assert findings == [] and data["read"]["surname"] == "absent", data
+    assert data["names_shown"] == 0
     ocr = words("UT1690595 MULLER ANNA MARIA 12 AUG 1974 01 MAR 2020 01 MAR 2030")
     findings, data = det.compare(ocr, fields,  # type: ignore[attr-defined]
                                  read_again=lambda: words("MULLER ANNA MARIA UT1690595"))
-    assert findings == [] and data["read"]["surname"] == "absent", data
+    assert [(f.code, f.severity) for f in findings] == [("VIZ_NAME_MISMATCH", "high")]
+    assert findings[0].data["shown"] == ["MULLER", "ANNA", "MARIA"]  # type: ignore[index]
+    assert data["names_shown"] == 3
+    # ... not where the second reading of the zone finds the MRZ's name after all
+    findings, data = det.compare(ocr, fields,  # type: ignore[attr-defined]
+                                 read_again=lambda: words("OKONKWO CHIDI MULLER"))
+    assert findings == []
+    # ... nor from words after the first date (place of birth, authority), labels and
+    # titles, or the MRZ's state code, nor with one other word only
+    ocr = words("PASSPORT OCUMENTO UTO UT1690595 ANNA 12 AUG 1974 LAGOS CITY 01 MAR 2020 01 MAR 2030")
+    findings, data = det.compare(ocr, dict(fields, issuing_state="UTO"),  # type: ignore[attr-defined]
+                                 read_again=lambda: words("UT1690595"))
+    assert findings == [] and data["names_shown"] == 1
+    # a read name as OCR gives it (diacritics, a missing first letter, split, the MRZ's
+    # truncation) is one of the MRZ's
+    ocr = words("UT1690595 OKONKWO JOSÉ LUIS 12 AUG 1974 01 MAR 2020 01 MAR 2030")
+    _, data = det.compare(ocr, dict(fields, given_names="JOSE LUIS"))  # type: ignore[attr-defined]
+    assert data["names_shown"] == 0
+    ocr = words("UT1690595 KONKWO CHI DI 12 AUG 1974 01 MAR 2020 01 MAR 2030")
+    _, data = det.compare(ocr, fields)  # type: ignore[attr-defined]
+    assert data["names_shown"] == 0
     fields = dict(FIELDS, surname="NOVAK", given_names="DRAGAN")
     ocr = words("UT1690595 DRAGAN 12 AUG 1974 01 MAR 2020 01 MAR 2030")
     findings, _ = det.compare(ocr, fields)  # type: ignore[attr-defined]
