@@ -806,20 +806,28 @@ def unsure_fields(mrz: MrzResult) -> list[str]:
     return unsure
 
 
-def _is_mrz_name(token: str, parts: Sequence[str]) -> bool:
-    """Whether a folded word of the visual zone may be one of the MRZ name ``parts`` as
-    OCR reads it: within the names' edit-distance tolerance, the head of a truncated MRZ
-    name, a part of one (OCR split it or lost its first letters) or two joined."""
-    joined = [a + b for a, b in pairwise(parts)]
-    for part in [*parts, *joined]:
-        for variant in name_variants(part):
-            tolerance = max(1, len(variant) // 3) if len(variant) >= 6 else 1
-            if (edit_distance(variant, token) <= tolerance
-                    or (len(variant) >= 4
-                        and edit_distance(variant, token[:len(variant)]) <= tolerance)
-                    or (len(token) >= 3 and token in variant)):
-                return True
+def same_name(mrz: str, token: str, *, inside: int) -> bool:
+    """Whether a folded word of the visual zone may be the MRZ name word ``mrz`` as OCR
+    reads it: within an edit distance of a third of its length (1 under six letters), of
+    any of its spellings (:func:`name_variants`); the MRZ may truncate a name (compared
+    with the word's head); and OCR may lose the first letters (*RAKHMONOV) or split it: a
+    word of at least ``inside`` letters inside the name counts."""
+    for variant in name_variants(mrz):
+        tolerance = max(1, len(variant) // 3) if len(variant) >= 6 else 1
+        if (edit_distance(variant, token) <= tolerance
+                or (len(variant) >= 4
+                    and edit_distance(variant, token[:len(variant)]) <= tolerance)
+                or (len(token) >= inside and token in variant)):
+            return True
     return False
+
+
+def _is_mrz_name(token: str, parts: Sequence[str]) -> bool:
+    """Whether a folded word of the visual zone may be one of the MRZ name ``parts``, or
+    two of them joined, as OCR reads it (:func:`same_name`; a part of one from three
+    letters: OCR split it)."""
+    joined = [a + b for a, b in pairwise(parts)]
+    return any(same_name(part, token, inside=3) for part in [*parts, *joined])
 
 
 @functools.lru_cache(maxsize=4096)
@@ -1026,17 +1034,7 @@ class VizCheckDetector(Detector):
         alpha = alpha_words(tokens)
 
         def found(word: str) -> bool:
-            for variant in name_variants(word):
-                tolerance = max(1, len(variant) // 3) if len(variant) >= 6 else 1
-                for t in alpha:
-                    if (edit_distance(variant, t) <= tolerance
-                            # the MRZ may truncate a name: compare with the word's head
-                            or (len(variant) >= 4
-                                and edit_distance(variant, t[:len(variant)]) <= tolerance)
-                            # OCR may lose the first letters (*RAKHMONOV)
-                            or (len(t) >= 5 and t in variant)):
-                        return True
-            return False
+            return any(same_name(word, t, inside=5) for t in alpha)
 
         def read_names() -> None:
             for key in ("surname", "given_names"):
