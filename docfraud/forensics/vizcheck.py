@@ -843,18 +843,21 @@ def names_shown(words: Sequence[Word], fields: dict[str, Any]) -> list[tuple[str
     """Words the visual zone shows as names that are none of the MRZ's names.
 
     ICAO 9303 (parts 4-6) orders the visual zone's fields: the names come before the date
-    of birth. The words read before the zone's first date, in the first date's zone, that
-    are alphabetic, at least ``_NAME_SHOWN_LEN`` letters long and read at a confidence of
-    at least ``_NAME_SHOWN_CONF`` are its names (and a confident title or label, which
+    of birth. The words read before the MRZ's birth date, in its zone, that are
+    alphabetic, at least ``_NAME_SHOWN_LEN`` letters long and read at a confidence of at
+    least ``_NAME_SHOWN_CONF`` are its names (and a confident title or label, which
     :data:`_NOT_NAMES` and the MRZ's state codes leave out). Those that are none of the
     MRZ names (:func:`_is_mrz_name`) are returned (folded, with their words): on a
     document whose MRZ names were changed they are the names the visual zone still shows,
-    while a name that OCR garbles is read unsurely and left out. Empty without a date to
-    anchor on."""
-    dates = parse_dates(words)
-    if not dates:
+    while a name that OCR garbles is read unsurely and left out. Empty where the MRZ's
+    birth date was not read: a later date (issue, expiry) would take place of birth and
+    authority in."""
+    birth = _mrz_date(fields.get("birth_date"))
+    used = [w for d, ws in parse_dates(words)
+            if birth is not None and _same_date(d, birth) for w in ws]
+    if not used:
         return []
-    anchor = min((w for _, used in dates for w in used), key=lambda w: w.order)
+    anchor = min(used, key=lambda w: w.order)
     parts = [p for key in ("surname", "given_names")
              for p in (fold(x) for x in re.split(r"[ <]+", str(fields.get(key) or ""))) if p]
     codes = {fold(str(fields.get(k) or "")) for k in ("issuing_state", "nationality")}
@@ -1065,13 +1068,11 @@ class VizCheckDetector(Detector):
         def replaced_name(shown: Sequence[tuple[str, Word]]) -> str | None:
             """The MRZ name to claim replaced by another, if any: absent from the visual
             zone, which shows at least _OTHER_NAME_WORDS confident name words that are
-            none of the MRZ's (:func:`names_shown`), while one of number and dates was
-            read and found. Stronger evidence than an absent name alone: it holds with
-            both names absent (an MRZ-only alteration of the whole name), where OCR
-            losing a name block shows no other name."""
-            others_ok = sum(read.get(k) == "match"
-                            for k in ("document_number", "birth_date", "expiry_date"))
-            if others_ok < 1 or len(shown) < _OTHER_NAME_WORDS:
+            none of the MRZ's before the MRZ's birth date (:func:`names_shown`).
+            Stronger evidence than an absent name alone: it holds with both names
+            absent (an MRZ-only alteration of the whole name), where OCR losing a name
+            block shows no other name."""
+            if len(shown) < _OTHER_NAME_WORDS:
                 return None
             for key in ("surname", "given_names"):
                 letters = len(re.sub(r"[^A-Z]", "", str(fields.get(key) or "")))

@@ -459,6 +459,12 @@ def test_both_names_absent_are_claimed_only_where_the_zone_shows_other_names() -
     findings, data = det.compare(ocr, dict(fields, issuing_state="UTO"),  # type: ignore[attr-defined]
                                  read_again=lambda: words("UT1690595"))
     assert findings == [] and data["names_shown"] == 1
+    # without the MRZ's birth date read no words count: a later date would take the
+    # place of birth in (a genuine passport: 'KUALA LUMPUR' before its expiry date)
+    ocr = words("UT1690595 ANNA 01 MAR 2020 KUALA LUMPUR 01 MAR 2030")
+    findings, data = det.compare(ocr, fields,  # type: ignore[attr-defined]
+                                 read_again=lambda: words("UT1690595"))
+    assert findings == [] and data["names_shown"] == 0
     # a read name as OCR gives it (diacritics, a missing first letter, split, the MRZ's
     # truncation) is one of the MRZ's
     ocr = words("UT1690595 OKONKWO JOSÉ LUIS 12 AUG 1974 01 MAR 2020 01 MAR 2030")
