@@ -102,6 +102,17 @@ def _refresh(args: tuple[dict[str, Any], dict[str, Any], tuple[str, ...], tuple[
     if row.get("error") or "results" not in row:
         # nothing to keep: a row that failed, or of the old cache format, is made anew
         return _featurise((spec_kwargs, row["index"]))
+    if CHANGED in statuses:
+        # ``names`` run again; where a result differs from the cached one, every
+        # detector runs again (after a change to the MRZ reader, which places the
+        # zones every detector works in: most documents read the same)
+        item, doc = _document(spec_kwargs, row["index"])
+        _, fresh, _ = analyse(doc.data, detectors=list(names))
+        cached = {d["detector"]: _comparable(d) for d in row["results"]}
+        if all(cached.get(r.detector) == _comparable(json.loads(json.dumps(r.to_dict())))
+               for r in fresh):
+            return {**row, "features": row_features(row)}
+        return _featurise((spec_kwargs, row["index"]))
     if statuses and not any(d["detector"] in names and d["status"] in statuses
                             for d in row["results"]):
         return {**row, "features": row_features(row)}
@@ -118,6 +129,11 @@ def _refresh(args: tuple[dict[str, Any], dict[str, Any], tuple[str, ...], tuple[
     results += list(by_name.values())
     return _row(row["index"], item, doc, features(results), results, None,
                 row.get("seconds", 0.0) + time.perf_counter() - t0)
+
+
+def _comparable(result: dict[str, Any]) -> dict[str, Any]:
+    """A detector result's dict without its timing (which differs on every run)."""
+    return {k: v for k, v in result.items() if k != "timing_ms"}
 
 
 def _row(index: int, item: Any, doc: Any, feats: dict[str, float], results: list[Any],
@@ -156,7 +172,9 @@ def featurise_set(spec_kwargs: dict[str, Any], *, jobs: int = 2,
     cached results are kept, the features recomputed, and the cache rewritten.
     ``refresh_status``: run them again only on the documents where one of them has one
     of these cached statuses (after a change that can alter only such results, e.g.
-    what a detector says where it does not apply)."""
+    what a detector says where it does not apply); ``("changed",)``: run them again
+    and every detector where one of their results changed (after a change to the MRZ
+    reader: ``refresh=("mrz",)``)."""
     cached: list[dict[str, Any]] | None = None
     if cache is not None and cache.exists():
         cached = [json.loads(x) for x in cache.read_text().splitlines() if x.strip()]
@@ -221,15 +239,23 @@ def detector_names(text: str) -> tuple[str, ...]:
     return names
 
 
+#: ``--refresh-status changed``: run the --refresh detectors again and, on the documents
+#: where one of their results changed, every detector
+CHANGED = "changed"
+
+
 def status_names(text: str) -> tuple[str, ...]:
-    """Comma-separated detector statuses (``--refresh-status``), checked."""
+    """Comma-separated detector statuses (``--refresh-status``), or ``changed``
+    (:data:`CHANGED`, alone), checked."""
     from docfraud.forensics.base import STATUSES
 
     names = tuple(x.strip() for x in text.split(",") if x.strip())
-    unknown = sorted(set(names) - set(STATUSES))
+    unknown = sorted(set(names) - {*STATUSES, CHANGED})
     if unknown:
         raise SystemExit(f"unknown status(es) {', '.join(unknown)}; choose from "
-                         f"{', '.join(STATUSES)}")
+                         f"{', '.join((*STATUSES, CHANGED))}")
+    if CHANGED in names and len(names) > 1:
+        raise SystemExit(f"--refresh-status {CHANGED} goes alone")
     return names
 
 

@@ -86,7 +86,9 @@ def main() -> int:
                          "(after a change to them); the other cached results are kept")
     ap.add_argument("--refresh-status", default="",
                     help="comma-separated statuses (ok, not_applicable, failed): run the "
-                         "--refresh detectors again only where their cached result has one")
+                         "--refresh detectors again only where their cached result has one; "
+                         "or 'changed': run them again and every detector where one of "
+                         "their results changed (after an MRZ reader change: --refresh mrz)")
     ap.add_argument("--seed", type=int, default=EVAL_SEED,
                     help=f"dataset seed of the held-out set (default {EVAL_SEED}; never a "
                          "training or calibration seed)")
