@@ -248,11 +248,31 @@ def test_line_is_not_moved_into_empty_paper(monkeypatch: pytest.MonkeyPatch) -> 
     assert reader._fast_checks(reading.fmt, shifted)["composite"]  # the trap is there
     reader._shift_lines(reading, FillerBeyondTheEnds())
     assert reading.lines == lines
-    # without the empty-cell test the line moves
+    # without the empty-cell test the line stays too: moved, its document code would be
+    # '<A' (fewer plausible fields, which no move may give)
     monkeypatch.setattr(reader, "EMPTY_CELL_INK", 0.0)
     reading = reader._full_read(hyp, clf)
     reader._shift_lines(reading, FillerBeyondTheEnds())
-    assert reading.lines == shifted
+    assert reading.lines == lines
+
+
+def test_no_move_for_a_chance_check_digit_at_the_cost_of_a_plausible_field() -> None:
+    """A TD1 read right but for the letter O in its document number (repaired later by
+    the check digits): moved one cell to the right its first line passes the number's
+    check digit by chance ('IDUTOUIDO6377...' -> 'DUTOUIDO6377...<', a genuine card of
+    the fusion training set), but its document code 'DU' is no code: the grid stays."""
+    lines = ["IDUTOUIDO63775348040332734<<<<", "4804033M3501162UTO<<<<<<<<<<<8",
+             "CHOWDHURY<<PIETER<<<<<<<<<<<<<"]
+    reader, clf, lines, hyp = _upright_hypothesis("TD1", SEED0 + 421, width=900, length=30,
+                                                  lines=lines)
+    reading = reader._full_read(hyp, clf)
+    shifted = [lines[0][1:] + "<", *lines[1:]]
+    fast = reader._fast_checks(reading.fmt, shifted)
+    assert sum(fast.values()) > sum(reader._fast_checks(reading.fmt, lines).values())
+    assert reader._field_validity(reading.fmt, shifted) < reader._field_validity(
+        reading.fmt, lines)  # the trap: one more check digit, one plausible field fewer
+    reader._shift_lines(reading, clf)
+    assert reading.lines == lines
 
 
 def test_td1_over_wave_texture_is_grouped_as_three_lines() -> None:
