@@ -635,3 +635,29 @@ def test_orientation_is_below_360() -> None:
     """This card's text runs at 359.96 degrees: its orientation read 360.0, not 0.0."""
     res = read(SPECIMENS / "images" / "100_id-che.jpg", tesseract=False)
     assert res.found and res.extra["orientation"] == 0.0
+
+
+def test_a_strongly_foreshortened_line_gets_its_grid(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A phone photo at an angle (a synthetic passport of the fusion training set, seed
+    15015, document 129): the pitch grows 45 % along the MRZ lines. With the grid's pitch
+    allowed to change by 30 % only, both lines were read a cell off at their start
+    ('<UTONAZARBAYEV...', '<414475245UTO...'); searched over +-50 % they read right."""
+    import importlib
+
+    from docfraud.mrz import read
+    from tests.scripts import load_script
+
+    ocr = importlib.import_module("docfraud.mrz.ocr")
+    common = load_script("detect_common")
+    kwargs = {"genuine": 120, "forged": 120, "seed": 15015, "designs": common.train_designs(),
+              "operators": common.train_operators(), "workshops": 2, "per_workshop": 6}
+    _, doc = common._document(kwargs, 129)
+    from docfraud.imageio import load_document
+    from docfraud.screen import working_copy
+
+    pixels = working_copy(load_document(doc.data)).pixels
+    truth = doc.truth["mrz"]["printed"]
+    assert read(pixels).lines == truth
+    monkeypatch.setattr(ocr, "SLOPE_RANGE", 0.3)
+    monkeypatch.setattr(ocr, "SLOPE_STEPS", 7)
+    assert read(pixels).lines != truth
