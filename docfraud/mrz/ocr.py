@@ -33,6 +33,10 @@ CELL_H, CELL_W = 32, 24
 CROP_W_PITCH, CROP_H_CAP = 1.25, 1.6
 #: Mean ink width of an OCR-B glyph as a fraction of the pitch (measured on the font).
 _INK_WIDTH = 0.65
+#: the character grid's pitch may grow or shrink along a line by up to this share
+#: (perspective), searched in this many steps (:func:`_grid_search`)
+SLOPE_RANGE = 0.5
+SLOPE_STEPS = 11
 
 MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "mrz_ocr.onnx"
 #: The same network trained mostly on small, blurred glyphs (``scripts/train_mrz_ocr.py
@@ -156,18 +160,22 @@ def _grid_search(colw: NDArray[np.float64], n: int, left: float, right: float,
         outside = 1.0 - span / total
         pp = p[..., 0]
         off_image = (b[..., 0] < -0.3 * pp) | (b[..., -1] > w + 0.3 * pp)
-        bad_pitch = (pp < 0.85 * pitch0) | (pp > 1.15 * pitch0)
+        # the mean pitch against the ink's: the first cell's pitch of a foreshortened
+        # line lies further from it the stronger the perspective
+        mean_pitch = ((xe - x0) / n)[..., 0]
+        bad_pitch = (mean_pitch < 0.85 * pitch0) | (mean_pitch > 1.15 * pitch0)
         cost = boundary_cost + 3.0 * outside + 3.0 * empty + 10.0 * (off_image | bad_pitch)
         i, j, m = np.unravel_index(int(np.argmin(cost)), cost.shape)
         return float(x0s[i]), float(xes[j]), float(slopes[m])
 
     # coarse: ends within -0.6..+1.6 pitches of the ink's ends (a stray mark beside the
-    # line may have been taken for ink), slope +-30 %
+    # line may have been taken for ink), slope +-50 % (a phone photo at an angle
+    # foreshortens a line's far end: pitch growing 45 % along a synthetic capture's line)
     margin = 0.5 * (1.0 - _INK_WIDTH) * pitch0  # blank part of the end cells
     step = max(1.0, pitch0 / 5)
     x0, xe, t = search(np.arange(left - margin - 0.6 * pitch0, left + 1.6 * pitch0, step),
                        np.arange(right + 1 + margin + 0.6 * pitch0, right - 1.6 * pitch0, -step),
-                       np.linspace(-0.3, 0.3, 7))
+                       np.linspace(-SLOPE_RANGE, SLOPE_RANGE, SLOPE_STEPS))
     # fine, around the coarse optimum
     fine = np.linspace(-step, step, 9)
     x0, xe, t = search(x0 + fine, xe + fine, t + np.linspace(-0.06, 0.06, 5))
@@ -267,7 +275,7 @@ def segment_line(ink: NDArray[np.float32], n: int, *, whole: bool = False) -> Li
             break
         # implausible bending (pitch growing by more than the grid search allows
         # along the line): stay linear
-        if 2 * abs(fit[2]) * n > 0.4 * fit[1]:
+        if 2 * abs(fit[2]) * n > (SLOPE_RANGE + 0.1) * fit[1]:
             lin, keep = _robust_poly(idx, cx, mass, tol=0.3 * pitch, deg=1)
             if lin is None or lin[1] <= 0:
                 break

@@ -248,11 +248,31 @@ def test_line_is_not_moved_into_empty_paper(monkeypatch: pytest.MonkeyPatch) -> 
     assert reader._fast_checks(reading.fmt, shifted)["composite"]  # the trap is there
     reader._shift_lines(reading, FillerBeyondTheEnds())
     assert reading.lines == lines
-    # without the empty-cell test the line moves
+    # without the empty-cell test the line stays too: moved, its document code would be
+    # '<A' (fewer plausible fields, which no move may give)
     monkeypatch.setattr(reader, "EMPTY_CELL_INK", 0.0)
     reading = reader._full_read(hyp, clf)
     reader._shift_lines(reading, FillerBeyondTheEnds())
-    assert reading.lines == shifted
+    assert reading.lines == lines
+
+
+def test_no_move_for_a_chance_check_digit_at_the_cost_of_a_plausible_field() -> None:
+    """A TD1 read right but for the letter O in its document number (repaired later by
+    the check digits): moved one cell to the right its first line passes the number's
+    check digit by chance ('IDUTOUIDO6377...' -> 'DUTOUIDO6377...<', a genuine card of
+    the fusion training set), but its document code 'DU' is no code: the grid stays."""
+    lines = ["IDUTOUIDO63775348040332734<<<<", "4804033M3501162UTO<<<<<<<<<<<8",
+             "CHOWDHURY<<PIETER<<<<<<<<<<<<<"]
+    reader, clf, lines, hyp = _upright_hypothesis("TD1", SEED0 + 421, width=900, length=30,
+                                                  lines=lines)
+    reading = reader._full_read(hyp, clf)
+    shifted = [lines[0][1:] + "<", *lines[1:]]
+    fast = reader._fast_checks(reading.fmt, shifted)
+    assert sum(fast.values()) > sum(reader._fast_checks(reading.fmt, lines).values())
+    assert reader._field_validity(reading.fmt, shifted) < reader._field_validity(
+        reading.fmt, lines)  # the trap: one more check digit, one plausible field fewer
+    reader._shift_lines(reading, clf)
+    assert reading.lines == lines
 
 
 def test_td1_over_wave_texture_is_grouped_as_three_lines() -> None:
@@ -615,3 +635,29 @@ def test_orientation_is_below_360() -> None:
     """This card's text runs at 359.96 degrees: its orientation read 360.0, not 0.0."""
     res = read(SPECIMENS / "images" / "100_id-che.jpg", tesseract=False)
     assert res.found and res.extra["orientation"] == 0.0
+
+
+def test_a_strongly_foreshortened_line_gets_its_grid(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A phone photo at an angle (a synthetic passport of the fusion training set, seed
+    15015, document 129): the pitch grows 45 % along the MRZ lines. With the grid's pitch
+    allowed to change by 30 % only, both lines were read a cell off at their start
+    ('<UTONAZARBAYEV...', '<414475245UTO...'); searched over +-50 % they read right."""
+    import importlib
+
+    from docfraud.mrz import read
+    from tests.scripts import load_script
+
+    ocr = importlib.import_module("docfraud.mrz.ocr")
+    common = load_script("detect_common")
+    kwargs = {"genuine": 120, "forged": 120, "seed": 15015, "designs": common.train_designs(),
+              "operators": common.train_operators(), "workshops": 2, "per_workshop": 6}
+    _, doc = common._document(kwargs, 129)
+    from docfraud.imageio import load_document
+    from docfraud.screen import working_copy
+
+    pixels = working_copy(load_document(doc.data)).pixels
+    truth = doc.truth["mrz"]["printed"]
+    assert read(pixels).lines == truth
+    monkeypatch.setattr(ocr, "SLOPE_RANGE", 0.3)
+    monkeypatch.setattr(ocr, "SLOPE_STEPS", 7)
+    assert read(pixels).lines != truth
