@@ -20,24 +20,26 @@ of TD1 cards) with Tesseract and looks for the MRZ's values in it:
    distance, ICAO transliteration: MÜLLER ~ MUELLER ~ MULLER);
 3. a mismatch is reported only when the visual zone clearly shows *another* value: a
    confident word of the document number's shape that differs in 1-3 digits (or, the
-   only very confident word of its exact shape, in more: renumbered outright); a
-   set of three or more dates (birth, issue, expiry) whose earliest (latest) is not the
-   MRZ birth (expiry) date, or an issue and an expiry date a whole number of years apart
+   only very confident word of its exact shape, in more: renumbered outright); a set of
+   three or more dates (birth, issue, expiry) whose earliest (latest) is not the MRZ
+   birth (expiry) date, or an issue and an expiry date a whole number of years apart
    whose later one is not the MRZ expiry date (:func:`_expiry_of_pair`); a name absent
-   while the other name and two of number and dates were read and found (names only
-   from an MRZ read at a mean character confidence of 0.9 or more:
-   :func:`unsure_fields`). Before a date or number mismatch is reported, its line alone
-   is read twice more at 14 px/mm (Tesseract, one line each): cleaned and binarised
-   (marks above and below it removed), and in grey levels (the binarisation of a
-   blurred 4 repeats the first reading's 3); the difference must show in a second
-   reading and the MRZ's value in none. Before a name is reported absent the
-   whole zone is read again at 14 px/mm, grown by 3 mm above and at the sides (a name on
-   the zone's edge) and keeping text down to 0.75 mm (a long name shrunk to its box); the
-   name must be absent there too. No difference is claimed for a date or number whose MRZ
-   check digit failed (the MRZ value may be misread; the MRZ detector reports it). A day
-   that differs only in its tens digit, or that is one digit of the other (``1`` for
-   ``12``), and a pair's expiry at most 3 days off, is "day uncertain", never a mismatch.
-   An unreadable zone gives no finding (``data["read"]`` says what was read);
+   while the other name and two of number and dates were read and found, or a name
+   absent where the zone shows another name before the birth date (:func:`names_shown`:
+   claimed replaced, at a date's weight) (names only from an MRZ read at a mean
+   character confidence of 0.9 or more: :func:`unsure_fields`). Before a date or number
+   mismatch is reported, its line alone is read twice more at 14 px/mm (Tesseract, one
+   line each): cleaned and binarised (marks above and below it removed), and in grey
+   levels (the binarisation of a blurred 4 repeats the first reading's 3); the
+   difference must show in a second reading and the MRZ's value in none. Before a name
+   is reported absent the whole zone is read again at 14 px/mm, grown by 3 mm above and
+   at the sides (a name on the zone's edge) and keeping text down to 0.75 mm (a long
+   name shrunk to its box); the name must be absent there too. No difference is claimed
+   for a date or number whose MRZ check digit failed (the MRZ value may be misread; the
+   MRZ detector reports it). A day that differs only in its tens digit, or that is one
+   digit of the other (``1`` for ``12``), and a pair's expiry at most 3 days off, is
+   "day uncertain", never a mismatch. An unreadable zone gives no finding
+   (``data["read"]`` says what was read);
 4. the issue date read in the visual zone against the MRZ expiry date: more than 10
    whole years between them is reported (an expiry date moved later);
 5. print consistency of the value text (``data["print"]``, measures only, for fusion):
@@ -850,7 +852,8 @@ def _title_or_label(token: str) -> bool:
         or word.startswith(token) for word in _NOT_NAMES))
 
 
-def names_shown(words: Sequence[Word], fields: dict[str, Any]) -> list[tuple[str, Word]]:
+def names_shown(words: Sequence[Word], fields: dict[str, Any],
+                dates: Sequence[tuple[dt.date, list[Word]]]) -> list[tuple[str, Word]]:
     """Words the visual zone shows as names that are none of the MRZ's names.
 
     ICAO 9303 (parts 4-6) orders the visual zone's fields: the names come before the date
@@ -861,11 +864,10 @@ def names_shown(words: Sequence[Word], fields: dict[str, Any]) -> list[tuple[str
     MRZ names (:func:`_is_mrz_name`) are returned (folded, with their words): on a
     document whose MRZ names were changed they are the names the visual zone still shows,
     while a name that OCR garbles is read unsurely and left out. Empty where the MRZ's
-    birth date was not read: a later date (issue, expiry) would take place of birth and
-    authority in."""
+    birth date is not among the words' ``dates`` (:func:`parse_dates`): a later date
+    (issue, expiry) would take place of birth and authority in."""
     birth = _mrz_date(fields.get("birth_date"))
-    used = [w for d, ws in parse_dates(words)
-            if birth is not None and _same_date(d, birth) for w in ws]
+    used = [w for d, ws in dates if birth is not None and _same_date(d, birth) for w in ws]
     if not used:
         return []
     anchor = min(used, key=lambda w: w.order)
@@ -1072,9 +1074,12 @@ class VizCheckDetector(Detector):
             if others_ok < 2 or sorted(map(str, names)) != ["absent", "match"]:
                 return None
             key = "surname" if names[0] == "absent" else "given_names"
+            return key if claimable(key) else None
+
+        def claimable(key: str) -> bool:
             # a short name (LI, WU) is too easily misread to claim it is not there
             long_enough = len(re.sub(r"[^A-Z]", "", str(fields.get(key) or ""))) >= 4
-            return key if long_enough and key not in unsure else None
+            return long_enough and key not in unsure
 
         def replaced_name(shown: Sequence[tuple[str, Word]]) -> str | None:
             """The MRZ name to claim replaced by another, if any: absent from the visual
@@ -1085,14 +1090,11 @@ class VizCheckDetector(Detector):
             block shows no other name."""
             if len(shown) < _OTHER_NAME_WORDS:
                 return None
-            for key in ("surname", "given_names"):
-                letters = len(re.sub(r"[^A-Z]", "", str(fields.get(key) or "")))
-                if read.get(key) == "absent" and key not in unsure and letters >= 4:
-                    return key
-            return None
+            return next((key for key in ("surname", "given_names")
+                         if read.get(key) == "absent" and claimable(key)), None)
 
         read_names()
-        shown = names_shown(words, fields)
+        shown = names_shown(words, fields, dates)
         data["names_shown"] = len(shown)
         if ((absent_name() is not None or replaced_name(shown) is not None)
                 and read_again is not None):

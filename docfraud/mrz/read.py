@@ -597,8 +597,8 @@ def _shift_lines(reading: Reading, clf: Classifier) -> None:
             # fewer plausible fields: a check digit passes by chance once in ten, and a
             # line read right but for an O in its number ('IDUTOUIDO6377...', repaired
             # later) passed its number's check once moved a cell, dropping its 'I'
-            if (checks, fields) <= (base_checks, base_fields) or checks < base_checks \
-                    or fields < base_fields:
+            if checks < base_checks or fields < base_fields or (checks, fields) == (
+                    base_checks, base_fields):
                 continue
             logp = float(np.mean(np.log(np.maximum(new_probs.max(axis=1), 1e-6))))
             if best is None or (checks, fields, logp) > best[:3]:
