@@ -74,11 +74,15 @@ def _document(spec_kwargs: dict[str, Any], index: int) -> tuple[Any, Any]:
 
 
 def _featurise(args: tuple[dict[str, Any], int]) -> dict[str, Any]:
+    spec_kwargs, index = args
+    return _featurised(index, *_document(spec_kwargs, index))
+
+
+def _featurised(index: int, item: Any, doc: Any) -> dict[str, Any]:
+    """The row of generated document ``index``: every detector run on it."""
     from docfraud.score import features
     from docfraud.screen import analyse
 
-    spec_kwargs, index = args
-    item, doc = _document(spec_kwargs, index)
     t0 = time.perf_counter()
     try:
         _, results, _ = analyse(doc.data)
@@ -112,7 +116,7 @@ def _refresh(args: tuple[dict[str, Any], dict[str, Any], tuple[str, ...], tuple[
         if all(cached.get(r.detector) == _comparable(json.loads(json.dumps(r.to_dict())))
                for r in fresh):
             return {**row, "features": row_features(row)}
-        return _featurise((spec_kwargs, row["index"]))
+        return _featurised(row["index"], item, doc)
     if statuses and not any(d["detector"] in names and d["status"] in statuses
                             for d in row["results"]):
         return {**row, "features": row_features(row)}
