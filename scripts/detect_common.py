@@ -243,6 +243,26 @@ def detector_names(text: str) -> tuple[str, ...]:
     return names
 
 
+def add_refresh_arguments(ap: Any) -> None:
+    """``--refresh`` and ``--refresh-status`` of train_fusion.py and eval_detect.py."""
+    ap.add_argument("--refresh", default="",
+                    help="comma-separated detectors to run again on the cached documents "
+                         "(after a change to them); the other cached results are kept")
+    ap.add_argument("--refresh-status", default="",
+                    help="comma-separated statuses (ok, not_applicable, failed): run the "
+                         "--refresh detectors again only where their cached result has one; "
+                         "or 'changed': run them again and every detector where one of "
+                         "their results changed (after an MRZ reader change: --refresh mrz)")
+
+
+def refresh_arguments(ap: Any, args: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The checked detectors and statuses of :func:`add_refresh_arguments`' options."""
+    refresh, statuses = detector_names(args.refresh), status_names(args.refresh_status)
+    if statuses and not refresh:
+        ap.error("--refresh-status needs --refresh (the detectors to run again)")
+    return refresh, statuses
+
+
 #: ``--refresh-status changed``: run the --refresh detectors again and, on the documents
 #: where one of their results changed, every detector
 CHANGED = "changed"

@@ -29,13 +29,14 @@ from detect_common import (
     HELD_OUT_DESIGN,
     HELD_OUT_OPERATOR,
     TUNING_SEEDS,
+    add_refresh_arguments,
     detector_names,
     featurise_set,
     one_percent_threshold,
     rate_at,
+    refresh_arguments,
     row_features,
     split_rows,
-    status_names,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,14 +82,7 @@ def main() -> int:
     ap.add_argument("--forged", type=int, default=200)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--cache", type=Path, default=ROOT / "runs" / "eval")
-    ap.add_argument("--refresh", default="",
-                    help="comma-separated detectors to run again on the cached documents "
-                         "(after a change to them); the other cached results are kept")
-    ap.add_argument("--refresh-status", default="",
-                    help="comma-separated statuses (ok, not_applicable, failed): run the "
-                         "--refresh detectors again only where their cached result has one; "
-                         "or 'changed': run them again and every detector where one of "
-                         "their results changed (after an MRZ reader change: --refresh mrz)")
+    add_refresh_arguments(ap)
     ap.add_argument("--seed", type=int, default=EVAL_SEED,
                     help=f"dataset seed of the held-out set (default {EVAL_SEED}; never a "
                          "training or calibration seed)")
@@ -124,10 +118,8 @@ def main() -> int:
               "figures are not held out", file=sys.stderr)
     kwargs = {"genuine": args.genuine, "forged": args.forged, "seed": args.seed,
               "workshops": 2, "per_workshop": 6}
-    if args.refresh_status and not args.refresh:
-        ap.error("--refresh-status needs --refresh (the detectors to run again)")
-    rows = featurise_set(kwargs, jobs=args.jobs, refresh=detector_names(args.refresh),
-                         refresh_status=status_names(args.refresh_status),
+    refresh, refresh_status = refresh_arguments(ap, args)
+    rows = featurise_set(kwargs, jobs=args.jobs, refresh=refresh, refresh_status=refresh_status,
                          cache=args.cache / f"eval-{args.seed}-{args.genuine}.jsonl")
     failed = [r for r in rows if r["error"]]
     rows = list(split_rows(rows))

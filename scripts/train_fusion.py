@@ -26,13 +26,13 @@ from detect_common import (
     HELD_OUT_DESIGN,
     HELD_OUT_OPERATOR,
     TRAIN_SEED,
-    detector_names,
+    add_refresh_arguments,
     featurise_set,
     one_percent_threshold,
     rate_at,
+    refresh_arguments,
     row_features,
     split_rows,
-    status_names,
     train_designs,
     train_operators,
 )
@@ -72,14 +72,7 @@ def main() -> int:
     ap.add_argument("--forged", type=int, default=150)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--cache", type=Path, default=ROOT / "runs" / "fusion")
-    ap.add_argument("--refresh", default="",
-                    help="comma-separated detectors to run again on the cached documents "
-                         "(after a change to them); the other cached results are kept")
-    ap.add_argument("--refresh-status", default="",
-                    help="comma-separated statuses (ok, not_applicable, failed): run the "
-                         "--refresh detectors again only where their cached result has one; "
-                         "or 'changed': run them again and every detector where one of "
-                         "their results changed (after an MRZ reader change: --refresh mrz)")
+    add_refresh_arguments(ap)
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "fusion.json")
     ap.add_argument("--method", choices=("trees", "logistic"), default="trees",
                     help="boosted trees (default: the best ROC AUC and detection at 1 %% "
@@ -102,10 +95,7 @@ def main() -> int:
                          "learned detector's portrait measures, absent where the layout "
                          "places no card or portrait; '' for none)")
     args = ap.parse_args()
-    refresh = detector_names(args.refresh)
-    refresh_status = status_names(args.refresh_status)
-    if refresh_status and not refresh:
-        ap.error("--refresh-status needs --refresh (the detectors to run again)")
+    refresh, refresh_status = refresh_arguments(ap, args)
     augment = tuple(p for p in args.augment_without.split(",") if p)
     from docfraud.score import fit, fit_crossfitted
 
