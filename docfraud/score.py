@@ -283,7 +283,31 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
             validity = _number(data.get("validity_years"))
             if validity is not None:
                 out["vizcheck.validity_excess"] = max(0.0, validity - 10.0)
+    if mrz_unsure(results):
+        # a garbled or unsure reading's check digits and codes, and the visual zone's
+        # comparison with it, are misreadings, not evidence: the document is judged by
+        # the other detectors, as the fusion is trained to (fit's augment groups)
+        out = {k: v for k, v in out.items() if not k.startswith(UNSURE_MRZ_PREFIXES)}
     return out
+
+
+#: feature prefixes left out where the MRZ reading is unsure (:func:`mrz_unsure`): the
+#: MRZ detector's and the visual-zone check's (which compares the visual zone with it)
+UNSURE_MRZ_PREFIXES = ("mrz.", "vizcheck.")
+
+
+def mrz_unsure(results: Sequence[DetectorResult] | Sequence[Mapping[str, Any]]) -> bool:
+    """Whether the MRZ detector found its reading unsure: an ``MRZ_UNSURE_READING``
+    finding, or the garbled reading that gives one
+    (:func:`docfraud.forensics.mrzlogic.garbled`; also recognised in results stored
+    before that rule)."""
+    from docfraud.forensics.mrzlogic import garbled
+
+    for r in results:
+        if _field(r, "detector") == "mrz":
+            codes = [str(_field(f, "code")) for f in _field(r, "findings") or ()]
+            return "MRZ_UNSURE_READING" in codes or garbled(codes)
+    return False
 
 
 @dataclass(frozen=True)
@@ -537,12 +561,12 @@ def final_verdict(model: FusionModel, risk: float,
     unread = next((f for r in results if _field(r, "detector") == "mrz"
                    for f in (_field(r, "findings") or ())
                    if _field(f, "code") in ("MRZ_NOT_FOUND", "MRZ_UNSURE_READING")), None)
-    unsure = unread is not None and _field(unread, "code") == "MRZ_UNSURE_READING"
+    unsure = mrz_unsure(results)
     counted: Sequence[Any] = ([r for r in results
                                if _field(r, "detector") in MRZ_FREE_DETECTORS]
                               if unsure else results)
     verdict = model.verdict(risk, named_anomaly=corroborated_anomaly(counted))
-    if unread is not None and verdict == "clear":
+    if (unread is not None or unsure) and verdict == "clear":
         verdict = "refer"
     return verdict, unread
 
@@ -610,6 +634,13 @@ def _without(row: Mapping[str, float], prefixes: tuple[str, ...]) -> dict[str, f
     return {k: v for k, v in row.items() if not k.startswith(prefixes)}
 
 
+#: weight of a training row's copy without an augment group's features (fit's
+#: ``augment_groups``): small, so that the model learns to judge documents without them
+#: while the documents that have them keep most of its attention (with 0.1, the fusion's
+#: development sets give the same ROC AUC as the model fitted without the group)
+AUGMENT_GROUP_WEIGHT = 0.1
+
+
 def _has_any(row: Mapping[str, float], prefixes: tuple[str, ...]) -> bool:
     """Whether ``row`` has a feature whose name starts with one of ``prefixes``."""
     return bool(prefixes) and any(k.startswith(prefixes) for k in row)
@@ -628,6 +659,7 @@ def fit(
     monotone: bool = True,
     directions: Mapping[str, int] | None = None,
     augment_without: Sequence[str] = (),
+    augment_groups: Sequence[Sequence[str]] = (),
     meta: Mapping[str, Any] | None = None,
 ) -> FusionModel:
     """Fit a :class:`FusionModel` (training split) and calibrate it (calibration split).
@@ -637,6 +669,10 @@ def fit(
     the model learns to judge documents where that detector has nothing to say (a
     design outside the reference library) from the other detectors, instead of taking
     the missing values for whatever training documents happened to lack them.
+    ``augment_groups``: further groups of prefixes, each giving its own copy of a row at
+    :data:`AUGMENT_GROUP_WEIGHT` (e.g. ``("mrz.", "vizcheck.")``: features left out where
+    the MRZ reads unsurely, :func:`mrz_unsure`, which few documents do); the rest of the
+    row's weight of 1 is shared equally by the row and its ``augment_without`` copy.
     Calibration rows are not augmented.
 
     ``method``: ``"trees"`` (scikit-learn's HistGradientBoostingClassifier with the
@@ -653,16 +689,25 @@ def fit(
     rows = list(rows)
     labels = list(labels)
     cal_rows = list(calibration_rows)
-    prefixes = tuple(augment_without)
-    weights = [1.0] * len(rows)
-    if prefixes:
-        # each augmented document weighs 1 in all (0.5 with, 0.5 without the features)
-        has = [_has_any(r, prefixes) for r in rows]
-        extra = [(_without(r, prefixes), lab)
-                 for r, lab, h in zip(rows, labels, has, strict=True) if h]
-        weights = [0.5 if h else 1.0 for h in has] + [0.5] * len(extra)
-        rows += [r for r, _ in extra]
-        labels += [lab for _, lab in extra]
+    groups = [tuple(g) for g in augment_groups if g]
+    first = tuple(augment_without)
+    copies, shares = [], []
+    for r in rows:
+        # the augment groups' copies weigh AUGMENT_GROUP_WEIGHT each; the rest of the
+        # row's weight of 1 is shared by the row and its copy without augment_without
+        extra = [_without(r, g) for g in groups if _has_any(r, g)]
+        rest = 1.0 - AUGMENT_GROUP_WEIGHT * len(extra)
+        if _has_any(r, first):
+            extra.insert(0, _without(r, first))
+            shares.append([rest / 2] * 2 + [AUGMENT_GROUP_WEIGHT] * (len(extra) - 1))
+        else:
+            shares.append([rest] + [AUGMENT_GROUP_WEIGHT] * len(extra))
+        copies.append(extra)
+    weights = [w[0] for w in shares]
+    for c, lab, w in zip(copies, list(labels), shares, strict=True):
+        rows += c
+        labels += [lab] * len(c)
+        weights += w[1:]
     names = sorted({k for r in rows for k in r})
     y = np.asarray(labels)
     if method == "trees":
@@ -689,7 +734,8 @@ def fit(
                             baseline=float(np.ravel(clf._baseline_prediction)[0]))
         meta = {**dict(meta or {}), "method": "trees",
                 "tree_options": {k: v for k, v in options.items() if k != "monotonic_cst"},
-                "monotone": monotone, "augment_without": list(prefixes),
+                "monotone": monotone, "augment_without": list(augment_without),
+                "augment_groups": [list(g) for g in augment_groups],
                 "directions": ({n: d for n, d in zip(names, options["monotonic_cst"],
                                                      strict=True) if d}
                                if monotone else {})}
@@ -727,10 +773,12 @@ def fit_crossfitted(
     trees: Mapping[str, Any] | None = None,
     monotone: bool = True,
     augment_without: Sequence[str] = (),
+    augment_groups: Sequence[Sequence[str]] = (),
     meta: Mapping[str, Any] | None = None,
 ) -> FusionModel:
-    """Fit on all ``rows`` and calibrate on out-of-fold logits (``augment_without``: see
-    :func:`fit`; applied to the training rows of every fold and of the final fit).
+    """Fit on all ``rows`` and calibrate on out-of-fold logits (``augment_without``,
+    ``augment_groups``: see :func:`fit`; applied to the training rows of every fold and of
+    the final fit).
 
     Every row's logit comes from a model fitted on the other ``folds - 1`` folds
     (stratified, fixed seed), so Platt scaling and the false-alarm thresholds are set on
@@ -741,35 +789,39 @@ def fit_crossfitted(
     from sklearn.model_selection import StratifiedKFold
 
     y = np.asarray(labels)
-    prefixes = tuple(augment_without)
-    # documents that have the augmented features are also scored without them, and both
-    # scores calibrate: thresholds hold for a mix of documents with and without them
-    stripped_idx = [i for i, r in enumerate(rows) if _has_any(r, prefixes)]
+    # documents that have the augment_without features are also scored without them, and
+    # both scores calibrate: thresholds hold for a mix of documents with and without them
+    # (not so the augment groups': they are left out of few documents)
+    first = tuple(augment_without)
+    stripped = [(i, first) for i, r in enumerate(rows) if _has_any(r, first)]
     oof = np.zeros(len(rows))
-    oof_stripped = np.zeros(len(stripped_idx))
-    position = {i: n for n, i in enumerate(stripped_idx)}
+    oof_stripped = np.zeros(len(stripped))
     for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=0).split(
             np.zeros(len(rows)), y):
         part_labels = [int(v) for v in y[train_idx]]
         part = fit([rows[i] for i in train_idx], part_labels,
                    calibration_rows=[rows[i] for i in train_idx],
                    calibration_labels=part_labels, method=method, l2=l2, trees=trees,
-                   monotone=monotone, augment_without=augment_without)
+                   monotone=monotone, augment_without=augment_without,
+                   augment_groups=augment_groups)
+        held = set(int(i) for i in test_idx)
         for i in test_idx:
             oof[i] = part.logit(rows[i])[0]
-            if i in position:
-                oof_stripped[position[i]] = part.logit(_without(rows[i], prefixes))[0]
+        for n, (i, g) in enumerate(stripped):
+            if i in held:
+                oof_stripped[n] = part.logit(_without(rows[i], g))[0]
     all_labels = [int(v) for v in y]
     model = fit(rows, all_labels, calibration_rows=rows, calibration_labels=all_labels,
                 method=method, l2=l2, trees=trees, monotone=monotone,
-                augment_without=augment_without, meta=meta)
-    cal_rows = list(rows) + [_without(rows[i], prefixes) for i in stripped_idx]
-    cal_labels = all_labels + [all_labels[i] for i in stripped_idx]
+                augment_without=augment_without, augment_groups=augment_groups, meta=meta)
+    cal_rows = list(rows) + [_without(rows[i], g) for i, g in stripped]
+    cal_labels = all_labels + [all_labels[i] for i, _ in stripped]
+    described = ", ".join(first)
     return calibrate(model, cal_rows, cal_labels, logits=list(oof) + list(oof_stripped),
                      false_alarm=false_alarm,
                      meta={**dict(model.meta), "calibration": f"{folds}-fold out-of-fold"
-                           + (f", each document with and without {', '.join(prefixes)}"
-                              if stripped_idx else "")})
+                           + (f", each document with and without {described}"
+                              if stripped else "")})
 
 
 def calibrate(

@@ -88,15 +88,19 @@ def main() -> int:
     ap.add_argument("--extra-seeds", default="",
                     help="comma-separated further training seeds (same size and hold-outs; "
                          "never the evaluation seed), added to the fit")
-    ap.add_argument("--augment-without", default="reference.,learned.data.",
-                    help="comma-separated feature prefixes: every training document also "
-                         "enters the fit once without them (default 'reference.' -- designs "
-                         "outside the reference library -- and 'learned.data.' -- the "
-                         "learned detector's portrait measures, absent where the layout "
-                         "places no card or portrait; '' for none)")
+    ap.add_argument("--augment-without", default="reference.,learned.data.;mrz.,vizcheck.",
+                    help="groups of comma-separated feature prefixes, the groups separated "
+                         "by ';': every training document also enters the fit once without "
+                         "each group's features (default 'reference.' -- designs outside "
+                         "the reference library -- with 'learned.data.' -- the learned "
+                         "detector's portrait measures, absent where the layout places no "
+                         "card or portrait; and 'mrz.' with 'vizcheck.' -- left out where "
+                         "the MRZ reads unsurely or garbled, docfraud.score.mrz_unsure; "
+                         "'' for none)")
     args = ap.parse_args()
     refresh, refresh_status = refresh_arguments(ap, args)
-    augment = tuple(p for p in args.augment_without.split(",") if p)
+    groups = [tuple(p for p in g.split(",") if p) for g in args.augment_without.split(";")]
+    augment, more_groups = (groups[0], [g for g in groups[1:] if g]) if groups else ((), [])
     from docfraud.score import fit, fit_crossfitted
 
     common = {"designs": train_designs(), "operators": train_operators(), "workshops": 2,
@@ -134,12 +138,12 @@ def main() -> int:
             model = fit(train_x, [r["label"] for r in train],
                         calibration_rows=cal_x, calibration_labels=[r["label"] for r in cal],
                         method=args.method, l2=args.l2, monotone=args.monotone,
-                        augment_without=augment, meta=meta)
+                        augment_without=augment, augment_groups=more_groups, meta=meta)
         else:
             model = fit_crossfitted(train_x + cal_x, [r["label"] for r in train + cal],
                                     method=args.method, l2=args.l2,
                                     monotone=args.monotone, augment_without=augment,
-                                    meta=meta)
+                                    augment_groups=more_groups, meta=meta)
     model.save(args.out)
     print(f"wrote {args.out}: {args.method}, {len(model.feature_names)} features, thresholds "
           f"{ {k: round(v, 3) for k, v in model.thresholds.items()} }")

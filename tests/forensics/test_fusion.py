@@ -234,8 +234,9 @@ def test_unread_mrz_is_never_clear() -> None:
 def test_unsure_mrz_reading_is_treated_as_unread_for_the_verdict() -> None:
     """MRZ-like text read unsurely (MRZ_UNSURE_READING): never 'clear'; 'reject' only where
     detectors that do not work from the MRZ corroborate it -- its data findings and the
-    findings of detectors that work from its reading or placement do not; the fusion's
-    features do not see the finding."""
+    findings of detectors that work from its reading or placement do not; the fusion
+    judges it without the MRZ's and the visual-zone check's features (misreadings, not
+    evidence)."""
     from docfraud.score import final_verdict, fuse
 
     def results(unsure: bool, *, jpeg: bool = False) -> list[DetectorResult]:
@@ -259,7 +260,10 @@ def test_unsure_mrz_reading_is_treated_as_unread_for_the_verdict() -> None:
     assert unsure.verdict == "refer" and unsure.reasons[0].startswith("MRZ_UNSURE_READING")
     assert fuse(results(True, jpeg=True), model=high).verdict == "reject"
     assert fuse(results(True), model=low).verdict == "refer"
-    assert features(results(True)) == features(results(False))
+    sure_features = features(results(False))
+    assert features(results(True)) == {
+        k: v for k, v in sure_features.items() if not k.startswith(("mrz.", "vizcheck."))}
+    assert "mrz.check_digits" in sure_features and "vizcheck.findings" in sure_features
     # the evaluation recomputes verdicts from stored result dicts: the same rule
     for model in (high, low):
         for unsure_, jpeg in ((False, False), (True, False), (True, True)):
@@ -290,6 +294,66 @@ def test_mrz_detector_reports_an_unsure_reading_outside_its_score() -> None:
     assert "MRZ_UNSURE_READING" in {f.code for f in unsure.findings}
     assert "MRZ_UNSURE_READING" not in {f.code for f in sure.findings}
     assert unsure.score == sure.score
+
+
+def test_a_garbled_reading_is_unsure_however_confident() -> None:
+    """Two different structural findings (codes, fillers, dates) mark a misread MRZ -- a
+    grid a cell off reads 'DUTO...' for 'PDUTO...' with misplaced fillers -- whatever the
+    reader's confidence: the detector says MRZ_UNSURE_READING (outside its score), and
+    results stored before that rule are recognised by their codes alone. One structural
+    finding (an issuer's odd code) is evidence as before."""
+    from docfraud.forensics.base import Analysis
+    from docfraud.forensics.mrzlogic import MrzLogicDetector, garbled
+    from docfraud.mrz import parse
+    from docfraud.score import mrz_unsure
+
+    detector = MrzLogicDetector()
+    pixels = np.zeros((64, 64, 3), np.uint8)
+
+    def run(lines: list[str]) -> DetectorResult:
+        mrz = parse(lines)
+        mrz.extra["confidence"] = 0.95
+        return detector.run(Analysis.from_source(pixels, mrz=mrz))
+
+    shifted = run(["DUTONOVAK<<JIRI<<<<<<<<<<<<<<<<<<<<<<<<<<<<T",
+                   "D5435219<2UTO4003124M2908133<<<<<<<<<<<<<<<6"])
+    codes = {f.code for f in shifted.findings}
+    assert garbled(codes) and "MRZ_UNSURE_READING" in codes
+    assert "MRZ_CHECK_DIGIT_BIRTH_DATE" not in codes  # no check digit needs to fail
+    odd = run(["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+               "L898902C36XYZ7408122F1204159ZE184226B<<<<<10"])
+    odd_codes = {f.code for f in odd.findings}
+    assert "MRZ_NATIONALITY_UNKNOWN" in odd_codes and not garbled(odd_codes)
+    assert "MRZ_UNSURE_READING" not in odd_codes
+    assert shifted.score == run(["DUTONOVAK<<JIRI<<<<<<<<<<<<<<<<<<<<<<<<<<<<T",
+                                 "D5435219<2UTO4003124M2908133<<<<<<<<<<<<<<<6"]).score
+    stored = shifted.to_dict()
+    stored["findings"] = [f for f in stored["findings"] if f["code"] != "MRZ_UNSURE_READING"]
+    assert mrz_unsure([stored]) and mrz_unsure([shifted]) and not mrz_unsure([odd])
+    assert not features([DetectorResult.from_dict(stored)]).keys() & {"mrz.found", "mrz.codes"}
+
+
+def test_augment_groups_teach_the_fusion_to_judge_without_their_features() -> None:
+    """A training row's copy without an augment group's features weighs
+    AUGMENT_GROUP_WEIGHT: a document without the MRZ's features is then judged from the
+    others (here 'a.x', which alone separates the classes), while documents with them
+    still are judged mostly by them."""
+    from docfraud.score import fit
+
+    rng = np.random.default_rng(0)
+    rows, labels = [], []
+    for i in range(400):
+        y = i % 2
+        rows.append({"a.x": float(y + rng.normal(0, 0.4)), "mrz.c": float(y)})
+        labels.append(y)
+    model = fit(rows, labels, calibration_rows=rows, calibration_labels=labels,
+                method="trees", monotone=False, augment_groups=[("mrz.",)])
+    assert model.meta["augment_groups"] == [["mrz."]]
+    assert model.probability({"a.x": 1.0}) > 0.8 > 0.2 > model.probability({"a.x": 0.0})
+    plain = fit(rows, labels, calibration_rows=rows, calibration_labels=labels,
+                method="trees", monotone=False)
+    assert abs(plain.probability({"a.x": 1.0}) - plain.probability({"a.x": 0.0})) < \
+        model.probability({"a.x": 1.0}) - model.probability({"a.x": 0.0})
 
 
 def test_measurement_reasons_must_hold_and_raise_the_risk() -> None:
