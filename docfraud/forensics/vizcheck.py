@@ -41,7 +41,9 @@ of TD1 cards) with Tesseract and looks for the MRZ's values in it:
    "day uncertain", never a mismatch. An unreadable zone gives no finding
    (``data["read"]`` says what was read);
 4. the issue date read in the visual zone against the MRZ expiry date: more than 10
-   whole years between them is reported (an expiry date moved later);
+   whole years between them is reported (an expiry date moved later), when a second
+   reading of the issue date's line shows the same date and none a date that gives
+   at most 10 years (a year misread by one, 2023 for 2024, stretches the validity to 11);
 5. print consistency of the value text (``data["print"]``, measures only, for fusion):
    per run of text its cap height, stroke width, stroke / height and width per
    character, and how far the most deviant run lies from the document's median (a field
@@ -846,9 +848,11 @@ def _is_mrz_name(token: str, parts: Sequence[str]) -> bool:
 @functools.lru_cache(maxsize=4096)
 def _title_or_label(token: str) -> bool:
     """A word of :data:`_NOT_NAMES`, one letter off one of its words of five letters or
-    more (``OCUMENTO``), or the head of one (``CODIG``) from four letters."""
-    return token in _NOT_NAMES or (len(token) >= 4 and any(
-        (len(word) >= 5 and abs(len(word) - len(token)) <= 1 and edit_distance(word, token) <= 1)
+    more (``OCUMENTO``) from four letters, or the head of one (``CODIG``, ``NAT``) from
+    three."""
+    return token in _NOT_NAMES or (len(token) >= 3 and any(
+        (len(token) >= 4 and len(word) >= 5 and abs(len(word) - len(token)) <= 1
+         and edit_distance(word, token) <= 1)
         or word.startswith(token) for word in _NOT_NAMES))
 
 
@@ -949,6 +953,18 @@ class VizCheckDetector(Detector):
                        else 2.0 for f in findings)
         return self.result(score=1.0 - math.exp(-evidence), findings=findings, data=data)
 
+    @staticmethod
+    def _issue_confirmed(issue: dt.date, expiry: dt.date, used: Sequence[Word],
+                         checks: _Checks) -> bool:
+        """Whether a second reading of the issue date's line shows ``issue`` too, and none
+        (nor a veto reading) a date a valid number of whole years before ``expiry``."""
+        text = " ".join(w.text for w in used)
+        again = _reading_dates(checks.confirm(used, text))
+        others = again + _reading_dates(checks.vetoes(used))
+        return issue in again and not any(
+            d != issue and (_whole_years(d, expiry) or _MAX_VALIDITY_YEARS + 1)
+            <= _MAX_VALIDITY_YEARS for d in others)
+
     def compare(self, words: Sequence[Word], fields: dict[str, Any], *,
                 verify: Callable[[Sequence[Word]], str | Sequence[str | None] | None]
                 | None = None,
@@ -1030,8 +1046,9 @@ class VizCheckDetector(Detector):
                 years = _whole_years(issue, expiry)
                 assert years is not None
                 data["validity_years"] = years
-                if years > _MAX_VALIDITY_YEARS:
-                    used = [w for d, ws in dates if d == issue for w in ws]
+                used = [w for d, ws in dates if d == issue for w in ws]
+                if years > _MAX_VALIDITY_YEARS and self._issue_confirmed(
+                        issue, expiry, used, checks):
                     findings.append(self.finding(
                         "VIZ_VALIDITY_TOO_LONG", "medium",
                         f"issued {issue.isoformat()} (visual zone) and expiring "

@@ -303,6 +303,30 @@ def test_no_difference_is_claimed_for_a_field_whose_mrz_check_digit_failed() -> 
     assert findings == [] and "validity_years" not in data
 
 
+def test_a_validity_too_long_needs_the_issue_date_read_twice() -> None:
+    """A year misread by one (2020 for 2021 against an expiry of 2031) stretches the
+    validity to 11 whole years: the claim stands only when a second reading of the issue
+    date's line shows the same date and none a date of a valid issue."""
+    det = get_detector("vizcheck")
+    fields = dict(FIELDS, expiry_date="2031-02-28")
+    ocr = words("UT1690595 MULLER ANNA MARIA 12 AUG 1974 01 MAR 2020")
+    findings, data = det.compare(ocr, fields)  # type: ignore[attr-defined]
+    assert [f.code for f in findings] == ["VIZ_VALIDITY_TOO_LONG"]  # no verify: as read
+    assert data["validity_years"] == 11
+    findings, _ = det.compare(ocr, fields,  # type: ignore[attr-defined]
+                              verify=lambda used: "01 MAR 2021")
+    assert findings == []
+    findings, _ = det.compare(ocr, fields,  # type: ignore[attr-defined]
+                              verify=lambda used: ["01 MAR 2020", None])
+    assert [f.code for f in findings] == ["VIZ_VALIDITY_TOO_LONG"]
+    findings, _ = det.compare(ocr, fields,  # type: ignore[attr-defined]
+                              verify=lambda used: "01 MAR 2020", veto=lambda used: "01 MAR 2021")
+    assert findings == []
+    findings, _ = det.compare(ocr, fields,  # type: ignore[attr-defined]
+                              verify=lambda used: "O1 MAR")
+    assert findings == []
+
+
 def test_a_name_is_absent_only_when_the_second_reading_of_the_zone_lacks_it_too() -> None:
     """OCR loses names on the zone's edge or under diacritics (NOVÁK not read at all):
     the zone read again must lack the name as well before VIZ_NAME_MISMATCH is claimed."""
@@ -455,7 +479,7 @@ def test_both_names_absent_are_claimed_only_where_the_zone_shows_other_names() -
     assert findings == []
     # ... nor from words after the birth date (place of birth, authority), labels and
     # titles (one letter off, or cut short), or the MRZ's state code
-    ocr = words("PASSPORT OCUMENTO CODIG UTO UT1690595 12 AUG 1974 LAGOS CITY 01 MAR 2020 "
+    ocr = words("PASSPORT OCUMENTO CODIG NAT UTO UT1690595 12 AUG 1974 LAGOS CITY 01 MAR 2020 "
                 "01 MAR 2030")
     findings, data = det.compare(ocr, dict(fields, issuing_state="UTO"),  # type: ignore[attr-defined]
                                  read_again=lambda: words("UT1690595"))
