@@ -806,7 +806,13 @@ def unsure_fields(mrz: MrzResult) -> list[str]:
     (``mrz.extra["confidence"]``, 0-1) is under _MRZ_NAMES_MIN_CONFIDENCE (no check
     digit covers names: a genuine passport's name line was read LJPTT<JCTTF at
     confidence 0.64). An MRZ given as text has no
-    confidence (nor a non-numeric one): its names are compared."""
+    confidence (nor a non-numeric one): its names are compared. A garbled reading
+    (:func:`docfraud.forensics.mrzlogic.garbled`: codes, fillers or dates malformed in
+    more than one way) leaves every field unsure."""
+    from docfraud.forensics.mrzlogic import garbled
+
+    if garbled(f.code for f in mrz.findings):
+        return ["document_number", "birth_date", "expiry_date", "surname", "given_names"]
     unsure = [k for k in ("document_number", "birth_date", "expiry_date")
               if mrz.checks.get(f"check_digit.{k}") is False]
     confidence = mrz.extra.get("confidence")

@@ -539,6 +539,12 @@ def test_unsure_fields_from_check_digits_and_the_readers_confidence() -> None:
     assert unsure_fields(o_in) == []
     o_out = replace(text, fields={**text.fields, "document_number": "OK6720713"})
     assert unsure_fields(replace(o_out, extra={"confidence": 0.95})) == []
+    # a garbled reading (a grid a cell off: document code and fillers malformed),
+    # however confident, leaves every field unsure
+    shifted = parse(["DUTONOVAK<<JIRI<<<<<<<<<<<<<<<<<<<<<<<<<<<<T",
+                     "D5435219<2UTO4003124M2908133<<<<<<<<<<<<<<<6"])
+    assert unsure_fields(replace(shifted, extra={"confidence": 0.95})) == [
+        "document_number", "birth_date", "expiry_date", "surname", "given_names"]
 
 
 def test_no_date_claim_in_the_second_reading_where_another_date_is_the_mrz_date_misread() -> None:
