@@ -107,6 +107,10 @@ _MAX_VALIDITY_YEARS = 10
 #: MRZ-only alterations)
 _NAME_SHOWN_CONF = 85.0
 _NAME_SHOWN_LEN = 3
+#: a name part this long or longer found in the visual zone makes the name "partial"
+#: where not all its parts are; shorter ones (particles: DA, DE, VAN, BIN) match too many
+#: words by chance (an MRZ surname altered to DA CONCEICAO was "partial" beside ZHANG)
+_NAME_PART_TELLS = 4
 _OTHER_NAME_WORDS = 1
 #: words of titles and of the field labels of ICAO 9303 visual zones (English, French,
 #: Spanish, Portuguese, German, Italian; folded), which may be printed as large as the
@@ -1080,8 +1084,12 @@ class VizCheckDetector(Detector):
                 parts = [p for p in re.split(r"[ <]+", str(fields.get(key) or ""))
                          if len(p) >= 2]
                 if parts:
-                    hits = sum(found(p) for p in parts)
-                    read[key] = ("match" if hits == len(parts) else "partial" if hits
+                    hits = [found(p) for p in parts]
+                    # a particle (DA, DE, VAN, BIN) matches many short words: only a
+                    # name's longer parts, where it has any, show that it is there
+                    telling = [h for p, h in zip(parts, hits, strict=True)
+                               if len(p) >= _NAME_PART_TELLS] or hits
+                    read[key] = ("match" if all(hits) else "partial" if any(telling)
                                  else "absent")
 
         def absent_name() -> str | None:

@@ -490,6 +490,21 @@ def test_both_names_absent_are_claimed_only_where_the_zone_shows_other_names() -
                                  read_again=lambda: words("NOVAK CHIDI UT1690595"))
     assert [(f.code, f.severity) for f in findings] == [("VIZ_NAME_MISMATCH", "high")]
     assert data["names_shown"] == 1 and data["read"]["surname"] == "absent"
+    # a surname replaced by one with a particle: the particle (DA) matches short words
+    # by chance, so only the name's longer parts tell whether it is there
+    ocr = words("PASSPORT UTO UT1690595 ZHANG CHIDI DA 12 AUG 1974 LAGOS 01 MAR 2020 "
+                "01 MAR 2030")
+    particle = dict(fields, surname="DA CONCEICAO", nationality="UTO")
+    findings, data = det.compare(ocr, particle,  # type: ignore[attr-defined]
+                                 read_again=lambda: words("ZHANG CHIDI UT1690595"))
+    assert [(f.code, f.severity) for f in findings] == [("VIZ_NAME_MISMATCH", "high")]
+    assert data["read"]["surname"] == "absent"
+    # ... while a multi-part surname read in part is partial, no claim
+    ocr = words("PASSPORT UTO UT1690595 CONCEICAO CHIDI 12 AUG 1974 LAGOS 01 MAR 2020 "
+                "01 MAR 2030")
+    findings, data = det.compare(ocr, dict(particle, surname="DA SILVA CONCEICAO"),  # type: ignore[attr-defined]
+                                 read_again=lambda: words("CONCEICAO CHIDI UT1690595"))
+    assert findings == [] and data["read"]["surname"] == "partial"
     # without the MRZ's birth date read no words count: a later date would take the
     # place of birth in (a genuine passport: 'KUALA LUMPUR' before its expiry date)
     ocr = words("UT1690595 ANNA 01 MAR 2020 KUALA LUMPUR 01 MAR 2030")
