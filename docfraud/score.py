@@ -208,7 +208,9 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
     (``reference.ghost_mismatch`` = 1 - their correlation, designs with a ghost); no
     ``reference.*`` feature at all when the design is not in the library (missing
     values, which the trees are trained for by ``augment_without``) and no
-    ``reference.ran``.
+    ``reference.ran``. Where the MRZ reads unsurely or garbled (:func:`mrz_unsure`), the
+    ``mrz.*`` and ``vizcheck.*`` features are left out (misreadings, not evidence; the
+    trees are trained for that by ``augment_groups``).
     """
     out: dict[str, float] = {}
     for r in results:
@@ -689,25 +691,27 @@ def fit(
     rows = list(rows)
     labels = list(labels)
     cal_rows = list(calibration_rows)
+    prefixes = tuple(augment_without)
     groups = [tuple(g) for g in augment_groups if g]
-    first = tuple(augment_without)
-    copies, shares = [], []
-    for r in rows:
-        # the augment groups' copies weigh AUGMENT_GROUP_WEIGHT each; the rest of the
-        # row's weight of 1 is shared by the row and its copy without augment_without
-        extra = [_without(r, g) for g in groups if _has_any(r, g)]
-        rest = 1.0 - AUGMENT_GROUP_WEIGHT * len(extra)
-        if _has_any(r, first):
-            extra.insert(0, _without(r, first))
-            shares.append([rest / 2] * 2 + [AUGMENT_GROUP_WEIGHT] * (len(extra) - 1))
-        else:
-            shares.append([rest] + [AUGMENT_GROUP_WEIGHT] * len(extra))
-        copies.append(extra)
-    weights = [w[0] for w in shares]
-    for c, lab, w in zip(copies, list(labels), shares, strict=True):
-        rows += c
-        labels += [lab] * len(c)
-        weights += w[1:]
+    weights = []
+    extra_rows, extra_labels, extra_weights = [], [], []
+    for r, lab in zip(rows, labels, strict=True):
+        # each augment group's copy weighs AUGMENT_GROUP_WEIGHT; the rest of the row's
+        # weight of 1 goes to the row, shared with its copy without augment_without
+        copies = [_without(r, g) for g in groups if _has_any(r, g)]
+        rest = 1.0 - AUGMENT_GROUP_WEIGHT * len(copies)
+        shares = [AUGMENT_GROUP_WEIGHT] * len(copies)
+        if _has_any(r, prefixes):
+            rest /= 2
+            copies.insert(0, _without(r, prefixes))
+            shares.insert(0, rest)
+        weights.append(rest)
+        extra_rows += copies
+        extra_labels += [lab] * len(copies)
+        extra_weights += shares
+    rows += extra_rows
+    labels += extra_labels
+    weights += extra_weights
     names = sorted({k for r in rows for k in r})
     y = np.asarray(labels)
     if method == "trees":
@@ -789,13 +793,14 @@ def fit_crossfitted(
     from sklearn.model_selection import StratifiedKFold
 
     y = np.asarray(labels)
+    prefixes = tuple(augment_without)
     # documents that have the augment_without features are also scored without them, and
     # both scores calibrate: thresholds hold for a mix of documents with and without them
-    # (not so the augment groups': they are left out of few documents)
-    first = tuple(augment_without)
-    stripped = [(i, first) for i, r in enumerate(rows) if _has_any(r, first)]
+    # (not so for the augment groups, whose features few documents lack)
+    stripped_idx = [i for i, r in enumerate(rows) if _has_any(r, prefixes)]
     oof = np.zeros(len(rows))
-    oof_stripped = np.zeros(len(stripped))
+    oof_stripped = np.zeros(len(stripped_idx))
+    position = {i: n for n, i in enumerate(stripped_idx)}
     for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=0).split(
             np.zeros(len(rows)), y):
         part_labels = [int(v) for v in y[train_idx]]
@@ -804,24 +809,21 @@ def fit_crossfitted(
                    calibration_labels=part_labels, method=method, l2=l2, trees=trees,
                    monotone=monotone, augment_without=augment_without,
                    augment_groups=augment_groups)
-        held = set(int(i) for i in test_idx)
         for i in test_idx:
             oof[i] = part.logit(rows[i])[0]
-        for n, (i, g) in enumerate(stripped):
-            if i in held:
-                oof_stripped[n] = part.logit(_without(rows[i], g))[0]
+            if i in position:
+                oof_stripped[position[i]] = part.logit(_without(rows[i], prefixes))[0]
     all_labels = [int(v) for v in y]
     model = fit(rows, all_labels, calibration_rows=rows, calibration_labels=all_labels,
                 method=method, l2=l2, trees=trees, monotone=monotone,
                 augment_without=augment_without, augment_groups=augment_groups, meta=meta)
-    cal_rows = list(rows) + [_without(rows[i], g) for i, g in stripped]
-    cal_labels = all_labels + [all_labels[i] for i, _ in stripped]
-    described = ", ".join(first)
+    cal_rows = list(rows) + [_without(rows[i], prefixes) for i in stripped_idx]
+    cal_labels = all_labels + [all_labels[i] for i in stripped_idx]
     return calibrate(model, cal_rows, cal_labels, logits=list(oof) + list(oof_stripped),
                      false_alarm=false_alarm,
                      meta={**dict(model.meta), "calibration": f"{folds}-fold out-of-fold"
-                           + (f", each document with and without {described}"
-                              if stripped else "")})
+                           + (f", each document with and without {', '.join(prefixes)}"
+                              if stripped_idx else "")})
 
 
 def calibrate(

@@ -96,6 +96,8 @@ def main() -> int:
                          "detector's portrait measures, absent where the layout places no "
                          "card or portrait; and 'mrz.' with 'vizcheck.' -- left out where "
                          "the MRZ reads unsurely or garbled, docfraud.score.mrz_unsure; "
+                         "the first group's copy shares the document's weight equally, each "
+                         "further group's copy weighs docfraud.score.AUGMENT_GROUP_WEIGHT; "
                          "'' for none)")
     args = ap.parse_args()
     refresh, refresh_status = refresh_arguments(ap, args)
