@@ -507,14 +507,17 @@ def _completion_trusted(reading: Reading) -> bool:
 
 
 def _field_validity(fmt: MrzFormat, lines: list[str]) -> int:
-    """How many of the fields no check digit covers look right: the document code and
-    the name start with a letter, state codes are known."""
+    """How many of the fields no check digit covers look right: the document code starts
+    with a letter its format allows ('P' for a passport, 'I', 'A' or 'C' for a card), the
+    name with a letter, state codes are known."""
     from docfraud.mrz.codes import is_known_code
 
     ok = 0
     for spec in fmt.fields:
         text = lines[spec.line][spec.start:spec.stop]
-        if spec.kind in ("code", "name"):
+        if spec.kind == "code":
+            ok += text[:1] in fmt.document_codes
+        elif spec.kind == "name":
             ok += text[:1].isalpha()
         elif spec.kind == "country":
             ok += is_known_code(text)
@@ -785,6 +788,37 @@ def _repair_country(reading: Reading) -> None:
     reading.lines = ["".join(r) for r in rows]
 
 
+def _repair_names(reading: Reading) -> None:
+    """Spell the name field's unsure letters as names are spelt (:mod:`docfraud.mrz.names`).
+
+    No check digit covers the name; where the CNN hesitates between letters (a blurred E
+    or F, O or Q), the letter statistics of real names decide among its likeliest ones.
+    """
+    from docfraud.mrz import names
+
+    rows = [list(x) for x in reading.lines]
+    for spec in reading.fmt.fields:
+        if spec.kind != "name":
+            continue
+        probs = reading.probs[spec.line][spec.start:spec.stop]
+        if float(probs.max(axis=1).min()) >= names.UNSURE_BELOW:
+            continue  # every letter confident: nothing to decide (and no model to load)
+        text = "".join(rows[spec.line][spec.start:spec.stop])
+        new, changed = names.default_model().decode(text, probs, ocr.ALPHABET)
+        for k in changed:
+            p = spec.start + k
+            pr = probs[k]
+            reading.changes.append({
+                "line": spec.line, "position": p, "before": text[k], "after": new[k],
+                "field": spec.name,
+                "reason": f"uncertain letter ({text[k]} {float(pr[ocr.ALPHABET.index(text[k])]):.2f}"
+                          f", {new[k]} {float(pr[ocr.ALPHABET.index(new[k])]):.2f}); the letter "
+                          "statistics of names prefer the second",
+            })
+            rows[spec.line][p] = new[k]
+    reading.lines = ["".join(r) for r in rows]
+
+
 def _field_name(fmt: MrzFormat, li: int, p: int) -> str | None:
     for f in fmt.fields:
         if f.line == li and f.start <= p < f.stop:
@@ -1010,6 +1044,7 @@ def _read_pixels(pixels: NDArray[np.uint8], *, today: date | None, tesseract: bo
             engines.append("tesseract")
             _repair(best, tess)
     _repair_country(best)
+    _repair_names(best)
     result = parse(best.lines, today=today)
     result.raw_lines = raw_lines
     result.repairs = list(best.changes) + list(result.repairs)
