@@ -4,7 +4,8 @@ The MRZ name field carries no check digit: where the cell CNN is unsure between 
 letters (a blurred E or F, O or Q), ``docfraud.mrz.names`` lets the letter statistics of
 real names decide. The counts come from the name lists of Faker's person providers
 (https://github.com/joke2k/faker, MIT licence): every locale whose names are written in
-Latin script, first and last names, transliterated as ICAO 9303 recommends
+Latin script, first and last names, and the romanised names of the Chinese and Japanese
+locales, transliterated as ICAO 9303 recommends
 (``docfraud.mrz.generate.transliterate``). These lists are independent of docfraud's own
 synthetic-name lists (``docfraud.mrz.generate``, ``docfraud.synth.identity``).
 
@@ -31,7 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "models" / "name_letters.json"
 ATTRS = ("first_names", "last_names", "first_names_male", "first_names_female",
-         "last_names_male", "last_names_female")
+         "last_names_male", "last_names_female",
+         # Latin spellings the Chinese and Japanese providers give beside their own script
+         "first_romanized_names", "first_romanized_names_male",
+         "first_romanized_names_female", "last_romanized_names")
 
 
 def faker_names() -> tuple[set[str], str]:

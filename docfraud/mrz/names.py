@@ -75,7 +75,8 @@ def log_probabilities(counts: NDArray[np.int64]) -> NDArray[np.float32]:
     p3 = c3 / np.maximum(seen, 1.0)
     w3 = np.where(seen > 0, TRIGRAM_SHARE, 0.0)
     lower = BIGRAM_SHARE * p2[None] + (1.0 - BIGRAM_SHARE) * p1[None, None]
-    return np.log(w3 * p3 + (1.0 - w3) * lower).astype(np.float32)
+    out: NDArray[np.float32] = np.log(w3 * p3 + (1.0 - w3) * lower).astype(np.float32)
+    return out
 
 
 @dataclass(frozen=True)

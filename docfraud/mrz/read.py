@@ -508,15 +508,19 @@ def _completion_trusted(reading: Reading) -> bool:
 
 def _field_validity(fmt: MrzFormat, lines: list[str]) -> int:
     """How many of the fields no check digit covers look right: the document code starts
-    with a letter its format allows ('P' for a passport, 'I', 'A' or 'C' for a card), the
-    name with a letter, state codes are known."""
+    with a letter some format of this shape allows (a grid moved by a cell may turn a
+    'V' visa into a 'P' passport: both have two lines of 44; a 'D' or a digit starts
+    none), the name with a letter, state codes are known."""
     from docfraud.mrz.codes import is_known_code
+    from docfraud.mrz.formats import FORMATS
 
+    codes = {c for f in FORMATS.values() if (f.lines, f.length) == (fmt.lines, fmt.length)
+             for c in f.document_codes}
     ok = 0
     for spec in fmt.fields:
         text = lines[spec.line][spec.start:spec.stop]
         if spec.kind == "code":
-            ok += text[:1] in fmt.document_codes
+            ok += text[:1] in codes
         elif spec.kind == "name":
             ok += text[:1].isalpha()
         elif spec.kind == "country":
@@ -807,13 +811,12 @@ def _repair_names(reading: Reading) -> None:
         new, changed = names.default_model().decode(text, probs, ocr.ALPHABET)
         for k in changed:
             p = spec.start + k
-            pr = probs[k]
+            was, now = (float(probs[k][ocr.ALPHABET.index(c)]) for c in (text[k], new[k]))
             reading.changes.append({
                 "line": spec.line, "position": p, "before": text[k], "after": new[k],
                 "field": spec.name,
-                "reason": f"uncertain letter ({text[k]} {float(pr[ocr.ALPHABET.index(text[k])]):.2f}"
-                          f", {new[k]} {float(pr[ocr.ALPHABET.index(new[k])]):.2f}); the letter "
-                          "statistics of names prefer the second",
+                "reason": f"uncertain letter ({text[k]} {was:.2f}, {new[k]} {now:.2f}); the "
+                          "letter statistics of names prefer the second",
             })
             rows[spec.line][p] = new[k]
     reading.lines = ["".join(r) for r in rows]

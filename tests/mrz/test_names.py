@@ -1,0 +1,118 @@
+"""The name letter model: the MRZ reader's tie-breaker for unsure letters in names."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from docfraud.errors import ModelError
+from docfraud.mrz import FORMATS, names
+from docfraud.mrz.ocr import ALPHABET
+from tests.scripts import load_script
+
+read_mod = importlib.import_module("docfraud.mrz.read")
+
+
+def _probs(text: str, unsure: dict[int, dict[str, float]] | None = None) -> np.ndarray:
+    """Cell probabilities: each character of ``text`` at 0.99, or as ``unsure`` gives."""
+    p = np.full((len(text), len(ALPHABET)), 0.01 / (len(ALPHABET) - 1), np.float32)
+    for k, ch in enumerate(text):
+        p[k, ALPHABET.index(ch)] = 0.99
+    for k, dist in (unsure or {}).items():
+        p[k] = 0.0
+        rest = (1.0 - sum(dist.values())) / (len(ALPHABET) - len(dist))
+        p[k] = rest
+        for ch, v in dist.items():
+            p[k, ALPHABET.index(ch)] = v
+    return p
+
+
+def test_count_trigrams_frames_names_and_restarts_words() -> None:
+    c = names.count_trigrams(["AB<C"])
+    i = names.ALPHABET.index
+    assert c[i("<"), i("<"), i("A")] == 1  # name start
+    assert c[i("<"), i("A"), i("B")] == 1
+    assert c[i("A"), i("B"), i("<")] == 1
+    assert c[i("<"), i("<"), i("C")] == 1  # after a word boundary the context restarts
+    assert c[i("<"), i("C"), i("<")] == 1
+    assert c.sum() == 5
+
+
+def test_shipped_model_loads_and_prefers_common_spellings() -> None:
+    m = names.default_model()
+    assert m.logp.shape == (27, 27, 27)
+    assert np.allclose(np.exp(m.logp).sum(axis=2), 1.0, atol=1e-4)
+    i = names.ALPHABET.index
+    # after 'M' a word goes on with 'E' far more often than with 'F'
+    assert m.logp[i("<"), i("M"), i("E")] > m.logp[i("<"), i("M"), i("F")] + 1.0
+
+
+def test_unsure_letter_takes_the_spelling_of_names() -> None:
+    text = "DE<LA<CRUZ<<MFI<<<<<<<<<<<<<<<<<<<<<<<<"
+    probs = _probs(text, {13: {"F": 0.51, "E": 0.31, "P": 0.03}})
+    new, changed = names.default_model().decode(text, probs, ALPHABET)
+    assert new == "DE<LA<CRUZ<<MEI<<<<<<<<<<<<<<<<<<<<<<<<"
+    assert changed == [13]
+
+
+def test_confident_letters_fillers_and_digits_are_kept() -> None:
+    m = names.default_model()
+    text = "MFI<<SMITH<<<<"
+    # F confident: kept, however rare the spelling
+    assert m.decode(text, _probs(text), ALPHABET) == (text, [])
+    # a filler with a letter as runner-up stays a filler; a letter is never made a filler
+    probs = _probs(text, {3: {"<": 0.5, "E": 0.45}, 6: {"M": 0.4, "<": 0.5}})
+    new, _ = m.decode(text, probs, ALPHABET)
+    assert new[3] == "<" and new[6] != "<"
+    # a digit read into a name is left to the other repairs
+    text2 = "M3I<<<"
+    probs2 = _probs(text2, {1: {"3": 0.4, "E": 0.35}})
+    assert m.decode(text2, probs2, ALPHABET)[0][1] == "3"
+
+
+def test_near_tie_is_left_as_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "DE<LA<CRUZ<<MFI<<<"
+    probs = _probs(text, {13: {"F": 0.51, "E": 0.31}})
+    monkeypatch.setattr(names, "MIN_GAIN", 50.0)
+    assert names.default_model().decode(text, probs, ALPHABET) == (text, [])
+
+
+def test_reader_records_the_change() -> None:
+    fmt = FORMATS["TD3"]
+    lines = ["P<UTODE<LA<CRUZ<<MFI<<<<<<<<<<<<<<<<<<<<<<<<",
+             "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
+    probs = [_probs(lines[0], {18: {"F": 0.51, "E": 0.31}}), _probs(lines[1])]
+    reading = SimpleNamespace(lines=list(lines), probs=probs, fmt=fmt, changes=[])
+    read_mod._repair_names(reading)
+    assert reading.lines[0] == lines[0].replace("MFI", "MEI")
+    assert reading.lines[1] == lines[1]
+    (change,) = reading.changes
+    assert change["line"] == 0 and change["position"] == 18 and change["field"] == "name"
+    assert (change["before"], change["after"]) == ("F", "E")
+    assert "statistics of names" in change["reason"]
+
+
+def test_corrupt_model_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "names.json"
+    bad.write_text('{"alphabet": "<ABC", "counts": []}')
+    with pytest.raises(ModelError, match="name letter model"):
+        names.NameModel.load(bad)
+    bad.write_text("not json")
+    with pytest.raises(ModelError):
+        names.NameModel.load(bad)
+
+
+def test_build_script_reproduces_the_shipped_model(tmp_path: Path) -> None:
+    pytest.importorskip("faker", reason="Faker is a [dev] dependency (scripts/setup.sh)")
+    script = load_script("build_name_model")
+    out = tmp_path / "n.json"
+    assert script.main(["--out", str(out)]) == 0
+    built = json.loads(out.read_text())
+    shipped = json.loads(names.MODEL_PATH.read_text())
+    assert built["source"] == shipped["source"]
+    assert built["counts"] == shipped["counts"]
