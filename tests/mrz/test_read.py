@@ -275,6 +275,28 @@ def test_no_move_for_a_chance_check_digit_at_the_cost_of_a_plausible_field() -> 
     assert reading.lines == lines
 
 
+def test_plausible_document_code_is_one_its_line_shape_allows() -> None:
+    """A grid move is judged by the fields no check digit covers: a document code counts
+    only with a first letter some format of the line shape allows. A TD2 card read a cell
+    late ('DCANDE<LA...') gains a plausible code moved back ('IDCANDE<LA...'), while a
+    visa taken for a passport by a grid a cell early ('PV<AUS...') loses none moved back
+    to 'V<AUS...' (44-character lines are a passport's or a visa's)."""
+    import importlib
+
+    from docfraud.mrz import FORMATS
+
+    reader = importlib.import_module("docfraud.mrz.read")
+    td2 = FORMATS["TD2"]
+    late = ["DCANDE<LA<CRUZ<<SIOBHAN<<<<<<<<<<<<<", "PTRE7K4C80AUS0005049<3411263C<<<<<<4"]
+    right = ["IDCANDE<LA<CRUZ<<SIOBHAN<<<<<<<<<<<<", late[1]]
+    assert reader._field_validity(td2, right) == reader._field_validity(td2, late) + 1
+    td3 = FORMATS["TD3"]
+    early = ["PV<AUSLEE<<AMINA<<<<<<<<<<<<<<<<<<<<<<<<<<<<",
+             "62MXGE2P68UTO3711239F32101128D5I4Z2RX<<<<<<<"]
+    moved = ["V<AUSLEE<<AMINA<<<<<<<<<<<<<<<<<<<<<<<<<<<<<", early[1]]
+    assert reader._field_validity(td3, moved) == reader._field_validity(td3, early) + 1
+
+
 def test_td1_over_wave_texture_is_grouped_as_three_lines() -> None:
     """Over a wave texture as dark as the print only the strict stroke map separates the
     lines, and the middle one comes out a little short: the three lines must still
