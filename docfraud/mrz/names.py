@@ -86,7 +86,9 @@ class NameModel:
     logp: NDArray[np.float32]  # (27, 27, 27)
 
     @classmethod
-    def load(cls, path: Path = MODEL_PATH) -> NameModel:
+    def load(cls, path: Path | None = None) -> NameModel:
+        """The model of the counts file ``path`` (default :data:`MODEL_PATH`)."""
+        path = MODEL_PATH if path is None else path
         try:
             doc = json.loads(Path(path).read_text())
             if doc.get("alphabet") != ALPHABET:

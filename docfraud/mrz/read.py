@@ -977,6 +977,9 @@ def _read_pixels(pixels: NDArray[np.uint8], *, today: date | None, tesseract: bo
         return MrzResult.not_found(f"image too small ({pixels.shape[1]}x{pixels.shape[0]} px)")
     ocr.default_classifier()  # a missing model is an error whatever the image
     ocr.small_glyph_classifier()
+    from docfraud.mrz import names
+
+    names.default_model()
     best: Reading | None = None
     reason = "no group of 2-3 long parallel text lines (MRZ) found"
     # first the fast path (dominant text direction); if that gives no valid reading,

@@ -116,3 +116,16 @@ def test_build_script_reproduces_the_shipped_model(tmp_path: Path) -> None:
     shipped = json.loads(names.MODEL_PATH.read_text())
     assert built["source"] == shipped["source"]
     assert built["counts"] == shipped["counts"]
+
+
+def test_missing_model_fails_every_read_clearly(monkeypatch: pytest.MonkeyPatch,
+                                                tmp_path: Path) -> None:
+    """Like the OCR models, a missing name model is an error whatever the image (not a
+    failure only on the images whose names are unsure)."""
+    monkeypatch.setattr(names, "MODEL_PATH", tmp_path / "none.json")
+    names.default_model.cache_clear()
+    try:
+        with pytest.raises(ModelError, match="build_name_model"):
+            read_mod.read(np.full((200, 300), 255, np.uint8))
+    finally:
+        names.default_model.cache_clear()
