@@ -98,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     doc = {
         "description": "letter trigram counts of personal names (MRZ characters); "
                        "counts[a][b][c] = how often c follows a, b ('<' = word boundary)",
-        "source": f"faker {version}, person providers, Latin-script locales, ICAO transliteration",
+        "source": f"faker {version}, person providers: Latin-script locales and romanised "
+                  "Chinese and Japanese names, ICAO transliteration",
         "script": "scripts/build_name_model.py",
         "names": len(names),
         "excluded_generator_names": excluded,

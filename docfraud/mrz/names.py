@@ -9,9 +9,10 @@ fillers and non-letters never change, and a filler is never put in or taken out 
 is the grid's business, not the spelling's).
 
 The trigram counts (``models/name_letters.json``) come from Faker's name lists of every
-Latin-script locale, transliterated as ICAO 9303 recommends; ``scripts/build_name_model.py``
-reproduces them. They are independent of docfraud's synthetic-name lists; the leak check
-(names sharing a word with those lists left out) is in docs/benchmarks.md.
+Latin-script locale and the romanised names of its Chinese and Japanese locales,
+transliterated as ICAO 9303 recommends; ``scripts/build_name_model.py`` reproduces them.
+They are independent of docfraud's synthetic-name lists; the leak check (names sharing a
+word with those lists left out) is in docs/benchmarks.md.
 """
 
 from __future__ import annotations

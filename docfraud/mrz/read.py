@@ -16,6 +16,7 @@ digit keeps it: nothing is forced, and confident characters are never changed.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import math
@@ -29,7 +30,7 @@ from numpy.typing import NDArray
 
 from docfraud.imageio import ImageSource, load_image
 from docfraud.mrz import locate as _locate
-from docfraud.mrz import ocr
+from docfraud.mrz import names, ocr
 
 if TYPE_CHECKING:
     from docfraud.mrz.formats import MrzFormat
@@ -506,16 +507,23 @@ def _completion_trusted(reading: Reading) -> bool:
     return reading.passed == len(reading.checks) or reading.mean_logp > COMPLETED_MIN_LOGP
 
 
+@functools.cache
+def _document_codes_of_shape(n_lines: int, length: int) -> frozenset[str]:
+    """First letters of the document codes of every format with lines of this shape."""
+    from docfraud.mrz.formats import FORMATS
+
+    return frozenset(c for f in FORMATS.values() if (f.lines, f.length) == (n_lines, length)
+                     for c in f.document_codes)
+
+
 def _field_validity(fmt: MrzFormat, lines: list[str]) -> int:
     """How many of the fields no check digit covers look right: the document code starts
     with a letter some format of this shape allows (a grid moved by a cell may turn a
     'V' visa into a 'P' passport: both have two lines of 44; a 'D' or a digit starts
     none), the name with a letter, state codes are known."""
     from docfraud.mrz.codes import is_known_code
-    from docfraud.mrz.formats import FORMATS
 
-    codes = {c for f in FORMATS.values() if (f.lines, f.length) == (fmt.lines, fmt.length)
-             for c in f.document_codes}
+    codes = _document_codes_of_shape(fmt.lines, fmt.length)
     ok = 0
     for spec in fmt.fields:
         text = lines[spec.line][spec.start:spec.stop]
@@ -798,15 +806,13 @@ def _repair_names(reading: Reading) -> None:
     No check digit covers the name; where the CNN hesitates between letters (a blurred E
     or F, O or Q), the letter statistics of real names decide among its likeliest ones.
     """
-    from docfraud.mrz import names
-
     rows = [list(x) for x in reading.lines]
     for spec in reading.fmt.fields:
         if spec.kind != "name":
             continue
         probs = reading.probs[spec.line][spec.start:spec.stop]
         if float(probs.max(axis=1).min()) >= names.UNSURE_BELOW:
-            continue  # every letter confident: nothing to decide (and no model to load)
+            continue  # every letter confident: nothing to decide
         text = "".join(rows[spec.line][spec.start:spec.stop])
         new, changed = names.default_model().decode(text, probs, ocr.ALPHABET)
         for k in changed:
@@ -977,8 +983,6 @@ def _read_pixels(pixels: NDArray[np.uint8], *, today: date | None, tesseract: bo
         return MrzResult.not_found(f"image too small ({pixels.shape[1]}x{pixels.shape[0]} px)")
     ocr.default_classifier()  # a missing model is an error whatever the image
     ocr.small_glyph_classifier()
-    from docfraud.mrz import names
-
     names.default_model()
     best: Reading | None = None
     reason = "no group of 2-3 long parallel text lines (MRZ) found"
