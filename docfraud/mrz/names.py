@@ -1,6 +1,7 @@
 """Letter statistics of personal names: the MRZ reader's tie-breaker in the name field.
 
-No check digit covers the MRZ name. Where the cell CNN is unsure between letters (at
+Check digits leave the MRZ name out (but for the French ID card's composite, which the
+reader keeps passing: ``read._repair_names``). Where the cell CNN is unsure between letters (at
 6-8 px a blurred E and F, O and Q, I and T differ by a few pixels), the reading of the
 whole field is decoded again: each unsure cell may take one of its next likeliest
 letters, and the field's letters are scored by the CNN's log-probabilities plus
@@ -51,17 +52,24 @@ BIGRAM_SHARE = 0.8
 _B = 0  # index of '<'
 
 
+def _context(a: int, b: int) -> int:
+    """The first letter of the context ``a b`` as the model knows it: after a filler a word
+    starts afresh, whatever came before the filler (counting and decoding alike)."""
+    return _B if b == _B else a
+
+
 def count_trigrams(names: Iterable[str]) -> NDArray[np.int64]:
     """(27, 27, 27) counts: ``[a, b, c]`` = how often ``c`` follows ``a b`` in ``names``.
 
-    Names are MRZ text (``A-Z`` and ``<`` between words). Each name is framed by
-    fillers; after a filler the context is two fillers (a word starts afresh).
+    Names are MRZ text (``A-Z`` and ``<`` between words), each distinct name counted once
+    (spellings, not how many people bear them). Each name is framed by fillers; after a
+    filler the context is two fillers (a word starts afresh).
     """
     counts = np.zeros((len(ALPHABET),) * 3, np.int64)
     for name in names:
         idx = [ALPHABET.index(ch) for ch in f"<<{name}<"]
         for a, b, c in zip(idx, idx[1:], idx[2:], strict=False):
-            counts[_B if b == _B else a, b, c] += 1
+            counts[_context(a, b), b, c] += 1
     return counts
 
 
@@ -108,7 +116,8 @@ class NameModel:
 
         Args:
             text: the field as read (letters and fillers).
-            probs: (len(text), len(alphabet)) class probabilities of its cells.
+            probs: (len(text), len(alphabet)) class probabilities of its cells (the
+                reader's: CNN output with the field priors applied).
             alphabet: the classes of ``probs``' columns.
 
         Returns:
@@ -140,11 +149,11 @@ class NameModel:
             nxt: dict[tuple[int, int], tuple[float, list[int]]] = {}
             for c, logp_cnn in cell:
                 for (x, y), (score, path) in states.items():
-                    s = score + logp_cnn + WEIGHT * float(self.logp[_B if y == _B else x, y, c])
+                    s = score + logp_cnn + WEIGHT * float(self.logp[_context(x, y), y, c])
                     if (y, c) not in nxt or s > nxt[(y, c)][0]:
                         nxt[(y, c)] = (s, [*path, c])
             c, logp_cnn = cell[0]
-            as_read += logp_cnn + WEIGHT * float(self.logp[_B if b == _B else a, b, c])
+            as_read += logp_cnn + WEIGHT * float(self.logp[_context(a, b), b, c])
             a, b = b, c
             states = nxt
         score, best = max(states.values(), key=lambda v: v[0])

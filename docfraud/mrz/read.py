@@ -803,29 +803,40 @@ def _repair_country(reading: Reading) -> None:
 def _repair_names(reading: Reading) -> None:
     """Spell the name field's unsure letters as names are spelt (:mod:`docfraud.mrz.names`).
 
-    No check digit covers the name; where the CNN hesitates between letters (a blurred E
-    or F, O or Q), the letter statistics of real names decide among its likeliest ones.
+    Where the CNN hesitates between letters (a blurred E or F, O or Q), the letter
+    statistics of real names decide among its likeliest ones (``reading.probs``: the
+    reader's probabilities, field priors applied). Most formats leave the name to no check
+    digit; where one covers it (the French ID card's composite), a respelling that makes a
+    passing check digit fail is not made.
     """
     rows = [list(x) for x in reading.lines]
     for spec in reading.fmt.fields:
         if spec.kind != "name":
             continue
         probs = reading.probs[spec.line][spec.start:spec.stop]
-        if float(probs.max(axis=1).min()) >= names.UNSURE_BELOW:
+        if probs.size == 0 or float(probs.max(axis=1).min()) >= names.UNSURE_BELOW:
             continue  # every letter confident: nothing to decide
         text = "".join(rows[spec.line][spec.start:spec.stop])
         new, changed = names.default_model().decode(text, probs, ocr.ALPHABET)
+        if not changed:
+            continue
+        respelt = [r[:] for r in rows]
+        respelt[spec.line][spec.start:spec.stop] = list(new)
+        before = _fast_checks(reading.fmt, ["".join(r) for r in rows])
+        after = _fast_checks(reading.fmt, ["".join(r) for r in respelt])
+        if any(ok and not after[name] for name, ok in before.items()):
+            continue
         for k in changed:
-            p = spec.start + k
             was, now = (float(probs[k][ocr.ALPHABET.index(c)]) for c in (text[k], new[k]))
             reading.changes.append({
-                "line": spec.line, "position": p, "before": text[k], "after": new[k],
-                "field": spec.name,
+                "line": spec.line, "position": spec.start + k, "before": text[k],
+                "after": new[k], "field": spec.name,
                 "reason": f"uncertain letter ({text[k]} {was:.2f}, {new[k]} {now:.2f}); the "
                           "letter statistics of names prefer the second",
             })
-            rows[spec.line][p] = new[k]
+        rows = respelt
     reading.lines = ["".join(r) for r in rows]
+    reading.checks = _fast_checks(reading.fmt, reading.lines)
 
 
 def _field_name(fmt: MrzFormat, li: int, p: int) -> str | None:

@@ -75,6 +75,56 @@ def test_confident_letters_fillers_and_digits_are_kept() -> None:
     assert m.decode(text2, probs2, ALPHABET)[0][1] == "3"
 
 
+def test_viterbi_keeps_fillers_digits_and_confident_letters() -> None:
+    """With the decoder running (another cell unsure), a letter whose runner-up is the
+    filler stays a letter, a digit stays where it is, and a letter read at 0.92 keeps
+    its reading even with an alternative above ALT_MIN."""
+    m = names.default_model()
+    text = "SMITHX<<ANNA<MFI<<<"
+    probs = _probs(text, {5: {"X": 0.5, "<": 0.45}, 14: {"F": 0.51, "E": 0.31}})
+    new, changed = m.decode(text, probs, ALPHABET)
+    assert new[5] != "<" and new[14] == "E" and 14 in changed
+    text2 = "DE<LA<CRUZ<<MFI<3<"
+    new2, _ = m.decode(text2, _probs(text2, {13: {"F": 0.51, "E": 0.31}}), ALPHABET)
+    assert new2 == "DE<LA<CRUZ<<MEI<3<"
+
+def test_letters_read_above_the_threshold_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A letter the CNN gives at least UNSURE_BELOW keeps its reading, however rare the
+    spelling (here the threshold lowered so that the F of MFI counts as sure)."""
+    text = "DE<LA<CRUZ<<MFI<<<"
+    probs = _probs(text, {13: {"F": 0.51, "E": 0.31}, 1: {"E": 0.4, "F": 0.35}})
+    monkeypatch.setattr(names, "UNSURE_BELOW", 0.5)
+    assert names.default_model().decode(text, probs, ALPHABET)[0][13] == "F"
+
+
+def test_a_word_starts_afresh_after_a_filler() -> None:
+    """After a filler the model's context is the start of a word, whatever came before
+    (as the counts were made): the same unsure word is spelt alike after any surname."""
+    m = names.default_model()
+    for surname in ("AB", "XQ", "SMITH"):
+        text = f"{surname}<<MFI<<<"
+        k = len(surname) + 3
+        new, _ = m.decode(text, _probs(text, {k: {"F": 0.51, "E": 0.31}}), ALPHABET)
+        assert new == f"{surname}<<MEI<<<"
+
+
+def test_respelling_never_breaks_a_check_digit_that_passed() -> None:
+    """The French ID card's composite check digit covers the names: a respelling that
+    would make it fail is not made (and a reading's checks are recomputed)."""
+    from docfraud.mrz.checkdigit import check_digit
+
+    fmt = FORMATS["FRA_ID"]
+    l0 = ("IDFRA" + "MFI").ljust(30, "<") + "932013"
+    l1 = "0506932020438CHRISTIANE<<NI2906209F"
+    l1 += check_digit(l0 + l1)
+    lines = [l0, l1]
+    probs = [_probs(l0, {6: {"F": 0.51, "E": 0.31}}), _probs(l1)]
+    reading = SimpleNamespace(lines=list(lines), probs=probs, fmt=fmt, changes=[], checks={})
+    read_mod._repair_names(reading)
+    assert reading.lines == lines and reading.changes == []
+    assert all(reading.checks.values())
+
+
 def test_near_tie_is_left_as_read(monkeypatch: pytest.MonkeyPatch) -> None:
     text = "DE<LA<CRUZ<<MFI<<<"
     probs = _probs(text, {13: {"F": 0.51, "E": 0.31}})
