@@ -194,26 +194,6 @@ def test_lines_split_by_glare_are_chained_across_the_gap() -> None:
     assert all(b.left == 200.0 - 6 * h and b.right == 200.0 + 22 * h for b in group)
 
 
-def test_short_pieces_far_apart_are_chained_but_never_lines_alone() -> None:
-    """Glare across the middle of a TD1 card's MRZ (a phone photo of a synthetic card)
-    leaves each line as a left piece of 10-11 heights and a right piece of 8-9, 16
-    heights apart (1000-px working copy): each piece is too short to be a line, yet the
-    three rows chain into a three-line group. Short pieces alone make no group."""
-    L = locate.LineBox
-    h = 13.0
-    rows = (848.0, 875.0, 902.0)
-    pieces = []
-    for cy in rows:
-        pieces += [L(267.0, cy, 11 * h, h), L(267.0 + 5.5 * h + 16 * h + 4.25 * h, cy, 8.5 * h, h)]
-    groups = locate._groups(pieces)
-    assert groups
-    group, _ = groups[0]
-    assert [round(b.cy) for b in group] == [round(cy) for cy in rows]
-    assert all(b.length >= locate.LINE_ASPECT * b.height for b in group)
-    # the same pieces without partners across the gap: nothing is a line
-    assert locate._groups([p for i, p in enumerate(pieces) if i % 2 == 0]) == []
-
-
 def test_segment_line_spans_a_faint_part_when_told_the_strip_is_the_whole_line() -> None:
     """Glare washed out the first third of a line: after levelling, its print is broken
     (here: only every third of its first 15 characters left), so that the heaviest run
