@@ -809,22 +809,23 @@ def _repair_names(reading: Reading) -> None:
     digit; where one covers it (the French ID card's composite), a respelling that makes a
     passing check digit fail is not made.
     """
-    rows = [list(x) for x in reading.lines]
+    lines = list(reading.lines)
+    checks = _fast_checks(reading.fmt, lines)
     for spec in reading.fmt.fields:
         if spec.kind != "name":
             continue
         probs = reading.probs[spec.line][spec.start:spec.stop]
         if probs.size == 0 or float(probs.max(axis=1).min()) >= names.UNSURE_BELOW:
             continue  # every letter confident: nothing to decide
-        text = "".join(rows[spec.line][spec.start:spec.stop])
+        row = lines[spec.line]
+        text = row[spec.start:spec.stop]
         new, changed = names.default_model().decode(text, probs, ocr.ALPHABET)
         if not changed:
             continue
-        respelt = [r[:] for r in rows]
-        respelt[spec.line][spec.start:spec.stop] = list(new)
-        before = _fast_checks(reading.fmt, ["".join(r) for r in rows])
-        after = _fast_checks(reading.fmt, ["".join(r) for r in respelt])
-        if any(ok and not after[name] for name, ok in before.items()):
+        respelt = list(lines)
+        respelt[spec.line] = row[:spec.start] + new + row[spec.stop:]
+        after = _fast_checks(reading.fmt, respelt)
+        if any(ok and not after[name] for name, ok in checks.items()):
             continue
         for k in changed:
             was, now = (float(probs[k][ocr.ALPHABET.index(c)]) for c in (text[k], new[k]))
@@ -834,9 +835,9 @@ def _repair_names(reading: Reading) -> None:
                 "reason": f"uncertain letter ({text[k]} {was:.2f}, {new[k]} {now:.2f}); the "
                           "letter statistics of names prefer the second",
             })
-        rows = respelt
-    reading.lines = ["".join(r) for r in rows]
-    reading.checks = _fast_checks(reading.fmt, reading.lines)
+        lines, checks = respelt, after
+    reading.lines = lines
+    reading.checks = checks
 
 
 def _field_name(fmt: MrzFormat, li: int, p: int) -> str | None:
