@@ -69,6 +69,12 @@ LETTER_O_AMONG_DIGITS = 0.1
 #: glyph read D, O or Q at p 0.1-0.3 with '0' below them; document numbers are mostly a
 #: letter prefix and digits).
 LETTERS_AMONG_DIGITS_BELOW = UNSURE
+#: A mixed field read as a prefix of at most NUMERIC_PREFIX letters and then at least
+#: NUMERIC_MIN_DIGITS digits and the letter O only is a number: the O among its digits
+#: get NUMERIC_LETTER, and ROUND_FOLD of their probability goes to 0 (_numeric_runs).
+NUMERIC_PREFIX = 3
+NUMERIC_MIN_DIGITS = 5
+NUMERIC_LETTER = 0.01
 #: A character below this probability may also be swapped for its look-alike
 #: (O/0, I/1, B/8, ...) where letters and digits mix (document numbers, optional data).
 LOOKALIKE_BELOW = UNSURE
@@ -116,6 +122,11 @@ _LINE_LENGTHS = {3: (30,), 2: (44, 36)}
 #: of a reading the search stops at), and so is the whole reading's or every check digit
 #: passes.
 COMPLETED_MIN_LOGP = -0.3
+#: A line whose cells the CNN reads with a mean log confidence below this gets its grid
+#: fitted again over all the ink of its band (_whole_lines) ...
+POOR_LINE = -0.3
+#: ... kept where the line's mean log confidence gains at least this.
+WHOLE_GAIN = 0.2
 
 
 class Classifier(Protocol):
@@ -446,6 +457,46 @@ def _letters_among_digits(fmt: MrzFormat, raw: list[str], probs: list[NDArray[np
 _LETTER_O, _DIGIT_0 = ocr.ALPHABET.index("O"), ocr.ALPHABET.index("0")
 
 
+def _numeric_runs(fmt: MrzFormat, raw: list[str], probs: list[NDArray[np.float32]],
+                  posterior: list[NDArray[np.float32]]) -> None:
+    """Read the letter O among the digits of a number as the digit 0.
+
+    ``raw``/``probs``: the CNN's reading and (length, 37) probabilities before priors;
+    ``posterior``: the same with priors, changed in place (renormalised). A mixed field
+    (document number, optional data) that reads as a prefix of at most NUMERIC_PREFIX
+    letters other than O, then at least NUMERIC_MIN_DIGITS digits among which only the
+    letter O stands (no more often than digits), then fillers, is a number from its
+    prefix on: each O there is read as a digits-only field reads it (ROUND_FOLD of its
+    probability goes to 0, the letter O gets NUMERIC_LETTER). A capture that widens the
+    print makes the CNN read OCR-B's narrower 0 as O, confidently and every time
+    ('580100893681' read '58O1OO893681'); where two such O sit under the check-digit
+    weights 7 and 3 no check digit tells (24 x 10 = 0 mod 10). Any other letter among
+    the digits ('3Q5D6DO02') leaves the field to its own priors: random alphanumerics,
+    not a number.
+    """
+    for spec in fmt.fields:
+        if spec.kind != "alnum":
+            continue
+        text = raw[spec.line][spec.start:spec.stop].rstrip("<")
+        k = 0
+        while k < min(NUMERIC_PREFIX, len(text)) and text[k].isalpha() and text[k] != "O":
+            k += 1
+        body = text[k:]
+        letter_o = [i for i, c in enumerate(body) if c == "O"]
+        digits = sum(c.isdigit() for c in body)
+        if (not letter_o or digits < NUMERIC_MIN_DIGITS or len(letter_o) > digits
+                or digits + len(letter_o) != len(body)):
+            continue
+        for i in letter_o:
+            p = spec.start + k + i
+            row = posterior[spec.line][p]
+            row[_DIGIT_0] += ROUND_FOLD * float(probs[spec.line][p][_LETTER_O])
+            row[_LETTER_O] *= NUMERIC_LETTER
+            row /= row.sum()
+
+
+
+
 def _fold_round(p: NDArray[np.float32], prior: NDArray[np.float32]) -> NDArray[np.float32]:
     """Move ROUND_FOLD of the forbidden one of O / 0 to the allowed one (see ROUND_FOLD).
 
@@ -460,12 +511,55 @@ def _fold_round(p: NDArray[np.float32], prior: NDArray[np.float32]) -> NDArray[n
     return q
 
 
+def _mean_logp(p: NDArray[np.float32]) -> float:
+    return float(np.mean(np.log(np.maximum(p.max(axis=1), 1e-6))))
+
+
+def _whole_lines(h: Hypothesis, clf: Classifier, per_line: list[NDArray[np.float32]]) -> None:
+    """Fit a poorly read line's grid again over all the ink of its text band.
+
+    ``per_line``: the CNN's (length, 37) probabilities per line, changed in place, as is
+    ``h.cells``. The grid of a line normally spans its heaviest run of ink; a name line
+    ending in a long run of fillers over a texture may break there, and the grid then
+    squeezes 44 cells into the name (pitch two thirds of the other line's). Where another
+    line reads well, a line whose mean log confidence is below POOR_LINE is read again
+    with its grid fitted to all the ink of the band (``segment_line(whole=True)``); the
+    new grid is kept where the CNN's mean log confidence on the line gains at least
+    WHOLE_GAIN. (Where no line reads well the hypothesis is noise or the wrong way round:
+    refitting it would only spend the work budget of the fallbacks.)
+    """
+    logps = [_mean_logp(p) for p in per_line]
+    if min(logps) >= POOR_LINE or max(logps) < POOR_LINE:
+        return  # every line reads well; or none does: not an MRZ, or the wrong direction
+    if h.candidate.uneven:
+        return  # already fitted to all the ink
+    for li, before in enumerate(logps):
+        if before >= POOR_LINE:
+            continue
+        cells = ocr.segment_line(h.inks[li], h.length, whole=True)
+        if cells is None:
+            continue
+        cur = h.cells[li]
+        same_start = abs(cells.centers[0, 0] - cur.centers[0, 0]) < 0.3 * min(cells.pitch,
+                                                                              cur.pitch)
+        if same_start and abs(cells.pitch / cur.pitch - 1) < 0.03:
+            continue  # the same grid
+        q = clf.predict(ocr.cell_crops(h.inks[li], cells))
+        if _mean_logp(q) >= before + WHOLE_GAIN:
+            logger.debug("line %d: grid over the whole band (mean log p %.2f -> %.2f)",
+                         li, before, _mean_logp(q))
+            h.cells[li] = cells
+            per_line[li] = q
+
+
 def _full_read(h: Hypothesis, clf: Classifier, *, jitter: bool = False) -> Reading | None:
     crops = [ocr.cell_crops(ink, cells) for ink, cells in zip(h.inks, h.cells, strict=True)]
     probs = clf.predict(np.concatenate(crops))
     if jitter:
         probs = _jittered_probs(h, clf, probs)
     per_line = [probs[i * h.length:(i + 1) * h.length] for i in range(len(crops))]
+    if not jitter:
+        _whole_lines(h, clf, per_line)
     lines = ["".join(ocr.ALPHABET[i] for i in p.argmax(axis=1)) for p in per_line]
     fmt = _detect(lines)
     if fmt is None:
@@ -477,6 +571,7 @@ def _full_read(h: Hypothesis, clf: Classifier, *, jitter: bool = False) -> Readi
         posterior.append(np.asarray(q / q.sum(axis=1, keepdims=True), dtype=np.float32))
     _letter_o_in_context(fmt, lines, posterior)
     _letters_among_digits(fmt, lines, per_line, posterior)
+    _numeric_runs(fmt, lines, per_line, posterior)
     raw = lines
     lines = ["".join(ocr.ALPHABET[i] for i in p.argmax(axis=1)) for p in posterior]
     fmt2 = _detect(lines)
