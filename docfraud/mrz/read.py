@@ -83,8 +83,9 @@ LOOKALIKE_BELOW = UNSURE
 #: not timed, so that what is tried -- and so what is read -- never depends on the
 #: machine's speed or load: one unit is one cell classified by the CNN (about 0.25 ms of
 #: CPU on the development VM), and a locate pass is charged LOCATE_WORK units. The fast
-#: path does at most about 2800 units (six candidates read in full), so every image whose
-#: fast path gives no valid reading gets the exhaustive pass, which MAX_WORK bounds;
+#: path does at most about 2800 units (six candidates read in full; a few more where
+#: _whole_lines reads a poor line again), so nearly every image whose fast path gives no
+#: valid reading gets the exhaustive pass, which MAX_WORK bounds;
 #: Tesseract is left out once a read is past this.
 FALLBACK_BUDGET = 3200
 #: Work charged for a locate pass (fast, exhaustive): about its median CPU time in cells.
@@ -459,15 +460,18 @@ _LETTER_O, _DIGIT_0 = ocr.ALPHABET.index("O"), ocr.ALPHABET.index("0")
 
 def _numeric_runs(fmt: MrzFormat, raw: list[str], probs: list[NDArray[np.float32]],
                   posterior: list[NDArray[np.float32]]) -> None:
-    """Read the letter O among the digits of a number as the digit 0.
+    """Read every letter O of a number, from its prefix on, as the digit 0.
 
     ``raw``/``probs``: the CNN's reading and (length, 37) probabilities before priors;
     ``posterior``: the same with priors, changed in place (renormalised). A mixed field
     (document number, optional data) that reads as a prefix of at most NUMERIC_PREFIX
     letters other than O, then at least NUMERIC_MIN_DIGITS digits among which only the
-    letter O stands (no more often than digits), then fillers, is a number from its
-    prefix on: each O there is read as a digits-only field reads it (ROUND_FOLD of its
-    probability goes to 0, the letter O gets NUMERIC_LETTER). A capture that widens the
+    letter O stands (no more often than digits; first, last or between), then fillers, is
+    a number from its prefix on: each O there is weighed much as a digits-only field
+    weighs it (ROUND_FOLD of the CNN's O probability is added to 0, the letter O's is
+    multiplied by NUMERIC_LETTER). Like the other field priors this is no repair entry.
+    A genuine letter O printed there ('AB1O23456') is read 0; its check digit then
+    fails and only a repair can give the O back. A capture that widens the
     print makes the CNN read OCR-B's narrower 0 as O, confidently and every time
     ('580100893681' read '58O1OO893681'); where two such O sit under the check-digit
     weights 7 and 3 no check digit tells (24 x 10 = 0 mod 10). Any other letter among
@@ -493,8 +497,6 @@ def _numeric_runs(fmt: MrzFormat, raw: list[str], probs: list[NDArray[np.float32
             row[_DIGIT_0] += ROUND_FOLD * float(probs[spec.line][p][_LETTER_O])
             row[_LETTER_O] *= NUMERIC_LETTER
             row /= row.sum()
-
-
 
 
 def _fold_round(p: NDArray[np.float32], prior: NDArray[np.float32]) -> NDArray[np.float32]:

@@ -654,8 +654,37 @@ def test_round_glyphs_of_a_number_read_as_zero() -> None:
     assert run("D657516O1", "<<<<<<<<<<<<<<")[:9] == "D65751601"  # D is
     assert run("K62889600", "8O1B893681<<<<")[28:42] == "8O1B893681<<<<"  # a letter B
     assert run("3Q5D6DO02", "<<<<<<<<<<<<<<")[:9] == "3Q5D6DO02"  # Q, D: not a number
+    assert run("ABCD1234O", "<<<<<<<<<<<<<<")[:9] == "ABCD1234O"  # a prefix of 4 letters
     assert run("K62889600", "12O4<<<<<<<<<<")[28:42] == "12O4<<<<<<<<<<"  # 3 digits
     assert run("K62889600", "1O2OO3O4O5OO<<")[28:42] == "1O2OO3O4O5OO<<"  # more O than digits
+
+
+def test_full_read_reads_the_round_glyphs_of_a_number_as_zero() -> None:
+    """End to end through _full_read: a personal number whose 0s the CNN reads O
+    ('OO' under weights 7 and 3: every check digit passes either way) reads 0."""
+    import importlib
+
+    from docfraud.mrz import ocr
+
+    reader = importlib.import_module("docfraud.mrz.read")
+    lines = ["P<UTOOESTERGAARD<<MAREN<<<<<<<<<<<<<<<<<<<<<",
+             "K628896001UTO8010085F340727580100893681<<<22"]
+    idx = ocr.ALPHABET.index
+    probs = np.full((88, 37), 1e-3, np.float32)
+    for k, ch in enumerate("".join(lines)):
+        probs[k, idx(ch)] = 0.95
+    for pos in (31, 32):  # the CNN's confident O
+        assert lines[1][pos] == "0"
+        probs[44 + pos] = 1e-3
+        probs[44 + pos, [idx("O"), idx("0")]] = (0.95, 0.03)
+    ink = np.zeros((48, 44 * 20), np.float32)
+    centers = np.stack([10.0 + 20.0 * np.arange(44), np.full(44, 24.0)], axis=1)
+    cells = ocr.LineCells(centers, 20.0, 24.0, 0.0)
+    hyp = reader.Hypothesis(None, False, 44, [ink, ink], [cells, cells])  # type: ignore[arg-type]
+    r = reader._full_read(hyp, _FixedProbs(probs))
+    assert r is not None
+    assert r.cnn_lines[1][31:33] == "OO"
+    assert r.lines == lines
 
 
 def test_long_document_number_check_digit_is_checked() -> None:
