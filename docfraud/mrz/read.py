@@ -169,6 +169,11 @@ class Hypothesis:
     probe: float = -np.inf
 
 
+def _mean_logp(p: NDArray[np.float32]) -> float:
+    """Mean log of each row's largest probability: (n, 37) class probabilities -> float."""
+    return float(np.mean(np.log(np.maximum(p.max(axis=1), 1e-6))))
+
+
 @dataclass
 class Reading:
     """The full recognition of one hypothesis."""
@@ -185,8 +190,7 @@ class Reading:
 
     @property
     def mean_logp(self) -> float:
-        p = np.concatenate([pr.max(axis=1) for pr in self.probs])
-        return float(np.mean(np.log(np.maximum(p, 1e-6))))
+        return _mean_logp(np.concatenate(self.probs))
 
     @property
     def passed(self) -> int:
@@ -513,10 +517,6 @@ def _fold_round(p: NDArray[np.float32], prior: NDArray[np.float32]) -> NDArray[n
     return q
 
 
-def _mean_logp(p: NDArray[np.float32]) -> float:
-    return float(np.mean(np.log(np.maximum(p.max(axis=1), 1e-6))))
-
-
 def _whole_lines(h: Hypothesis, clf: Classifier, per_line: list[NDArray[np.float32]]) -> None:
     """Fit a poorly read line's grid again over all the ink of its text band.
 
@@ -598,8 +598,7 @@ def _completion_trusted(reading: Reading) -> bool:
     if cand.added_line is None:
         return True
     added = cand.n_lines - 1 - cand.added_line if reading.hyp.flipped else cand.added_line
-    p = reading.probs[added].max(axis=1)
-    if float(np.mean(np.log(np.maximum(p, 1e-6)))) <= COMPLETED_MIN_LOGP:
+    if _mean_logp(reading.probs[added]) <= COMPLETED_MIN_LOGP:
         return False
     return reading.passed == len(reading.checks) or reading.mean_logp > COMPLETED_MIN_LOGP
 
@@ -712,7 +711,7 @@ def _shift_lines(reading: Reading, clf: Classifier) -> None:
             if checks < base_checks or fields < base_fields or (checks, fields) == (
                     base_checks, base_fields):
                 continue
-            logp = float(np.mean(np.log(np.maximum(new_probs.max(axis=1), 1e-6))))
+            logp = _mean_logp(new_probs)
             if best is None or (checks, fields, logp) > best[:3]:
                 best = (checks, fields, logp, text, np.asarray(new_probs, np.float32), new_c)
         if best is None or len(best[3]) != n:
