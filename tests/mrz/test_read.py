@@ -662,26 +662,11 @@ def test_round_glyphs_of_a_number_read_as_zero() -> None:
 def test_full_read_reads_the_round_glyphs_of_a_number_as_zero() -> None:
     """End to end through _full_read: a personal number whose 0s the CNN reads O
     ('OO' under weights 7 and 3: every check digit passes either way) reads 0."""
-    import importlib
-
-    from docfraud.mrz import ocr
-
-    reader = importlib.import_module("docfraud.mrz.read")
     lines = ["P<UTOOESTERGAARD<<MAREN<<<<<<<<<<<<<<<<<<<<<",
              "K628896001UTO8010085F340727580100893681<<<22"]
-    idx = ocr.ALPHABET.index
-    probs = np.full((88, 37), 1e-3, np.float32)
-    for k, ch in enumerate("".join(lines)):
-        probs[k, idx(ch)] = 0.95
-    for pos in (31, 32):  # the CNN's confident O
-        assert lines[1][pos] == "0"
-        probs[44 + pos] = 1e-3
-        probs[44 + pos, [idx("O"), idx("0")]] = (0.95, 0.03)
-    ink = np.zeros((48, 44 * 20), np.float32)
-    centers = np.stack([10.0 + 20.0 * np.arange(44), np.full(44, 24.0)], axis=1)
-    cells = ocr.LineCells(centers, 20.0, 24.0, 0.0)
-    hyp = reader.Hypothesis(None, False, 44, [ink, ink], [cells, cells])  # type: ignore[arg-type]
-    r = reader._full_read(hyp, _FixedProbs(probs))
+    assert lines[1][31:33] == "00"
+    confident_o = {"O": 0.95, "0": 0.03}  # the CNN's confident O
+    r = _read_two_lines_of_44(lines, {44 + 31: confident_o, 44 + 32: confident_o})
     assert r is not None
     assert r.cnn_lines[1][31:33] == "OO"
     assert r.lines == lines
@@ -720,34 +705,41 @@ class _FixedProbs:
         return self.probs
 
 
-def test_round_glyph_split_between_o_and_0_goes_to_the_field_class() -> None:
-    """A round glyph the CNN splits between the digit 0 and the letter O: in a name the
-    letter O wins over a weaker third letter (rendered 5500039: ERIKSSON read ERIKSSGN,
-    the cell 0 .60, G .18, O .11), in a date the digit 0 over a weaker third digit; a
-    document number (letters and digits) is left to its own priors."""
+def _read_two_lines_of_44(lines: list[str], cells: dict[int, dict[str, float]]) -> Any:
+    """_full_read of two 44-character lines by a classifier that gives every cell its
+    character at 0.95, except ``cells`` (index into the joined lines -> {class: p})."""
     import importlib
 
     from docfraud.mrz import ocr
 
     reader = importlib.import_module("docfraud.mrz.read")
-    lines = ["P<UTOERIKSSON<<LUIS<<<<<<<<<<<<<<<<<<<<<<<<<",
-             "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
     idx = ocr.ALPHABET.index
     probs = np.full((88, 37), 1e-3, np.float32)
     for k, ch in enumerate("".join(lines)):
         probs[k, idx(ch)] = 0.95
-    name_o = 11  # the second O of ERIKSSON
-    probs[name_o] = 1e-3
-    probs[name_o, [idx("0"), idx("G"), idx("O")]] = (0.60, 0.18, 0.11)
-    date_0 = 44 + 23  # the 0 of the expiry date 120415
-    assert lines[1][23] == "0"
-    probs[date_0] = 1e-3
-    probs[date_0, [idx("O"), idx("8"), idx("0")]] = (0.55, 0.25, 0.12)
+    for k, classes in cells.items():
+        probs[k] = 1e-3
+        for ch, p in classes.items():
+            probs[k, idx(ch)] = p
     ink = np.zeros((48, 44 * 20), np.float32)
     centers = np.stack([10.0 + 20.0 * np.arange(44), np.full(44, 24.0)], axis=1)
-    cells = ocr.LineCells(centers, 20.0, 24.0, 0.0)
-    hyp = reader.Hypothesis(None, False, 44, [ink, ink], [cells, cells])  # type: ignore[arg-type]
-    r = reader._full_read(hyp, _FixedProbs(probs))
+    grid = ocr.LineCells(centers, 20.0, 24.0, 0.0)
+    hyp = reader.Hypothesis(None, False, 44, [ink, ink], [grid, grid])  # type: ignore[arg-type]
+    return reader._full_read(hyp, _FixedProbs(probs))
+
+
+def test_round_glyph_split_between_o_and_0_goes_to_the_field_class() -> None:
+    """A round glyph the CNN splits between the digit 0 and the letter O: in a name the
+    letter O wins over a weaker third letter (rendered 5500039: ERIKSSON read ERIKSSGN,
+    the cell 0 .60, G .18, O .11), in a date the digit 0 over a weaker third digit; a
+    document number (letters and digits) is left to its own priors."""
+    lines = ["P<UTOERIKSSON<<LUIS<<<<<<<<<<<<<<<<<<<<<<<<<",
+             "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
+    name_o = 11  # the second O of ERIKSSON
+    date_0 = 44 + 23  # the 0 of the expiry date 120415
+    assert lines[1][23] == "0"
+    r = _read_two_lines_of_44(lines, {name_o: {"0": 0.60, "G": 0.18, "O": 0.11},
+                                      date_0: {"O": 0.55, "8": 0.25, "0": 0.12}})
     assert r is not None
     assert r.lines == lines
     assert r.checks["expiry_date"]
