@@ -473,14 +473,15 @@ def _numeric_runs(fmt: MrzFormat, raw: list[str], probs: list[NDArray[np.float32
     letter O stands (no more often than digits; first, last or between), then fillers, is
     a number from its prefix on: each O there is weighed much as a digits-only field
     weighs it (ROUND_FOLD of the CNN's O probability is added to 0, the letter O's is
-    multiplied by NUMERIC_LETTER). Like the other field priors this is no repair entry.
-    A genuine letter O printed there ('AB1O23456') is read 0; its check digit then
-    fails and only a repair can give the O back. A capture that widens the
-    print makes the CNN read OCR-B's narrower 0 as O, confidently and every time
-    ('580100893681' read '58O1OO893681'); where two such O sit under the check-digit
-    weights 7 and 3 no check digit tells (24 x 10 = 0 mod 10). Any other letter among
-    the digits ('3Q5D6DO02') leaves the field to its own priors: random alphanumerics,
-    not a number.
+    multiplied by NUMERIC_LETTER). A capture that widens the print makes the CNN read
+    OCR-B's narrower 0 as O, confidently and every time ('580100893681' read
+    '58O1OO893681'); where two such O sit under the check-digit weights 7 and 3 no check
+    digit tells (24 x 10 = 0 mod 10). Any other letter among the digits ('3Q5D6DO02')
+    leaves the field to its own priors: random alphanumerics, not a number.
+
+    Like the other field priors this is no repair entry. A genuine letter O printed there
+    ('AB1O23456') is read 0; its check digit then fails and only a repair can give the O
+    back.
     """
     for spec in fmt.fields:
         if spec.kind != "alnum":
@@ -547,9 +548,10 @@ def _whole_lines(h: Hypothesis, clf: Classifier, per_line: list[NDArray[np.float
         if same_start and abs(cells.pitch / cur.pitch - 1) < 0.03:
             continue  # the same grid
         q = clf.predict(ocr.cell_crops(h.inks[li], cells))
-        if _mean_logp(q) >= before + WHOLE_GAIN:
+        after = _mean_logp(q)
+        if after >= before + WHOLE_GAIN:
             logger.debug("line %d: grid over the whole band (mean log p %.2f -> %.2f)",
-                         li, before, _mean_logp(q))
+                         li, before, after)
             h.cells[li] = cells
             per_line[li] = q
 
