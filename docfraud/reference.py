@@ -44,6 +44,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import re
 import threading
 import zipfile
@@ -70,6 +71,32 @@ KEYPOINT_KEYS = ("points", "descriptors", "points_smooth", "descriptors_smooth")
 
 
 @dataclass(frozen=True)
+class FieldLayout:
+    """Where the issuer prints one personalised field, in reference pixels.
+
+    Attributes:
+        box: the field's value box (x, y, w, h).
+        baseline: (x, y) where the issuer starts the text's baseline.
+        cap: height of the capitals the issuer prints.
+    """
+
+    box: tuple[int, int, int, int]
+    baseline: tuple[float, float]
+    cap: float
+
+
+def _field_layout(value: Any) -> FieldLayout:
+    box = _box(value["box"])
+    if box is None:
+        raise ValueError(f"field without a box: {value!r}")
+    x, y = (float(v) for v in value["baseline"])
+    cap = float(value["cap"])
+    if not (all(math.isfinite(v) for v in (x, y, cap)) and cap > 0):
+        raise ValueError(f"bad field layout {value!r}")
+    return FieldLayout(box=box, baseline=(x, y), cap=cap)
+
+
+@dataclass(frozen=True)
 class ReferenceDesign:
     """One design of the library.
 
@@ -87,6 +114,8 @@ class ReferenceDesign:
         ghost_box: the ghost image's box (the faded second copy of the holder's portrait
             that the design prints), or None where the design has none.
         keypoints_path: the stored keypoints (see module docstring), or None.
+        fields: the personalised fields' layout, by field name (:class:`FieldLayout`);
+            empty for an index written before it was stored.
     """
 
     name: str
@@ -101,6 +130,7 @@ class ReferenceDesign:
     portrait_box: tuple[int, int, int, int] | None = None
     ghost_box: tuple[int, int, int, int] | None = None
     keypoints_path: Path | None = None
+    fields: Mapping[str, FieldLayout] = field(default_factory=dict)
     _arrays: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def matches(self, mrz: MrzResult) -> bool:
@@ -270,7 +300,9 @@ def load_library(directory: Path = LIBRARY_DIR) -> ReferenceLibrary:
                         portrait_box=_box(d.get("portrait_box")),
                         ghost_box=_box(d.get("ghost_box")),
                         keypoints_path=(directory / str(d["keypoints"])
-                                        if d.get("keypoints") else None)))
+                                        if d.get("keypoints") else None),
+                        fields={str(k): _field_layout(v)
+                                for k, v in (d.get("fields") or {}).items()}))
             except (OSError, ValueError, KeyError, TypeError, ArithmeticError,
                     re.error) as exc:
                 raise ModelError(f"reference library index {index} is unreadable: {exc}") from exc

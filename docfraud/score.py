@@ -60,6 +60,7 @@ DATA_FEATURES: dict[str, tuple[str, ...]] = {
     "portrait": ("ghost", "ghost_shape", "ghost_presence", "noise", "texture", "sharpness",
                  "blocking", "border"),
     "learned": ("portrait_mean", "portrait_vs_card"),
+    "fieldprint": ("baseline_dev_max", "baseline_dev_second", "baseline_dev_ratio"),
 }
 #: How each fusion feature may move the risk, fixed from what it measures (not from
 #: data): +1 a higher value never lowers the risk (detector scores, findings, failed
@@ -101,6 +102,8 @@ FEATURE_DIRECTION: dict[str, int] = {
     "reference.portrait_lines_missing": 1,
     "reference.ghost_mismatch": 1,
     "reference.print_mismatch": 1,
+    **{f"fieldprint.data.{k}": 1 for k in ("baseline_dev_max", "baseline_dev_second",
+                                           "baseline_dev_ratio")},
 }
 
 
@@ -215,6 +218,8 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
     out: dict[str, float] = {}
     for r in results:
         ran = r.status == "ok"
+        if r.detector == "fieldprint" and not ran:
+            continue  # as the reference's: missing where no design layout was compared
         if r.detector == "reference":
             # only where a reference was compared: absent (missing) for a design outside
             # the library, which the fusion is trained for (fit's ``augment_without``),
@@ -233,7 +238,7 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
                 out["reference.ghost_mismatch"] = max(0.0, 1.0 - ghost)
             if printed is not None:
                 out["reference.print_mismatch"] = max(0.0, 1.0 - printed)
-        else:
+        elif r.detector != "fieldprint":
             out[f"{r.detector}.ran"] = 1.0 if ran else 0.0
         out[f"{r.detector}.score"] = float(r.score) if ran and r.score is not None else 0.0
         codes = [f.code for f in r.findings]

@@ -123,6 +123,18 @@ def build_one(name: str, index: int) -> tuple[dict[str, Any], Any, Any]:
         (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
         return [round(x0), round(y0), round(x1 - x0), round(y1 - y0)]
 
+    def ref_point(x: float, y: float) -> list[float]:
+        (px, py), = np.array([[x, y, 1.0]]) @ np.asarray(affine).T
+        return [round(float(px), 2), round(float(py), 2)]
+
+    def ref_field(f: dict[str, Any]) -> dict[str, Any]:
+        """A personalised field's layout in reference pixels: its value box, where the
+        issuer starts its text's baseline (the MRZ-straightened frame moves with the
+        issuer's personalisation print, so every genuine document of the design has its
+        text there, give or take the registration), and the capitals' height."""
+        return {"box": ref_box(f["box"]), "baseline": ref_point(*f["origin"]),
+                "cap": round(design.value_cap_mm * PX_PER_MM, 2)}
+
     entry = {
         "name": name,
         "format": design.format,
@@ -132,6 +144,7 @@ def build_one(name: str, index: int) -> tuple[dict[str, Any], Any, Any]:
         "portrait_overlay": bool(design.portrait_overlay > 0),
         "portrait_box": ref_box(layout["portrait"]),
         "ghost_box": ref_box(layout["ghost"]),
+        "fields": {key: ref_field(f) for key, f in layout["fields"].items() if f["text"]},
         "image": f"{name}.png",
         "mask": f"{name}_mask.png",
         "source": "docfraud.synth design, rendered genuine document straightened by "

@@ -88,12 +88,14 @@ def main() -> int:
     ap.add_argument("--extra-seeds", default="",
                     help="comma-separated further training seeds (same size and hold-outs; "
                          "never the evaluation seed), added to the fit")
-    ap.add_argument("--augment-without", default="reference.,learned.data.;mrz.,vizcheck.",
+    ap.add_argument("--augment-without",
+                    default="reference.,fieldprint.,learned.data.;mrz.,vizcheck.",
                     help="groups of comma-separated feature prefixes, the groups separated "
                          "by ';': every training document also enters the fit once without "
-                         "each group's features (default 'reference.' -- designs outside "
-                         "the reference library -- with 'learned.data.' -- the learned "
-                         "detector's portrait measures, absent where the layout places no "
+                         "each group's features (default 'reference.' and 'fieldprint.' -- "
+                         "designs outside the reference library -- with 'learned.data.' -- "
+                         "the learned detector's portrait measures, absent where the layout "
+                         "places no "
                          "card or portrait; and 'mrz.' with 'vizcheck.' -- left out where "
                          "the MRZ reads unsurely or garbled, docfraud.score.mrz_unsure; "
                          "the first group's copy shares the document's weight equally, each "

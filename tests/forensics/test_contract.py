@@ -172,7 +172,7 @@ def test_odd_but_valid_inputs(name: str) -> None:
 
 
 #: detectors that need the MRZ reading or the zones derived from it
-MRZ_DEPENDENT = {"mrz", "mrzprint", "vizcheck", "portrait", "reference"}
+MRZ_DEPENDENT = {"mrz", "mrzprint", "vizcheck", "portrait", "reference", "fieldprint"}
 
 
 def test_huge_but_allowed_image() -> None:
