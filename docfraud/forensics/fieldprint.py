@@ -62,11 +62,14 @@ INK_LEVEL = 0.5
 MIN_CONTRAST = 35.0
 #: a field's text must run at least this many capital heights (a single letter's edges,
 #: the bottom of P's bowl, outweigh its baseline)
-MIN_TEXT_CAPS = 2.5
+MIN_TEXT_CAPS = 4.0
 #: fewest fields with measured text for a verdict
 MIN_FIELDS = 4
 #: the document's spread taken as at least this in ``baseline_dev_ratio`` (mm)
 RATIO_FLOOR_MM = 0.02
+#: ridge on the plane's slopes, per field (mm squared): a registration tilts the
+#: measured offsets by a fraction of a pixel across the card, not more
+PLANE_RIDGE = 20.0
 SCORE_FROM_MM = 0.06
 SCORE_SPAN_MM = 0.12
 FINDING_MM = 0.15
@@ -164,14 +167,19 @@ def measure_field(grey: NDArray[np.uint8], to_image: NDArray[np.float64],
 
 
 def _plane(where: NDArray[np.float64], values: NDArray[np.float64]) -> NDArray[np.float64]:
-    """A plane through ``values`` at ``where`` (n, 2), fitted robustly: least squares, then
-    again without the points lying more than twice the median residual off it (at
-    least ``MIN_FIELDS`` kept); returns its value at every point."""
-    design = np.column_stack([np.ones(len(values)), where - where.mean(axis=0)])
+    """A plane through ``values`` at ``where`` (n, 2; millimetres), fitted robustly:
+    least squares with its slopes held small (ridge ``PLANE_RIDGE`` per point: fields
+    that lie nearly in one line must not tilt it wildly), then again without the points
+    lying more than twice the median residual off it (at least ``MIN_FIELDS`` kept);
+    returns its value at every point."""
+    centred = where - where.mean(axis=0)
+    design = np.column_stack([np.ones(len(values)), centred])
     keep = np.ones(len(values), bool)
     fit = values
     for _ in range(3):
-        coef, *_ = np.linalg.lstsq(design[keep], values[keep], rcond=None)
+        a, v = design[keep], values[keep]
+        penalty = np.diag([0.0, 1.0, 1.0]) * PLANE_RIDGE * int(keep.sum())
+        coef = np.linalg.solve(a.T @ a + penalty, a.T @ v)
         fit = design @ coef
         res = np.abs(values - fit)
         limit = max(2.0 * float(np.median(res[keep])), 1e-6)
