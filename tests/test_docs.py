@@ -19,7 +19,8 @@ def _used_in_code() -> set[str]:
     codes: set[str] = set()
     for path in (ROOT / "docfraud").rglob("*.py"):
         codes.update(re.findall(r"\"((?:MRZ|DOC|JPEG|NOISE|COPYMOVE|META|PORTRAIT|VIZ|PRINT|"
-                                r"LEARNED|IMAGE|SCREEN)_[A-Z0-9_]+)\"", path.read_text()))
+                                r"LEARNED|IMAGE|SCREEN|FIELD)_[A-Z0-9_]+)\"",
+                                path.read_text()))
     return codes
 
 

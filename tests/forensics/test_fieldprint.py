@@ -49,7 +49,8 @@ def test_genuine_fields_keep_one_line_and_a_reprinted_one_stands_out(design: str
     g = _fieldprint(genuine)
     assert g.status == "ok", g.reason
     assert g.data["fields_measured"] >= 6
-    assert g.data["baseline_dev_max"] < 0.06, g.data["deviations"]
+    # round letters and digits overshoot the baseline a little; nothing near a finding
+    assert g.data["baseline_dev_max"] < FINDING_MM / 2, g.data["deviations"]
     assert not g.findings
     f = _fieldprint(forged)
     assert f.status == "ok", f.reason
@@ -63,15 +64,24 @@ def test_genuine_fields_keep_one_line_and_a_reprinted_one_stands_out(design: str
     assert finding.data and finding.data["field"] == "surname" and finding.region is not None
 
 
-def test_robust_plane_ignores_one_field_off() -> None:
+def test_robust_plane_ignores_one_field_off_and_never_tilts_wildly() -> None:
     rng = np.random.default_rng(0)
-    where = rng.uniform(0, 100, (10, 2))
-    values = 0.3 + 0.01 * where[:, 0] - 0.02 * where[:, 1] + rng.normal(0, 0.01, 10)
+    where = rng.uniform(0, 120, (10, 2))  # field positions, mm
+    # a registration's tilt: a fraction of a pixel across the card
+    values = 0.3 + 0.004 * where[:, 0] - 0.006 * where[:, 1] + rng.normal(0, 0.01, 10)
     values[3] += 2.0
-    fit = _plane(where, values)
-    residual = np.abs(values - fit)
+    residual = np.abs(values - _plane(where, values))
     assert residual[3] > 1.9
     assert np.delete(residual, 3).max() < 0.05
+    # the fields kept nearly in one column and the one left out far beside them: a plain
+    # least-squares plane tilts across the column on the noise and puts the far field
+    # anywhere; the held slopes keep the plane near the data
+    column = np.column_stack([20.0 + rng.normal(0, 0.01, 5), np.arange(5) * 4.0])
+    where = np.vstack([column, [[60.0, 10.0]]])
+    values = np.array([0.1, 0.12, 0.08, 0.11, 0.09, 3.0])
+    fit = _plane(where, values)
+    assert np.abs(fit).max() < 1.0
+    assert abs(values[5] - fit[5]) > 2.0
 
 
 def test_not_applicable_without_mrz_or_layout_and_then_missing_in_fusion() -> None:
