@@ -78,11 +78,14 @@ class FieldLayout:
         box: the field's value box (x, y, w, h).
         baseline: (x, y) where the issuer starts the text's baseline.
         cap: height of the capitals the issuer prints.
+        bias: how far below ``baseline`` the field's text measures on genuine renders of
+            the design (:mod:`docfraud.forensics.fieldprint`), reference pixels.
     """
 
     box: tuple[int, int, int, int]
     baseline: tuple[float, float]
     cap: float
+    bias: float = 0.0
 
 
 def _field_layout(value: Any) -> FieldLayout:
@@ -90,10 +93,10 @@ def _field_layout(value: Any) -> FieldLayout:
     if box is None:
         raise ValueError(f"field without a box: {value!r}")
     x, y = (float(v) for v in value["baseline"])
-    cap = float(value["cap"])
-    if not (all(math.isfinite(v) for v in (x, y, cap)) and cap > 0):
+    cap, bias = float(value["cap"]), float(value.get("bias", 0.0))
+    if not (all(math.isfinite(v) for v in (x, y, cap, bias)) and cap > 0):
         raise ValueError(f"bad field layout {value!r}")
-    return FieldLayout(box=box, baseline=(x, y), cap=cap)
+    return FieldLayout(box=box, baseline=(x, y), cap=cap, bias=bias)
 
 
 @dataclass(frozen=True)

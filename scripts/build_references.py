@@ -150,7 +150,48 @@ def build_one(name: str, index: int) -> tuple[dict[str, Any], Any, Any]:
         "source": "docfraud.synth design, rendered genuine document straightened by "
                   "docfraud's reader (scripts/build_references.py)",
     }
+    for key, bias in field_bias(name, index, entry["fields"], affine).items():
+        entry["fields"][key]["bias"] = bias
     return entry, ref, mask
+
+
+#: genuine renders per design whose fields' baselines give the fields' typical offsets
+BIAS_RENDERS = 24
+
+
+def field_bias(name: str, index: int, fields: dict[str, Any], affine: Any) -> dict[str, float]:
+    """Each field's typical offset below the design's baseline on genuine renders
+    (reference pixels; docfraud.forensics.fieldprint): the field's text measured on
+    ``BIAS_RENDERS`` clean renders of the design (other holders than the reference's),
+    each taken into the reference's frame by the reference's own map ``affine`` (renders
+    share the pre-printed card's page position), less each render's median offset (the
+    issuer's registration, common to its fields).
+    Round glyphs overshoot the line, so a field of digits measures lower than one of
+    capitals; the detector takes these offsets out before comparing fields."""
+    import cv2
+
+    from docfraud.forensics.fieldprint import SHORT_FIELDS, measure_field
+    from docfraud.reference import _field_layout
+    from docfraud.synth import get_design
+    from docfraud.synth.dataset import identity_for
+    from docfraud.synth.operators import start_document
+
+    design = get_design(name)
+    layouts = {k: _field_layout(v) for k, v in fields.items() if k not in SHORT_FIELDS}
+    offsets: dict[str, list[float]] = {k: [] for k in layouts}
+    to_image = np.linalg.inv(np.vstack([np.asarray(affine, np.float64), [0.0, 0.0, 1.0]]))
+    for i in range(BIAS_RENDERS):
+        rng = np.random.default_rng([SEED, index, 1, i])
+        page = np.ascontiguousarray(start_document(design, identity_for(design, rng), rng).page)
+        grey = cv2.cvtColor(page, cv2.COLOR_RGB2GRAY)
+        found = {k: m.baseline - lay.baseline[1] for k, lay in layouts.items()
+                 if (m := measure_field(grey, to_image, k, lay, PX_PER_MM)) is not None}
+        if len(found) < 4:
+            continue
+        common = float(np.median(list(found.values())))
+        for k, v in found.items():
+            offsets[k].append(v - common)
+    return {k: round(float(np.median(v)), 3) for k, v in offsets.items() if len(v) >= 5}
 
 
 def main(argv: list[str] | None = None) -> int:
