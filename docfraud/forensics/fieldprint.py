@@ -96,13 +96,11 @@ class FieldPrint:
     strength: float  # the baseline edge's fall, relative to the text's ink level
 
 
-def _edge(profile: NDArray[np.float64], centre: float, half: float, rising: bool
+def _fall(profile: NDArray[np.float64], centre: float, half: float
           ) -> tuple[float, float] | None:
-    """Sub-pixel position of the steepest rise (or fall) of ``profile`` within ``half``
-    of ``centre``, and its size; None when the window is outside the profile."""
-    d = np.diff(profile)
-    if not rising:
-        d = -d
+    """Sub-pixel position of the steepest fall of ``profile`` within ``half`` of
+    ``centre``, and its size; None when the window is outside the profile."""
+    d = -np.diff(profile)
     lo, hi = max(int(np.floor(centre - half)), 1), min(int(np.ceil(centre + half)), d.size - 1)
     if hi - lo < 2:
         return None
@@ -110,7 +108,7 @@ def _edge(profile: NDArray[np.float64], centre: float, half: float, rising: bool
     a, b, c = d[i - 1], d[i], d[i + 1]
     den = a - 2 * b + c
     shift = 0.5 * (a - c) / den if den < 0 else 0.0
-    # d[i] = p[i+1] - p[i]: the edge lies between samples i and i + 1
+    # d[i] = p[i] - p[i+1]: the edge lies between samples i and i + 1
     return i + 0.5 + float(np.clip(shift, -0.5, 0.5)), float(b)
 
 
@@ -160,7 +158,7 @@ def measure_field(grey: NDArray[np.uint8], to_image: NDArray[np.float64],
     rows = text[:, cols[0]:cols[-1] + 1].mean(axis=1)
     rows = np.convolve(rows, [0.25, 0.5, 0.25], mode="same")
     base_nom = (layout.baseline[1] - y0) * k
-    found = _edge(rows, base_nom, SEARCH_CAP * layout.cap * k, rising=False)
+    found = _fall(rows, base_nom, SEARCH_CAP * layout.cap * k)
     if found is None:
         return None
     base, fall = found
