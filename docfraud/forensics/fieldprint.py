@@ -31,7 +31,7 @@ text. Designs outside the library are not judged (their layout is unknown).
 
 Measured (docs/benchmarks.md, screening, session 19): on the screened images of
 docfraud.synth seeds 502 and 503 (where the constants were chosen), the largest deviation
-alone separates data alterations from genuine documents at ROC AUC 0.78-0.79; the fusion
+alone separates data alterations from genuine documents at ROC AUC 0.80-0.82; the fusion
 weighs it with the other detectors.
 
 Score: ``clip((baseline_dev_max - SCORE_FROM_MM) / SCORE_SPAN_MM)``; finding
