@@ -133,7 +133,7 @@ class ReferenceDesign:
     portrait_box: tuple[int, int, int, int] | None = None
     ghost_box: tuple[int, int, int, int] | None = None
     keypoints_path: Path | None = None
-    fields: Mapping[str, FieldLayout] = field(default_factory=dict)
+    fields: Mapping[str, FieldLayout] = field(default_factory=dict, compare=False)
     _arrays: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def matches(self, mrz: MrzResult) -> bool:

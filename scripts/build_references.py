@@ -38,9 +38,12 @@ PX_PER_MM = 8.0
 PAD = 8
 
 
-def build_one(name: str, index: int) -> tuple[dict[str, Any], Any, Any]:
-    import cv2
-
+def reference_render(name: str, index: int
+                     ) -> tuple[Any, Any, Any, Any, tuple[int, int], Any]:
+    """The design, its genuine render (a DocState) and page, the affine map (2 x 3) from
+    page pixels to reference pixels with the reference's size (the page straightened from
+    its MRZ reading as ``docfraud screen`` straightens a photographed card), and that MRZ
+    reading."""
     from docfraud.forensics.base import Analysis
     from docfraud.imageio import load_document
     from docfraud.layout import find_zones, rectify_transform
@@ -48,7 +51,6 @@ def build_one(name: str, index: int) -> tuple[dict[str, Any], Any, Any]:
     from docfraud.synth import get_design
     from docfraud.synth.dataset import identity_for
     from docfraud.synth.operators import start_document
-    from docfraud.synth.render import page_background
 
     design = get_design(name)
     rng = np.random.default_rng([SEED, index])
@@ -63,6 +65,15 @@ def build_one(name: str, index: int) -> tuple[dict[str, Any], Any, Any]:
     if transform is None:
         raise SystemExit(f"{name}: the card could not be placed from its MRZ")
     affine, size, _top, _mrz = transform
+    return design, state, page, affine, size, mrz
+
+
+def build_one(name: str, index: int) -> tuple[dict[str, Any], Any, Any]:
+    import cv2
+
+    from docfraud.synth.render import page_background
+
+    design, state, page, affine, size, mrz = reference_render(name, index)
 
     blank, card = page_background(design)
     personal = np.zeros(page.shape[:2], bool)
@@ -170,7 +181,7 @@ def field_bias(name: str, index: int, fields: dict[str, Any], affine: Any) -> di
     capitals; the detector takes these offsets out before comparing fields."""
     import cv2
 
-    from docfraud.forensics.fieldprint import SHORT_FIELDS, measure_field
+    from docfraud.forensics.fieldprint import MIN_FIELDS, SHORT_FIELDS, measure_field
     from docfraud.reference import _field_layout
     from docfraud.synth import get_design
     from docfraud.synth.dataset import identity_for
@@ -186,7 +197,7 @@ def field_bias(name: str, index: int, fields: dict[str, Any], affine: Any) -> di
         grey = cv2.cvtColor(page, cv2.COLOR_RGB2GRAY)
         found = {k: m.baseline - lay.baseline[1] for k, lay in layouts.items()
                  if (m := measure_field(grey, to_image, k, lay, PX_PER_MM)) is not None}
-        if len(found) < 4:
+        if len(found) < MIN_FIELDS:
             continue
         common = float(np.median(list(found.values())))
         for k, v in found.items():
