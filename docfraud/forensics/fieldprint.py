@@ -50,7 +50,7 @@ from numpy.typing import NDArray
 
 from docfraud.findings import Finding
 from docfraud.forensics.base import Analysis, Detector, DetectorResult
-from docfraud.forensics.reference import candidate_designs, registration
+from docfraud.forensics.reference import has_reference, no_reference_reason, registration
 from docfraud.forensics.registry import register
 from docfraud.reference import FieldLayout
 
@@ -202,16 +202,10 @@ class FieldPrintDetector(Detector):
     codes = ("FIELD_TEXT_MISPLACED",)
 
     def applies_to(self, analysis: Analysis) -> bool:
-        return (analysis.mrz is not None and analysis.mrz.found
-                and "placement" in analysis._cache and bool(candidate_designs(analysis)))
+        return has_reference(analysis)
 
     def not_applicable_reason(self, analysis: Analysis) -> str:
-        mrz = analysis.mrz
-        if mrz is None or not mrz.found:
-            return "no MRZ read: the design cannot be identified"
-        if "placement" not in analysis._cache:
-            return "the card could not be placed from the MRZ"
-        return "no reference of this design in the library"
+        return no_reference_reason(analysis)
 
     def run(self, analysis: Analysis) -> DetectorResult:
         import cv2

@@ -669,6 +669,26 @@ def portrait_on_page(analysis: Analysis, *, px_per_mm: float = 8.0
     return round(float(x0)), round(float(y0)), round(bw), round(bh)
 
 
+def has_reference(analysis: Analysis) -> bool:
+    """Whether the document can be compared with a reference of its design: its MRZ was
+    read, its card placed, and the library holds a design of its kind."""
+    return (analysis.mrz is not None and analysis.mrz.found
+            and "placement" in analysis._cache and bool(candidate_designs(analysis)))
+
+
+def no_reference_reason(analysis: Analysis) -> str:
+    """Why :func:`has_reference` is False, in plain words."""
+    mrz = analysis.mrz
+    if mrz is None or not mrz.found:
+        return "no MRZ read: the design cannot be identified"
+    if "placement" not in analysis._cache:
+        return "the card could not be placed from the MRZ"
+    f = mrz.fields
+    return (f"no reference of this design in the library ({mrz.format}, document code "
+            f"{f.get('document_code')!r}, state {f.get('issuing_state')!r}, number "
+            f"{f.get('document_number')!r})")
+
+
 @register
 class ReferenceDetector(Detector):
     name = "reference"
@@ -679,19 +699,10 @@ class ReferenceDetector(Detector):
              "REFERENCE_GHOST_MISMATCH")
 
     def applies_to(self, analysis: Analysis) -> bool:
-        return (analysis.mrz is not None and analysis.mrz.found
-                and "placement" in analysis._cache and bool(candidate_designs(analysis)))
+        return has_reference(analysis)
 
     def not_applicable_reason(self, analysis: Analysis) -> str:
-        mrz = analysis.mrz
-        if mrz is None or not mrz.found:
-            return "no MRZ read: the design cannot be identified"
-        if "placement" not in analysis._cache:
-            return "the card could not be placed from the MRZ"
-        f = mrz.fields
-        return (f"no reference of this design in the library ({mrz.format}, document code "
-                f"{f.get('document_code')!r}, state {f.get('issuing_state')!r}, number "
-                f"{f.get('document_number')!r})")
+        return no_reference_reason(analysis)
 
     def run(self, analysis: Analysis) -> DetectorResult:
         import cv2
