@@ -60,7 +60,8 @@ DATA_FEATURES: dict[str, tuple[str, ...]] = {
     "portrait": ("ghost", "ghost_shape", "ghost_presence", "noise", "texture", "sharpness",
                  "blocking", "border"),
     "learned": ("portrait_mean", "portrait_vs_card"),
-    "fieldprint": ("baseline_dev_max", "baseline_dev_second", "baseline_dev_ratio"),
+    "fieldprint": ("baseline_dev_max", "baseline_dev_second", "baseline_dev_ratio",
+                   "baseline_z_max", "baseline_z_second"),
 }
 #: How each fusion feature may move the risk, fixed from what it measures (not from
 #: data): +1 a higher value never lowers the risk (detector scores, findings, failed
@@ -103,7 +104,8 @@ FEATURE_DIRECTION: dict[str, int] = {
     "reference.ghost_mismatch": 1,
     "reference.print_mismatch": 1,
     **{f"fieldprint.data.{k}": 1 for k in ("baseline_dev_max", "baseline_dev_second",
-                                           "baseline_dev_ratio")},
+                                           "baseline_dev_ratio", "baseline_z_max",
+                                           "baseline_z_second")},
 }
 
 

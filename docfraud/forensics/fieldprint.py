@@ -41,13 +41,17 @@ Score: ``clip((baseline_dev_max - SCORE_FROM_MM) / SCORE_SPAN_MM)``; finding
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from docfraud.errors import ModelError
 from docfraud.findings import Finding
 from docfraud.forensics.base import Analysis, Detector, DetectorResult
 from docfraud.forensics.reference import has_reference, no_reference_reason, registration
@@ -77,6 +81,11 @@ MIN_TEXT_CAPS = 4.0
 SHORT_FIELDS = frozenset({"type", "code", "nationality", "sex"})
 #: fewest fields with measured text for a verdict
 MIN_FIELDS = 4
+#: each field's genuine spread (scripts/fit_field_spread.py); a field it does not name
+#: has ``DEFAULT_SPREAD_MM``, and none is taken under ``MIN_SPREAD_MM``
+SPREAD_PATH = Path(__file__).resolve().parents[2] / "models" / "field_spread.json"
+DEFAULT_SPREAD_MM = 0.08
+MIN_SPREAD_MM = 0.03
 #: the document's spread taken as at least this in ``baseline_dev_ratio`` (mm)
 RATIO_FLOOR_MM = 0.02
 #: ridge on the plane's slopes, per field (mm squared): a registration tilts the
@@ -193,6 +202,25 @@ def _plane(where: NDArray[np.float64], values: NDArray[np.float64]) -> NDArray[n
     return np.asarray(fit, np.float64)
 
 
+@lru_cache(maxsize=1)
+def field_spread() -> dict[str, dict[str, float]]:
+    """Design -> field -> genuine spread of the baseline deviation (mm), read once; empty
+    where the file is absent.
+
+    Raises:
+        ModelError: the file is unreadable or malformed.
+    """
+    if not SPREAD_PATH.exists():
+        return {}
+    try:
+        raw = json.loads(SPREAD_PATH.read_text())["spread_mm"]
+        return {str(d): {str(k): float(v) for k, v in fields.items()}
+                for d, fields in raw.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ModelError(f"{SPREAD_PATH} is unreadable ({exc}); rebuild it with "
+                         "scripts/fit_field_spread.py") from exc
+
+
 @register
 class FieldPrintDetector(Detector):
     name = "fieldprint"
@@ -252,6 +280,14 @@ class FieldPrintDetector(Detector):
         data["baseline_dev_ratio"] = round(float(dev[order[0]]) / max(spread, RATIO_FLOOR_MM), 3)
         data["offsets"] = {m.name: round(float(o) / px_mm, 4)
                            for m, o in zip(measured, offsets, strict=True)}
+        # each deviation against its field's genuine spread: a field that measures loosely
+        # on genuine captures (far from the card's middle, over dark guilloche) weighs less
+        spreads = field_spread().get(design.name, {})
+        z = np.array([d / max(spreads.get(m.name, DEFAULT_SPREAD_MM), MIN_SPREAD_MM)
+                      for m, d in zip(measured, dev, strict=True)])
+        z_sorted = np.sort(z)[::-1]
+        data["baseline_z_max"] = round(float(z_sorted[0]), 3)
+        data["baseline_z_second"] = round(float(z_sorted[1]), 3)
         data["deviations"] = {m.name: round(float(d), 3)
                               for m, d in zip(measured, dev, strict=True)}
         score = float(np.clip((dev[order[0]] - SCORE_FROM_MM) / SCORE_SPAN_MM, 0.0, 1.0))
