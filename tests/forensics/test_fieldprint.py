@@ -145,3 +145,40 @@ def test_stored_field_offsets_are_what_the_detector_measures_today() -> None:
     assert stored and recomputed.keys() == stored.keys()
     for key, value in recomputed.items():
         assert value == pytest.approx(stored[key], abs=0.01), key
+
+
+def test_deviations_are_also_weighed_by_each_fields_genuine_spread(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    import json
+    from pathlib import Path
+
+    from docfraud.forensics import fieldprint
+
+    _, forged = _pages("uto_passport_2012", 4.0)
+    spread_file = Path(str(tmp_path)) / "spread.json"
+    monkeypatch.setattr(fieldprint, "SPREAD_PATH", spread_file)
+
+    def z_max(spreads: dict[str, float]) -> tuple[float, dict[str, float]]:
+        spread_file.write_text(json.dumps({"version": 1, "spread_mm": {
+            "uto_passport_2012": spreads}}))
+        fieldprint.field_spread.cache_clear()
+        r = _fieldprint(forged)
+        return r.data["baseline_z_max"], r.data["deviations"]
+
+    try:
+        plain, dev = z_max({})
+        assert plain == pytest.approx(max(dev.values()) / fieldprint.DEFAULT_SPREAD_MM,
+                                      abs=0.02)
+        # the surname measures loosely on genuine captures (0.3 mm): its deviation weighs less
+        loose, _ = z_max({"surname": 0.3})
+        others = max(v for k, v in dev.items() if k != "surname")
+        assert loose == pytest.approx(max(dev["surname"] / 0.3,
+                                          others / fieldprint.DEFAULT_SPREAD_MM), abs=0.02)
+        assert loose < plain
+        spread_file.write_text("{not json")
+        fieldprint.field_spread.cache_clear()
+        from docfraud.errors import ModelError
+        with pytest.raises(ModelError):
+            fieldprint.field_spread()
+    finally:
+        fieldprint.field_spread.cache_clear()
