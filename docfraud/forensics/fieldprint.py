@@ -53,8 +53,8 @@ from numpy.typing import NDArray
 
 from docfraud.errors import ModelError
 from docfraud.findings import Finding
-from docfraud.forensics.base import Analysis, Detector, DetectorResult
-from docfraud.forensics.reference import has_reference, no_reference_reason, registration
+from docfraud.forensics.base import Analysis, DetectorResult
+from docfraud.forensics.reference import RegisteredDetector
 from docfraud.forensics.registry import register
 from docfraud.reference import FieldLayout
 
@@ -222,26 +222,19 @@ def field_spread() -> dict[str, dict[str, float]]:
 
 
 @register
-class FieldPrintDetector(Detector):
+class FieldPrintDetector(RegisteredDetector):
     name = "fieldprint"
     version = "1"
     description = ("personalised text placed against the layout of the document's design: "
                    "a field off the others' offset was printed again")
     codes = ("FIELD_TEXT_MISPLACED",)
 
-    def applies_to(self, analysis: Analysis) -> bool:
-        return has_reference(analysis)
-
-    def not_applicable_reason(self, analysis: Analysis) -> str:
-        return no_reference_reason(analysis)
-
     def run(self, analysis: Analysis) -> DetectorResult:
         import cv2
 
-        found = registration(analysis)
-        if isinstance(found, str):
-            return DetectorResult(detector=self.name, status="not_applicable",
-                                  reason=found or self.not_applicable_reason(analysis))
+        found = self.registered(analysis)
+        if isinstance(found, DetectorResult):
+            return found
         design = found.design
         if not design.fields:
             return DetectorResult(detector=self.name, status="not_applicable",

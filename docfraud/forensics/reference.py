@@ -689,14 +689,9 @@ def no_reference_reason(analysis: Analysis) -> str:
             f"{f.get('document_number')!r})")
 
 
-@register
-class ReferenceDetector(Detector):
-    name = "reference"
-    version = "1"
-    description = ("security background, static print and portrait lines against the "
-                   "reference of the document's design")
-    codes = ("REFERENCE_BACKGROUND_MISMATCH", "REFERENCE_PORTRAIT_LINES_MISSING",
-             "REFERENCE_GHOST_MISMATCH")
+class RegisteredDetector(Detector):
+    """Base of the detectors that work on the card registered onto the reference of its
+    design (:func:`registration`, computed once per analysis and shared)."""
 
     def applies_to(self, analysis: Analysis) -> bool:
         return has_reference(analysis)
@@ -704,13 +699,31 @@ class ReferenceDetector(Detector):
     def not_applicable_reason(self, analysis: Analysis) -> str:
         return no_reference_reason(analysis)
 
-    def run(self, analysis: Analysis) -> DetectorResult:
-        import cv2
-
+    def registered(self, analysis: Analysis) -> Registration | DetectorResult:
+        """The registration, or this detector's ``not_applicable`` result saying why
+        there is none."""
         found = registration(analysis)
         if isinstance(found, str):
             return DetectorResult(detector=self.name, status="not_applicable",
                                   reason=found or self.not_applicable_reason(analysis))
+        return found
+
+
+@register
+class ReferenceDetector(RegisteredDetector):
+    name = "reference"
+    version = "1"
+    description = ("security background, static print and portrait lines against the "
+                   "reference of the document's design")
+    codes = ("REFERENCE_BACKGROUND_MISMATCH", "REFERENCE_PORTRAIT_LINES_MISSING",
+             "REFERENCE_GHOST_MISMATCH")
+
+    def run(self, analysis: Analysis) -> DetectorResult:
+        import cv2
+
+        found = self.registered(analysis)
+        if isinstance(found, DetectorResult):
+            return found
         design, ref, grey, band = found.design, found.ref, found.grey, found.band
         inside, homography, to_small = found.inside, found.homography, found.to_small
         facts = dict(found.facts)

@@ -89,7 +89,7 @@ def test_not_applicable_without_mrz_and_then_missing_in_fusion() -> None:
 
 
 def test_a_design_without_field_layout_is_not_judged(monkeypatch: pytest.MonkeyPatch) -> None:
-    from docfraud.forensics import fieldprint, reference
+    from docfraud.forensics import reference
 
     genuine, _ = _pages("uto_passport_2012", 4.0)
     real = reference.registration
@@ -99,7 +99,7 @@ def test_a_design_without_field_layout_is_not_judged(monkeypatch: pytest.MonkeyP
         assert not isinstance(found, str)
         return replace(found, design=replace(found.design, fields={}))
 
-    monkeypatch.setattr(fieldprint, "registration", without_fields)
+    monkeypatch.setattr(reference, "registration", without_fields)
     r = _fieldprint(genuine)
     assert r.status == "not_applicable"
     assert "no field layout" in r.reason
