@@ -102,7 +102,6 @@ class FieldPrint:
 
     name: str
     baseline: float
-    strength: float  # the baseline edge's fall, relative to the text's ink level
 
 
 def _fall(profile: NDArray[np.float64], centre: float, half: float
@@ -175,7 +174,7 @@ def measure_field(grey: NDArray[np.uint8], to_image: NDArray[np.float64],
     level = float(np.median(body)) if body.size else 0.0
     if level <= 0 or fall < 0.2 * level:
         return None
-    return FieldPrint(name=name, baseline=y0 + base / k, strength=round(fall / level, 3))
+    return FieldPrint(name=name, baseline=y0 + base / k)
 
 
 def _plane(where: NDArray[np.float64], values: NDArray[np.float64]) -> NDArray[np.float64]:
