@@ -103,6 +103,7 @@ FEATURE_DIRECTION: dict[str, int] = {
     "reference.portrait_lines_missing": 1,
     "reference.ghost_mismatch": 1,
     "reference.print_mismatch": 1,
+    "reference.portrait_lines_fine": -1,
     **{f"fieldprint.data.{k}": 1 for k in ("baseline_dev_max", "baseline_dev_second",
                                            "baseline_dev_ratio", "baseline_z_max",
                                            "baseline_z_second")},
@@ -210,7 +211,11 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
     background; ``reference.print_mismatch`` the same of the title, labels and emblem),
     how far the portrait lacks the design's lines (``reference.portrait_lines_missing`` =
     0.2 - their correlation) and how far the ghost image is from the portrait
-    (``reference.ghost_mismatch`` = 1 - their correlation, designs with a ghost); no
+    (``reference.ghost_mismatch`` = 1 - their correlation, designs with a ghost), the
+    portrait's lines at the reference's own resolution and the background's around it
+    (``reference.portrait_lines_fine``, ``reference.portrait_lines_ring``); no ghost
+    evidence at all (:data:`GHOST_PREFIXES`) where the reference says the design prints
+    no ghost image; no
     ``reference.*`` feature at all when the design is not in the library (missing
     values, which the trees are trained for by ``augment_without``) and no
     ``reference.ran``. Where the MRZ reads unsurely or garbled (:func:`mrz_unsure`), the
@@ -240,6 +245,10 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
                 out["reference.ghost_mismatch"] = max(0.0, 1.0 - ghost)
             if printed is not None:
                 out["reference.print_mismatch"] = max(0.0, 1.0 - printed)
+            for key in ("portrait_lines_fine", "portrait_lines_ring"):
+                value = _number(r.data.get(key))
+                if value is not None:
+                    out[f"reference.{key}"] = value
         elif r.detector != "fieldprint":
             out[f"{r.detector}.ran"] = 1.0 if ran else 0.0
         out[f"{r.detector}.score"] = float(r.score) if ran and r.score is not None else 0.0
@@ -292,6 +301,12 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
             validity = _number(data.get("validity_years"))
             if validity is not None:
                 out["vizcheck.validity_excess"] = max(0.0, validity - 10.0)
+    if any(r.detector == "reference" and r.status == "ok"
+           and r.data.get("ghost_printed") is False for r in results):
+        # the design prints no ghost image: the portrait detector's search for one found
+        # something else, no evidence (the trees are trained for documents without ghost
+        # evidence by an augment group)
+        out = {k: v for k, v in out.items() if not k.startswith(GHOST_PREFIXES)}
     if mrz_unsure(results):
         # a garbled or unsure reading's check digits and codes, and the visual zone's
         # comparison with it, are misreadings, not evidence: the document is judged by
@@ -636,6 +651,10 @@ def fuse(results: Sequence[DetectorResult], *, model: FusionModel | None = None)
                        "an anomaly of its own")
     return Risk(score=risk, verdict=verdict, reasons=tuple(reasons),
                 contributions=dict(positive[:6]))
+
+
+#: the fusion features of a ghost-image comparison
+GHOST_PREFIXES = ("portrait.data.ghost", "portrait.ghost_gap", "reference.ghost")
 
 
 def _without(row: Mapping[str, float], prefixes: tuple[str, ...]) -> dict[str, float]:

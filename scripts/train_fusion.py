@@ -89,7 +89,8 @@ def main() -> int:
                     help="comma-separated further training seeds (same size and hold-outs; "
                          "never the evaluation seed), added to the fit")
     ap.add_argument("--augment-without",
-                    default="reference.,fieldprint.,learned.data.;mrz.,vizcheck.",
+                    default="reference.,fieldprint.,learned.data.;mrz.,vizcheck.;"
+                            "portrait.data.ghost,portrait.ghost_gap,reference.ghost",
                     help="groups of comma-separated feature prefixes, the groups separated "
                          "by ';': every training document also enters the fit once without "
                          "each group's features (default 'reference.' and 'fieldprint.' -- "
@@ -98,6 +99,8 @@ def main() -> int:
                          "places no "
                          "card or portrait; and 'mrz.' with 'vizcheck.' -- left out where "
                          "the MRZ reads unsurely or garbled, docfraud.score.mrz_unsure; "
+                         "and the ghost image's comparisons -- designs that print no ghost, "
+                         "docfraud.score.GHOST_PREFIXES; "
                          "the first group's copy shares the document's weight equally, each "
                          "further group's copy weighs docfraud.score.AUGMENT_GROUP_WEIGHT; "
                          "'' for none)")

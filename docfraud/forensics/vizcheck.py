@@ -34,11 +34,14 @@ of TD1 cards) with Tesseract and looks for the MRZ's values in it:
    difference must show in a second reading and the MRZ's value in none. Before a name
    is reported absent the whole zone is read again at 14 px/mm, grown by 3 mm above and
    at the sides (a name on the zone's edge) and keeping text down to 0.75 mm (a long
-   name shrunk to its box); the name must be absent there too. No difference is claimed
-   for a date or number whose MRZ check digit failed (the MRZ value may be misread; the
-   MRZ detector reports it). A day that differs only in its tens digit, or that is one
-   digit of the other (``1`` for ``12``), and a pair's expiry at most 3 days off, is
-   "day uncertain", never a mismatch. An unreadable zone gives no finding
+   name shrunk to its box); the name must be absent there too. A name still absent is
+   read once more where the document's design prints it (:func:`read_design_field`:
+   designs in the reference library, the card registered onto its reference): found
+   there, it is matched; a confident other name printed there is claimed replaced. No
+   difference is claimed for a date or number whose MRZ check digit failed (the MRZ
+   value may be misread; the MRZ detector reports it). A day that differs only in its
+   tens digit, or that is one digit of the other (``1`` for ``12``), and a pair's expiry
+   at most 3 days off, is "day uncertain", never a mismatch. An unreadable zone gives no finding
    (``data["read"]`` says what was read);
 4. the issue date read in the visual zone against the MRZ expiry date: more than 10
    whole years between them is reported (an expiry date moved later), when a second
@@ -85,6 +88,15 @@ _REREAD_PX_PER_MM = 14.0
 #: the zone's edge) and keeping text down to this height (a long name shrunk to its box)
 _NAME_MARGIN_MM = 3.0
 _NAME_MIN_TEXT_MM = 0.75
+#: a name still absent after both readings is read once more where the document's design
+#: prints it (the card registered onto the reference of its design; Tesseract, one line),
+#: at this resolution, from this many capital heights above the field's baseline to this
+#: many below it (the field's label lies higher), and this many millimetres beyond its box
+#: at the sides
+_FIELD_PX_PER_MM = 14.0
+_FIELD_ABOVE_CAP = 1.3
+_FIELD_BELOW_CAP = 0.45
+_FIELD_SIDE_MM = 1.0
 _MIN_CONF = 60.0
 #: names (no check digit covers them) are compared only with an MRZ read at least this
 #: confidently (the reader's ``extra["confidence"]``: the geometric mean of its character
@@ -900,6 +912,63 @@ def names_shown(words: Sequence[Word], fields: dict[str, Any],
     return shown
 
 
+def read_design_field(analysis: Analysis, key: str, *, px_per_mm: float = _FIELD_PX_PER_MM
+                      ) -> list[Word] | None:
+    """The words printed in field ``key`` (``surname``, ``given_names``) where the
+    document's design prints it: the card registered onto the reference of its design
+    (:func:`docfraud.forensics.reference.registration`, shared with the reference
+    comparison), the field's line cut out at ``px_per_mm`` in the reference's frame,
+    cleaned as the zone is (:func:`clean_for_ocr`) and read by Tesseract as one line.
+    None where there is no such reading: design outside the library or without that
+    field, card not registered, field not wholly in the image."""
+    import cv2
+
+    from docfraud.forensics.reference import has_reference, registration
+
+    if not has_reference(analysis):
+        return None
+    found = registration(analysis)
+    if isinstance(found, str):
+        return None
+    layout = found.design.fields.get(key)
+    if layout is None:
+        return None
+    scale = float(found.ref["scale"])
+    to_image = (np.linalg.inv(found.to_small) @ found.homography
+                @ np.diag([scale, scale, 1.0]))
+    px = float(found.design.px_per_mm)
+    k = px_per_mm / px
+    bx, _by, bw, _bh = layout.box
+    x0, x1 = bx - _FIELD_SIDE_MM * px, bx + bw + _FIELD_SIDE_MM * px
+    y0 = layout.baseline[1] - _FIELD_ABOVE_CAP * layout.cap
+    y1 = layout.baseline[1] + _FIELD_BELOW_CAP * layout.cap
+    pw, ph = round((x1 - x0) * k), round((y1 - y0) * k)
+    if pw < 8 or ph < 8:
+        return None
+    m = to_image @ np.array([[1 / k, 0, x0], [0, 1 / k, y0], [0, 0, 1]], np.float64)
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    seen = cv2.warpPerspective(np.full(analysis.shape, 255, np.uint8), m, (pw, ph),
+                               flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP, borderValue=0)
+    if (seen == 0).any():
+        return None
+    patch = cv2.warpPerspective(analysis.gray, m, (pw, ph), flags=flags,
+                                borderMode=cv2.BORDER_REPLICATE)
+    binary = clean_for_ocr(patch.astype(np.float32), px_per_mm, min_text_mm=_NAME_MIN_TEXT_MM)
+    binary = np.asarray(cv2.copyMakeBorder(binary, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=255),
+                        np.uint8)
+    corners = cv2.perspectiveTransform(
+        np.array([[[0, 0], [pw, 0], [pw, ph], [0, ph]]], np.float32), m)[0]
+    xa, ya = corners.min(axis=0)
+    xb, yb = corners.max(axis=0)
+    box = (int(xa), int(ya), max(1, int(xb - xa)), max(1, int(yb - ya)))
+    data = _tesseract(binary, 7)
+    words = [Word(text=str(t).strip().upper(), conf=float(c), box=box, order=i,
+                  zone=f"field:{key}")
+             for i, (t, c) in enumerate(zip(data["text"], data["conf"], strict=True))
+             if str(t).strip() and float(c) >= 0]
+    return words
+
+
 def _tokens(words: Sequence[Word]) -> Iterator[tuple[str, Word]]:
     """Folded parts of the words, split at hyphens, apostrophes and other punctuation
     (``SEO-YEON`` is two name parts)."""
@@ -947,7 +1016,8 @@ class VizCheckDetector(Detector):
             unsure=unsure_fields(analysis.mrz),
             read_again=lambda: ocr_words(analysis, zones, px_per_mm=_REREAD_PX_PER_MM,
                                          margin_mm=_NAME_MARGIN_MM,
-                                         min_text_mm=_NAME_MIN_TEXT_MM))
+                                         min_text_mm=_NAME_MIN_TEXT_MM),
+            read_field=lambda key: read_design_field(analysis, key))
         soft = {z: analysis._cache[f"vizcheck.soft.{z}"] for z in ("viz", "back_viz")
                 if f"vizcheck.soft.{z}" in analysis._cache}
         # measures only: on their own they separate too little for a finding (the
@@ -981,6 +1051,7 @@ class VizCheckDetector(Detector):
                 read_again: Callable[[], Sequence[Word]] | None = None,
                 unsure: Collection[str] = (),
                 veto: _Verify | None = None,
+                read_field: Callable[[str], Sequence[Word] | None] | None = None,
                 ) -> tuple[list[Finding], dict[str, Any]]:
         """Findings and facts from OCR ``words`` against the MRZ ``fields``.
 
@@ -995,6 +1066,10 @@ class VizCheckDetector(Detector):
         ``unsure``: fields whose MRZ check digit failed, and the names of an MRZ read
         unsurely; their MRZ value may be misread (the MRZ detector reports a failed
         check digit), so no difference is claimed for them.
+        ``read_field(key)`` reads a name field where the document's design prints it
+        (None where it cannot): a name absent from both readings of the zone is "match"
+        when found there, and claimed replaced when that field shows confident name
+        words that are none of the MRZ's (``data["field_read"]``).
         """
         read: dict[str, str] = {}
         findings: list[Finding] = []
@@ -1143,8 +1218,47 @@ class VizCheckDetector(Detector):
             else:
                 alpha += alpha_words(list(_tokens(second)))
                 read_names()
+        # a name absent from both readings of the zone, read where the design prints it:
+        # OCR of the whole zone loses names (shrunk to their box, split, under
+        # diacritics) that one line read at its place gives; and where that line shows
+        # another name, the MRZ's was changed (or the field rewritten)
+        in_field: dict[str, list[tuple[str, Word]]] = {}
+        for key in ("surname", "given_names"):
+            if read.get(key) != "absent" or read_field is None:
+                continue
+            field_words = read_field(key)
+            if field_words is None:
+                continue
+            parts = [fold(p) for p in re.split(r"[ <]+", str(fields.get(key) or ""))
+                     if len(p) >= 2]
+            tokens_here = [t for t, _ in _tokens(field_words) if t.isalpha() and len(t) >= 2]
+            here = tokens_here + [a + b for a, b in pairwise(tokens_here)]
+            if parts and all(any(same_name(p, t, inside=5) for t in here) for p in parts):
+                read[key] = "match"
+                data.setdefault("field_read", {})[key] = "match"
+                continue
+            # (nor the MRZ name's head read with its last letter wrong: LINDQVIST cut
+            # short and read LINDO)
+            other = [(t, w) for t, w in _tokens(field_words)
+                     if w.conf >= _NAME_SHOWN_CONF and len(t) >= _NAME_SHOWN_LEN
+                     and t.isalpha() and not _title_or_label(t) and t not in MONTHS
+                     and not _is_mrz_name(t, parts)
+                     and not any(len(t) >= 4 and edit_distance(t, p[:len(t)]) <= 1
+                                 for p in parts)]
+            data.setdefault("field_read", {})[key] = [t for t, _ in other] or "unclear"
+            if other and claimable(key):
+                in_field[key] = other
         absent, replaced = absent_name(), replaced_name(shown)
-        if replaced is not None:
+        if replaced is None and in_field:
+            key = next(iter(in_field))
+            printed = [t for t, _ in in_field[key]]
+            findings.append(self.finding(
+                "VIZ_NAME_MISMATCH", "high",
+                f"the MRZ {key.replace('_', ' ')} {fields.get(key)!r} is not what the "
+                f"visual zone prints in that field: {' '.join(printed)!r}",
+                region=_union_box([w for _, w in in_field[key]]),
+                data={"field": key, "mrz": fields.get(key), "shown": printed}))
+        elif replaced is not None:
             findings.append(self.finding(
                 "VIZ_NAME_MISMATCH", "high",
                 f"the MRZ {replaced.replace('_', ' ')} {fields.get(replaced)!r} is not in the "

@@ -431,3 +431,60 @@ def test_a_substituted_photo_leaves_a_ghost_of_another_person() -> None:
     assert len(ghost["genuine"]) == 3 and len(ghost["forged"]) == 3
     assert min(ghost["genuine"]) > 0.85, ghost
     assert max(ghost["forged"]) < min(ghost["genuine"]) - 0.2, ghost
+
+
+@pytest.mark.parametrize("design", ["uto_passport_2020", "uto_id_2019"])
+def test_lines_across_the_portrait_are_seen_at_the_references_resolution(
+        design: str) -> None:
+    """The design's lines printed across the genuine photo correlate with the reference;
+    the same photo without them (a photo pasted without re-printing the issuer's lines)
+    does not; the ring of background around the photo is seen on both."""
+    from docfraud.synth import get_design
+    from docfraud.synth.render import page_background
+
+    doc = next(iter_documents(genuine=1, forged=0, workshops=0, seed=SEED, designs=[design],
+                              null_rate=0.0, decode=False))
+    page = np.ascontiguousarray(doc.page)
+    x, y, w, h = doc.truth["page_layout"]["portrait"]
+    # the lines docfraud.synth.render.print_portrait printed across the photo, taken out
+    spec = get_design(design)
+    bg = page_background(spec)[0][y:y + h, x:x + w].astype(np.float32)
+    lines = spec.portrait_overlay * 2.5 * np.minimum(bg - bg.mean(axis=(0, 1)), 0)
+    plain = page.copy()
+    plain[y:y + h, x:x + w] = np.clip(page[y:y + h, x:x + w] - lines, 0, 255).astype(np.uint8)
+    found, results = {}, {}
+    for name, image in (("genuine", page), ("plain", plain)):
+        r = analyse(image, detectors=["reference"])[1][0]
+        assert r.status == "ok", r.reason
+        found[name], results[name] = r.data, r
+    assert found["genuine"]["portrait_lines_fine"] > 0.08, found
+    assert abs(found["plain"]["portrait_lines_fine"]) < 0.04, found
+    codes = {name: [f.code for f in r.findings] for name, r in results.items()}
+    assert "REFERENCE_PORTRAIT_LINES_MISSING" in codes["plain"], found["plain"]
+    assert "REFERENCE_PORTRAIT_LINES_MISSING" not in codes["genuine"]
+    assert (results["plain"].score or 0.0) >= 0.5 > (results["genuine"].score or 0.0)
+    for data in found.values():
+        assert data["portrait_lines_ring"] > 0.8, data
+        assert data["ghost_printed"] is True
+    feats = features([DetectorResult(detector="reference", status="ok", score=0.0,
+                                     data=found["genuine"])])
+    assert feats["reference.portrait_lines_fine"] == found["genuine"]["portrait_lines_fine"]
+
+
+def test_ghost_evidence_counts_only_where_the_design_prints_a_ghost() -> None:
+    portrait = DetectorResult(detector="portrait", status="ok", score=0.4,
+                              data={"ghost": 0.1, "ghost_shape": 0.6, "noise": 0.3})
+
+    def fused(printed: bool) -> dict[str, float]:
+        reference = DetectorResult(detector="reference", status="ok", score=0.0,
+                                   data={"background_corr": 0.9, "ghost_printed": printed,
+                                         **({"ghost_corr": 0.2} if printed else {})})
+        return features([portrait, reference])
+
+    with_ghost, without = fused(True), fused(False)
+    assert {"portrait.data.ghost", "portrait.ghost_gap",
+            "reference.ghost_mismatch"} <= set(with_ghost)
+    assert not [k for k in without if k.startswith(("portrait.data.ghost",
+                                                      "portrait.ghost_gap", "reference.ghost"))]
+    # the rest of the portrait's evidence stays
+    assert without["portrait.data.noise"] == 0.3 and without["portrait.score"] == 0.4

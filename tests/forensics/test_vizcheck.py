@@ -683,3 +683,39 @@ def test_a_prefix_letter_read_as_a_digit_is_no_renumbering() -> None:
                                  verify=lambda used: "D0572398")
     assert [f.code for f in findings] == ["VIZ_DOCUMENT_NUMBER_MISMATCH"]
 
+
+
+def test_a_name_absent_from_the_zone_is_read_where_the_design_prints_it() -> None:
+    """A name absent from both readings of the zone is read once more in its field (where
+    the document's design prints it): found there, it is matched (OCR of the zone lost it);
+    another name printed there confidently is claimed replaced; a field read that shows
+    nothing confident, or none at all (design outside the library), changes nothing."""
+    det = get_detector("vizcheck")
+    fields = dict(FIELDS, surname="NOVAKOVIC", given_names="DRAGAN")
+    ocr = words("UT1690595 DRAGAN 12 AUG 1974 01 MAR 2020 01 MAR 2030")
+
+    def compare(field: dict[str, list[Word]] | None) -> tuple[list, dict]:
+        return det.compare(ocr, fields,  # type: ignore[attr-defined,no-any-return]
+                           read_again=lambda: words("DRAGAN UT1690595"),
+                           read_field=lambda key: None if field is None else field.get(key))
+
+    findings, data = compare({"surname": words("NOVAKOVIĆ")})
+    assert findings == [] and data["read"]["surname"] == "match"
+    assert data["field_read"] == {"surname": "match"}
+    findings, data = compare({"surname": words("KOVACS")})
+    assert [(f.code, f.severity) for f in findings] == [("VIZ_NAME_MISMATCH", "high")]
+    assert findings[0].data["shown"] == ["KOVACS"]  # type: ignore[index]
+    assert data["read"]["surname"] == "absent"
+    # unsure or short words, and labels, are no other name: the weaker claim stays
+    for shown in ([Word("KOVACS", 40.0, (0, 0, 9, 9), 0)], words("SURNAME"), words("KO"),
+                  words("NOVAC")):  # (the last: the name's head, its last letter misread)
+        findings, data = compare({"surname": shown})
+        assert [(f.code, f.severity) for f in findings] == [("VIZ_NAME_MISMATCH", "medium")]
+    findings, data = compare(None)
+    assert [(f.code, f.severity) for f in findings] == [("VIZ_NAME_MISMATCH", "medium")]
+    assert "field_read" not in data
+    # the field is read only for a name absent from the zone
+    asked: list[str] = []
+    det.compare(words("UT1690595 NOVAKOVIC DRAGAN 12 AUG 1974 01 MAR 2020 01 MAR 2030"),  # type: ignore[attr-defined]
+                fields, read_field=lambda key: asked.append(key))
+    assert asked == []
