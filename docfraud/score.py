@@ -214,8 +214,9 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
     (``reference.ghost_mismatch`` = 1 - their correlation, designs with a ghost), the
     portrait's lines at the reference's own resolution and the background's around it
     (``reference.portrait_lines_fine``, ``reference.portrait_lines_ring``); no ghost
-    evidence at all (:data:`GHOST_PREFIXES`) where the reference says the design prints
-    no ghost image; no
+    comparison's measurements (:data:`GHOST_PREFIXES`; the portrait detector's own score
+    still carries its ghost term) where the reference says the design prints no ghost
+    image; no
     ``reference.*`` feature at all when the design is not in the library (missing
     values, which the trees are trained for by ``augment_without``) and no
     ``reference.ran``. Where the MRZ reads unsurely or garbled (:func:`mrz_unsure`), the

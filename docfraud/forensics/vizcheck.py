@@ -97,6 +97,10 @@ _FIELD_PX_PER_MM = 14.0
 _FIELD_ABOVE_CAP = 1.3
 _FIELD_BELOW_CAP = 0.45
 _FIELD_SIDE_MM = 1.0
+#: least agreement of the card's static print with the reference after registration
+#: (:func:`docfraud.forensics.reference.register_page`'s ``fit``) for a field to be read
+#: where the design prints it (genuine synthetic captures: mostly 0.5-0.9)
+_FIELD_MIN_FIT = 0.4
 _MIN_CONF = 60.0
 #: names (no check digit covers them) are compared only with an MRZ read at least this
 #: confidently (the reader's ``extra["confidence"]``: the geometric mean of its character
@@ -921,6 +925,15 @@ def read_design_field(analysis: Analysis, key: str, *, px_per_mm: float = _FIELD
     cleaned as the zone is (:func:`clean_for_ocr`) and read by Tesseract as one line.
     None where there is no such reading: design outside the library or without that
     field, card not registered, field not wholly in the image."""
+    try:
+        return _read_design_field(analysis, key, px_per_mm)
+    except Exception:  # the reference library or the registration failing: no reading
+        logger.warning("the %s field could not be read where the design prints it", key,
+                       exc_info=True)
+        return None
+
+
+def _read_design_field(analysis: Analysis, key: str, px_per_mm: float) -> list[Word] | None:
     import cv2
 
     from docfraud.forensics.reference import has_reference, registration
@@ -928,7 +941,10 @@ def read_design_field(analysis: Analysis, key: str, *, px_per_mm: float = _FIELD
     if not has_reference(analysis):
         return None
     found = registration(analysis)
-    if isinstance(found, str):
+    # only a registration that follows the design's own print (not the best fit of a
+    # design taken for a number outside every series) places its fields
+    if (isinstance(found, str) or found.facts.get("design_by")
+            or float(found.facts.get("fit", 0.0)) < _FIELD_MIN_FIT):
         return None
     layout = found.design.fields.get(key)
     if layout is None:
@@ -1239,14 +1255,23 @@ class VizCheckDetector(Detector):
                 continue
             # (nor the MRZ name's head read with its last letter wrong: LINDQVIST cut
             # short and read LINDO)
+            # another name: none of the MRZ's names (a field box off by a line shows the
+            # other one), nor its state codes
+            every = [fold(p) for k in ("surname", "given_names")
+                     for p in re.split(r"[ <]+", str(fields.get(k) or "")) if len(p) >= 2]
+            codes = {fold(str(fields.get(k) or "")) for k in ("issuing_state", "nationality")}
             other = [(t, w) for t, w in _tokens(field_words)
                      if w.conf >= _NAME_SHOWN_CONF and len(t) >= _NAME_SHOWN_LEN
                      and t.isalpha() and not _title_or_label(t) and t not in MONTHS
-                     and not _is_mrz_name(t, parts)
+                     and t not in codes and not _is_mrz_name(t, every)
                      and not any(len(t) >= 4 and edit_distance(t, p[:len(t)]) <= 1
-                                 for p in parts)]
+                                 for p in every)]
             data.setdefault("field_read", {})[key] = [t for t, _ in other] or "unclear"
-            if other and claimable(key):
+            # claimed only where the zone's reading agrees with the MRZ elsewhere (the
+            # number or a date found): the zone and the MRZ are of one document, read well
+            agrees = any(read.get(k) == "match"
+                         for k in ("document_number", "birth_date", "expiry_date"))
+            if other and claimable(key) and agrees:
                 in_field[key] = other
         absent, replaced = absent_name(), replaced_name(shown)
         if replaced is None and in_field:

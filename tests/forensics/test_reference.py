@@ -488,3 +488,18 @@ def test_ghost_evidence_counts_only_where_the_design_prints_a_ghost() -> None:
                                                       "portrait.ghost_gap", "reference.ghost"))]
     # the rest of the portrait's evidence stays
     assert without["portrait.data.noise"] == 0.3 and without["portrait.score"] == 0.4
+
+
+def test_a_card_cut_off_next_to_the_portrait_is_not_said_to_lack_its_lines() -> None:
+    """Cut off 10 px left of the portrait, a genuine card's registration leaves no pure
+    shift at the portrait: its lines measure near 0 there, but the measure is not trusted
+    (the portrait lines up better at another shift than the ring's), so no lines-missing
+    score or finding."""
+    doc = next(iter_documents(genuine=1, forged=0, workshops=0, seed=SEED,
+                              designs=["uto_passport_2020"], null_rate=0.0, decode=False))
+    page = np.ascontiguousarray(doc.page)
+    x = doc.truth["page_layout"]["portrait"][0]
+    r = analyse(np.ascontiguousarray(page[:, x - 10:]), detectors=["reference"])[1][0]
+    assert r.status == "ok", r.reason
+    assert "REFERENCE_PORTRAIT_LINES_MISSING" not in [f.code for f in r.findings], r.data
+    assert (r.score or 0.0) < 0.5, r.data

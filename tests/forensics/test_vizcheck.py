@@ -691,7 +691,7 @@ def test_a_name_absent_from_the_zone_is_read_where_the_design_prints_it() -> Non
     another name printed there confidently is claimed replaced; a field read that shows
     nothing confident, or none at all (design outside the library), changes nothing."""
     det = get_detector("vizcheck")
-    fields = dict(FIELDS, surname="NOVAKOVIC", given_names="DRAGAN")
+    fields = dict(FIELDS, surname="NOVAKOVIC", given_names="DRAGAN", issuing_state="UTO")
     ocr = words("UT1690595 DRAGAN 12 AUG 1974 01 MAR 2020 01 MAR 2030")
 
     def compare(field: dict[str, list[Word]] | None) -> tuple[list, dict]:
@@ -708,14 +708,38 @@ def test_a_name_absent_from_the_zone_is_read_where_the_design_prints_it() -> Non
     assert data["read"]["surname"] == "absent"
     # unsure or short words, and labels, are no other name: the weaker claim stays
     for shown in ([Word("KOVACS", 40.0, (0, 0, 9, 9), 0)], words("SURNAME"), words("KO"),
-                  words("NOVAC")):  # (the last: the name's head, its last letter misread)
+                  words("NOVAC"),  # the name's head, its last letter misread
+                  words("DRAGAN"), words("UTO")):  # the other MRZ name, a state code
         findings, data = compare({"surname": shown})
         assert [(f.code, f.severity) for f in findings] == [("VIZ_NAME_MISMATCH", "medium")]
     findings, data = compare(None)
     assert [(f.code, f.severity) for f in findings] == [("VIZ_NAME_MISMATCH", "medium")]
     assert "field_read" not in data
+    # no claim where nothing else of the zone was found to agree with the MRZ
+    findings, data = det.compare(  # type: ignore[attr-defined]
+        words("DRAGAN"), fields, read_again=lambda: words("DRAGAN"),
+        read_field=lambda key: words("KOVACS") if key == "surname" else None)
+    assert findings == [] and data["field_read"] == {"surname": ["KOVACS"]}
     # the field is read only for a name absent from the zone
     asked: list[str] = []
     det.compare(words("UT1690595 NOVAKOVIC DRAGAN 12 AUG 1974 01 MAR 2020 01 MAR 2030"),  # type: ignore[attr-defined]
                 fields, read_field=lambda key: asked.append(key))
     assert asked == []
+
+
+def test_a_name_field_is_read_where_the_design_prints_it() -> None:
+    """read_design_field reads the printed name of a rendered document of a library design
+    at its place; nothing for an image without a registered design."""
+    from docfraud.forensics.vizcheck import read_design_field
+    from docfraud.screen import analyse
+
+    doc = next(iter_documents(genuine=1, forged=0, workshops=0, seed=8383,
+                              designs=["uto_passport_2020"], null_rate=0.0, decode=False))
+    analysis, _, _ = analyse(np.ascontiguousarray(doc.page), detectors=["reference"])
+    got = read_design_field(analysis, "surname")
+    assert got is not None
+    assert fold(" ".join(w.text for w in got)).replace(" ", "") == fold(
+        doc.truth["viz"]["printed"]["surname"]).replace(" ", "").replace("-", "")
+    assert read_design_field(analysis, "no_such_field") is None
+    blank = Analysis.from_source(np.full((300, 400, 3), 200, np.uint8))
+    assert read_design_field(blank, "surname") is None
