@@ -37,6 +37,8 @@ from detect_common import (
     train_operators,
 )
 
+from docfraud.score import GHOST_PREFIXES  # (importable: detect_common puts the root first)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -90,7 +92,7 @@ def main() -> int:
                          "never the evaluation seed), added to the fit")
     ap.add_argument("--augment-without",
                     default="reference.,fieldprint.,learned.data.;mrz.,vizcheck.;"
-                            "portrait.data.ghost,portrait.ghost_gap,reference.ghost",
+                            + ",".join(GHOST_PREFIXES),
                     help="groups of comma-separated feature prefixes, the groups separated "
                          "by ';': every training document also enters the fit once without "
                          "each group's features (default 'reference.' and 'fieldprint.' -- "

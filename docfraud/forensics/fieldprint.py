@@ -238,9 +238,7 @@ class FieldPrintDetector(RegisteredDetector):
         if not design.fields:
             return DetectorResult(detector=self.name, status="not_applicable",
                                   reason=f"the reference of {design.name} has no field layout")
-        scale = float(found.ref["scale"])
-        ref_to_image = (np.linalg.inv(found.to_small) @ found.homography
-                        @ np.diag([scale, scale, 1.0]))
+        ref_to_image = found.reference_to_image()
         px_mm = design.px_per_mm
         measured = [m for name, layout in sorted(design.fields.items())
                     if name not in SHORT_FIELDS

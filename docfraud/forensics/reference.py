@@ -502,11 +502,7 @@ def portrait_lines_fine(analysis: Analysis, found: Registration
     pad = round(FINE_RING_MM[1] * px)
     width, height = w + 2 * pad, h + 2 * pad
     from_crop = np.array([[1.0, 0.0, x - pad], [0.0, 1.0, y - pad], [0.0, 0.0, 1.0]])
-    scale = float(found.ref["scale"])
-    # crop pixels -> reference pixels -> analysis-scale reference -> straightened card
-    # (analysis scale) -> image pixels
-    to_image = (np.linalg.inv(found.to_small) @ found.homography
-                @ np.diag([scale, scale, 1.0]) @ from_crop)
+    to_image = found.reference_to_image() @ from_crop  # crop pixels -> image pixels
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
     img = np.asarray(cv2.warpPerspective(analysis.gray.astype(np.float32), to_image,
                                          (width, height), flags=flags,
@@ -668,6 +664,14 @@ class Registration:
     homography: NDArray[np.float64]
     facts: dict[str, Any]
     to_small: NDArray[np.float64]
+
+    def reference_to_image(self) -> NDArray[np.float64]:
+        """3x3: pixels of the reference at its own resolution (``design.px_per_mm``) ->
+        pixels of the photographed image (through the analysis-scale reference and the
+        straightened card)."""
+        scale = float(self.ref["scale"])
+        return np.asarray(np.linalg.inv(self.to_small) @ self.homography
+                          @ np.diag([scale, scale, 1.0]), np.float64)
 
 
 def identified_design(analysis: Analysis) -> ReferenceDesign | None:

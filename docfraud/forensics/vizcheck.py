@@ -949,9 +949,7 @@ def _read_design_field(analysis: Analysis, key: str, px_per_mm: float) -> list[W
     layout = found.design.fields.get(key)
     if layout is None:
         return None
-    scale = float(found.ref["scale"])
-    to_image = (np.linalg.inv(found.to_small) @ found.homography
-                @ np.diag([scale, scale, 1.0]))
+    to_image = found.reference_to_image()
     px = float(found.design.px_per_mm)
     k = px_per_mm / px
     bx, _by, bw, _bh = layout.box
