@@ -54,7 +54,7 @@ from numpy.typing import NDArray
 from docfraud.errors import ModelError
 from docfraud.findings import Finding
 from docfraud.forensics.base import Analysis, DetectorResult
-from docfraud.forensics.reference import RegisteredDetector
+from docfraud.forensics.reference import RegisteredDetector, image_patch
 from docfraud.forensics.registry import register
 from docfraud.reference import FieldLayout
 
@@ -132,28 +132,16 @@ def measure_field(grey: NDArray[np.uint8], to_image: NDArray[np.float64],
         layout: where the design prints it.
         px_per_mm: the reference's resolution.
     """
-    import cv2
-
     k = PATCH_PX_PER_MM / px_per_mm
     bx, _by, bw, _bh = layout.box
     x0 = min(bx, layout.baseline[0]) - SEARCH_LEFT_MM * px_per_mm
     # from just above the capitals (the field's label lies higher) to below the baseline
     y0 = layout.baseline[1] - (1.0 + ABOVE_CAP) * layout.cap
-    x1 = bx + bw
-    y1 = layout.baseline[1] + 2 * SEARCH_CAP * layout.cap
-    pw, ph = round((x1 - x0) * k), round((y1 - y0) * k)
-    if pw < 8 or ph < 8:
-        return None
-    patch_to_ref = np.array([[1 / k, 0, x0], [0, 1 / k, y0], [0, 0, 1]], np.float64)
-    m = to_image @ patch_to_ref
-    patch = cv2.warpPerspective(grey, m, (pw, ph), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                borderMode=cv2.BORDER_CONSTANT, borderValue=255)
-    ones = np.full(grey.shape, 255, np.uint8)
-    seen = cv2.warpPerspective(ones, m, (pw, ph), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
-                               borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    if (seen == 0).any():
-        return None  # the field runs off the photographed image
-    g = patch.astype(np.float32)
+    cut = image_patch(grey, to_image, (x0, y0, bx + bw,
+                                       layout.baseline[1] + 2 * SEARCH_CAP * layout.cap), k)
+    if cut is None:
+        return None  # too small, or the field runs off the photographed image
+    g = cut[0].astype(np.float32)
     paper, darkest = float(np.percentile(g, 70)), float(np.percentile(g, 1))
     if paper - darkest < MIN_CONTRAST:
         return None

@@ -674,6 +674,36 @@ class Registration:
                           @ np.diag([scale, scale, 1.0]), np.float64)
 
 
+def image_patch(grey: NDArray[np.uint8], to_image: NDArray[np.float64],
+                corners: tuple[float, float, float, float], scale: float, *,
+                replicate: bool = False) -> tuple[NDArray[np.uint8], NDArray[np.float64]] | None:
+    """The photographed image cut out over reference pixels ``corners`` (x0, y0, x1, y1) at
+    ``scale`` patch pixels per reference pixel, through ``to_image`` (3x3, reference pixels
+    -> image pixels): the patch (uint8; outside the image white, or the edge repeated with
+    ``replicate``) and its 3x3 map patch pixels -> image pixels. None where the patch would
+    be under 8 pixels a side or does not lie wholly inside the image."""
+    import cv2
+
+    x0, y0, x1, y1 = corners
+    pw, ph = round((x1 - x0) * scale), round((y1 - y0) * scale)
+    if pw < 8 or ph < 8:
+        return None
+    m = to_image @ np.array([[1 / scale, 0, x0], [0, 1 / scale, y0], [0, 0, 1]], np.float64)
+    seen = cv2.warpPerspective(np.full(grey.shape, 255, np.uint8), m, (pw, ph),
+                               flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
+                               borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    if (seen == 0).any():
+        return None
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    if replicate:
+        patch = cv2.warpPerspective(grey, m, (pw, ph), flags=flags,
+                                    borderMode=cv2.BORDER_REPLICATE)
+    else:
+        patch = cv2.warpPerspective(grey, m, (pw, ph), flags=flags,
+                                    borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+    return np.asarray(patch, np.uint8), m
+
+
 def identified_design(analysis: Analysis) -> ReferenceDesign | None:
     """The library design the document's MRZ belongs to (once per analysis), or None."""
     return analysis.cached("reference.design", lambda: load_library().identify(analysis.mrz))

@@ -936,7 +936,7 @@ def read_design_field(analysis: Analysis, key: str, *, px_per_mm: float = _FIELD
 def _read_design_field(analysis: Analysis, key: str, px_per_mm: float) -> list[Word] | None:
     import cv2
 
-    from docfraud.forensics.reference import has_reference, registration
+    from docfraud.forensics.reference import has_reference, image_patch, registration
 
     if not has_reference(analysis):
         return None
@@ -956,17 +956,11 @@ def _read_design_field(analysis: Analysis, key: str, px_per_mm: float) -> list[W
     x0, x1 = bx - _FIELD_SIDE_MM * px, bx + bw + _FIELD_SIDE_MM * px
     y0 = layout.baseline[1] - _FIELD_ABOVE_CAP * layout.cap
     y1 = layout.baseline[1] + _FIELD_BELOW_CAP * layout.cap
-    pw, ph = round((x1 - x0) * k), round((y1 - y0) * k)
-    if pw < 8 or ph < 8:
+    cut = image_patch(analysis.gray, to_image, (x0, y0, x1, y1), k, replicate=True)
+    if cut is None:
         return None
-    m = to_image @ np.array([[1 / k, 0, x0], [0, 1 / k, y0], [0, 0, 1]], np.float64)
-    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-    seen = cv2.warpPerspective(np.full(analysis.shape, 255, np.uint8), m, (pw, ph),
-                               flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP, borderValue=0)
-    if (seen == 0).any():
-        return None
-    patch = cv2.warpPerspective(analysis.gray, m, (pw, ph), flags=flags,
-                                borderMode=cv2.BORDER_REPLICATE)
+    patch, m = cut
+    ph, pw = patch.shape
     binary = clean_for_ocr(patch.astype(np.float32), px_per_mm, min_text_mm=_NAME_MIN_TEXT_MM)
     binary = np.asarray(cv2.copyMakeBorder(binary, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=255),
                         np.uint8)
