@@ -55,7 +55,8 @@ DATA_FEATURES: dict[str, tuple[str, ...]] = {
     "mrzprint": ("pitch_spread", "pitch_max", "baseline_spread", "glyph_corr",
                  "glyph_corr_low", "cell_height_dev", "cell_height_outliers",
                  "cell_stroke_dev", "cell_stroke_outliers", "cell_corr_gap",
-                 "cell_corr_outliers", "cell_top_dev"),
+                 "cell_corr_outliers", "cell_top_dev", "glyph_self_max", "glyph_self_second",
+                 "glyph_self_odd"),
     "vizcheck": ("words",),
     "portrait": ("ghost", "ghost_shape", "ghost_presence", "noise", "texture", "sharpness",
                  "blocking", "border"),
@@ -87,7 +88,8 @@ FEATURE_DIRECTION: dict[str, int] = {
                                          "cell_height_dev", "cell_height_outliers",
                                          "cell_stroke_dev", "cell_stroke_outliers",
                                          "cell_corr_gap", "cell_corr_outliers",
-                                         "cell_top_dev")},
+                                         "cell_top_dev", "glyph_self_max",
+                                         "glyph_self_second", "glyph_self_odd")},
     "mrzprint.data.glyph_corr": -1,
     "mrzprint.data.glyph_corr_low": -1,
     "mrzprint.pitch_geometry": 1,
@@ -127,6 +129,8 @@ _VIZ_MISMATCH = ("VIZ_NAME_MISMATCH", "VIZ_DOCUMENT_NUMBER_MISMATCH",
 _MEASURE_REASONS = {
     "mrzprint.data.cell_": "some MRZ characters are printed differently from the rest (size, "
                       "stroke or shape): overprinted?",
+    "mrzprint.data.glyph_self_": "some MRZ characters are shaped unlike the same characters "
+                                 "elsewhere in the MRZ: overprinted?",
     "mrzprint.": "the MRZ print deviates from OCR-B / ICAO geometry",
     "vizcheck.read.": "part of the MRZ data was not found in the visual zone",
     "vizcheck.validity": "the validity period (issue to expiry) is unusually long",

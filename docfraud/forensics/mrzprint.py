@@ -149,6 +149,10 @@ def measure(gray: NDArray[np.uint8], lines: list[str], glyph: float) -> dict[str
     lo, hi = float(np.percentile(blur, 5)), float(np.percentile(blur, 95))
     soft = np.clip((hi - blur.astype(np.float32)) / max(hi - lo, 1.0), 0.0, 1.0)
     cells: list[dict[str, Any]] = []
+    line_profiles: list[tuple[str, NDArray[np.float32], int, int, float]] = []
+    # the pitch the crop's extent gives (upright_mrz pads 0.6 glyph heights each side):
+    # the ink's extent falls short where part of the line is faded
+    span_pitch = max(gray.shape[1] - 1.2 * glyph, 1.0) / max(len(lines[0]), 1)
     centres_done: list[int] = []
     for (a, b), text in zip(bands, lines, strict=True):
         band = ink01[a:b]
@@ -182,6 +186,7 @@ def measure(gray: NDArray[np.uint8], lines: list[str], glyph: float) -> dict[str
         model = np.polyfit(idx, np.array([c for _, c in first]), 2)
         fitted = np.polyval(model, np.arange(len(text), dtype=np.float64))
         xs = centroids(band, list(fitted), pitch / 2)
+        line_profiles.append((text, soft[a:b].sum(axis=0), a, b, pitch))
         ys_bottom: list[tuple[float, float]] = []
         for i, ch in enumerate(text):
             if ch == "<":
@@ -230,9 +235,220 @@ def measure(gray: NDArray[np.uint8], lines: list[str], glyph: float) -> dict[str
         "glyph_corr_low": float(np.percentile(corrs, 10)) if corrs else None,
     }
     out.update(cell_consistency(cells, glyph))
+    # the cells of the glyph comparison within the MRZ, placed by the glyph height measured
+    # here (the reader's can be far off)
+    matched: list[dict[str, Any]] = []
+    for text, profile, a, b, pitch in line_profiles:
+        edges = cell_edges(profile, text, (pitch, span_pitch), height)
+        if edges is None:
+            continue
+        for i, ch in enumerate(text):
+            if ch != "<" and edges[i] >= 0 and edges[i + 1] <= profile.shape[0]:
+                matched.append({"char": ch, "box": (round(edges[i]), a, round(edges[i + 1]), b)})
+    out.update(self_consistency(gray, matched, height))
     if n > 1:
         out["spacing_per_height"] = float(np.median(np.diff(centres)) / height)
     return out
+
+
+#: OCR-B glyph column profiles: rendered at this size, sampled every half pixel from the
+#: centre of the advance, PROFILE_REACH pixels either side
+PROFILE_SIZE, PROFILE_REACH = 64, 48
+
+
+@cache
+def _cap_height() -> float | None:
+    """Cap height of OCR-B rendered at PROFILE_SIZE (ink height of 'H')."""
+    prof = _glyph_image("H")
+    if prof is None:
+        return None
+    rows = np.nonzero(prof.sum(axis=1) > 0)[0]
+    return float(rows[-1] - rows[0] + 1)
+
+
+@cache
+def _glyph_image(char: str) -> NDArray[np.float32] | None:
+    """OCR-B ``char`` at PROFILE_SIZE, ink in [0, 1], the advance centred on column 80."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    try:
+        font = ImageFont.truetype(OCRB_FONT, PROFILE_SIZE)
+    except OSError:
+        return None
+    advance = float(font.getlength("0"))  # OCR-B is monospaced
+    img = Image.new("L", (160, 96), 0)
+    ImageDraw.Draw(img).text((80 - advance / 2, 8), char, font=font, fill=255)
+    return np.asarray(img, dtype=np.float32) / 255.0
+
+
+@cache
+def _column_profile(char: str) -> NDArray[np.float32] | None:
+    """Ink of the OCR-B glyph ``char`` summed down each column, in cap heights, sampled
+    every half pixel of PROFILE_SIZE from PROFILE_REACH left to PROFILE_REACH right of the
+    centre of its advance."""
+    img, cap = _glyph_image(char), _cap_height()
+    if img is None or cap is None:
+        return None
+    cols = img.sum(axis=0) / cap
+    xs = 80 + np.arange(-PROFILE_REACH, PROFILE_REACH + 0.25, 0.5)
+    return np.asarray(np.interp(xs, np.arange(cols.shape[0]), cols, left=0.0, right=0.0),
+                      np.float32)
+
+
+def cell_edges(profile: NDArray[np.float32], text: str, pitches: tuple[float, float],
+               glyph: float) -> NDArray[np.float64] | None:
+    """The ``len(text) + 1`` boundaries of the character cells of one MRZ line.
+
+    ``profile`` is the line's column ink profile. Each character's OCR-B column profile
+    (glyphs ``glyph`` pixels high) is matched along it, and the best chain of cell
+    centres, each 0.85-1.15 ``pitch`` after the last, is found by dynamic programming: a
+    capture's perspective and lens bend the pitch along the line, so no one regular (or
+    quadratic) grid fits a whole line, and a grid fitted to ink centroids slips by a cell
+    along runs of fillers. ``pitches``: two estimates (the steps may range 0.85 times the
+    smaller to 1.15 times the larger; the second is preferred). Boundaries lie halfway
+    between centres. None without OCR-B or when the profile is too short.
+    """
+    import cv2
+
+    n, width = len(text), profile.shape[0]
+    pitch = pitches[1]
+    low, high = min(pitches), max(pitches)
+    glyphs = {c: _column_profile(c) for c in set(text)}
+    cap = _cap_height()
+    if (n < 4 or pitch < 4 or width < n * pitch * 0.8 or cap is None
+            or any(g is None for g in glyphs.values())):
+        return None
+    scale = glyph / cap  # image pixels per PROFILE_SIZE pixel
+    sigma = max(pitch / 12.0, 0.7)
+    prof = cv2.GaussianBlur(profile.astype(np.float32).reshape(1, -1), (0, 0), sigma).ravel()
+    # take away the paper's slow trend (one cell's running mean)
+    win = max(3, int(pitch) | 1)
+    prof = prof - cv2.blur(prof.reshape(1, -1), (win, 1)).ravel()
+    half = int(pitch / 2)
+    t = np.arange(-half, half + 1, dtype=np.float64)
+    response: dict[str, NDArray[np.float64]] = {}
+    for c, g in glyphs.items():
+        assert g is not None
+        raw = np.interp(t / scale * 2 + PROFILE_REACH * 2, np.arange(g.shape[0]), g,
+                        left=0.0, right=0.0)
+        kern = cv2.GaussianBlur(raw.astype(np.float32).reshape(1, -1), (0, 0), sigma).ravel()
+        kern = kern - kern.mean()
+        response[c] = np.correlate(prof.astype(np.float64), kern.astype(np.float64), "same")
+    steps = np.arange(max(2, int(0.85 * low)), int(np.ceil(1.15 * high)) + 1)
+    penalty = 0.02 * float(np.abs(np.stack(list(response.values()))).max()) * (
+        (steps - pitch) / pitch) ** 2 * 10
+    value = response[text[0]].copy()
+    back = np.zeros((n, width), np.int64)
+    for i in range(1, n):
+        best = np.full(width, -np.inf)
+        arg = np.zeros(width, np.int64)
+        for d, pen in zip(steps, penalty, strict=True):
+            cand = np.full(width, -np.inf)
+            cand[d:] = value[:-d] - pen
+            better = cand > best
+            best[better] = cand[better]
+            arg[better] = d
+        value = best + response[text[i]]
+        back[i] = arg
+    centres = np.zeros(n, np.float64)
+    x = int(np.argmax(value))
+    for i in range(n - 1, -1, -1):
+        centres[i] = x
+        x -= int(back[i, x]) if i else 0
+    if not np.isfinite(value.max()) or centres[0] < 0:
+        return None
+    mids = (centres[1:] + centres[:-1]) / 2
+    first = centres[0] - (centres[1] - centres[0]) / 2
+    last = centres[-1] + (centres[-1] - centres[-2]) / 2
+    return np.concatenate([[first], mids, [last]])
+
+
+#: a character whose glyph differs from the same character elsewhere in the MRZ by more
+#: than this (1 - normalised correlation) counts as an odd one out
+SELF_ODD = 0.15
+#: PRINT_MRZ_GLYPHS_DIFFER when the second largest dissimilarity exceeds this (above the
+#: 99.5th percentile of genuine development documents, seeds 3307-3310: 0.29)
+SELF_DIFFER = 0.30
+#: ... and no more than this share of the compared glyphs are odd
+SELF_ODD_SHARE = 0.3
+
+
+def _glyph_window(q_source: NDArray[np.float32], box: tuple[int, int, int, int],
+                  size: tuple[int, int], reach: int) -> NDArray[np.float32] | None:
+    """Ink map (0 paper .. 1 ink, normalised on the glyph's own surroundings, so fading
+    and tints cancel) of ``size`` (h, w) centred on the ink centroid of cell ``box`` of
+    the padded gray ``q_source`` (padded by ``2 * reach``)."""
+    x0, a, x1, b = box
+    cx0, cy0 = (x0 + x1) // 2 + 2 * reach, (a + b) // 2 + 2 * reach
+    big = q_source[cy0 - reach:cy0 + reach, cx0 - reach:cx0 + reach]
+    lo, hi = float(np.percentile(big, 2)), float(np.percentile(big, 85))
+    q = np.clip((hi - big) / max(hi - lo, 8.0), 0.0, 1.0)
+    q = np.clip((q - 0.3) / 0.5, 0.0, 1.0)  # light background print drops out
+    ya, xa = max(a - cy0 + 3 * reach, 0), max(x0 - cx0 + 3 * reach, 0)
+    w = q[ya:b - cy0 + 3 * reach, xa:x1 - cx0 + 3 * reach]
+    w = np.where(w > 0.5, w, 0.0)
+    if w.sum() < 1:
+        return None
+    cy = float((w.sum(axis=1) * np.arange(w.shape[0])).sum() / w.sum()) + ya
+    cx = float((w.sum(axis=0) * np.arange(w.shape[1])).sum() / w.sum()) + xa
+    h, wd = size
+    y0 = min(max(round(cy - h / 2), 0), 2 * reach - h)
+    x0_ = min(max(round(cx - wd / 2), 0), 2 * reach - wd)
+    return np.asarray(q[y0:y0 + h, x0_:x0_ + wd], np.float32)
+
+
+def self_consistency(gray: NDArray[np.uint8], cells: list[dict[str, Any]], glyph: float
+                     ) -> dict[str, float]:
+    """How far single MRZ characters differ from the same character printed elsewhere in
+    the same MRZ: an overprinted date or number in another font, size or weight stands
+    out against the issuer's own glyphs on the same document and capture, which a
+    comparison with the OCR-B template (blur, resolution, the issuer's rendering)
+    cannot resolve. ``cells``: ``{"char", "box": (x0, y0, x1, y1)}`` from
+    :func:`cell_edges`. Each glyph is compared (normalised correlation, shifts up to a
+    fifth of a glyph) with every other glyph of its character; its dissimilarity is the
+    median over them. Returns ``glyph_self_max`` and ``glyph_self_second`` (the two
+    largest), ``glyph_self_median``, ``glyph_self_odd`` (how many exceed SELF_ODD) and
+    ``glyph_self_n`` (how many were compared); nothing when fewer than 8 glyphs have a
+    twin."""
+    import cv2
+
+    if len(cells) < 8:
+        return {}
+    pitch = float(np.median([c["box"][2] - c["box"][0] for c in cells]))
+    size = (round(glyph * 1.5), round(pitch * 1.2))
+    reach = int(max(size)) + 1
+    padded = np.pad(gray.astype(np.float32), 2 * reach, mode="edge")
+    up = 2
+    mh, mw = round(0.2 * glyph * up), round(0.12 * glyph * up)
+    maps: list[NDArray[np.float32] | None] = []
+    for c in cells:
+        win = _glyph_window(padded, c["box"], size, reach)
+        maps.append(None if win is None else np.asarray(
+            cv2.resize(win, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC), np.float32))
+    groups: dict[str, list[int]] = {}
+    for i, c in enumerate(cells):
+        if maps[i] is not None:
+            groups.setdefault(c["char"], []).append(i)
+    scores: list[float] = []
+    for idx in groups.values():
+        if len(idx) < 2:
+            continue
+        d = np.zeros((len(idx), len(idx)))
+        for ii in range(len(idx)):
+            for jj in range(ii + 1, len(idx)):
+                a, b = maps[idx[ii]], maps[idx[jj]]
+                assert a is not None and b is not None
+                r = max(float(cv2.matchTemplate(b, a[mh:-mh, mw:-mw], cv2.TM_CCOEFF_NORMED).max()),
+                        float(cv2.matchTemplate(a, b[mh:-mh, mw:-mw], cv2.TM_CCOEFF_NORMED).max()))
+                d[ii, jj] = d[jj, ii] = 1.0 - r
+        for ii in range(len(idx)):
+            scores.append(float(np.median(np.delete(d[ii], ii))))
+    if len(scores) < 8:
+        return {}
+    v = np.sort(np.asarray(scores))[::-1]
+    return {"glyph_self_max": float(v[0]), "glyph_self_second": float(v[1]),
+            "glyph_self_median": float(np.median(v)), "glyph_self_odd": float((v > SELF_ODD).sum()),
+            "glyph_self_n": float(v.size)}
 
 
 def cell_consistency(cells: list[dict[str, Any]], glyph: float) -> dict[str, float]:
@@ -275,10 +491,11 @@ def cell_consistency(cells: list[dict[str, Any]], glyph: float) -> dict[str, flo
 @register
 class MrzPrintDetector(Detector):
     name = "mrzprint"
-    version = "1"
-    description = "MRZ print against ICAO/OCR-B: pitch, baseline, geometry, glyph shapes"
+    version = "2"
+    description = ("MRZ print against ICAO/OCR-B: pitch, baseline, geometry, glyph shapes, "
+                   "glyphs against their twins in the same MRZ")
     codes = ("PRINT_MRZ_PITCH_IRREGULAR", "PRINT_MRZ_BASELINE_IRREGULAR",
-             "PRINT_MRZ_GEOMETRY", "PRINT_MRZ_FONT_MISMATCH")
+             "PRINT_MRZ_GEOMETRY", "PRINT_MRZ_FONT_MISMATCH", "PRINT_MRZ_GLYPHS_DIFFER")
 
     def applies_to(self, analysis: Analysis) -> bool:
         mrz = analysis.mrz
@@ -311,6 +528,13 @@ class MrzPrintDetector(Detector):
             geom_z = max(geom_z, abs(m["spacing_per_height"] - SPACING_PER_HEIGHT) / 0.25)
         corr = m["glyph_corr"]
         font_z = max(0.0, (0.80 - corr) / 0.07) if corr is not None else 0.0
+        # glyphs unlike their twins: the second largest dissimilarity (one odd glyph can be
+        # a smudge), z = 3 at SELF_DIFFER; not where most glyphs differ (an MRZ misread or
+        # segmented wrongly, not overprinted in places)
+        self_z = 0.0
+        second, odd = m.get("glyph_self_second"), m.get("glyph_self_odd")
+        if second is not None and odd is not None and odd <= SELF_ODD_SHARE * m["glyph_self_n"]:
+            self_z = max(0.0, (second - 0.10) / ((SELF_DIFFER - 0.10) / 3.0))
         if pitch_z > 3:
             findings.append(self.finding(
                 "PRINT_MRZ_PITCH_IRREGULAR", "medium",
@@ -330,6 +554,12 @@ class MrzPrintDetector(Detector):
             findings.append(self.finding(
                 "PRINT_MRZ_FONT_MISMATCH", "high",
                 f"MRZ glyphs do not match OCR-B (median correlation {corr:.2f})", region=zone))
-        z = max(pitch_z, base_z, geom_z, font_z)
+        if self_z > 3:
+            findings.append(self.finding(
+                "PRINT_MRZ_GLYPHS_DIFFER", "medium",
+                f"{odd:.0f} MRZ characters are shaped unlike the same characters elsewhere in "
+                f"this MRZ (dissimilarity {m['glyph_self_max']:.2f}, genuine prints under "
+                f"{SELF_DIFFER:.2f}): overprinted in another font or size?", region=zone))
+        z = max(pitch_z, base_z, geom_z, font_z, self_z)
         score = 1.0 - math.exp(-max(0.0, z - 1.0) / 3.0)
         return self.result(score=score, findings=findings, data={k: v for k, v in m.items()})

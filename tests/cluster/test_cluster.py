@@ -76,7 +76,8 @@ def test_mirrored_portrait_reuse_is_a_candidate() -> None:
 def test_portrait_hashes_of_different_zone_kinds_are_not_compared() -> None:
     """A photo hashed in the design's own box and one hashed in the MRZ format's nominal
     zone are not the same crop: the pair's portrait features say "no portrait to
-    compare" (it may still be a candidate on other grounds); kinds alike, or one unrecorded (older signatures), are compared."""
+    compare" (it may still be a candidate on other grounds); kinds alike, or one unrecorded
+    (older signatures), are compared."""
     from docfraud.cluster._pairs import FEATURE_NAMES, pair_features, portrait_comparable
 
     rng = np.random.default_rng(1)

@@ -108,3 +108,66 @@ def test_year_differs() -> None:
     fields["birth_date"] = "1979-08-12"
     _, data = det.compare(ocr, fields)  # type: ignore[attr-defined]
     assert "year_differs" not in data
+
+
+def _mrz_image(lines: list[str], *, forged: frozenset[tuple[int, int]] = frozenset(),
+               drift: float = 0.04) -> tuple[np.ndarray, list[list[float]], float]:
+    """An upright MRZ (gray, paper 235, ink 30) set in OCR-B, its pitch growing by
+    ``drift`` along each line (a capture's perspective); the cells in ``forged``
+    (line, index) overprinted in Liberation Mono. Returns the image, the true glyph
+    centres per line and the cap height."""
+    from docfraud.synth.render import font_for_cap_height
+
+    cap, pitch, n = 24.0, 26.0, len(lines[0])
+    ocrb = font_for_cap_height("ocrb", cap)
+    other = font_for_cap_height("alt_mono", cap)
+    img = Image.new("L", (int(n * pitch * (1 + drift)) + 40, 48 * len(lines) + 30), 235)
+    draw = ImageDraw.Draw(img)
+    centres = []
+    for li, text in enumerate(lines):
+        xs, x = [], 20.0
+        for i, ch in enumerate(text):
+            step = pitch * (1 + drift * i / n)
+            cx = x + step / 2
+            x += step
+            xs.append(cx)
+            font = other if (li, i) in forged else ocrb
+            draw.text((cx, 15 + 48 * li + cap), ch, font=font, fill=30, anchor="ms")
+        centres.append(xs)
+    gray = np.asarray(img, np.uint8)
+    return gray, centres, cap
+
+
+_LINES = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+          "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
+
+
+def test_cell_edges_follow_a_drifting_pitch() -> None:
+    from docfraud.forensics.mrzprint import cell_edges
+
+    gray, centres, cap = _mrz_image(_LINES)
+    for li, text in enumerate(_LINES):
+        band = gray[15 + 48 * li: 15 + 48 * li + int(cap) + 2].astype(np.float32)
+        profile = np.clip((235 - band) / 205, 0, 1).sum(axis=0)
+        estimate = (centres[li][-1] - centres[li][0]) / (len(text) - 1)
+        edges = cell_edges(profile.astype(np.float32), text, (estimate * 0.97, estimate), cap)
+        assert edges is not None
+        found = (edges[1:] + edges[:-1]) / 2
+        # every glyph in its own cell: the cell centres within a fifth of a pitch
+        assert np.abs(found - np.array(centres[li])).max() < 0.2 * estimate
+
+
+def test_self_consistency_finds_overprinted_glyphs() -> None:
+    from docfraud.forensics.mrzprint import SELF_ODD, measure
+
+    gray, _, cap = _mrz_image(_LINES)
+    genuine = measure(gray, _LINES, cap)
+    # the birth date and its check digit overprinted in another monospaced font
+    forged_cells = frozenset((1, i) for i in range(13, 20))
+    gray_f, _, _ = _mrz_image(_LINES, forged=forged_cells)
+    forged = measure(gray_f, _LINES, cap)
+    assert genuine is not None and forged is not None
+    assert genuine["glyph_self_max"] < 0.05 and genuine["glyph_self_odd"] == 0
+    assert forged["glyph_self_max"] > 0.25 and forged["glyph_self_second"] > SELF_ODD
+    # the odd ones: the overprinted glyphs that have a twin (and a lone twin of one)
+    assert 3 <= forged["glyph_self_odd"] <= 2 * len(forged_cells)

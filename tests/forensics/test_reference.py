@@ -302,7 +302,7 @@ def test_a_card_cut_off_by_the_photo_is_compared_where_it_is_seen() -> None:
     """Cells outside the photographed image are left out, not counted as mismatches."""
     from docfraud.imageio import load_document
 
-    label, data = next((lab, d) for lab, d in _documents() if lab == "genuine")
+    _label, data = next((lab, d) for lab, d in _documents() if lab == "genuine")
     pixels = load_document(data).pixels
     analysis, results, _ = analyse(pixels, detectors=["reference"])
     full = results[0]
@@ -310,7 +310,7 @@ def test_a_card_cut_off_by_the_photo_is_compared_where_it_is_seen() -> None:
     # cut the image through the card, keeping the MRZ (the card is placed from it)
     region = analysis.mrz.extra["region"] if analysis.mrz else None
     assert region is not None
-    x, y, w, h = region
+    _x, y, _w, h = region
     cut = np.ascontiguousarray(pixels[max(0, y - 3 * h):, :])
     cropped = analyse(cut, detectors=["reference"])[1][0]
     if cropped.status == "ok":
