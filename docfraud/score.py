@@ -321,8 +321,9 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
 
 
 #: feature prefixes left out where the MRZ reading is unsure (:func:`mrz_unsure`): the
-#: MRZ detector's and the visual-zone check's (which compares the visual zone with it)
-UNSURE_MRZ_PREFIXES = ("mrz.", "vizcheck.")
+#: MRZ detector's, the visual-zone check's (which compares the visual zone with it) and the
+#: MRZ print's glyphs against their twins (a misread MRZ groups the wrong glyphs as twins)
+UNSURE_MRZ_PREFIXES = ("mrz.", "vizcheck.", "mrzprint.data.glyph_self")
 
 
 def mrz_unsure(results: Sequence[DetectorResult] | Sequence[Mapping[str, Any]]) -> bool:

@@ -37,7 +37,10 @@ from detect_common import (
     train_operators,
 )
 
-from docfraud.score import GHOST_PREFIXES  # (importable: detect_common puts the root first)
+from docfraud.score import (  # (importable: detect_common puts the root first)
+    GHOST_PREFIXES,
+    UNSURE_MRZ_PREFIXES,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -91,16 +94,17 @@ def main() -> int:
                     help="comma-separated further training seeds (same size and hold-outs; "
                          "never the evaluation seed), added to the fit")
     ap.add_argument("--augment-without",
-                    default="reference.,fieldprint.,learned.data.;mrz.,vizcheck.;"
-                            + ",".join(GHOST_PREFIXES),
+                    default="reference.,fieldprint.,learned.data.;"
+                            + ",".join(UNSURE_MRZ_PREFIXES) + ";" + ",".join(GHOST_PREFIXES),
                     help="groups of comma-separated feature prefixes, the groups separated "
                          "by ';': every training document also enters the fit once without "
                          "each group's features (default 'reference.' and 'fieldprint.' -- "
                          "designs outside the reference library -- with 'learned.data.' -- "
                          "the learned detector's portrait measures, absent where the layout "
                          "places no "
-                         "card or portrait; and 'mrz.' with 'vizcheck.' -- left out where "
-                         "the MRZ reads unsurely or garbled, docfraud.score.mrz_unsure; "
+                         "card or portrait; and docfraud.score.UNSURE_MRZ_PREFIXES -- left "
+                         "out where the MRZ reads unsurely or garbled, "
+                         "docfraud.score.mrz_unsure; "
                          "and the ghost image's comparisons -- designs that print no ghost, "
                          "docfraud.score.GHOST_PREFIXES; "
                          "the first group's copy shares the document's weight equally, each "

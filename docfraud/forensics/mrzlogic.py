@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docfraud.findings import Finding
 from docfraud.forensics.base import Analysis, Box, Detector, DetectorResult
 from docfraud.forensics.registry import register
+
+if TYPE_CHECKING:
+    from docfraud.mrz.result import MrzResult
 
 # how strongly one finding of a severity speaks for forgery, combined noisy-or
 _WEIGHT = {"low": 0.08, "medium": 0.45, "high": 0.85}
@@ -94,6 +97,15 @@ def garbled(codes: Iterable[str]) -> bool:
     return len(set(codes) & STRUCTURE_CODES) >= GARBLED_MIN_STRUCTURE
 
 
+def reading_unsure(mrz: MrzResult) -> bool:
+    """Whether a reading is too unsure to be checked (``MRZ_UNSURE_READING``): its check
+    digits fail at a mean character confidence under :data:`UNSURE_READING_CONFIDENCE`,
+    or it reads garbled (:func:`garbled`)."""
+    confidence = float(mrz.extra.get("confidence") or 0.0)
+    return ((not mrz.check_digits_valid and confidence < UNSURE_READING_CONFIDENCE)
+            or garbled(f.code for f in mrz.findings))
+
+
 @register
 class MrzLogicDetector(Detector):
     name = "mrz"
@@ -128,7 +140,7 @@ class MrzLogicDetector(Detector):
             keep *= 1.0 - _WEIGHT[f.severity]
         confidence = float(mrz.extra.get("confidence") or 0.0)
         unsure = not mrz.check_digits_valid and confidence < UNSURE_READING_CONFIDENCE
-        if unsure or garbled(f.code for f in mrz.findings):
+        if reading_unsure(mrz):
             # not in the score either: text that only looks like an MRZ (the visual zone
             # of a photo that leaves the MRZ out, a texture) is read this way, and its
             # "data errors" are misreadings; the verdict treats the MRZ as unread

@@ -13,7 +13,13 @@ character cells and measures
 * glyph shape: correlation of each cell with the OCR-B glyph of the character read;
 * cell consistency (measures for fusion): how far single cells stray from the rest in
   glyph height, stroke width, glyph correlation and top position (characters
-  overprinted in another font or size).
+  overprinted in another font or size);
+* glyphs against their twins (:func:`self_consistency`): each character compared with
+  the same character printed elsewhere in the same MRZ -- same document, same capture,
+  so blur, resolution and the issuer's rendering cancel, and a date or number overprinted
+  in another font stands out (finding ``PRINT_MRZ_GLYPHS_DIFFER``). Its cells come from
+  :func:`cell_edges`, which matches OCR-B's column profile of the read text along each
+  line (the centroid grid above is kept for the pitch and the cell measures).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from docfraud.forensics.base import Analysis, Detector, DetectorResult
+from docfraud.forensics.mrzlogic import reading_unsure
 from docfraud.forensics.registry import register
 
 OCRB_FONT = "/usr/share/fonts/opentype/ocr-b/OCRB.otf"
@@ -397,6 +404,13 @@ def _glyph_window(q_source: NDArray[np.float32], box: tuple[int, int, int, int],
     return np.asarray(q[y0:y0 + h, x0_:x0_ + wd], np.float32)
 
 
+#: glyphs are compared at this height (pixels; windows resampled to it): the cost of a
+#: comparison does not grow with the capture's resolution
+SELF_GLYPH_PX = 48
+#: each glyph is compared with at most this many twins (spread along the group)
+SELF_MAX_TWINS = 12
+
+
 def self_consistency(gray: NDArray[np.uint8], cells: list[dict[str, Any]], glyph: float
                      ) -> dict[str, float]:
     """How far single MRZ characters differ from the same character printed elsewhere in
@@ -404,51 +418,87 @@ def self_consistency(gray: NDArray[np.uint8], cells: list[dict[str, Any]], glyph
     out against the issuer's own glyphs on the same document and capture, which a
     comparison with the OCR-B template (blur, resolution, the issuer's rendering)
     cannot resolve. ``cells``: ``{"char", "box": (x0, y0, x1, y1)}`` from
-    :func:`cell_edges`. Each glyph is compared (normalised correlation, shifts up to a
-    fifth of a glyph) with every other glyph of its character; its dissimilarity is the
-    median over them. Returns ``glyph_self_max`` and ``glyph_self_second`` (the two
-    largest), ``glyph_self_median``, ``glyph_self_odd`` (how many exceed SELF_ODD) and
+    :func:`cell_edges`; ``glyph``: the glyph height (pixels). Each glyph is compared
+    (normalised correlation, shifts up to a fifth of a glyph vertically and an eighth
+    horizontally) with the other glyphs of its character (at most SELF_MAX_TWINS); its
+    dissimilarity (1 - correlation) is the median over them. A glyph or twin without
+    contrast in the compared middle is not compared. Returns ``glyph_self_max`` (the
+    largest), ``glyph_self_second`` (the second largest, not counting the largest's twin
+    where the two are their character's only pair: they share one comparison),
+    ``glyph_self_median``, ``glyph_self_odd`` (how many exceed SELF_ODD) and
     ``glyph_self_n`` (how many were compared); nothing when fewer than 8 glyphs have a
-    twin."""
+    twin or the glyphs are under 6 pixels high."""
     import cv2
 
-    if len(cells) < 8:
+    if len(cells) < 8 or not math.isfinite(glyph) or glyph < 6:
         return {}
+    if glyph > SELF_GLYPH_PX:  # a large capture: compared at SELF_GLYPH_PX, done so once
+        f = SELF_GLYPH_PX / glyph
+        gray = np.asarray(cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA),
+                          np.uint8)
+        cells = [{**c, "box": tuple(round(v * f) for v in c["box"])} for c in cells]
+        glyph = SELF_GLYPH_PX
     pitch = float(np.median([c["box"][2] - c["box"][0] for c in cells]))
+    if pitch < 3:
+        return {}
     size = (round(glyph * 1.5), round(pitch * 1.2))
     reach = int(max(size)) + 1
     padded = np.pad(gray.astype(np.float32), 2 * reach, mode="edge")
-    up = 2
-    mh, mw = round(0.2 * glyph * up), round(0.12 * glyph * up)
+    k = SELF_GLYPH_PX / glyph
+    mh, mw = round(0.2 * SELF_GLYPH_PX), round(0.12 * SELF_GLYPH_PX)
     maps: list[NDArray[np.float32] | None] = []
     for c in cells:
         win = _glyph_window(padded, c["box"], size, reach)
-        maps.append(None if win is None else np.asarray(
-            cv2.resize(win, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC), np.float32))
+        if win is not None:
+            win = np.asarray(cv2.resize(win, None, fx=k, fy=k, interpolation=cv2.INTER_CUBIC
+                                        if k > 1 else cv2.INTER_AREA), np.float32)
+            if win.shape[0] <= 2 * mh + 1 or win.shape[1] <= 2 * mw + 1:
+                win = None
+        maps.append(win)
     groups: dict[str, list[int]] = {}
     for i, c in enumerate(cells):
         if maps[i] is not None:
             groups.setdefault(c["char"], []).append(i)
-    scores: list[float] = []
+
+    def middle(x: NDArray[np.float32]) -> NDArray[np.float32] | None:
+        m = x[mh:-mh, mw:-mw]
+        return m if float(m.std()) > 1e-3 else None
+
+    scores: list[tuple[float, int, int]] = []  # (dissimilarity, cell, its group's size)
     for idx in groups.values():
         if len(idx) < 2:
             continue
-        d = np.zeros((len(idx), len(idx)))
-        for ii in range(len(idx)):
-            for jj in range(ii + 1, len(idx)):
-                a, b = maps[idx[ii]], maps[idx[jj]]
-                assert a is not None and b is not None
-                r = max(float(cv2.matchTemplate(b, a[mh:-mh, mw:-mw], cv2.TM_CCOEFF_NORMED).max()),
-                        float(cv2.matchTemplate(a, b[mh:-mh, mw:-mw], cv2.TM_CCOEFF_NORMED).max()))
-                d[ii, jj] = d[jj, ii] = 1.0 - r
-        for ii in range(len(idx)):
-            scores.append(float(np.median(np.delete(d[ii], ii))))
+        for ii, i in enumerate(idx):
+            others = [j for jj, j in enumerate(idx) if jj != ii]
+            if len(others) > SELF_MAX_TWINS:
+                others = [others[int(t)] for t in
+                          np.linspace(0, len(others) - 1, SELF_MAX_TWINS).round()]
+            a = maps[i]
+            assert a is not None
+            mid_a = middle(a)
+            d = []
+            for j in others:
+                b = maps[j]
+                assert b is not None
+                mid_b = middle(b)
+                if mid_a is None or mid_b is None or b.shape != a.shape:
+                    continue
+                r = max(float(cv2.matchTemplate(b, mid_a, cv2.TM_CCOEFF_NORMED).max()),
+                        float(cv2.matchTemplate(a, mid_b, cv2.TM_CCOEFF_NORMED).max()))
+                d.append(1.0 - r)
+            if d:
+                scores.append((float(np.median(d)), i, len(idx)))
     if len(scores) < 8:
         return {}
-    v = np.sort(np.asarray(scores))[::-1]
-    return {"glyph_self_max": float(v[0]), "glyph_self_second": float(v[1]),
-            "glyph_self_median": float(np.median(v)), "glyph_self_odd": float((v > SELF_ODD).sum()),
-            "glyph_self_n": float(v.size)}
+    scores.sort(key=lambda t: -t[0])
+    top, top_cell, top_group = scores[0]
+    twin = ({j for j in groups[cells[top_cell]["char"]] if j != top_cell}
+            if top_group == 2 else set())
+    second = next(s for s, i, _ in scores[1:] if i not in twin) if len(scores) > 2 else top
+    v = np.array([s for s, _, _ in scores])
+    return {"glyph_self_max": top, "glyph_self_second": float(second),
+            "glyph_self_median": float(np.median(v)),
+            "glyph_self_odd": float((v > SELF_ODD).sum()), "glyph_self_n": float(v.size)}
 
 
 def cell_consistency(cells: list[dict[str, Any]], glyph: float) -> dict[str, float]:
@@ -491,7 +541,7 @@ def cell_consistency(cells: list[dict[str, Any]], glyph: float) -> dict[str, flo
 @register
 class MrzPrintDetector(Detector):
     name = "mrzprint"
-    version = "2"
+    version = "3"
     description = ("MRZ print against ICAO/OCR-B: pitch, baseline, geometry, glyph shapes, "
                    "glyphs against their twins in the same MRZ")
     codes = ("PRINT_MRZ_PITCH_IRREGULAR", "PRINT_MRZ_BASELINE_IRREGULAR",
@@ -530,10 +580,12 @@ class MrzPrintDetector(Detector):
         font_z = max(0.0, (0.80 - corr) / 0.07) if corr is not None else 0.0
         # glyphs unlike their twins: the second largest dissimilarity (one odd glyph can be
         # a smudge), z = 3 at SELF_DIFFER; not where most glyphs differ (an MRZ misread or
-        # segmented wrongly, not overprinted in places)
+        # segmented wrongly, not overprinted in places) nor where the reading is unsure
+        # (MRZ_UNSURE_READING: its characters, which pair the twins, may be misread)
         self_z = 0.0
         second, odd = m.get("glyph_self_second"), m.get("glyph_self_odd")
-        if second is not None and odd is not None and odd <= SELF_ODD_SHARE * m["glyph_self_n"]:
+        if (second is not None and odd is not None and odd <= SELF_ODD_SHARE * m["glyph_self_n"]
+                and not reading_unsure(analysis.mrz)):
             self_z = max(0.0, (second - 0.10) / ((SELF_DIFFER - 0.10) / 3.0))
         if pitch_z > 3:
             findings.append(self.finding(

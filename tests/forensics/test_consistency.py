@@ -145,7 +145,7 @@ _LINES = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
 def test_cell_edges_follow_a_drifting_pitch() -> None:
     from docfraud.forensics.mrzprint import cell_edges
 
-    gray, centres, cap = _mrz_image(_LINES)
+    gray, centres, cap = _mrz_image(_LINES, drift=0.10)
     for li, text in enumerate(_LINES):
         band = gray[15 + 48 * li: 15 + 48 * li + int(cap) + 2].astype(np.float32)
         profile = np.clip((235 - band) / 205, 0, 1).sum(axis=0)
@@ -153,8 +153,9 @@ def test_cell_edges_follow_a_drifting_pitch() -> None:
         edges = cell_edges(profile.astype(np.float32), text, (estimate * 0.97, estimate), cap)
         assert edges is not None
         found = (edges[1:] + edges[:-1]) / 2
-        # every glyph in its own cell: the cell centres within a fifth of a pitch
-        assert np.abs(found - np.array(centres[li])).max() < 0.2 * estimate
+        # every glyph in its own cell: the cell centres within a tenth of a pitch (the best
+        # regular grid misses by a third of one at the end of a line)
+        assert np.abs(found - np.array(centres[li])).max() < 0.1 * estimate
 
 
 def test_self_consistency_finds_overprinted_glyphs() -> None:
@@ -171,3 +172,31 @@ def test_self_consistency_finds_overprinted_glyphs() -> None:
     assert forged["glyph_self_max"] > 0.25 and forged["glyph_self_second"] > SELF_ODD
     # the odd ones: the overprinted glyphs that have a twin (and a lone twin of one)
     assert 3 <= forged["glyph_self_odd"] <= 2 * len(forged_cells)
+
+
+def test_self_consistency_one_odd_glyph_of_a_pair_is_not_two() -> None:
+    """One glyph overprinted whose character appears only twice: both share the one
+    comparison, so the second largest dissimilarity leaves the twin out (a single smudged
+    glyph must not read as two odd ones)."""
+    from docfraud.forensics.mrzprint import SELF_ODD, measure
+
+    assert _LINES[0][5] == "E" and (_LINES[0] + _LINES[1]).count("E") == 2
+    gray, _, cap = _mrz_image(_LINES, forged=frozenset({(0, 5)}))
+    m = measure(gray, _LINES, cap)
+    assert m is not None
+    assert m["glyph_self_max"] > SELF_ODD > m["glyph_self_second"]
+    assert m["glyph_self_odd"] == 2
+
+
+def test_self_consistency_degenerate_cells() -> None:
+    """Glyphs too small, cells too narrow or without ink give no measure, never an error."""
+    from docfraud.forensics.mrzprint import self_consistency
+
+    gray, _, _ = _mrz_image(_LINES)
+    tiny = [{"char": "A", "box": (3 * i, 0, 3 * i + 2, 2)} for i in range(10)]
+    assert self_consistency(gray, tiny, 2.0) == {}
+    narrow = [{"char": "A", "box": (3 * i, 0, 3 * i + 2, 24)} for i in range(10)]
+    assert self_consistency(gray, narrow, 24.0) == {}
+    blank = np.full((60, 600), 235, np.uint8)
+    cells = [{"char": "0", "box": (26 * i, 10, 26 * i + 26, 40)} for i in range(12)]
+    assert self_consistency(blank, cells, 24.0) == {}
