@@ -460,9 +460,26 @@ def self_consistency(gray: NDArray[np.uint8], cells: list[dict[str, Any]], glyph
         if maps[i] is not None:
             groups.setdefault(c["char"], []).append(i)
 
-    def middle(x: NDArray[np.float32]) -> NDArray[np.float32] | None:
+    def middle(x: NDArray[np.float32] | None) -> NDArray[np.float32] | None:
+        if x is None:
+            return None
         m = x[mh:-mh, mw:-mw]
         return m if float(m.std()) > 1e-3 else None
+
+    middles = [middle(x) for x in maps]
+    pairs: dict[tuple[int, int], float | None] = {}  # one comparison per pair, both ways
+
+    def dissimilarity(i: int, j: int) -> float | None:
+        key = (min(i, j), max(i, j))
+        if key not in pairs:
+            a, b, mid_a, mid_b = maps[i], maps[j], middles[i], middles[j]
+            if a is None or b is None or mid_a is None or mid_b is None or b.shape != a.shape:
+                pairs[key] = None
+            else:
+                r = max(float(cv2.matchTemplate(b, mid_a, cv2.TM_CCOEFF_NORMED).max()),
+                        float(cv2.matchTemplate(a, mid_b, cv2.TM_CCOEFF_NORMED).max()))
+                pairs[key] = 1.0 - r
+        return pairs[key]
 
     scores: list[tuple[float, int, int]] = []  # (dissimilarity, cell, its group's size)
     for idx in groups.values():
@@ -473,19 +490,7 @@ def self_consistency(gray: NDArray[np.uint8], cells: list[dict[str, Any]], glyph
             if len(others) > SELF_MAX_TWINS:
                 others = [others[int(t)] for t in
                           np.linspace(0, len(others) - 1, SELF_MAX_TWINS).round()]
-            a = maps[i]
-            assert a is not None
-            mid_a = middle(a)
-            d = []
-            for j in others:
-                b = maps[j]
-                assert b is not None
-                mid_b = middle(b)
-                if mid_a is None or mid_b is None or b.shape != a.shape:
-                    continue
-                r = max(float(cv2.matchTemplate(b, mid_a, cv2.TM_CCOEFF_NORMED).max()),
-                        float(cv2.matchTemplate(a, mid_b, cv2.TM_CCOEFF_NORMED).max()))
-                d.append(1.0 - r)
+            d = [dv for j in others if (dv := dissimilarity(i, j)) is not None]
             if d:
                 scores.append((float(np.median(d)), i, len(idx)))
     if len(scores) < 8:

@@ -567,14 +567,15 @@ def portrait_lines_fine(analysis: Analysis, found: Registration
             tried.update({k: ncc(ring_seen, *k) for k in window(*shift) if k not in tried})
             shift = best(tried)
         around = tried[shift]
-    lines = ncc(usable & inner, *shift)
+    portrait = usable & inner
+    lines = ncc(portrait, *shift)
     trusted = bool(around is not None and max(abs(shift[0]), abs(shift[1])) < m
                    and (seen & ring).sum() >= FINE_MIN_SEEN * ring.sum())
     if trusted:
         # the residual need not be a pure shift (a card cut off, a slight turn): where the
         # portrait's lines line up plainly at another shift near the ring's, its measure
         # does not say the lines are missing
-        best_near = max(ncc(usable & inner, *k) for k in window(*shift))
+        best_near = max(ncc(portrait, *k) for k in window(*shift))
         trusted = not (best_near >= FINE_LINES_VISIBLE
                        and best_near - lines >= FINE_SHIFT_AGREE)
     return lines, around, trusted
