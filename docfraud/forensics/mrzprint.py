@@ -43,13 +43,23 @@ CELL_H = 32  # glyph comparison size, pixels
 
 
 @cache
-def _template(char: str) -> NDArray[np.float32] | None:
-    """The OCR-B glyph of ``char`` as a (CELL_H, CELL_H) ink map in [0, 1], ink-box aligned."""
-    from PIL import Image, ImageDraw, ImageFont
+def _ocrb(size: int) -> Any:
+    """OCR-B at ``size`` pixels per em (a PIL font), None where it is not installed."""
+    from PIL import ImageFont
 
     try:
-        font = ImageFont.truetype(OCRB_FONT, 64)
+        return ImageFont.truetype(OCRB_FONT, size)
     except OSError:
+        return None
+
+
+@cache
+def _template(char: str) -> NDArray[np.float32] | None:
+    """The OCR-B glyph of ``char`` as a (CELL_H, CELL_H) ink map in [0, 1], ink-box aligned."""
+    from PIL import Image, ImageDraw
+
+    font = _ocrb(64)
+    if font is None:
         return None
     img = Image.new("L", (96, 96), 0)
     ImageDraw.Draw(img).text((16, 8), char, font=font, fill=255)
@@ -276,11 +286,10 @@ def _cap_height() -> float | None:
 @cache
 def _glyph_image(char: str) -> NDArray[np.float32] | None:
     """OCR-B ``char`` at PROFILE_SIZE, ink in [0, 1], the advance centred on column 80."""
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
-    try:
-        font = ImageFont.truetype(OCRB_FONT, PROFILE_SIZE)
-    except OSError:
+    font = _ocrb(PROFILE_SIZE)
+    if font is None:
         return None
     advance = float(font.getlength("0"))  # OCR-B is monospaced
     img = Image.new("L", (160, 96), 0)
