@@ -495,9 +495,11 @@ def portrait_lines_fine(analysis: Analysis, found: Registration
     of security background around the portrait (``FINE_RING_MM``; None where too little
     of it is seen), and whether the portrait's measure can be trusted to say the lines are
     missing: the ring seen whole (``FINE_MIN_SEEN``; a card cut off next to the portrait
-    leaves a one-sided ring, whose residual shift need not hold at the portrait) and its
-    best shift inside the search window. None when the portrait is not seen whole enough
-    (``FINE_MIN_SEEN``).
+    leaves a one-sided ring, whose residual shift need not hold at the portrait), its
+    best shift inside the search (``FINE_SHIFT``, extended once around an edge-best shift
+    up to ``FINE_SHIFT_MAX``), and the portrait's lines not showing plainly at another
+    shift near it (``FINE_LINES_VISIBLE``, ``FINE_SHIFT_AGREE``). None when the portrait is
+    not seen whole enough (``FINE_MIN_SEEN``).
     Pixels clipped white by an overexposed capture where the reference has print are
     left out."""
     import cv2
