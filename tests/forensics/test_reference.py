@@ -503,3 +503,41 @@ def test_a_card_cut_off_next_to_the_portrait_is_not_said_to_lack_its_lines() -> 
     assert r.status == "ok", r.reason
     assert "REFERENCE_PORTRAIT_LINES_MISSING" not in [f.code for f in r.findings], r.data
     assert (r.score or 0.0) < 0.5, r.data
+
+
+@pytest.mark.parametrize("residual", [0.0, 4.0, -4.5])
+def test_lines_missing_is_found_past_the_first_shift_window(
+        residual: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A registration left off by 4-4.5 more reference pixels at the portrait (0.5-0.56 mm,
+    past the first +-3 px window of the residual-shift search; this document's own
+    registration adds about half a pixel, so a further 5 px lands on the search's +-6 px
+    limit, where the measure is rightly not trusted): the search goes on around the
+    window's edge, so a photo without the issuer's lines is still said to lack them, and
+    the genuine photo still shows them."""
+    from docfraud.forensics import reference as ref_mod
+    from docfraud.synth import get_design
+    from docfraud.synth.render import page_background
+
+    design = "uto_passport_2020"
+    doc = next(iter_documents(genuine=1, forged=0, workshops=0, seed=SEED, designs=[design],
+                              null_rate=0.0, decode=False))
+    page = np.ascontiguousarray(doc.page)
+    x, y, w, h = doc.truth["page_layout"]["portrait"]
+    spec = get_design(design)
+    bg = page_background(spec)[0][y:y + h, x:x + w].astype(np.float32)
+    lines = spec.portrait_overlay * 2.5 * np.minimum(bg - bg.mean(axis=(0, 1)), 0)
+    plain = page.copy()
+    plain[y:y + h, x:x + w] = np.clip(page[y:y + h, x:x + w] - lines, 0, 255).astype(np.uint8)
+    moved = np.array([[1.0, 0.0, residual], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    original = ref_mod.Registration.reference_to_image
+    monkeypatch.setattr(ref_mod.Registration, "reference_to_image",
+                        lambda self: original(self) @ moved)
+    found = {}
+    for name, image in (("genuine", page), ("plain", plain)):
+        r = analyse(image, detectors=["reference"])[1][0]
+        assert r.status == "ok", r.reason
+        found[name] = (r.data, [f.code for f in r.findings], r.score or 0.0)
+    assert found["genuine"][0]["portrait_lines_fine"] > 0.08, found["genuine"][0]
+    assert "REFERENCE_PORTRAIT_LINES_MISSING" not in found["genuine"][1]
+    assert "REFERENCE_PORTRAIT_LINES_MISSING" in found["plain"][1], found["plain"][0]
+    assert found["plain"][2] >= 0.5
