@@ -433,12 +433,10 @@ def test_a_substituted_photo_leaves_a_ghost_of_another_person() -> None:
     assert max(ghost["forged"]) < min(ghost["genuine"]) - 0.2, ghost
 
 
-@pytest.mark.parametrize("design", ["uto_passport_2020", "uto_id_2019"])
-def test_lines_across_the_portrait_are_seen_at_the_references_resolution(
-        design: str) -> None:
-    """The design's lines printed across the genuine photo correlate with the reference;
-    the same photo without them (a photo pasted without re-printing the issuer's lines)
-    does not; the ring of background around the photo is seen on both."""
+def _with_and_without_portrait_lines(design: str) -> tuple[np.ndarray, np.ndarray]:
+    """A genuine page of ``design`` and the same page with the lines that
+    docfraud.synth.render.print_portrait printed across the photo taken out (a photo
+    pasted without re-printing the issuer's lines)."""
     from docfraud.synth import get_design
     from docfraud.synth.render import page_background
 
@@ -446,12 +444,21 @@ def test_lines_across_the_portrait_are_seen_at_the_references_resolution(
                               null_rate=0.0, decode=False))
     page = np.ascontiguousarray(doc.page)
     x, y, w, h = doc.truth["page_layout"]["portrait"]
-    # the lines docfraud.synth.render.print_portrait printed across the photo, taken out
     spec = get_design(design)
     bg = page_background(spec)[0][y:y + h, x:x + w].astype(np.float32)
     lines = spec.portrait_overlay * 2.5 * np.minimum(bg - bg.mean(axis=(0, 1)), 0)
     plain = page.copy()
     plain[y:y + h, x:x + w] = np.clip(page[y:y + h, x:x + w] - lines, 0, 255).astype(np.uint8)
+    return page, plain
+
+
+@pytest.mark.parametrize("design", ["uto_passport_2020", "uto_id_2019"])
+def test_lines_across_the_portrait_are_seen_at_the_references_resolution(
+        design: str) -> None:
+    """The design's lines printed across the genuine photo correlate with the reference;
+    the same photo without them (a photo pasted without re-printing the issuer's lines)
+    does not; the ring of background around the photo is seen on both."""
+    page, plain = _with_and_without_portrait_lines(design)
     found, results = {}, {}
     for name, image in (("genuine", page), ("plain", plain)):
         r = analyse(image, detectors=["reference"])[1][0]
@@ -515,19 +522,8 @@ def test_lines_missing_is_found_past_the_first_shift_window(
     window's edge, so a photo without the issuer's lines is still said to lack them, and
     the genuine photo still shows them."""
     from docfraud.forensics import reference as ref_mod
-    from docfraud.synth import get_design
-    from docfraud.synth.render import page_background
 
-    design = "uto_passport_2020"
-    doc = next(iter_documents(genuine=1, forged=0, workshops=0, seed=SEED, designs=[design],
-                              null_rate=0.0, decode=False))
-    page = np.ascontiguousarray(doc.page)
-    x, y, w, h = doc.truth["page_layout"]["portrait"]
-    spec = get_design(design)
-    bg = page_background(spec)[0][y:y + h, x:x + w].astype(np.float32)
-    lines = spec.portrait_overlay * 2.5 * np.minimum(bg - bg.mean(axis=(0, 1)), 0)
-    plain = page.copy()
-    plain[y:y + h, x:x + w] = np.clip(page[y:y + h, x:x + w] - lines, 0, 255).astype(np.uint8)
+    page, plain = _with_and_without_portrait_lines("uto_passport_2020")
     moved = np.array([[1.0, 0.0, residual], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
     original = ref_mod.Registration.reference_to_image
     monkeypatch.setattr(ref_mod.Registration, "reference_to_image",
