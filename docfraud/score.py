@@ -224,7 +224,8 @@ def features(results: Sequence[DetectorResult]) -> dict[str, float]:
     ``reference.*`` feature at all when the design is not in the library (missing
     values, which the trees are trained for by ``augment_without``) and no
     ``reference.ran``. Where the MRZ reads unsurely or garbled (:func:`mrz_unsure`), the
-    ``mrz.*`` and ``vizcheck.*`` features are left out (misreadings, not evidence; the
+    features of :data:`UNSURE_MRZ_PREFIXES` (``mrz.*``, ``vizcheck.*`` and the MRZ
+    glyphs' comparison with their twins) are left out (misreadings, not evidence; the
     trees are trained for that by ``augment_groups``).
     """
     out: dict[str, float] = {}

@@ -366,13 +366,13 @@ def cell_edges(profile: NDArray[np.float32], text: str, pitches: tuple[float, fl
             arg[better] = d
         value = best + response[text[i]]
         back[i] = arg
+    if not np.isfinite(value.max()):  # no chain of n cells fits the profile
+        return None
     centres = np.zeros(n, np.float64)
     x = int(np.argmax(value))
     for i in range(n - 1, -1, -1):
         centres[i] = x
         x -= int(back[i, x]) if i else 0
-    if not np.isfinite(value.max()) or centres[0] < 0:
-        return None
     mids = (centres[1:] + centres[:-1]) / 2
     first = centres[0] - (centres[1] - centres[0]) / 2
     last = centres[-1] + (centres[-1] - centres[-2]) / 2
