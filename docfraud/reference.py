@@ -31,7 +31,9 @@ these differs.
 
 ``index.json`` also gives, per design, the boxes (x, y, w, h; reference pixels) of the
 main portrait (``portrait_box``) and of the ghost image (``ghost_box``, the faded second
-copy of the holder's photo; null for a design without one).
+copy of the holder's photo; null for a design without one), the layout of the
+personalised fields (``fields``: :class:`FieldLayout`) and how the issuer sets their
+text (``typeface``: :class:`Typeface`).
 
 The shipped library holds the designs of :mod:`docfraud.synth` (the fictional state
 Utopia), built by ``scripts/build_references.py``. A lab adds its own designs by
@@ -80,12 +82,48 @@ class FieldLayout:
         cap: height of the capitals the issuer prints.
         bias: how far below ``baseline`` the field's text measures on genuine renders of
             the design (:mod:`docfraud.forensics.fieldprint`), reference pixels.
+        width: the width of the field's text measured on genuine renders of the design
+            against the width of its text set in the design's :class:`Typeface`
+            (median; :mod:`docfraud.forensics.fieldprint`); 0 where not measured.
     """
 
     box: tuple[int, int, int, int]
     baseline: tuple[float, float]
     cap: float
     bias: float = 0.0
+    width: float = 0.0
+
+
+@dataclass(frozen=True)
+class Typeface:
+    """How the issuer sets a design's personalised text, as a reference database
+    documents it: the font (a file name, looked for in the system's font folders by
+    :func:`docfraud.synth.fonts.find_font_file`), its em size, and how dates are
+    written.
+
+    Attributes:
+        font: font file name, e.g. ``DejaVuSans-Bold.ttf``.
+        em: em size in reference pixels.
+        date_style: ``"mon"`` (``12 MAR/MARS 1985``: day, month name, year) or ``"dot"``
+            (``12.03.1985``).
+        months: the twelve month names as the design prints them (``"mon"`` style).
+    """
+
+    font: str
+    em: float
+    date_style: str
+    months: tuple[str, ...] = ()
+
+
+def _typeface(value: Any) -> Typeface | None:
+    if value is None:
+        return None
+    em, style = float(value["em"]), str(value["date_style"])
+    months = tuple(str(m) for m in value.get("months") or ())
+    if not (math.isfinite(em) and em > 0) or style not in ("mon", "dot") or (
+            style == "mon" and len(months) != 12):
+        raise ValueError(f"bad typeface {value!r}")
+    return Typeface(font=str(value["font"]), em=em, date_style=style, months=months)
 
 
 def _field_layout(value: Any) -> FieldLayout:
@@ -94,9 +132,11 @@ def _field_layout(value: Any) -> FieldLayout:
         raise ValueError(f"field without a box: {value!r}")
     x, y = (float(v) for v in value["baseline"])
     cap, bias = float(value["cap"]), float(value.get("bias", 0.0))
-    if not (all(math.isfinite(v) for v in (x, y, cap, bias)) and cap > 0):
+    width = float(value.get("width", 0.0))
+    if not (all(math.isfinite(v) for v in (x, y, cap, bias, width)) and cap > 0
+            and width >= 0):
         raise ValueError(f"bad field layout {value!r}")
-    return FieldLayout(box=box, baseline=(x, y), cap=cap, bias=bias)
+    return FieldLayout(box=box, baseline=(x, y), cap=cap, bias=bias, width=width)
 
 
 @dataclass(frozen=True)
@@ -119,6 +159,7 @@ class ReferenceDesign:
         keypoints_path: the stored keypoints (see module docstring), or None.
         fields: the personalised fields' layout, by field name (:class:`FieldLayout`);
             empty for an index written before it was stored.
+        typeface: how the issuer sets the personalised text (:class:`Typeface`), or None.
     """
 
     name: str
@@ -134,6 +175,7 @@ class ReferenceDesign:
     ghost_box: tuple[int, int, int, int] | None = None
     keypoints_path: Path | None = None
     fields: Mapping[str, FieldLayout] = field(default_factory=dict, compare=False)
+    typeface: Typeface | None = field(default=None, compare=False)
     _arrays: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def matches(self, mrz: MrzResult) -> bool:
@@ -305,7 +347,8 @@ def load_library(directory: Path = LIBRARY_DIR) -> ReferenceLibrary:
                         keypoints_path=(directory / str(d["keypoints"])
                                         if d.get("keypoints") else None),
                         fields={str(k): _field_layout(v)
-                                for k, v in (d.get("fields") or {}).items()}))
+                                for k, v in (d.get("fields") or {}).items()},
+                        typeface=_typeface(d.get("typeface"))))
             except (OSError, ValueError, KeyError, TypeError, ArithmeticError,
                     re.error) as exc:
                 raise ModelError(f"reference library index {index} is unreadable: {exc}") from exc

@@ -62,7 +62,8 @@ DATA_FEATURES: dict[str, tuple[str, ...]] = {
                  "blocking", "border"),
     "learned": ("portrait_mean", "portrait_vs_card"),
     "fieldprint": ("baseline_dev_max", "baseline_dev_second", "baseline_dev_ratio",
-                   "baseline_z_max", "baseline_z_second"),
+                   "baseline_z_max", "baseline_z_second", "width_dev_max",
+                   "width_dev_second"),
 }
 #: How each fusion feature may move the risk, fixed from what it measures (not from
 #: data): +1 a higher value never lowers the risk (detector scores, findings, failed
@@ -108,7 +109,8 @@ FEATURE_DIRECTION: dict[str, int] = {
     "reference.portrait_lines_fine": -1,
     **{f"fieldprint.data.{k}": 1 for k in ("baseline_dev_max", "baseline_dev_second",
                                            "baseline_dev_ratio", "baseline_z_max",
-                                           "baseline_z_second")},
+                                           "baseline_z_second", "width_dev_max",
+                                           "width_dev_second")},
 }
 
 
@@ -144,6 +146,8 @@ _MEASURE_REASONS = {
     "reference.ghost": "the ghost image does not show the person of the portrait",
     "reference.print": "the title, labels or emblem differ from the reference of the "
                        "document's design",
+    "fieldprint.data.width_": "a field's text is printed wider or narrower than the issuer "
+                              "sets it: printed again?",
 }
 #: a measurement without a finding is given as a reason only when the risk's log-odds
 #: with it exceed those without it (the measurements of its reason left out, as for a

@@ -161,48 +161,101 @@ def build_one(name: str, index: int) -> tuple[dict[str, Any], Any, Any]:
         "source": "docfraud.synth design, rendered genuine document straightened by "
                   "docfraud's reader (scripts/build_references.py)",
     }
-    for key, bias in field_bias(name, index, entry["fields"], affine).items():
-        entry["fields"][key]["bias"] = bias
+    entry["typeface"] = issuer_typeface(design, affine)
+    bias, width = field_calibration(name, index, entry, affine)
+    for key, value in bias.items():
+        entry["fields"][key]["bias"] = value
+    for key, value in width.items():
+        entry["fields"][key]["width"] = value
     return entry, ref, mask
+
+
+def issuer_typeface(design: Any, affine: Any) -> dict[str, Any]:
+    """How the issuer sets the design's personalised text (docfraud.reference.Typeface):
+    the genuine print style's value font (its file), its em size in reference pixels
+    (the size the renderer gives its capitals, through the reference's map ``affine``)
+    and the design's dates."""
+    from docfraud.synth.designs import MONTHS
+    from docfraud.synth.designs import PX_PER_MM as PAGE_PX_PER_MM
+    from docfraud.synth.fonts import FONT_FILES, font_for_cap_height
+    from docfraud.synth.render import GENUINE_STYLE
+
+    font = font_for_cap_height(GENUINE_STYLE.value_font,
+                               design.value_cap_mm * PAGE_PX_PER_MM)
+    scale = float(np.sqrt(abs(np.linalg.det(np.asarray(affine, np.float64)[:, :2]))))
+    months = [en if en == other else f"{en}/{other}"
+              for en, other in zip(MONTHS["en"], MONTHS[design.lang], strict=True)]
+    return {"font": FONT_FILES[GENUINE_STYLE.value_font][0],
+            "em": round(float(font.size) * scale, 3),
+            "date_style": design.date_style, "months": months}
 
 
 #: genuine renders per design whose fields' baselines give the fields' typical offsets
 BIAS_RENDERS = 24
 
 
-def field_bias(name: str, index: int, fields: dict[str, Any], affine: Any) -> dict[str, float]:
-    """Each field's typical offset below the design's baseline on genuine renders
-    (reference pixels; docfraud.forensics.fieldprint): the field's text measured on
+def field_calibration(name: str, index: int, entry: dict[str, Any], affine: Any
+                      ) -> tuple[dict[str, float], dict[str, float]]:
+    """Each field's typical offset below the design's baseline and typical width ratio on
+    genuine renders (docfraud.forensics.fieldprint): the fields' text measured on
     ``BIAS_RENDERS`` clean renders of the design (other holders than the reference's),
     each taken into the reference's frame by the reference's own map ``affine`` (renders
-    share the pre-printed card's page position), less each render's median offset (the
-    issuer's registration, common to its fields).
-    Round glyphs overshoot the line, so a field of digits measures lower than one of
-    capitals; the detector takes these offsets out before comparing fields."""
+    share the pre-printed card's page position).
+
+    Offsets (reference pixels) are taken less each render's median offset (the issuer's
+    registration, common to its fields): round glyphs overshoot the line, so a field of
+    digits measures lower than one of capitals; the detector takes these offsets out
+    before comparing fields. Width ratios (printed width against the text set in the
+    entry's typeface, the text from the render's MRZ as read by docfraud's reader) are
+    the median ratio."""
     import cv2
 
-    from docfraud.forensics.fieldprint import MIN_FIELDS, SHORT_FIELDS, measure_field
-    from docfraud.reference import _field_layout
+    from docfraud.forensics.fieldprint import (
+        MIN_FIELDS,
+        SHORT_FIELDS,
+        measure_field,
+        measure_width,
+        printed_text,
+    )
+    from docfraud.mrz import read
+    from docfraud.reference import _field_layout, _typeface
     from docfraud.synth import get_design
     from docfraud.synth.dataset import identity_for
+    from docfraud.synth.fonts import find_font_file
     from docfraud.synth.operators import start_document
 
     design = get_design(name)
+    fields = entry["fields"]
+    typeface = _typeface(entry["typeface"])
+    assert typeface is not None
+    font_file = find_font_file(typeface.font)
+    if font_file is None:
+        raise SystemExit(f"the issuer's font {typeface.font} is not installed")
     layouts = {k: _field_layout(v) for k, v in fields.items() if k not in SHORT_FIELDS}
     offsets: dict[str, list[float]] = {k: [] for k in layouts}
+    widths: dict[str, list[float]] = {k: [] for k in layouts}
     to_image = np.linalg.inv(np.vstack([np.asarray(affine, np.float64), [0.0, 0.0, 1.0]]))
     for i in range(BIAS_RENDERS):
         rng = np.random.default_rng([SEED, index, 1, i])
         page = np.ascontiguousarray(start_document(design, identity_for(design, rng), rng).page)
         grey = cv2.cvtColor(page, cv2.COLOR_RGB2GRAY)
-        found = {k: m.baseline - lay.baseline[1] for k, lay in layouts.items()
+        found = {k: m for k, lay in layouts.items()
                  if (m := measure_field(grey, to_image, k, lay, PX_PER_MM)) is not None}
         if len(found) < MIN_FIELDS:
             continue
-        common = float(np.median(list(found.values())))
-        for k, v in found.items():
-            offsets[k].append(v - common)
-    return {k: round(float(np.median(v)), 3) for k, v in offsets.items() if len(v) >= 5}
+        common = float(np.median([m.baseline - layouts[k].baseline[1]
+                                  for k, m in found.items()]))
+        mrz = read(page)
+        for k, m in found.items():
+            offsets[k].append(m.baseline - layouts[k].baseline[1] - common)
+            text = printed_text(k, mrz, typeface, entry["number_pattern"])
+            found = None if text is None else measure_width(
+                grey, to_image, layouts[k], m.baseline, text, font_file, typeface.em,
+                PX_PER_MM)
+            if found is not None:
+                widths[k].append(found[0])
+    return ({k: round(float(np.median(v)), 3) for k, v in offsets.items() if len(v) >= 5},
+            {k: round(float(np.median(v)), 4) for k, v in widths.items() if len(v) >= 5})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,10 +43,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -56,7 +57,10 @@ from docfraud.findings import Finding
 from docfraud.forensics.base import Analysis, DetectorResult
 from docfraud.forensics.reference import RegisteredDetector, image_patch
 from docfraud.forensics.registry import register
-from docfraud.reference import FieldLayout
+from docfraud.reference import FieldLayout, ReferenceDesign, Typeface
+
+if TYPE_CHECKING:
+    from docfraud.mrz import MrzResult
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +80,38 @@ MIN_CONTRAST = 35.0
 #: a field's text must run at least this many capital heights (a single letter's edges,
 #: the bottom of P's bowl, outweigh its baseline)
 MIN_TEXT_CAPS = 4.0
+#: fields whose printed text follows from the MRZ (field -> MRZ field): its width is known
+WIDTH_FIELDS = {"birth_date": "birth_date", "expiry_date": "expiry_date",
+                "number": "document_number", "passport_number": "document_number",
+                "surname": "surname", "given_names": "given_names"}
+#: ICAO 9303 transliterations that write one printed letter as two (Ä AE, Ö Ø OE, Ü UE,
+#: Å AA, ß SS, Þ TH, Ĳ IJ): a name with such a pair may be printed a letter shorter
+DIGRAPHS = ("AE", "OE", "UE", "AA", "SS", "TH", "IJ")
+#: names shorter than this are not measured (an initial, a truncated given name)
+MIN_NAME_LETTERS = 4
+#: the text's width is taken across the capitals' middle, between these heights above
+#: its baseline (capitals): a T's bar, an A's feet, a Q's tail fall outside
+WIDTH_BAND = (0.1, 0.8)
+#: printed width / the issuer's width searched over this range, in these steps
+SCALE_RANGE = (0.85, 1.18)
+SCALE_STEP = 0.002
+#: the printed text is looked for up to this far along its line from the design's start
+SHIFT_MM = 1.0
+#: column profiles are smoothed by a Gaussian this many em wide (sigma)
+PROFILE_SIGMA_EM = 0.05
+#: darkness is never scaled by less than this share of the patch's darkest print
+LOCAL_FLOOR = 0.45
+#: a field whose printed text matches the typeset text less well than this (Pearson
+#: correlation of the profiles) is not measured
+MIN_MATCH = 0.6
+#: text longer than this share of its box may have been condensed by the issuer to fit
+#: it: not measured
+FIT_SHARE = 0.97
+#: width deviations (a share of the width) where the score starts, over which it rises
+#: to 1, and from which a field is reported
+WIDTH_SCORE_FROM = 0.015
+WIDTH_SCORE_SPAN = 0.03
+WIDTH_FINDING = 0.04
 #: fields of one to three characters by ICAO's rules (document type and code,
 #: nationality, sex): a round letter's overshoot outweighs their line
 SHORT_FIELDS = frozenset({"type", "code", "nationality", "sex"})
@@ -165,6 +201,179 @@ def measure_field(grey: NDArray[np.uint8], to_image: NDArray[np.float64],
     return FieldPrint(name=name, baseline=y0 + base / k)
 
 
+def printed_text(name: str, mrz: MrzResult, typeface: Typeface,
+                 number_pattern: str | None = None) -> str | None:
+    """The text the issuer printed in field ``name``, as the MRZ gives it (a date in the
+    design's style, the document number, a name); None where the MRZ does not fix it:
+    another field, a value the reader may have misread
+    (:func:`docfraud.forensics.vizcheck.unsure_fields`), a document number outside the
+    design's series (``number_pattern``), a name that may be truncated in
+    the MRZ, shorter than ``MIN_NAME_LETTERS``, of several words (a space may be printed
+    as a hyphen) or holding a transliterated pair (``DIGRAPHS``)."""
+    import datetime as dt
+
+    from docfraud.forensics.vizcheck import unsure_fields
+
+    key = WIDTH_FIELDS.get(name)
+    if key is None or not mrz.found or key in unsure_fields(mrz):
+        return None
+    value = str(mrz.fields.get(key) or "")
+    if key in ("birth_date", "expiry_date"):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+        if typeface.date_style == "dot":
+            return day.strftime("%d.%m.%Y")
+        return f"{day.day:02d} {typeface.months[day.month - 1]} {day.year}"
+    if key == "document_number":
+        value = value.replace("<", "")
+        if number_pattern is not None and re.fullmatch(number_pattern, value) is None:
+            return None  # not the design's series: misread, or not this design's number
+        return value if len(value) >= MIN_NAME_LETTERS else None
+    if (len(value) < MIN_NAME_LETTERS or not (value.isascii() and value.isalpha())
+            or any(pair in value for pair in DIGRAPHS) or _names_truncated(mrz)):
+        return None
+    return value
+
+
+def _names_truncated(mrz: MrzResult) -> bool:
+    """Whether the MRZ's name field is full to its last character (the names may be
+    cut short)."""
+    from docfraud.mrz.formats import FORMATS
+
+    fmt = FORMATS.get(mrz.format or "")
+    if fmt is None or not fmt.has_field("name"):
+        return True
+    spec = fmt.field("name")
+    if spec.line >= len(mrz.lines) or len(mrz.lines[spec.line]) < spec.stop:
+        return True
+    return mrz.lines[spec.line][spec.stop - 1] != "<"
+
+
+@lru_cache(maxsize=8)
+def _font(path: str, em: float) -> Any:
+    from PIL import ImageFont
+
+    return ImageFont.truetype(path, em)
+
+
+@lru_cache(maxsize=256)
+def text_profile(path: str, em: float, cap: float, text: str
+                 ) -> tuple[NDArray[np.float64], int, float]:
+    """The column profile of ``text`` set in the font at ``path`` at ``em`` pixels per
+    em: its darkness (0-1) summed across ``WIDTH_BAND`` of capitals ``cap`` pixels tall,
+    per column, smoothed as :func:`measure_width` smooths a printed field's; the index of
+    the pen's start in it, and the pen's advance (pixels)."""
+    import cv2
+    from PIL import Image, ImageDraw
+
+    font = _font(path, em)
+    advance = float(font.getlength(text))
+    pad = int(em)
+    base = int(2 * em)
+    canvas = Image.new("L", (int(advance) + 2 * pad, int(3 * em)), 255)
+    ImageDraw.Draw(canvas).text((pad, base), text, font=font, fill=0, anchor="ls")
+    band = np.asarray(canvas)[int(base - WIDTH_BAND[1] * cap):int(base - WIDTH_BAND[0] * cap)]
+    profile = ((255.0 - band.astype(np.float64)) / 255.0).sum(axis=0)
+    sigma = PROFILE_SIGMA_EM * em
+    profile = cv2.GaussianBlur(profile[None, :], (0, 0), sigmaX=sigma)[0]
+    return profile, pad, advance
+
+
+def _darkness(patch: NDArray[np.uint8], em: float) -> NDArray[np.float64] | None:
+    """The print of a band of text as darkness 0-1 against its local paper and print:
+    light falls unevenly across a photographed card (glare, a shadow), so the paper is
+    the patch with its strokes closed over (a max filter wider than a bold stroke,
+    smoothed) and the darkness is scaled by the darkest print within an em of each
+    pixel, never by less than ``LOCAL_FLOOR`` of the patch's darkest (the security
+    background's paler lines stay pale). None for a patch without print
+    (``MIN_CONTRAST``)."""
+    import cv2
+
+    g = patch.astype(np.float32)
+    stroke = max(3, round(0.4 * em) | 1)
+    paper = cv2.dilate(g, np.ones((1, stroke), np.uint8))
+    paper = cv2.blur(paper, (max(3, int(em) | 1), 1))
+    dark = np.maximum(paper - g, 0.0)
+    top = float(np.percentile(dark, 99.5))
+    if top < MIN_CONTRAST:
+        return None
+    near = cv2.dilate(dark, np.ones((dark.shape[0], max(3, int(2 * em) | 1)), np.uint8))
+    return np.asarray(np.clip(dark / np.maximum(near, LOCAL_FLOOR * top), 0.0, 1.0),
+                      np.float64)
+
+
+def measure_width(grey: NDArray[np.uint8], to_image: NDArray[np.float64],
+                  layout: FieldLayout, baseline: float, text: str, font_file: str,
+                  em: float, px_per_mm: float) -> tuple[float, float] | None:
+    """How much wider (> 1) or narrower (< 1) a field's text is printed than ``text`` set
+    in the issuer's typeface (``font_file`` at ``em`` reference pixels per em), and how
+    well the two match (correlation); None where the text cannot be matched.
+
+    The field is cut out at ``PATCH_PX_PER_MM`` over ``WIDTH_BAND`` of the capitals above
+    the measured ``baseline`` (reference pixels), from before the design's start of the
+    text to past its end at the largest scale searched; the column profile of its print
+    (:func:`_darkness`, summed per column, smoothed) is matched against the typeset
+    text's (:func:`text_profile`) stretched by each scale of ``SCALE_RANGE`` and moved
+    up to ``SHIFT_MM`` along the line (Pearson correlation); the best scale (refined
+    between steps) is the ratio. Matching the glyphs' strokes, not the ends of the ink,
+    leaves out what blur does to a letter's thin ends (the terminals of a C, a T's
+    bar) and the security background's lines that touch the text. Text the issuer may
+    have condensed to fit its box (over ``FIT_SHARE`` of it) is not measured."""
+    import cv2
+
+    k = PATCH_PX_PER_MM / px_per_mm
+    emk = em * k
+    profile, origin, advance = text_profile(font_file, emk, layout.cap * k, text)
+    if advance > FIT_SHARE * layout.box[2] * k:
+        return None
+    shift = SHIFT_MM * PATCH_PX_PER_MM
+    lo, hi = SCALE_RANGE
+    before = origin * hi + shift + 2
+    after = (profile.size - origin) * hi + shift + 2
+    x0 = layout.baseline[0] - before / k
+    cut = image_patch(grey, to_image, (x0, baseline - WIDTH_BAND[1] * layout.cap,
+                                       layout.baseline[0] + after / k,
+                                       baseline - WIDTH_BAND[0] * layout.cap), k)
+    if cut is None:
+        return None
+    dark = _darkness(cut[0], emk)
+    if dark is None:
+        return None
+    seen = cv2.GaussianBlur(dark.sum(axis=0)[None, :], (0, 0),
+                            sigmaX=PROFILE_SIGMA_EM * emk)[0]
+    pen = (layout.baseline[0] - x0) * k  # the design's start of the text, patch columns
+    steps = np.arange(0, int(np.floor((hi - lo) / SCALE_STEP)) + 1)
+    scales = lo + steps * SCALE_STEP
+    best = np.full(scales.size, -1.0)
+    moves = np.arange(-int(shift), int(shift) + 1)
+    for i, scale in enumerate(scales):
+        n = int(profile.size * scale)
+        stretched = np.interp(np.arange(n) / scale, np.arange(profile.size), profile)
+        stretched = stretched - stretched.mean()
+        norm = float(np.sqrt((stretched ** 2).sum()))
+        starts = np.round(pen - origin * scale).astype(int) + moves
+        starts = starts[(starts >= 0) & (starts + n <= seen.size)]
+        if norm <= 0 or starts.size == 0:
+            continue
+        windows = np.lib.stride_tricks.sliding_window_view(seen, n)[starts]
+        centred = windows - windows.mean(axis=1, keepdims=True)
+        denom = np.sqrt((centred ** 2).sum(axis=1)) * norm
+        r = (centred @ stretched) / np.where(denom > 0, denom, np.inf)
+        best[i] = float(r.max())
+    i = int(np.argmax(best))
+    if best[i] < MIN_MATCH:
+        return None
+    ratio = float(scales[i])
+    if 0 < i < scales.size - 1:
+        a, b, c = best[i - 1], best[i], best[i + 1]
+        den = a - 2 * b + c
+        if den < 0:
+            ratio += SCALE_STEP * float(np.clip(0.5 * (a - c) / den, -0.5, 0.5))
+    return ratio, float(best[i])
+
+
 def _plane(where: NDArray[np.float64], values: NDArray[np.float64]) -> NDArray[np.float64]:
     """A plane through ``values`` at ``where`` (n, 2; millimetres), fitted robustly:
     least squares with its slopes held small (ridge ``PLANE_RIDGE`` per point: fields
@@ -211,10 +420,10 @@ def field_spread() -> dict[str, dict[str, float]]:
 @register
 class FieldPrintDetector(RegisteredDetector):
     name = "fieldprint"
-    version = "1"
+    version = "2"
     description = ("personalised text placed against the layout of the document's design: "
                    "a field off the others' offset was printed again")
-    codes = ("FIELD_TEXT_MISPLACED",)
+    codes = ("FIELD_TEXT_MISPLACED", "FIELD_TEXT_SIZE_DIFFERS")
 
     def run(self, analysis: Analysis) -> DetectorResult:
         import cv2
@@ -269,22 +478,84 @@ class FieldPrintDetector(RegisteredDetector):
         data["deviations"] = {m.name: round(float(d), 3)
                               for m, d in zip(measured, dev, strict=True)}
         score = float(np.clip((dev[order[0]] - SCORE_FROM_MM) / SCORE_SPAN_MM, 0.0, 1.0))
+        widths = self._widths(analysis, design, ref_to_image, measured, data)
         findings: list[Finding] = []
         h, w = analysis.shape
-        for i in order:
-            if dev[i] <= FINDING_MM:
-                break
-            m = measured[int(i)]
-            bx, by, bw, bh = design.fields[m.name].box
+
+        def region(name: str) -> tuple[int, int, int, int]:
+            bx, by, bw, bh = design.fields[name].box
             corners = np.array([[[bx, by], [bx + bw, by], [bx + bw, by + bh], [bx, by + bh]]],
                                np.float32)
             pts = cv2.perspectiveTransform(corners, ref_to_image.astype(np.float64))[0]
             x0, y0 = np.clip(pts.min(axis=0), 0, [w - 1, h - 1])
             x1, y1 = np.clip(pts.max(axis=0), 0, [w - 1, h - 1])
+            return int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0))
+
+        if widths:
+            devs = sorted(widths.items(), key=lambda kv: -abs(kv[1]))
+            score = max(score, float(np.clip((abs(devs[0][1]) - WIDTH_SCORE_FROM)
+                                             / WIDTH_SCORE_SPAN, 0.0, 1.0)))
+            for name, d in devs:
+                if abs(d) <= WIDTH_FINDING:
+                    break
+                findings.append(self.finding(
+                    "FIELD_TEXT_SIZE_DIFFERS", "medium",
+                    f"the {name.replace('_', ' ')} is printed {abs(d):.0%} "
+                    f"{'wider' if d > 0 else 'narrower'} than the issuer sets it (the other "
+                    "fields' text keeps the issuer's size): printed again after the document "
+                    "was issued?", region=region(name),
+                    data={"field": name, "width_deviation": round(d, 4)}))
+        for i in order:
+            if dev[i] <= FINDING_MM:
+                break
+            m = measured[int(i)]
             findings.append(self.finding(
                 "FIELD_TEXT_MISPLACED", "medium",
                 f"the {m.name.replace('_', ' ')} is printed {dev[i]:.2f} mm off the line the "
                 f"other fields' text keeps: printed again after the document was issued?",
-                region=(int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0))),
+                region=region(m.name),
                 data={"field": m.name, "deviation_mm": round(float(dev[i]), 3)}))
         return self.result(score=score, findings=findings, data=data)
+
+    def _widths(self, analysis: Analysis, design: ReferenceDesign,
+                ref_to_image: NDArray[np.float64], measured: list[FieldPrint],
+                data: dict[str, Any]) -> dict[str, float]:
+        """Each measurable field's width deviation (a share: + wider, - narrower) from the
+        issuer's setting of its text (:func:`measure_width`, less the field's genuine
+        ratio ``FieldLayout.width``), taken against the median of the document's fields
+        where three or more were measured (the capture's scale and blur widen or narrow
+        them all); adds ``width_fields`` and, where a field was measured,
+        ``width_dev_max`` (largest, absolute), ``width_dev_second`` (None for one field), ``widths`` (each field's ratio) and ``width_match_min`` (the
+        poorest match of a field's print with the typeset text) to ``data``."""
+        from docfraud.synth.fonts import find_font_file
+
+        data["width_fields"] = 0
+        typeface, mrz = design.typeface, analysis.mrz
+        if typeface is None or mrz is None or not mrz.found:
+            return {}
+        font_file = find_font_file(typeface.font)
+        if font_file is None:
+            data["width_reason"] = f"the issuer's font {typeface.font} is not installed"
+            return {}
+        ratios: dict[str, float] = {}
+        matches: list[float] = []
+        for m in measured:
+            layout = design.fields[m.name]
+            text = printed_text(m.name, mrz, typeface, design.number_pattern)
+            if text is None:
+                continue
+            found = measure_width(analysis.gray, ref_to_image, layout, m.baseline, text,
+                                  font_file, typeface.em, design.px_per_mm)
+            if found is not None:
+                ratios[m.name] = found[0] / (layout.width or 1.0)
+                matches.append(found[1])
+        if not ratios:
+            return {}
+        data["width_match_min"] = round(min(matches), 4)
+        common = float(np.median(list(ratios.values()))) if len(ratios) >= 3 else 1.0
+        devs = {k: v / common - 1.0 for k, v in ratios.items()}
+        size = sorted((abs(v) for v in devs.values()), reverse=True)
+        data.update(width_fields=len(devs), width_dev_max=round(size[0], 4),
+                    width_dev_second=round(size[1], 4) if len(size) > 1 else None,
+                    widths={k: round(v, 4) for k, v in ratios.items()})
+        return devs

@@ -48,6 +48,17 @@ class FontError(DocfraudError):
     """A font the synthetic-document generator needs is not installed."""
 
 
+def find_font_file(file: str) -> str | None:
+    """Absolute path of the font file named ``file`` (e.g. ``DejaVuSans-Bold.ttf``) in
+    the folders of ``DOCFRAUD_FONT_DIRS`` or the Debian font folders; None where absent."""
+    extra = [d for d in os.environ.get("DOCFRAUD_FONT_DIRS", "").split(os.pathsep) if d]
+    for folder in (*extra, *_DIRS):
+        path = os.path.join(folder, file)
+        if os.path.exists(path):
+            return path
+    return None
+
+
 @cache
 def font_path(name: str) -> str:
     """Absolute path of logical font ``name`` (see :data:`FONT_FILES`).
@@ -58,14 +69,12 @@ def font_path(name: str) -> str:
     files = FONT_FILES.get(name)
     if files is None:
         raise FontError(f"unknown font {name!r}; choose one of {', '.join(FONT_FILES)}")
-    extra = [d for d in os.environ.get("DOCFRAUD_FONT_DIRS", "").split(os.pathsep) if d]
     for i, file in enumerate(files):
-        for folder in (*extra, *_DIRS):
-            path = os.path.join(folder, file)
-            if os.path.exists(path):
-                if i:
-                    logger.info("font %s: %s missing, using %s", name, files[0], file)
-                return path
+        path = find_font_file(file)
+        if path is not None:
+            if i:
+                logger.info("font %s: %s missing, using %s", name, files[0], file)
+            return path
     raise FontError(
         f"font {name!r} ({' or '.join(files)}) is not installed; "
         "install fonts-ocr-b and fonts-dejavu-core (scripts/setup.sh)"
