@@ -118,9 +118,10 @@ def test_the_baseline_is_found_between_the_samples_where_the_ink_ends() -> None:
 
 
 def test_stored_field_offsets_are_what_the_detector_measures_today() -> None:
-    """The reference index's per-field ``bias`` is measured by this detector's own
-    ``measure_field``: a change to the measurement leaves it stale, and this test says
-    so (rebuild with scripts/build_references.py)."""
+    """The reference index's per-field ``bias`` and ``width`` are measured by this
+    detector's own ``measure_field`` and ``measure_width`` (and its ``typeface`` is the
+    generator's): a change to the measurement leaves them stale, and this test says so
+    (rebuild with scripts/build_references.py)."""
     import sys
     from pathlib import Path
 
@@ -140,11 +141,19 @@ def test_stored_field_offsets_are_what_the_detector_measures_today() -> None:
     entry = json.loads((root / "models" / "references" / "index.json").read_text())
     fields = entry["designs"][index]["fields"]
     affine = build_references.reference_render(design.name, index)[3]
-    recomputed = build_references.field_bias(design.name, index, fields, affine)
-    stored = {k: v.bias for k, v in design.fields.items() if k in recomputed}
-    assert stored and recomputed.keys() == stored.keys()
-    for key, value in recomputed.items():
+    assert build_references.issuer_typeface(get_design(design.name), affine) == \
+        entry["designs"][index]["typeface"]
+    bias, width = build_references.field_calibration(design.name, index,
+                                                     entry["designs"][index], affine)
+    stored = {k: v.bias for k, v in design.fields.items() if k in bias}
+    assert stored and bias.keys() == stored.keys()
+    for key, value in bias.items():
         assert value == pytest.approx(stored[key], abs=0.01), key
+    stored_width = {k: v.width for k, v in design.fields.items() if v.width}
+    assert len(width) >= 3 and width.keys() == stored_width.keys()
+    for key, value in width.items():
+        assert value == pytest.approx(stored_width[key], abs=0.002), key
+        assert value == pytest.approx(1.0, abs=0.01), key  # clean renders: the issuer's
 
 
 def test_deviations_are_also_weighed_by_each_fields_genuine_spread(
@@ -182,3 +191,129 @@ def test_deviations_are_also_weighed_by_each_fields_genuine_spread(
             fieldprint.field_spread()
     finally:
         fieldprint.field_spread.cache_clear()
+
+
+# ----------------------------------------------------------------------------- widths
+
+
+def _plain_surname_rng(design: str) -> np.random.Generator:
+    """A generator whose first holder of ``design`` has a surname the width measure
+    takes (one word of plain letters, no transliterated pair)."""
+    from docfraud.forensics.fieldprint import DIGRAPHS, MIN_NAME_LETTERS
+
+    d = get_design(design)
+    for n in range(200):
+        name = identity_for(d, np.random.default_rng([SEED, 7, n])).surname.upper()
+        if (len(name) >= MIN_NAME_LETTERS and name.isascii() and name.isalpha()
+                and not any(p in name for p in DIGRAPHS)):
+            return np.random.default_rng([SEED, 7, n])
+    raise AssertionError("no plain surname in 200 holders")
+
+
+@functools.lru_cache(maxsize=8)
+def _resized(design: str, scale: float, font: str = "sans_bold") -> tuple[np.ndarray, np.ndarray]:
+    """A genuine page and the same page with its surname erased and printed again where
+    the issuer prints it, ``scale`` times the issuer's size, in ``font``."""
+    rng = _plain_surname_rng(design)
+    d = get_design(design)
+    state = start_document(d, identity_for(d, rng), rng)
+    genuine = state.page.copy()
+    profile = ForgerProfile(rewrite_font=font, rewrite_scale=scale,
+                            rewrite_offset=(0.0, 0.0), erase_noise=0.0)
+    rewrite_field(state, "surname", state.viz_printed["surname"], rng, profile)
+    return genuine, state.page.copy()
+
+
+@pytest.mark.parametrize("design", ["uto_passport_2012", "uto_id_2019"])
+def test_a_field_printed_larger_is_measured_wider_than_the_others(design: str) -> None:
+    from docfraud.forensics.fieldprint import WIDTH_FINDING
+
+    genuine, forged = _resized(design, 1.08)
+    g = _fieldprint(genuine)
+    assert g.status == "ok", g.reason
+    assert g.data["width_fields"] >= 3, g.data
+    assert "surname" in g.data["widths"]
+    assert g.data["width_dev_max"] < 0.01, g.data["widths"]
+    assert not [x for x in g.findings if x.code == "FIELD_TEXT_SIZE_DIFFERS"]
+    f = _fieldprint(forged)
+    widths = f.data["widths"]
+    others = [v for k, v in widths.items() if k != "surname"]
+    # 8 % larger by cap height; the font's whole-pixel sizes leave 5-9 % in width
+    assert widths["surname"] > max(others) + 0.04, widths
+    assert f.data["width_dev_max"] > WIDTH_FINDING
+    finding = next(x for x in f.findings if x.code == "FIELD_TEXT_SIZE_DIFFERS")
+    assert finding.data and finding.data["field"] == "surname" and finding.region is not None
+    assert "wider" in finding.message
+    assert (f.score or 0.0) > 0.9 > (g.score or 0.0)
+    names = features([f])
+    assert names["fieldprint.data.width_dev_max"] == f.data["width_dev_max"]
+
+
+def test_a_field_printed_a_font_size_smaller_is_measured_narrower() -> None:
+    # the skilled forger's few per cent: one font size (of 31) smaller
+    genuine, forged = _resized("uto_id_2019", 0.97)
+    g, f = _fieldprint(genuine), _fieldprint(forged)
+    dev = f.data["widths"]["surname"] / np.median(list(f.data["widths"].values())) - 1
+    assert dev < -0.02, f.data["widths"]
+    assert f.data["width_dev_max"] > g.data["width_dev_max"] + 0.015
+
+
+def test_widths_are_not_measured_without_the_issuers_font(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import docfraud.synth.fonts as fonts
+
+    genuine, _ = _resized("uto_passport_2012", 1.08)
+    monkeypatch.setattr(fonts, "find_font_file", lambda file: None)
+    r = _fieldprint(genuine)
+    assert r.status == "ok"  # the baselines still are
+    assert r.data["width_fields"] == 0 and "not installed" in r.data["width_reason"]
+    assert "fieldprint.data.width_dev_max" not in features([r])
+
+
+def _mrz(**fields: str) -> object:
+    from docfraud.mrz import generate, parse
+
+    base = {"document_code": "P", "issuing_state": "UTO", "surname": "KAMAU",
+            "given_names": "AMINA", "document_number": "K12345678", "nationality": "UTO",
+            "birth_date": "1985-03-12", "expiry_date": "2031-07-02", "sex": "F"}
+    return parse(generate({**base, **fields}, format="TD3"))
+
+
+def test_printed_text_follows_the_mrz_and_the_designs_date_style() -> None:
+    from docfraud.forensics.fieldprint import printed_text
+    from docfraud.reference import Typeface
+
+    months = tuple(f"M{i:02d}" for i in range(1, 13))
+    mon = Typeface(font="DejaVuSans-Bold.ttf", em=25.0, date_style="mon", months=months)
+    dot = Typeface(font="DejaVuSans-Bold.ttf", em=25.0, date_style="dot")
+    mrz = _mrz()
+    assert printed_text("birth_date", mrz, mon) == "12 M03 1985"
+    assert printed_text("expiry_date", mrz, dot) == "02.07.2031"
+    assert printed_text("passport_number", mrz, mon, r"K\d{8}") == "K12345678"
+    assert printed_text("passport_number", mrz, mon, r"D\d{7}") is None  # another series
+    assert printed_text("surname", mrz, mon) == "KAMAU"
+    assert printed_text("place_of_birth", mrz, mon) is None  # not in the MRZ
+    # a transliterated pair (MÜLLER may be printed for MUELLER), several words (a space
+    # or a hyphen), too short
+    assert printed_text("surname", _mrz(surname="MUELLER"), mon) is None
+    assert printed_text("surname", _mrz(surname="VAN DER BERG"), mon) is None
+    assert printed_text("given_names", _mrz(given_names="LI"), mon) is None
+    # a name field filled to its end may hold truncated names
+    full = _mrz(surname="ABCDEFGHIJKLMNOPQRSTUVWXYZ", given_names="ABCDEFGHIJKLMNOP")
+    assert printed_text("surname", full, mon) is None
+
+
+def test_printed_text_leaves_out_a_date_whose_check_digit_fails() -> None:
+    from docfraud.forensics.fieldprint import printed_text
+    from docfraud.mrz import generate, parse
+    from docfraud.reference import Typeface
+
+    lines = generate({"document_code": "P", "issuing_state": "UTO", "surname": "KAMAU",
+                      "given_names": "AMINA", "document_number": "K12345678",
+                      "nationality": "UTO", "birth_date": "1985-03-12",
+                      "expiry_date": "2031-07-02", "sex": "F"}, format="TD3",
+                     check_digit_overrides={"birth_date": "0"})
+    mrz = parse(lines)
+    dot = Typeface(font="DejaVuSans-Bold.ttf", em=25.0, date_style="dot")
+    assert printed_text("birth_date", mrz, dot) is None
+    assert printed_text("expiry_date", mrz, dot) == "02.07.2031"

@@ -184,6 +184,22 @@ def test_missing_library_is_empty_and_a_broken_one_an_error(tmp_path: Path) -> N
         (folder / "index.json").write_text(json.dumps(index))
         with pytest.raises(ModelError):
             load_library(folder)
+    # the issuer's typeface: a size that is no size, an unknown date style, months missing
+    bad_typefaces = ({"em": -1}, {"em": float("nan")}, {"date_style": "iso"},
+                     {"months": ["JAN"]}, {"em": "x"})
+    for k, change in enumerate(bad_typefaces):
+        index = json.loads(json.dumps(good))
+        index["designs"][0]["typeface"] = {**index["designs"][0]["typeface"], **change}
+        folder = tmp_path / f"badtype{k}"
+        folder.mkdir()
+        (folder / "index.json").write_text(json.dumps(index))
+        with pytest.raises(ModelError):
+            load_library(folder)
+    index = json.loads(json.dumps(good))
+    del index["designs"][0]["typeface"]  # an index without it: no width measure
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "index.json").write_text(json.dumps(index))
+    assert load_library(tmp_path / "old").designs[0].typeface is None
 
 
 def test_stored_keypoints_are_the_computed_ones_and_stale_ones_are_ignored(
