@@ -248,12 +248,12 @@ def field_calibration(name: str, index: int, entry: dict[str, Any], affine: Any
         mrz = read(page)
         for k, m in found.items():
             offsets[k].append(m.baseline - layouts[k].baseline[1] - common)
-            text = printed_text(k, mrz, typeface, entry["number_pattern"])
-            found = None if text is None else measure_width(
-                grey, to_image, layouts[k], m.baseline, text, font_file, typeface.em,
-                PX_PER_MM)
-            if found is not None:
-                widths[k].append(found[0])
+            tries = [found for text in printed_text(k, mrz, typeface, entry["number_pattern"])
+                     if (found := measure_width(grey, to_image, layouts[k], m.baseline, text,
+                                                font_file, typeface.em, PX_PER_MM))
+                     is not None]
+            if tries:  # of a name's spellings, the best match (as the detector takes it)
+                widths[k].append(max(tries, key=lambda t: t[1])[0])
     return ({k: round(float(np.median(v)), 3) for k, v in offsets.items() if len(v) >= 5},
             {k: round(float(np.median(v)), 4) for k, v in widths.items() if len(v) >= 5})
 

@@ -84,10 +84,14 @@ MIN_TEXT_CAPS = 4.0
 WIDTH_FIELDS = {"birth_date": "birth_date", "expiry_date": "expiry_date",
                 "number": "document_number", "passport_number": "document_number",
                 "surname": "surname", "given_names": "given_names"}
-#: ICAO 9303 transliterations that write one printed letter as two (Ä AE, Ö Ø OE, Ü UE,
-#: Å AA, ß SS, Þ TH, Ĳ IJ): a name with such a pair may be printed a letter shorter
-DIGRAPHS = ("AE", "OE", "UE", "AA", "SS", "TH", "IJ")
-#: names shorter than this are not measured (an initial, a truncated given name)
+#: ICAO 9303 transliterations that write one printed letter as two: a pair in an MRZ name
+#: may stand for itself or for one of these letters (Ø is as wide as Ö)
+DIGRAPHS: dict[str, tuple[str, ...]] = {
+    "AE": ("Ä", "Æ"), "OE": ("Ö", "Œ"), "UE": ("Ü",), "AA": ("Å",), "SS": ("ß",),
+    "TH": ("Þ",), "IJ": ("Ĳ",)}
+#: a name with more possible spellings than this is not measured
+MAX_SPELLINGS = 8
+#: names of fewer letters are not measured (an initial, a truncated given name)
 MIN_NAME_LETTERS = 4
 #: the text's width is taken across the capitals' middle, between these heights above
 #: its baseline (capitals): a T's bar, an A's feet, a Q's tail fall outside
@@ -202,39 +206,66 @@ def measure_field(grey: NDArray[np.uint8], to_image: NDArray[np.float64],
 
 
 def printed_text(name: str, mrz: MrzResult, typeface: Typeface,
-                 number_pattern: str | None = None) -> str | None:
-    """The text the issuer printed in field ``name``, as the MRZ gives it (a date in the
-    design's style, the document number, a name); None where the MRZ does not fix it:
-    another field, a value the reader may have misread
+                 number_pattern: str | None = None) -> tuple[str, ...]:
+    """The text the issuer may have printed in field ``name``, as the MRZ gives it (a date
+    in the design's style, the document number, a name): one text, or for a name each
+    spelling the MRZ's letters may stand for (:func:`spellings`); empty where the MRZ does
+    not fix it: another field, a value the reader may have misread
     (:func:`docfraud.forensics.vizcheck.unsure_fields`), a document number outside the
-    design's series (``number_pattern``), a name that may be truncated in
-    the MRZ, shorter than ``MIN_NAME_LETTERS``, of several words (a space may be printed
-    as a hyphen) or holding a transliterated pair (``DIGRAPHS``)."""
+    design's series (``number_pattern``), a name that may be truncated in the MRZ,
+    shorter than ``MIN_NAME_LETTERS`` or with more than ``MAX_SPELLINGS`` spellings."""
     import datetime as dt
 
     from docfraud.forensics.vizcheck import unsure_fields
 
     key = WIDTH_FIELDS.get(name)
     if key is None or not mrz.found or key in unsure_fields(mrz):
-        return None
+        return ()
     value = str(mrz.fields.get(key) or "")
     if key in ("birth_date", "expiry_date"):
         try:
             day = dt.date.fromisoformat(value)
         except ValueError:
-            return None
+            return ()
         if typeface.date_style == "dot":
-            return day.strftime("%d.%m.%Y")
-        return f"{day.day:02d} {typeface.months[day.month - 1]} {day.year}"
+            return (day.strftime("%d.%m.%Y"),)
+        return (f"{day.day:02d} {typeface.months[day.month - 1]} {day.year}",)
     if key == "document_number":
         value = value.replace("<", "")
         if number_pattern is not None and re.fullmatch(number_pattern, value) is None:
-            return None  # not the design's series: misread, or not this design's number
-        return value if len(value) >= MIN_NAME_LETTERS else None
-    if (len(value) < MIN_NAME_LETTERS or not (value.isascii() and value.isalpha())
-            or any(pair in value for pair in DIGRAPHS) or _names_truncated(mrz)):
-        return None
-    return value
+            return ()  # not the design's series: misread, or not this design's number
+        return (value,) if len(value) >= MIN_NAME_LETTERS else ()
+    letters = value.replace(" ", "")
+    if (len(letters) < MIN_NAME_LETTERS or not (letters.isascii() and letters.isalpha())
+            or _names_truncated(mrz)):
+        return ()
+    return spellings(" ".join(value.split()))
+
+
+def spellings(name: str) -> tuple[str, ...]:
+    """Each way the issuer may have printed an MRZ name (capitals, words separated by
+    spaces): a pair of ``DIGRAPHS`` as itself or as the letter it transliterates (MUELLER
+    may be printed MÜLLER), a space between words as a space or a hyphen (SCHMIDT-
+    BRÜCKNER). Letters with accents keep their base letter's width (É, Ñ, Ç) and need no
+    spelling of their own. Empty beyond ``MAX_SPELLINGS``."""
+    import itertools
+
+    options: list[tuple[str, ...]] = []
+    i = 0
+    while i < len(name):
+        pair = name[i:i + 2]
+        if pair in DIGRAPHS:
+            options.append((pair, *DIGRAPHS[pair]))
+            i += 2
+            continue
+        options.append((" ", "-") if name[i] == " " else (name[i],))
+        i += 1
+    count = 1
+    for o in options:
+        count *= len(o)
+    if count > MAX_SPELLINGS:
+        return ()
+    return tuple("".join(p) for p in itertools.product(*options))
 
 
 def _names_truncated(mrz: MrzResult) -> bool:
@@ -525,8 +556,9 @@ class FieldPrintDetector(RegisteredDetector):
         ratio ``FieldLayout.width``), taken against the median of the document's fields
         where three or more were measured (the capture's scale and blur widen or narrow
         them all); adds ``width_fields`` and, where a field was measured,
-        ``width_dev_max`` (largest, absolute), ``width_dev_second`` (None for one field), ``widths`` (each field's ratio) and ``width_match_min`` (the
-        poorest match of a field's print with the typeset text) to ``data``."""
+        ``width_dev_max`` (largest, absolute), ``width_dev_second`` (None for one
+        field), ``widths`` (each field's ratio) and ``width_match_min`` (the poorest
+        match of a field's print with the typeset text) to ``data``."""
         from docfraud.synth.fonts import find_font_file
 
         data["width_fields"] = 0
@@ -541,14 +573,16 @@ class FieldPrintDetector(RegisteredDetector):
         matches: list[float] = []
         for m in measured:
             layout = design.fields[m.name]
-            text = printed_text(m.name, mrz, typeface, design.number_pattern)
-            if text is None:
-                continue
-            found = measure_width(analysis.gray, ref_to_image, layout, m.baseline, text,
-                                  font_file, typeface.em, design.px_per_mm)
-            if found is not None:
-                ratios[m.name] = found[0] / (layout.width or 1.0)
-                matches.append(found[1])
+            # of a name's spellings, the one its print matches best
+            tries = [found for text in printed_text(m.name, mrz, typeface,
+                                                     design.number_pattern)
+                     if (found := measure_width(analysis.gray, ref_to_image, layout,
+                                                m.baseline, text, font_file, typeface.em,
+                                                design.px_per_mm)) is not None]
+            if tries:
+                ratio, match = max(tries, key=lambda t: t[1])
+                ratios[m.name] = ratio / (layout.width or 1.0)
+                matches.append(match)
         if not ratios:
             return {}
         data["width_match_min"] = round(min(matches), 4)
