@@ -25,6 +25,18 @@ deviation (mm): ``baseline_dev_max`` the largest, ``baseline_dev_second`` the se
 ``baseline_dev_ratio`` the largest against the spread (one field off among tight
 others; a blurred photo measures every field less surely).
 
+Widths (version 2): a forger who keeps the issuer's font prints within a few per cent of
+its size, which still runs a 25 mm date up to 0.75 mm long or short. Where the reference
+library records the issuer's :class:`~docfraud.reference.Typeface`, each field whose text
+the MRZ fixes (:func:`printed_text`) is matched against that text set in the issuer's font
+(:func:`measure_width`: column profiles across the capitals' middle, over a range of
+scales); its ratio, less the field's ratio on genuine renders
+(:attr:`FieldLayout.width <docfraud.reference.FieldLayout>`) and against the median of the
+document's fields, is its width deviation: ``width_dev_max``, ``width_dev_second``, finding
+``FIELD_TEXT_SIZE_DIFFERS`` (medium) from ``WIDTH_FINDING``. Measured (docs/benchmarks.md,
+session 22): on 1,800 genuine screened development images the largest deviation has median
+0.003 and 99th percentile 0.0125.
+
 Where it applies: the document's design is in the reference library with its field
 layout and the card registers onto it; at least ``MIN_FIELDS`` fields show measurable
 text. Designs outside the library are not judged (their layout is unknown).
@@ -34,7 +46,8 @@ docfraud.synth seeds 502 and 503 (where the constants were chosen), the largest 
 alone separates data alterations from genuine documents at ROC AUC 0.80-0.82; the fusion
 weighs it with the other detectors.
 
-Score: ``clip((baseline_dev_max - SCORE_FROM_MM) / SCORE_SPAN_MM)``; finding
+Score: ``clip((baseline_dev_max - SCORE_FROM_MM) / SCORE_SPAN_MM)`` or, where larger,
+``clip((width_dev_max - WIDTH_SCORE_FROM) / WIDTH_SCORE_SPAN)``; finding
 ``FIELD_TEXT_MISPLACED`` (medium) for each field whose baseline lies more than
 ``FINDING_MM`` off the others'.
 """
