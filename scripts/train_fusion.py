@@ -15,6 +15,7 @@ Usage: python scripts/train_fusion.py [--genuine 150] [--forged 150] [--jobs 2]
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -87,6 +88,9 @@ def main() -> int:
                     help="fit on the training seed and calibrate on the calibration seed "
                          "(default: fit on both, calibrate on 5-fold out-of-fold logits)")
     ap.add_argument("--l2", type=float, default=3.0, help="L2 strength of the logistic model")
+    ap.add_argument("--trees", type=json.loads, default=None, metavar="JSON",
+                    help="options of the boosted trees over the defaults of "
+                         "docfraud.score.fit, e.g. '{\"max_iter\": 500}'")
     ap.add_argument("--no-monotone", dest="monotone", action="store_false",
                     help="let the trees learn any direction for every feature (default: "
                          "each feature constrained to docfraud.score.feature_direction)")
@@ -150,11 +154,12 @@ def main() -> int:
         if args.split:
             model = fit(train_x, [r["label"] for r in train],
                         calibration_rows=cal_x, calibration_labels=[r["label"] for r in cal],
-                        method=args.method, l2=args.l2, monotone=args.monotone,
-                        augment_without=augment, augment_groups=more_groups, meta=meta)
+                        method=args.method, l2=args.l2, trees=args.trees,
+                        monotone=args.monotone, augment_without=augment,
+                        augment_groups=more_groups, meta=meta)
         else:
             model = fit_crossfitted(train_x + cal_x, [r["label"] for r in train + cal],
-                                    method=args.method, l2=args.l2,
+                                    method=args.method, l2=args.l2, trees=args.trees,
                                     monotone=args.monotone, augment_without=augment,
                                     augment_groups=more_groups, meta=meta)
     model.save(args.out)
