@@ -248,9 +248,9 @@ def field_calibration(name: str, index: int, entry: dict[str, Any], affine: Any
         mrz = read(page)
         for k, m in found.items():
             offsets[k].append(m.baseline - layouts[k].baseline[1] - common)
-            tries = [found for text in printed_text(k, mrz, typeface, entry["number_pattern"])
-                     if (found := measure_width(grey, to_image, layouts[k], m.baseline, text,
-                                                font_file, typeface.em, PX_PER_MM))
+            tries = [fit for text in printed_text(k, mrz, typeface, entry["number_pattern"])
+                     if (fit := measure_width(grey, to_image, layouts[k], m.baseline, text,
+                                              font_file, typeface.em, PX_PER_MM))
                      is not None]
             if tries:  # of a name's spellings, the best match (as the detector takes it)
                 widths[k].append(max(tries, key=lambda t: t[1])[0])
