@@ -175,16 +175,19 @@ def issuer_typeface(design: Any, affine: Any) -> dict[str, Any]:
     the genuine print style's value font (its file), its em size in reference pixels
     (the size the renderer gives its capitals, through the reference's map ``affine``)
     and the design's dates."""
-    from docfraud.synth.designs import MONTHS
+    import datetime as dt
+    from dataclasses import replace
+
     from docfraud.synth.designs import PX_PER_MM as PAGE_PX_PER_MM
     from docfraud.synth.fonts import FONT_FILES, font_for_cap_height
-    from docfraud.synth.render import GENUINE_STYLE
+    from docfraud.synth.render import GENUINE_STYLE, format_date
 
     font = font_for_cap_height(GENUINE_STYLE.value_font,
                                design.value_cap_mm * PAGE_PX_PER_MM)
     scale = float(np.sqrt(abs(np.linalg.det(np.asarray(affine, np.float64)[:, :2]))))
-    months = [en if en == other else f"{en}/{other}"
-              for en, other in zip(MONTHS["en"], MONTHS[design.lang], strict=True)]
+    # each month's name as the renderer prints it in a date (12 MAR/MARS 1985)
+    named = replace(design, date_style="mon")
+    months = [format_date(dt.date(2000, m, 12), named).split(" ")[1] for m in range(1, 13)]
     return {"font": FONT_FILES[GENUINE_STYLE.value_font][0],
             "em": round(float(font.size) * scale, 3),
             "date_style": design.date_style, "months": months}
@@ -213,8 +216,8 @@ def field_calibration(name: str, index: int, entry: dict[str, Any], affine: Any
     from docfraud.forensics.fieldprint import (
         MIN_FIELDS,
         SHORT_FIELDS,
+        best_width,
         measure_field,
-        measure_width,
         printed_text,
     )
     from docfraud.mrz import read
@@ -248,12 +251,11 @@ def field_calibration(name: str, index: int, entry: dict[str, Any], affine: Any
         mrz = read(page)
         for k, m in found.items():
             offsets[k].append(m.baseline - layouts[k].baseline[1] - common)
-            tries = [fit for text in printed_text(k, mrz, typeface, entry["number_pattern"])
-                     if (fit := measure_width(grey, to_image, layouts[k], m.baseline, text,
-                                              font_file, typeface.em, PX_PER_MM))
-                     is not None]
-            if tries:  # of a name's spellings, the best match (as the detector takes it)
-                widths[k].append(max(tries, key=lambda t: t[1])[0])
+            fit = best_width(grey, to_image, layouts[k], m.baseline,
+                             printed_text(k, mrz, typeface, entry["number_pattern"]),
+                             font_file, typeface.em, PX_PER_MM)
+            if fit is not None:
+                widths[k].append(fit[0])
     return ({k: round(float(np.median(v)), 3) for k, v in offsets.items() if len(v) >= 5},
             {k: round(float(np.median(v)), 4) for k, v in widths.items() if len(v) >= 5})
 

@@ -328,7 +328,6 @@ def text_profile(path: str, em: float, cap: float, text: str
     em: its darkness (0-1) summed across ``WIDTH_BAND`` of capitals ``cap`` pixels tall,
     per column, smoothed as :func:`measure_width` smooths a printed field's; the index of
     the pen's start in it, and the pen's advance (pixels)."""
-    import cv2
     from PIL import Image, ImageDraw
 
     font = _font(path, em)
@@ -338,11 +337,29 @@ def text_profile(path: str, em: float, cap: float, text: str
     canvas = Image.new("L", (int(advance) + 2 * pad, int(3 * em)), 255)
     ImageDraw.Draw(canvas).text((pad, base), text, font=font, fill=0, anchor="ls")
     band = np.asarray(canvas)[int(base - WIDTH_BAND[1] * cap):int(base - WIDTH_BAND[0] * cap)]
-    profile = ((255.0 - band.astype(np.float64)) / 255.0).sum(axis=0)
-    sigma = PROFILE_SIGMA_EM * em
-    profile = cv2.GaussianBlur(profile[None, :], (0, 0), sigmaX=sigma)[0]
+    profile = _columns((255.0 - band.astype(np.float64)) / 255.0, em)
     profile.flags.writeable = False  # cached: shared by every caller
     return profile, pad, advance
+
+
+def _columns(darkness: NDArray[np.float64], em: float) -> NDArray[np.float64]:
+    """The column profile of a band of text: its darkness summed per column, smoothed by
+    a Gaussian of ``PROFILE_SIGMA_EM`` em (``em`` pixels)."""
+    import cv2
+
+    return np.asarray(cv2.GaussianBlur(darkness.sum(axis=0)[None, :], (0, 0),
+                                       sigmaX=PROFILE_SIGMA_EM * em)[0], np.float64)
+
+
+def best_width(grey: NDArray[np.uint8], to_image: NDArray[np.float64], layout: FieldLayout,
+               baseline: float, texts: tuple[str, ...], font_file: str, em: float,
+               px_per_mm: float) -> tuple[float, float] | None:
+    """:func:`measure_width` of the one of ``texts`` (a name's spellings) the field's
+    print matches best; None where none is matched."""
+    tries = [found for text in texts
+             if (found := measure_width(grey, to_image, layout, baseline, text, font_file,
+                                        em, px_per_mm)) is not None]
+    return max(tries, key=lambda t: t[1]) if tries else None
 
 
 def _darkness(patch: NDArray[np.uint8], em: float) -> NDArray[np.float64] | None:
@@ -388,7 +405,6 @@ def measure_width(grey: NDArray[np.uint8], to_image: NDArray[np.float64],
     terminals of a C, a T's bar) and the security background's lines that touch the
     text. Text the issuer may have condensed to fit its box (over ``FIT_SHARE`` of it)
     is not measured."""
-    import cv2
 
     k = PATCH_PX_PER_MM / px_per_mm
     emk = em * k
@@ -408,8 +424,7 @@ def measure_width(grey: NDArray[np.uint8], to_image: NDArray[np.float64],
     dark = _darkness(cut[0], emk)
     if dark is None:
         return None
-    seen = cv2.GaussianBlur(dark.sum(axis=0)[None, :], (0, 0),
-                            sigmaX=PROFILE_SIGMA_EM * emk)[0]
+    seen = _columns(dark, emk)
     pen = (layout.baseline[0] - x0) * k  # the design's start of the text, patch columns
     scales = np.linspace(lo, hi, round((hi - lo) / SCALE_STEP) + 1)
     best = np.full(scales.size, -1.0)
@@ -614,14 +629,11 @@ class FieldPrintDetector(RegisteredDetector):
         matches: list[float] = []
         for m in measured:
             layout = design.fields[m.name]
-            # of a name's spellings, the one its print matches best
-            tries = [found for text in printed_text(m.name, mrz, typeface,
-                                                     design.number_pattern)
-                     if (found := measure_width(analysis.gray, ref_to_image, layout,
-                                                m.baseline, text, font_file, typeface.em,
-                                                design.px_per_mm)) is not None]
-            if tries:
-                ratio, match = max(tries, key=lambda t: t[1])
+            found = best_width(analysis.gray, ref_to_image, layout, m.baseline,
+                               printed_text(m.name, mrz, typeface, design.number_pattern),
+                               font_file, typeface.em, design.px_per_mm)
+            if found is not None:
+                ratio, match = found
                 ratios[m.name] = ratio / (layout.width or 1.0)
                 matches.append(match)
         if not ratios:
