@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -177,11 +178,15 @@ def _fall(profile: NDArray[np.float64], centre: float, half: float
     if hi - lo < 2:
         return None
     i = lo + int(np.argmax(d[lo:hi]))
-    a, b, c = d[i - 1], d[i], d[i + 1]
-    den = a - 2 * b + c
-    shift = 0.5 * (a - c) / den if den < 0 else 0.0
     # d[i] = p[i] - p[i+1]: the edge lies between samples i and i + 1
-    return i + 0.5 + float(np.clip(shift, -0.5, 0.5)), float(b)
+    return i + 0.5 + _vertex(d[i - 1], d[i], d[i + 1]), float(d[i])
+
+
+def _vertex(a: float, b: float, c: float) -> float:
+    """Where a parabola through three equally spaced samples ``a, b, c`` peaks, from the
+    middle one (-0.5 to 0.5 samples); 0 where ``b`` is no peak."""
+    den = a - 2 * b + c
+    return float(np.clip(0.5 * (a - c) / den, -0.5, 0.5)) if den < 0 else 0.0
 
 
 def measure_field(grey: NDArray[np.uint8], to_image: NDArray[np.float64],
@@ -292,10 +297,7 @@ def spellings(name: str) -> tuple[str, ...]:
             continue
         options.append((" ", "-") if name[i] == " " else (name[i],))
         i += 1
-    count = 1
-    for o in options:
-        count *= len(o)
-    if count > MAX_SPELLINGS:
+    if math.prod(len(o) for o in options) > MAX_SPELLINGS:
         return ()
     return tuple("".join(p) for p in itertools.product(*options))
 
@@ -405,7 +407,6 @@ def measure_width(grey: NDArray[np.uint8], to_image: NDArray[np.float64],
     terminals of a C, a T's bar) and the security background's lines that touch the
     text. Text the issuer may have condensed to fit its box (over ``FIT_SHARE`` of it)
     is not measured."""
-
     k = PATCH_PX_PER_MM / px_per_mm
     emk = em * k
     profile, origin, advance = text_profile(font_file, emk, layout.cap * k, text)
@@ -453,10 +454,7 @@ def measure_width(grey: NDArray[np.uint8], to_image: NDArray[np.float64],
         return None
     ratio = float(scales[i])
     if 0 < i < scales.size - 1:
-        a, b, c = best[i - 1], best[i], best[i + 1]
-        den = a - 2 * b + c
-        if den < 0:
-            ratio += SCALE_STEP * float(np.clip(0.5 * (a - c) / den, -0.5, 0.5))
+        ratio += SCALE_STEP * _vertex(best[i - 1], best[i], best[i + 1])
     return ratio, float(best[i])
 
 
