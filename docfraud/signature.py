@@ -747,6 +747,22 @@ def signature_from_page(
                      risk=risk, seen=seen)
 
 
+def screened_design(record: Mapping[str, Any]) -> str | None:
+    """The design the ``reference`` detector registered the card on, or None.
+
+    Signatures are standardised per design: two designs of one MRZ format (an identity
+    card and a residence permit, both TD1) differ in background, layout and portrait
+    print, and documents scanned alike would look "atypical together" against a median
+    of both.
+    """
+    for d in record.get("detectors") or []:
+        if (isinstance(d, Mapping) and d.get("detector") == "reference"
+                and d.get("status") == "ok" and isinstance(d.get("data"), Mapping)):
+            name = d["data"].get("design")
+            return str(name) if name else None
+    return None
+
+
 def signature_from_screen(
     record: Mapping[str, Any], page: npt.NDArray[np.uint8], zones: Mapping[str, Box], *,
     seen: str | None = None,
@@ -772,7 +788,8 @@ def signature_from_screen(
     risk_d = record.get("risk")
     risk = float(risk_d.get("score") or 0.0) if isinstance(risk_d, Mapping) else 0.0
     sig = signature_from_page(
-        page, doc_id=str(record.get("file") or record.get("sha256") or "?"), design=str(fmt),
+        page, doc_id=str(record.get("file") or record.get("sha256") or "?"),
+        design=screened_design(record) or str(fmt),
         zones=zones, mrz_format=None if fmt is None else str(fmt),
         mrz_lines=None if lines is None else [str(x) for x in lines], evidence=evidence,
         risk=min(max(risk, 0.0), 1.0), seen=seen, portrait_zone=portrait_zone)
