@@ -71,6 +71,11 @@ def add_parser(subparsers: Any, name: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--png-rate", type=float, default=0.12, help="share of PNG files (default 0.12)"
     )
+    parser.add_argument(
+        "--capture", choices=("mixed", "lab"), default="mixed",
+        help="mixed: phone photos and scans of any setting, each document its own (default); "
+        "lab: every document on one flatbed scanner at one setting",
+    )
     parser.add_argument("--workers", type=_count, default=1, help="processes (default 1)")
     parser.add_argument(
         "--list",
@@ -108,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
         null_rate=args.null_rate,
         long_side=tuple(args.long_side),
         png_rate=args.png_rate,
+        capture=args.capture,
     )
     elapsed = time.perf_counter() - start
     labels = collections.Counter(t["label"] for t in truths)

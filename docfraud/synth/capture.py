@@ -7,7 +7,7 @@ looking only at file size, JPEG quality or image size must stay near chance).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -162,6 +162,42 @@ def sample_capture_params(
         quality=int(rng.integers(60, 96)),
         resave_quality=resave,
     )
+
+
+#: how documents are captured: ``"mixed"`` (phones and scanners of any setting, each
+#: document its own) or ``"lab"`` (every document on one flatbed scanner at one setting)
+CAPTURE_KINDS = ("mixed", "lab")
+
+
+def lab_scanner(rng: np.random.Generator, *, long_side: tuple[int, int] = (1100, 1800)
+                ) -> CaptureParams:
+    """The settings of one laboratory flatbed scanner (drawn once per dataset).
+
+    A document lab scans seized documents on one scanner at one resolution, tone curve and
+    file format; what still changes from document to document is how each lies on the
+    glass (:func:`lab_capture_params`).
+    """
+    white = bool(rng.random() < 0.5)
+    base = int(rng.integers(225, 256)) if white else int(rng.integers(40, 120))
+    return CaptureParams(
+        mode="scan", rotation=0, angle_deg=0.0, perspective=0.0, margins=(0.03, 0.03, 0.03, 0.03),
+        long_side=int(rng.integers(long_side[0], long_side[1] + 1)),
+        blur_sigma=_r(rng.uniform(0.2, 0.6)), noise_sigma=_r(rng.uniform(0.5, 1.5)),
+        illumination=(0.0, 0.0), vignette=0.0, glare=(0.0, 0.5, 0.5, 0.1),
+        gains=tuple(_r(v) for v in rng.uniform(0.98, 1.02, 3)),  # type: ignore[arg-type]
+        gamma=_r(rng.uniform(0.95, 1.05)),
+        background="scanner_white" if white else "scanner_grey",
+        background_rgb=(base, base, base), format="JPEG",
+        quality=int(rng.integers(85, 96)), resave_quality=0)
+
+
+def lab_capture_params(scanner: CaptureParams, rng: np.random.Generator) -> CaptureParams:
+    """One document on ``scanner``'s glass: its placement (a small angle, the margins
+    around it, upright or turned) is its own, everything else is the scanner's."""
+    rotation = int(rng.choice([90, 180, 270])) if rng.random() < 0.2 else 0
+    margins = tuple(_r(v) for v in rng.uniform(0.005, 0.08, 4))
+    return replace(scanner, rotation=rotation, angle_deg=_r(rng.normal(0, 1.2)),
+                   margins=margins)  # type: ignore[arg-type]
 
 
 def _background(

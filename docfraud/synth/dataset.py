@@ -21,8 +21,11 @@ from numpy.typing import NDArray
 from docfraud.errors import InputError
 from docfraud.synth._cv import decode_rgb
 from docfraud.synth.capture import (
+    CAPTURE_KINDS,
     capture,
     encode,
+    lab_capture_params,
+    lab_scanner,
     sample_capture_params,
     warp_box,
     warp_mask,
@@ -70,6 +73,7 @@ class DatasetSpec:
     null_rate: float = 0.25
     long_side: tuple[int, int] = (1100, 1800)
     png_rate: float = 0.12
+    capture: str = "mixed"
 
 
 @dataclass
@@ -106,6 +110,7 @@ def make_spec(
     null_rate: float = 0.25,
     long_side: tuple[int, int] = (1100, 1800),
     png_rate: float = 0.12,
+    capture: str = "mixed",
 ) -> DatasetSpec:
     """Validate options and build a :class:`DatasetSpec` (``forged`` defaults to ``genuine``)."""
     if genuine < 0 or workshops < 0 or per_workshop < 0 or (forged is not None and forged < 0):
@@ -122,6 +127,8 @@ def make_spec(
             )
     if not 0 <= png_rate <= 1:
         raise InputError(f"png_rate must be in [0, 1]; got {png_rate}")
+    if capture not in CAPTURE_KINDS:
+        raise InputError(f"capture must be one of {', '.join(CAPTURE_KINDS)}; got {capture!r}")
     if not 0 <= null_rate <= 1:
         raise InputError(f"null_rate must be in [0, 1]; got {null_rate}")
     if long_side[0] < 200 or long_side[1] < long_side[0]:
@@ -139,6 +146,7 @@ def make_spec(
         null_rate=null_rate,
         long_side=(int(long_side[0]), int(long_side[1])),
         png_rate=png_rate,
+        capture=capture,
     )
 
 
@@ -224,7 +232,13 @@ def make_document(
     design = get_design(item.design)
     rng = np.random.default_rng([spec.seed, 3, item.index])
     capture_rng = np.random.default_rng([spec.seed, 4, item.index])
-    params = sample_capture_params(capture_rng, long_side=spec.long_side, png_rate=spec.png_rate)
+    if spec.capture == "lab":
+        # one scanner for the whole dataset: the same for genuine and forged documents
+        scanner = lab_scanner(np.random.default_rng([spec.seed, 5]), long_side=spec.long_side)
+        params = lab_capture_params(scanner, capture_rng)
+    else:
+        params = sample_capture_params(capture_rng, long_side=spec.long_side,
+                                       png_rate=spec.png_rate)
 
     identity = identity_for(design, rng)
     state = start_document(design, identity, rng)
@@ -427,7 +441,9 @@ def generate_dataset(
         designs: restrict to these designs (hold-out evaluation); default all.
         operators: restrict forgeries to these operators; default all.
         workers: processes to use (the output does not depend on it).
-        options: ``null_rate``, ``long_side`` (lo, hi) pixels, ``png_rate``.
+        options: ``null_rate``, ``long_side`` (lo, hi) pixels, ``png_rate``, ``capture``
+            (``"mixed"``: phones and scanners of any setting; ``"lab"``: one flatbed scanner
+            at one setting, ``png_rate`` unused).
 
     Returns:
         The truth records, in file order.

@@ -119,6 +119,7 @@ def test_hold_out_designs_and_operators(tmp_path: Path) -> None:
         {"operators": ["teleport"]},
         {"genuine": -1},
         {"null_rate": 2.0},
+        {"capture": "drone"},
     ],
 )
 def test_bad_options_raise_input_error(tmp_path: Path, bad: dict[str, object]) -> None:
@@ -215,3 +216,29 @@ def test_a_dataset_written_again_into_its_folder_leaves_no_stale_images(tmp_path
     on_disk = {f"{p.parent.name}/{p.name}" for sub in ("images", "masks")
                for p in (tmp_path / sub).iterdir()}
     assert on_disk == listed | {"images/mine.txt"}
+
+
+def test_lab_capture_is_one_scanner_for_every_document() -> None:
+    """``capture="lab"``: genuine and forged documents of a dataset go through one scanner
+    setting (resolution, blur, noise, tone, format, quality); only how each lies on the
+    glass changes. The mixed default draws every setting per document."""
+    from docfraud.synth.dataset import PlanItem, dataset_workshops, make_document, make_spec
+
+    placement = {"angle_deg", "margins", "rotation"}
+
+    def captures(capture: str) -> list[dict[str, object]]:
+        spec = make_spec(genuine=4, workshops=0, seed=9, long_side=(400, 500), capture=capture)
+        shops = dataset_workshops(spec)
+        items = [PlanItem(0, "genuine", "uto_id_2008", ()),
+                 PlanItem(1, "forged", "uto_passport_2012", ("photo_substitution",)),
+                 PlanItem(2, "forged", "uto_id_2019", ("data_alteration",)),
+                 PlanItem(3, "genuine", "uto_residence_2021", ())]
+        return [make_document(it, spec, shops, decode=False).truth["capture"] for it in items]
+
+    lab = captures("lab")
+    settings = [{k: v for k, v in c.items() if k not in placement} for c in lab]
+    assert all(s == settings[0] for s in settings)
+    assert settings[0]["mode"] == "scan" and settings[0]["format"] == "JPEG"
+    assert len({str(c["margins"]) for c in lab}) == len(lab)
+    mixed = captures("mixed")
+    assert len({(c["quality"], c["noise_sigma"], c["long_side"]) for c in mixed}) == len(mixed)
