@@ -45,6 +45,8 @@ class CaptureParams:
         format: ``"JPEG"`` or ``"PNG"``.
         quality: JPEG quality (ignored for PNG).
         resave_quality: quality of a second JPEG save (messenger apps), or 0 for none.
+        px_scale: image pixels per page pixel (a scanner's fixed resolution); 0 scales the
+            document and its margins to ``long_side``.
     """
 
     mode: str
@@ -65,6 +67,7 @@ class CaptureParams:
     format: str
     quality: int
     resave_quality: int
+    px_scale: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -169,26 +172,32 @@ def sample_capture_params(
 CAPTURE_KINDS = ("mixed", "lab")
 
 
-def lab_scanner(rng: np.random.Generator, *, long_side: tuple[int, int] = (1100, 1800)
-                ) -> CaptureParams:
+#: resolution of the laboratory scanner (300 dpi) in pixels per mm
+LAB_PX_PER_MM = 300 / 25.4
+
+
+def lab_scanner(rng: np.random.Generator) -> CaptureParams:
     """The settings of one laboratory flatbed scanner (drawn once per dataset).
 
-    A document lab scans seized documents on one scanner at one resolution, tone curve and
-    file format; what still changes from document to document is how each lies on the
-    glass (:func:`lab_capture_params`).
+    A document lab scans seized documents on one scanner at one resolution (300 dpi:
+    a card and a passport page come out at their own sizes), tone curve and file
+    format; what still changes from document to document is how each lies on the glass
+    (:func:`lab_capture_params`).
     """
+    from docfraud.synth.designs import PX_PER_MM
+
     white = bool(rng.random() < 0.5)
     base = int(rng.integers(225, 256)) if white else int(rng.integers(40, 120))
     return CaptureParams(
         mode="scan", rotation=0, angle_deg=0.0, perspective=0.0, margins=(0.03, 0.03, 0.03, 0.03),
-        long_side=int(rng.integers(long_side[0], long_side[1] + 1)),
-        blur_sigma=_r(rng.uniform(0.2, 0.6)), noise_sigma=_r(rng.uniform(0.5, 1.5)),
+        long_side=0, blur_sigma=_r(rng.uniform(0.2, 0.6)), noise_sigma=_r(rng.uniform(0.5, 1.5)),
         illumination=(0.0, 0.0), vignette=0.0, glare=(0.0, 0.5, 0.5, 0.1),
         gains=tuple(_r(v) for v in rng.uniform(0.98, 1.02, 3)),  # type: ignore[arg-type]
         gamma=_r(rng.uniform(0.95, 1.05)),
         background="scanner_white" if white else "scanner_grey",
         background_rgb=(base, base, base), format="JPEG",
-        quality=int(rng.integers(85, 96)), resave_quality=0)
+        quality=int(rng.integers(85, 96)), resave_quality=0,
+        px_scale=round(LAB_PX_PER_MM / PX_PER_MM, 6))
 
 
 def lab_capture_params(scanner: CaptureParams, rng: np.random.Generator) -> CaptureParams:
@@ -244,7 +253,7 @@ def capture_geometry(
     bw, bh = x1 - x0, y1 - y0
     ml, mt, mr, mb = params.margins
     cw, ch = bw * (1 + ml + mr), bh * (1 + mt + mb)
-    scale = params.long_side / max(cw, ch)
+    scale = params.px_scale if params.px_scale > 0 else params.long_side / max(cw, ch)
     dst = (dst - (x0 - ml * bw, y0 - mt * bh)) * scale
     size = (max(round(cw * scale), 16), max(round(ch * scale), 16))
     homography = cv2.getPerspectiveTransform(src.astype(np.float32), dst.astype(np.float32))
@@ -280,7 +289,7 @@ def capture(
     alpha_src = (
         np.full((ph, pw), 255, np.uint8) if card_mask is None else card_mask.astype(np.uint8) * 255
     )
-    shrink = params.long_side < max(pw, ph) * 0.8
+    shrink = max(w, h) < max(pw, ph) * 0.8
     warped = cv2.warpPerspective(
         page,
         homography,

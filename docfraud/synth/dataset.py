@@ -234,7 +234,7 @@ def make_document(
     capture_rng = np.random.default_rng([spec.seed, 4, item.index])
     if spec.capture == "lab":
         # one scanner for the whole dataset: the same for genuine and forged documents
-        scanner = lab_scanner(np.random.default_rng([spec.seed, 5]), long_side=spec.long_side)
+        scanner = lab_scanner(np.random.default_rng([spec.seed, 5]))
         params = lab_capture_params(scanner, capture_rng)
     else:
         params = sample_capture_params(capture_rng, long_side=spec.long_side,
@@ -443,7 +443,7 @@ def generate_dataset(
         workers: processes to use (the output does not depend on it).
         options: ``null_rate``, ``long_side`` (lo, hi) pixels, ``png_rate``, ``capture``
             (``"mixed"``: phones and scanners of any setting; ``"lab"``: one flatbed scanner
-            at one setting, ``png_rate`` unused).
+            at one setting and 300 dpi, ``long_side`` and ``png_rate`` unused).
 
     Returns:
         The truth records, in file order.

@@ -239,6 +239,7 @@ def test_lab_capture_is_one_scanner_for_every_document() -> None:
     settings = [{k: v for k, v in c.items() if k not in placement} for c in lab]
     assert all(s == settings[0] for s in settings)
     assert settings[0]["mode"] == "scan" and settings[0]["format"] == "JPEG"
+    assert settings[0]["px_scale"] > 0  # one resolution: a card and a passport page differ in size
     assert len({str(c["margins"]) for c in lab}) == len(lab)
     mixed = captures("mixed")
     assert len({(c["quality"], c["noise_sigma"], c["long_side"]) for c in mixed}) == len(mixed)
