@@ -84,13 +84,25 @@ def _r(value: float, nd: int = 3) -> float:
     return round(float(value), nd)
 
 
+#: share of images turned by a quarter turn (90, 180 or 270 degrees)
+QUARTER_TURN_RATE = 0.2
+#: how a document lies on a scanner's glass: tilt (standard deviation, degrees) and the
+#: range of each margin around it (a share of its size)
+SCAN_TILT_SD = 1.2
+SCAN_MARGINS = (0.005, 0.08)
+
+
+def _quarter_turn(rng: np.random.Generator, rate: float = QUARTER_TURN_RATE) -> int:
+    return int(rng.choice([90, 180, 270])) if rng.random() < rate else 0
+
+
 def sample_capture_params(
     rng: np.random.Generator,
     *,
     long_side: tuple[int, int] = (1100, 1800),
     phone_rate: float = 0.55,
     png_rate: float = 0.12,
-    quarter_turn_rate: float = 0.2,
+    quarter_turn_rate: float = QUARTER_TURN_RATE,
 ) -> CaptureParams:
     """Draw capture parameters (independently of the document and its label).
 
@@ -102,7 +114,7 @@ def sample_capture_params(
         quarter_turn_rate: share of images turned by 90, 180 or 270 degrees.
     """
     phone = bool(rng.random() < phone_rate)
-    rotation = int(rng.choice([90, 180, 270])) if rng.random() < quarter_turn_rate else 0
+    rotation = _quarter_turn(rng, quarter_turn_rate)
     if phone:
         angle = rng.normal(0, 6)
         perspective = rng.uniform(0.0, 0.07)
@@ -127,9 +139,9 @@ def sample_capture_params(
         gamma = rng.uniform(0.85, 1.2)
         resave = int(rng.integers(55, 90)) if rng.random() < 0.25 else 0
     else:
-        angle = rng.normal(0, 1.2)
+        angle = rng.normal(0, SCAN_TILT_SD)
         perspective = 0.0
-        margins = tuple(_r(v) for v in rng.uniform(0.005, 0.08, 4))
+        margins = tuple(_r(v) for v in rng.uniform(*SCAN_MARGINS, 4))
         blur = rng.uniform(0.0, 0.8)
         noise = rng.uniform(0.3, 3.0)
         illum = (_r(rng.uniform(0.0, 0.08)), _r(rng.uniform(0, 360)))
@@ -203,9 +215,9 @@ def lab_scanner(rng: np.random.Generator) -> CaptureParams:
 def lab_capture_params(scanner: CaptureParams, rng: np.random.Generator) -> CaptureParams:
     """One document on ``scanner``'s glass: its placement (a small angle, the margins
     around it, upright or turned) is its own, everything else is the scanner's."""
-    rotation = int(rng.choice([90, 180, 270])) if rng.random() < 0.2 else 0
-    margins = tuple(_r(v) for v in rng.uniform(0.005, 0.08, 4))
-    return replace(scanner, rotation=rotation, angle_deg=_r(rng.normal(0, 1.2)),
+    rotation = _quarter_turn(rng)
+    margins = tuple(_r(v) for v in rng.uniform(*SCAN_MARGINS, 4))
+    return replace(scanner, rotation=rotation, angle_deg=_r(rng.normal(0, SCAN_TILT_SD)),
                    margins=margins)  # type: ignore[arg-type]
 
 
