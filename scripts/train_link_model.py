@@ -80,6 +80,10 @@ def main() -> int:
     ap.add_argument("--train-min-risk", type=float, default=MIN_RISK,
                     help="fit the link model on candidate pairs among documents with at least "
                          f"this risk (default {MIN_RISK})")
+    ap.add_argument("--per-format", action="store_true",
+                    help="standardise the screened signatures per MRZ format, as the screen "
+                         "path did before it used the registered design (how the shipped "
+                         "model was fitted; docs/benchmarks.md)")
     ap.add_argument("--min-risk", type=float, nargs="+", default=[MIN_RISK],
                     help=f"risk gates tried when tuning (default {MIN_RISK})")
     args = ap.parse_args()
@@ -94,8 +98,13 @@ def main() -> int:
     from docfraud.signature import Signature
 
     def read(paths: list[Path]) -> list[list[Signature]]:
-        return [[Signature.from_dict(json.loads(x)) for x in p.read_text().splitlines()
+        sets = [[Signature.from_dict(json.loads(x)) for x in p.read_text().splitlines()
                  if x.strip()] for p in paths]
+        if args.per_format:
+            for sig in (s for one in sets for s in one):
+                # what signature_from_screen wrote as the design before c01734a
+                sig.design = sig.tokens.get("mrz_format") or "None"
+        return sets
 
     train_sets: list[tuple[str, list[Signature], bool]] = []
     if args.signatures:
@@ -184,7 +193,7 @@ def main() -> int:
                   "modi": ["+".join(m) for m in TRAIN_MODI],
                   "held_out_modi": ["+".join(m) for m in HELDOUT_MODI]}
                  if not args.signatures or args.mix_generated else {}),
-              "extracted_weight": args.extracted_weight,
+              "extracted_weight": args.extracted_weight, "per_format": args.per_format,
               "C": args.C, "train_min_risk": args.train_min_risk,
               "training_pairs": len(y), "positive_pairs": int(y.sum()),
               "tuning_scores": {k: round(v, 4) for k, v in sc.items()}})
