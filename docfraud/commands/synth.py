@@ -71,6 +71,8 @@ def add_parser(subparsers: Any, name: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--png-rate", type=float, default=0.12, help="share of PNG files (default 0.12)"
     )
+    # docfraud.synth.capture.CAPTURE_KINDS, written out: importing it would load NumPy and
+    # OpenCV into every docfraud command's start (a test keeps the two equal)
     parser.add_argument(
         "--capture", choices=("mixed", "lab"), default="mixed",
         help="mixed: phone photos and scans of any setting, each document its own (default); "

@@ -243,3 +243,15 @@ def test_lab_capture_is_one_scanner_for_every_document() -> None:
     assert len({str(c["margins"]) for c in lab}) == len(lab)
     mixed = captures("mixed")
     assert len({(c["quality"], c["noise_sigma"], c["long_side"]) for c in mixed}) == len(mixed)
+
+
+def test_cli_capture_choices_are_the_generators() -> None:
+    """The CLI writes the capture kinds out (no NumPy at start-up); they must stay the
+    generator's."""
+    from docfraud.synth.capture import CAPTURE_KINDS
+
+    parser = argparse.ArgumentParser(prog="docfraud")
+    sub = parser.add_subparsers(dest="command")
+    synth = synth_command.add_parser(sub, "synth")
+    action = next(a for a in synth._actions if a.dest == "capture")
+    assert tuple(action.choices or ()) == CAPTURE_KINDS
