@@ -700,6 +700,7 @@ def fit(
     augment_without: Sequence[str] = (),
     augment_groups: Sequence[Sequence[str]] = (),
     meta: Mapping[str, Any] | None = None,
+    row_weights: Sequence[float] | None = None,
 ) -> FusionModel:
     """Fit a :class:`FusionModel` (training split) and calibrate it (calibration split).
 
@@ -712,7 +713,10 @@ def fit(
     :data:`AUGMENT_GROUP_WEIGHT` (e.g. ``("mrz.", "vizcheck.")``: features left out where
     the MRZ reads unsurely, :func:`mrz_unsure`, which few documents do); the rest of the
     row's weight of 1 is shared equally by the row and its ``augment_without`` copy.
-    Calibration rows are not augmented.
+    Calibration rows are not augmented. ``row_weights``: each training row's weight in
+    place of 1 (its copies share it as above), e.g. more for the forged documents of a
+    kind the fit should not give up on (``scripts/train_fusion.py --kind-weights``); the
+    calibration rows keep weight 1.
 
     ``method``: ``"trees"`` (scikit-learn's HistGradientBoostingClassifier with the
     options ``trees``, exported to plain lists so that inference needs no scikit-learn;
@@ -732,12 +736,15 @@ def fit(
     groups = [tuple(g) for g in augment_groups if g]
     weights = []
     extra_rows, extra_labels, extra_weights = [], [], []
-    for r, lab in zip(rows, labels, strict=True):
+    base = list(row_weights) if row_weights is not None else [1.0] * len(rows)
+    if any(not w > 0 for w in base):
+        raise ValueError("row weights must be positive")
+    for r, lab, w0 in zip(rows, labels, base, strict=True):
         # each augment group's copy weighs AUGMENT_GROUP_WEIGHT; the rest of the row's
         # weight of 1 goes to the row, shared with its copy without augment_without
         copies = [_without(r, g) for g in groups if _has_any(r, g)]
-        rest = 1.0 - AUGMENT_GROUP_WEIGHT * len(copies)
-        shares = [AUGMENT_GROUP_WEIGHT] * len(copies)
+        rest = (1.0 - AUGMENT_GROUP_WEIGHT * len(copies)) * w0
+        shares = [AUGMENT_GROUP_WEIGHT * w0] * len(copies)
         if _has_any(r, prefixes):
             rest /= 2
             copies.insert(0, _without(r, prefixes))
@@ -816,10 +823,11 @@ def fit_crossfitted(
     augment_without: Sequence[str] = (),
     augment_groups: Sequence[Sequence[str]] = (),
     meta: Mapping[str, Any] | None = None,
+    row_weights: Sequence[float] | None = None,
 ) -> FusionModel:
     """Fit on all ``rows`` and calibrate on out-of-fold logits (``augment_without``,
-    ``augment_groups``: see :func:`fit`; applied to the training rows of every fold and of
-    the final fit).
+    ``augment_groups``, ``row_weights``: see :func:`fit`; applied to the training rows of
+    every fold and of the final fit).
 
     Every row's logit comes from a model fitted on the other ``folds - 1`` folds
     (stratified, fixed seed), so Platt scaling and the false-alarm thresholds are set on
@@ -845,7 +853,9 @@ def fit_crossfitted(
                    calibration_rows=[rows[i] for i in train_idx],
                    calibration_labels=part_labels, method=method, l2=l2, trees=trees,
                    monotone=monotone, augment_without=augment_without,
-                   augment_groups=augment_groups)
+                   augment_groups=augment_groups,
+                   row_weights=None if row_weights is None
+                   else [row_weights[i] for i in train_idx])
         for i in test_idx:
             oof[i] = part.logit(rows[i])[0]
             if i in position:
@@ -853,7 +863,8 @@ def fit_crossfitted(
     all_labels = [int(v) for v in y]
     model = fit(rows, all_labels, calibration_rows=rows, calibration_labels=all_labels,
                 method=method, l2=l2, trees=trees, monotone=monotone,
-                augment_without=augment_without, augment_groups=augment_groups, meta=meta)
+                augment_without=augment_without, augment_groups=augment_groups, meta=meta,
+                row_weights=row_weights)
     cal_rows = list(rows) + [_without(rows[i], prefixes) for i in stripped_idx]
     cal_labels = all_labels + [all_labels[i] for i in stripped_idx]
     return calibrate(model, cal_rows, cal_labels, logits=list(oof) + list(oof_stripped),

@@ -10,6 +10,7 @@ false alarms on the genuine documents calibrated on.
 
 Usage: python scripts/train_fusion.py [--genuine 150] [--forged 150] [--jobs 2]
        [--method logistic|trees] [--l2 3] [--extra-seeds 4404,5505]
+       [--kind-weights data_alteration=3]
 """
 
 from __future__ import annotations
@@ -72,6 +73,37 @@ def report_split(model: object, rows: list[dict[str, object]],
               f"{rate_at(t, v):.3f}")
 
 
+def parse_kind_weights(text: str, kinds: list[str]) -> dict[str, float]:
+    """``KIND=WEIGHT,...`` -> {kind: weight}; ValueError for a kind not in ``kinds``, a
+    weight that is not a positive number or a malformed item."""
+    out: dict[str, float] = {}
+    for item in (p.strip() for p in text.split(",")):
+        if not item:
+            continue
+        kind, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"{item!r} is not KIND=WEIGHT")
+        if kind not in kinds:
+            raise ValueError(f"unknown forgery kind {kind!r} (trained kinds: {', '.join(kinds)})")
+        try:
+            weight = float(value)
+        except ValueError:
+            raise ValueError(f"weight {value!r} of {kind} is not a number") from None
+        if not weight > 0:
+            raise ValueError(f"weight of {kind} must be positive")
+        out[kind] = weight
+    return out
+
+
+def row_weight(row: dict[str, object], kind_weights: dict[str, float]) -> float:
+    """The training weight of a document: its forgery kind's weight, else 1 (genuine
+    documents, workshop series)."""
+    ops = row.get("operators")
+    if row.get("kind") == "forged" and isinstance(ops, list) and ops:
+        return kind_weights.get(str(ops[0]), 1.0)
+    return 1.0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--genuine", type=int, default=150)
@@ -114,8 +146,17 @@ def main() -> int:
                          "the first group's copy shares the document's weight equally, each "
                          "further group's copy weighs docfraud.score.AUGMENT_GROUP_WEIGHT; "
                          "'' for none)")
+    ap.add_argument("--kind-weights", default="", metavar="KIND=WEIGHT,...",
+                    help="training weight of the forged documents of a forgery kind (default "
+                         "1 for every document), e.g. data_alteration=3: the kind the fit "
+                         "would otherwise give up on for the many easy ones (recorded in the "
+                         "model's meta)")
     args = ap.parse_args()
     refresh, refresh_status = refresh_arguments(ap, args)
+    try:
+        kind_weights = parse_kind_weights(args.kind_weights, train_operators())
+    except ValueError as exc:
+        ap.error(f"--kind-weights: {exc}")
     groups = [tuple(p for p in g.split(",") if p) for g in args.augment_without.split(";")]
     augment, more_groups = (groups[0], [g for g in groups[1:] if g]) if groups else ((), [])
     from docfraud.score import fit, fit_crossfitted
@@ -150,15 +191,22 @@ def main() -> int:
             "extra_train_seeds": args.extra_seeds,
             "held_out_design": HELD_OUT_DESIGN, "held_out_operator": HELD_OUT_OPERATOR,
             "train_documents": len(train), "calibration_documents": len(cal)}
+    if kind_weights:
+        meta["kind_weights"] = kind_weights
     with threadpool_limits(1):
         if args.split:
             model = fit(train_x, [r["label"] for r in train],
                         calibration_rows=cal_x, calibration_labels=[r["label"] for r in cal],
                         method=args.method, l2=args.l2, trees=args.trees,
                         monotone=args.monotone, augment_without=augment,
-                        augment_groups=more_groups, meta=meta)
+                        augment_groups=more_groups, meta=meta,
+                        row_weights=[row_weight(r, kind_weights) for r in train]
+                        if kind_weights else None)
         else:
             model = fit_crossfitted(train_x + cal_x, [r["label"] for r in train + cal],
+                                    row_weights=[row_weight(r, kind_weights)
+                                                 for r in train + cal]
+                                    if kind_weights else None,
                                     method=args.method, l2=args.l2, trees=args.trees,
                                     monotone=args.monotone, augment_without=augment,
                                     augment_groups=more_groups, meta=meta)
