@@ -737,8 +737,8 @@ def fit(
     weights = []
     extra_rows, extra_labels, extra_weights = [], [], []
     base = list(row_weights) if row_weights is not None else [1.0] * len(rows)
-    if any(not w > 0 for w in base):
-        raise ValueError("row weights must be positive")
+    if not all(math.isfinite(w) and w > 0 for w in base):
+        raise ValueError("row weights must be positive numbers")
     for r, lab, w0 in zip(rows, labels, base, strict=True):
         # each augment group's copy weighs AUGMENT_GROUP_WEIGHT; the rest of the row's
         # weight of 1 goes to the row, shared with its copy without augment_without

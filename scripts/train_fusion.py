@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -63,14 +64,21 @@ def report_split(model: object, rows: list[dict[str, object]],
     kinds: dict[str, list[float]] = {}
     for r, v in zip(rows, z, strict=True):
         if r["label"]:
-            ops = r["operators"]
-            kind = str(ops[0]) if r["kind"] == "forged" and isinstance(ops, list) else "workshop"
-            kinds.setdefault(kind, []).append(float(v))
+            kinds.setdefault(forgery_kind(r) or "workshop", []).append(float(v))
     g = list(z[y == 0])
     for kind, v in sorted(kinds.items()):
         auc = roc_auc_score([0] * len(g) + [1] * len(v), g + v)
         print(f"  {kind:22s} n {len(v):3d}  AUC {auc:.3f}  caught @1% FA "
               f"{rate_at(t, v):.3f}")
+
+
+def forgery_kind(row: dict[str, object]) -> str | None:
+    """The forgery kind (operator) of a lone forged document; None for genuine documents
+    (null edits included) and workshop series."""
+    ops = row.get("operators")
+    if row.get("kind") == "forged" and isinstance(ops, list) and ops:
+        return str(ops[0])
+    return None
 
 
 def parse_kind_weights(text: str, kinds: list[str]) -> dict[str, float]:
@@ -89,8 +97,8 @@ def parse_kind_weights(text: str, kinds: list[str]) -> dict[str, float]:
             weight = float(value)
         except ValueError:
             raise ValueError(f"weight {value!r} of {kind} is not a number") from None
-        if not weight > 0:
-            raise ValueError(f"weight of {kind} must be positive")
+        if not (math.isfinite(weight) and weight > 0):
+            raise ValueError(f"weight of {kind} must be a positive number")
         out[kind] = weight
     return out
 
@@ -98,10 +106,8 @@ def parse_kind_weights(text: str, kinds: list[str]) -> dict[str, float]:
 def row_weight(row: dict[str, object], kind_weights: dict[str, float]) -> float:
     """The training weight of a document: its forgery kind's weight, else 1 (genuine
     documents, workshop series)."""
-    ops = row.get("operators")
-    if row.get("kind") == "forged" and isinstance(ops, list) and ops:
-        return kind_weights.get(str(ops[0]), 1.0)
-    return 1.0
+    kind = forgery_kind(row)
+    return kind_weights.get(kind, 1.0) if kind else 1.0
 
 
 def main() -> int:

@@ -29,7 +29,8 @@ def test_kind_weights_parse_and_apply_to_forged_documents_of_the_kind(train) -> 
 
 @pytest.mark.parametrize("text", ["data_alteration", "erase_and_rewrite=2",
                                   "data_alteration=x", "data_alteration=0",
-                                  "data_alteration=-1", "data_alteration=nan"])
+                                  "data_alteration=-1", "data_alteration=nan",
+                                  "data_alteration=inf"])
 def test_bad_kind_weights_are_refused(train, text: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError):
         train.parse_kind_weights(text, KINDS)

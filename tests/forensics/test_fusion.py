@@ -417,3 +417,11 @@ def test_row_weights_shift_the_fit_towards_the_weighted_documents() -> None:
     weak_rows = [r for r, h in zip(rows, hard, strict=True) if h]
     assert (np.mean([heavy.logit(r)[0] for r in weak_rows])
             > np.mean([plain.logit(r)[0] for r in weak_rows]) + 0.2)
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, float("inf"), float("nan")])
+def test_row_weights_must_be_positive_numbers(bad: float) -> None:
+    rows, labels = _training_rows(40, 9)
+    with pytest.raises(ValueError):
+        fit(rows, labels, calibration_rows=rows, calibration_labels=labels, method="trees",
+            row_weights=[1.0] * 39 + [bad])
