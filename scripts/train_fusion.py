@@ -206,13 +206,11 @@ def main() -> int:
                         method=args.method, l2=args.l2, trees=args.trees,
                         monotone=args.monotone, augment_without=augment,
                         augment_groups=more_groups, meta=meta,
-                        row_weights=[row_weight(r, kind_weights) for r in train]
-                        if kind_weights else None)
+                        row_weights=[row_weight(r, kind_weights) for r in train])
         else:
             model = fit_crossfitted(train_x + cal_x, [r["label"] for r in train + cal],
                                     row_weights=[row_weight(r, kind_weights)
-                                                 for r in train + cal]
-                                    if kind_weights else None,
+                                                 for r in train + cal],
                                     method=args.method, l2=args.l2, trees=args.trees,
                                     monotone=args.monotone, augment_without=augment,
                                     augment_groups=more_groups, meta=meta)
