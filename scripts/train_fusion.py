@@ -11,6 +11,7 @@ false alarms on the genuine documents calibrated on.
 Usage: python scripts/train_fusion.py [--genuine 150] [--forged 150] [--jobs 2]
        [--method logistic|trees] [--l2 3] [--extra-seeds 4404,5505]
        [--kind-weights data_alteration=3]
+       [--focus data_alteration:31031,32032 --focus-genuine 40]
 """
 
 from __future__ import annotations
@@ -103,6 +104,24 @@ def parse_kind_weights(text: str, kinds: list[str]) -> dict[str, float]:
     return out
 
 
+def parse_focus(text: str, kinds: list[str]) -> tuple[str, list[int]]:
+    """``KIND:SEED,SEED,...`` -> (kind, sorted seeds); ``""`` -> ("", [])."""
+    if not text.strip():
+        return "", []
+    kind, sep, seeds = text.partition(":")
+    kind = kind.strip()
+    if not sep or kind not in kinds:
+        raise ValueError(f"expected KIND:SEED,SEED,... with KIND one of {', '.join(kinds)}; "
+                         f"got {text!r}")
+    try:
+        parsed = sorted({int(x) for x in seeds.split(",") if x.strip()})
+    except ValueError:
+        raise ValueError(f"seeds must be comma-separated integers, not {seeds!r}") from None
+    if not parsed:
+        raise ValueError(f"no seed given in {text!r}")
+    return kind, parsed
+
+
 def row_weight(row: dict[str, object], kind_weights: dict[str, float]) -> float:
     """The training weight of a document: its forgery kind's weight, else 1 (genuine
     documents, workshop series)."""
@@ -157,8 +176,20 @@ def main() -> int:
                          "1 for every document), e.g. data_alteration=3: the kind the fit "
                          "would otherwise give up on for the many easy ones (recorded in the "
                          "model's meta)")
+    ap.add_argument("--focus", default="", metavar="KIND:SEED,SEED,...",
+                    help="further training sets of one forgery kind: per seed --forged "
+                         "documents forged that way and --focus-genuine genuine ones, from the "
+                         "same designs, capture simulation and hold-outs as the other sets "
+                         "(more examples of a kind the fit finds hard, e.g. "
+                         "data_alteration:31031,32032)")
+    ap.add_argument("--focus-genuine", type=int, default=40,
+                    help="genuine documents in each --focus set (default 40)")
     args = ap.parse_args()
     refresh, refresh_status = refresh_arguments(ap, args)
+    try:
+        focus_kind, focus_seeds = parse_focus(args.focus, train_operators())
+    except ValueError as exc:
+        ap.error(f"--focus: {exc}")
     try:
         kind_weights = parse_kind_weights(args.kind_weights, train_operators())
     except ValueError as exc:
@@ -188,6 +219,17 @@ def main() -> int:
         sets["train"] += list(split_rows(featurise_set(
             kwargs, jobs=args.jobs, refresh=refresh, refresh_status=refresh_status,
             cache=args.cache / f"train-{seed}-{args.genuine}.jsonl")))
+    for seed in focus_seeds:
+        if seed in (TRAIN_SEED, CALIBRATION_SEED, *EVAL_SEEDS, *extra):
+            ap.error(f"--focus seed {seed} is already a training, calibration or an "
+                     "evaluation seed")
+        kwargs = {**common, "genuine": args.focus_genuine, "forged": args.forged, "seed": seed,
+                  "operators": [focus_kind], "workshops": 0}
+        print(f"featurising {focus_kind} training set (seed {seed})", file=sys.stderr)
+        sets["train"] += list(split_rows(featurise_set(
+            kwargs, jobs=args.jobs, refresh=refresh, refresh_status=refresh_status,
+            cache=args.cache / f"focus-{focus_kind}-{seed}-{args.focus_genuine}-"
+                               f"{args.forged}.jsonl")))
     train, cal = sets["train"], sets["calibration"]
     train_x, cal_x = [row_features(r) for r in train], [row_features(r) for r in cal]
     from threadpoolctl import threadpool_limits
@@ -199,6 +241,9 @@ def main() -> int:
             "train_documents": len(train), "calibration_documents": len(cal)}
     if kind_weights:
         meta["kind_weights"] = kind_weights
+    if focus_seeds:
+        meta["focus"] = {"kind": focus_kind, "seeds": focus_seeds,
+                         "genuine": args.focus_genuine, "forged": args.forged}
     with threadpool_limits(1):
         if args.split:
             model = fit(train_x, [r["label"] for r in train],
