@@ -34,3 +34,29 @@ def test_kind_weights_parse_and_apply_to_forged_documents_of_the_kind(train) -> 
 def test_bad_kind_weights_are_refused(train, text: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError):
         train.parse_kind_weights(text, KINDS)
+
+
+def test_focus_sets_parse(train) -> None:  # type: ignore[no-untyped-def]
+    assert train.parse_focus("data_alteration: 32, 31,32", KINDS) == ("data_alteration", [31, 32])
+    assert train.parse_focus("  ", KINDS) == ("", [])
+
+
+@pytest.mark.parametrize("text", ["data_alteration", "erase_and_rewrite:1", "data_alteration:",
+                                  "data_alteration:1,x", ":5"])
+def test_bad_focus_sets_are_refused(train, text: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError):
+        train.parse_focus(text, KINDS)
+
+
+def test_a_focus_set_holds_genuine_documents_and_the_one_kind() -> None:
+    """The spec a --focus set is made from: its forged documents are all of the kind, its
+    genuine ones go through the same capture (same plan, same designs)."""
+    from docfraud.synth.dataset import make_plan, make_spec
+
+    spec = make_spec(genuine=5, forged=12, seed=31031, workshops=0, per_workshop=6,
+                     designs=["uto_id_2019", "uto_passport_2012"],
+                     operators=["data_alteration"])
+    plan = make_plan(spec)
+    assert sorted(p.kind for p in plan) == ["forged"] * 12 + ["genuine"] * 5
+    assert {p.operators for p in plan if p.kind == "forged"} == {("data_alteration",)}
+    assert {p.design for p in plan} == {"uto_id_2019", "uto_passport_2012"}
