@@ -138,7 +138,8 @@ def main() -> int:
         print(f"fusion model: {args.model}")
     meta = model.meta
     fitted_on = {meta.get("train_seed"), meta.get("calibration_seed")} | {
-        int(x) for x in str(meta.get("extra_train_seeds") or "").split(",") if x.strip()}
+        int(x) for x in str(meta.get("extra_train_seeds") or "").split(",") if x.strip()} | {
+        int(x) for x in (meta.get("focus") or {}).get("seeds", ())}
     try:
         seeds = parse_seeds(args.seeds) if args.seeds else [args.seed]
     except ValueError as exc:
