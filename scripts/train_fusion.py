@@ -122,6 +122,15 @@ def parse_focus(text: str, kinds: list[str]) -> tuple[str, list[int]]:
     return kind, parsed
 
 
+def focus_kwargs(common: dict[str, object], kind: str, seed: int, *, genuine: int,
+                 forged: int) -> dict[str, object]:
+    """The synthetic-set options of a ``--focus`` set: the training sets' designs and
+    capture, ``forged`` documents forged only by ``kind``, ``genuine`` genuine ones, no
+    workshop series."""
+    return {**common, "genuine": genuine, "forged": forged, "seed": seed,
+            "operators": [kind], "workshops": 0}
+
+
 def row_weight(row: dict[str, object], kind_weights: dict[str, float]) -> float:
     """The training weight of a document: its forgery kind's weight, else 1 (genuine
     documents, workshop series)."""
@@ -190,6 +199,8 @@ def main() -> int:
         focus_kind, focus_seeds = parse_focus(args.focus, train_operators())
     except ValueError as exc:
         ap.error(f"--focus: {exc}")
+    if args.focus_genuine < 0:
+        ap.error("--focus-genuine must be >= 0")
     try:
         kind_weights = parse_kind_weights(args.kind_weights, train_operators())
     except ValueError as exc:
@@ -223,8 +234,8 @@ def main() -> int:
         if seed in (TRAIN_SEED, CALIBRATION_SEED, *EVAL_SEEDS, *extra):
             ap.error(f"--focus seed {seed} is already a training, calibration or an "
                      "evaluation seed")
-        kwargs = {**common, "genuine": args.focus_genuine, "forged": args.forged, "seed": seed,
-                  "operators": [focus_kind], "workshops": 0}
+        kwargs = focus_kwargs(common, focus_kind, seed, genuine=args.focus_genuine,
+                              forged=args.forged)
         print(f"featurising {focus_kind} training set (seed {seed})", file=sys.stderr)
         sets["train"] += list(split_rows(featurise_set(
             kwargs, jobs=args.jobs, refresh=refresh, refresh_status=refresh_status,

@@ -48,15 +48,17 @@ def test_bad_focus_sets_are_refused(train, text: str) -> None:  # type: ignore[n
         train.parse_focus(text, KINDS)
 
 
-def test_a_focus_set_holds_genuine_documents_and_the_one_kind() -> None:
-    """The spec a --focus set is made from: its forged documents are all of the kind, its
-    genuine ones go through the same capture (same plan, same designs)."""
+def test_a_focus_set_holds_genuine_documents_and_the_one_kind(train) -> None:  # type: ignore[no-untyped-def]
+    """The set train_fusion makes for --focus: its forged documents are all of the kind,
+    its genuine ones come from the same plan (same designs, same capture), no series."""
     from docfraud.synth.dataset import make_plan, make_spec
 
-    spec = make_spec(genuine=5, forged=12, seed=31031, workshops=0, per_workshop=6,
-                     designs=["uto_id_2019", "uto_passport_2012"],
-                     operators=["data_alteration"])
-    plan = make_plan(spec)
+    common = {"designs": ["uto_id_2019", "uto_passport_2012"],
+              "operators": ["photo_substitution", "data_alteration"], "workshops": 2,
+              "per_workshop": 6}
+    kwargs = train.focus_kwargs(common, "data_alteration", 31031, genuine=5, forged=12)
+    assert common["workshops"] == 2  # the training sets' options are left as they were
+    plan = make_plan(make_spec(**kwargs))
     assert sorted(p.kind for p in plan) == ["forged"] * 12 + ["genuine"] * 5
     assert {p.operators for p in plan if p.kind == "forged"} == {("data_alteration",)}
     assert {p.design for p in plan} == {"uto_id_2019", "uto_passport_2012"}
