@@ -431,9 +431,14 @@ def measure_width(grey: NDArray[np.uint8], to_image: NDArray[np.float64],
     best = np.full(scales.size, -1.0)
     moved = np.zeros(scales.size, int)
     moves = np.arange(-int(shift), int(shift) + 1)
+    # each window's sum and sum of squares from running sums: the Pearson correlation of
+    # every move at once, without copying the windows out (the moves are contiguous)
+    run1 = np.concatenate(([0.0], np.cumsum(seen)))
+    run2 = np.concatenate(([0.0], np.cumsum(seen * seen)))
+    columns = np.arange(profile.size)
     for i, scale in enumerate(scales):
         n = int(profile.size * scale)
-        stretched = np.interp(np.arange(n) / scale, np.arange(profile.size), profile)
+        stretched = np.interp(np.arange(n) / scale, columns, profile)
         stretched = stretched - stretched.mean()
         norm = float(np.sqrt((stretched ** 2).sum()))
         starts = np.round(pen - origin * scale).astype(int) + moves
@@ -441,10 +446,12 @@ def measure_width(grey: NDArray[np.uint8], to_image: NDArray[np.float64],
         starts = starts[inside]
         if norm <= 0 or starts.size == 0:
             continue
-        windows = np.lib.stride_tricks.sliding_window_view(seen, n)[starts]
-        centred = windows - windows.mean(axis=1, keepdims=True)
-        denom = np.sqrt((centred ** 2).sum(axis=1)) * norm
-        r = (centred @ stretched) / np.where(denom > 0, denom, np.inf)
+        sums = run1[starts + n] - run1[starts]
+        spread = np.maximum(run2[starts + n] - run2[starts] - sums * sums / n, 0.0)
+        dots = np.correlate(seen[starts[0]:starts[-1] + n], stretched, "valid")
+        dots = dots - sums / n * float(stretched.sum())
+        denom = np.sqrt(spread) * norm
+        r = dots / np.where(denom > 0, denom, np.inf)
         j = int(np.argmax(r))
         best[i], moved[i] = float(r[j]), int(moves[inside][j])
     i = int(np.argmax(best))
