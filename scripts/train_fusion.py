@@ -202,6 +202,19 @@ def main() -> int:
     if args.focus_genuine < 0:
         ap.error("--focus-genuine must be >= 0")
     try:
+        extra = sorted({int(x) for x in args.extra_seeds.split(",") if x.strip()})
+    except ValueError:
+        ap.error(f"--extra-seeds must be comma-separated integers, not {args.extra_seeds!r}")
+    # every seed checked before anything is featurised (an hour's work for a set)
+    taken = {TRAIN_SEED, CALIBRATION_SEED, *EVAL_SEEDS}
+    for seed in extra:
+        if seed in taken:
+            ap.error(f"seed {seed} is already a training, calibration or an evaluation seed")
+    for seed in focus_seeds:
+        if seed in taken | set(extra):
+            ap.error(f"--focus seed {seed} is already a training, calibration, extra or "
+                     "an evaluation seed")
+    try:
         kind_weights = parse_kind_weights(args.kind_weights, train_operators())
     except ValueError as exc:
         ap.error(f"--kind-weights: {exc}")
@@ -218,22 +231,13 @@ def main() -> int:
         sets[name] = list(split_rows(featurise_set(
             kwargs, jobs=args.jobs, refresh=refresh, refresh_status=refresh_status,
             cache=args.cache / f"{name}-{seed}-{args.genuine}.jsonl")))
-    try:
-        extra = sorted({int(x) for x in args.extra_seeds.split(",") if x.strip()})
-    except ValueError:
-        ap.error(f"--extra-seeds must be comma-separated integers, not {args.extra_seeds!r}")
     for seed in extra:
-        if seed in (TRAIN_SEED, CALIBRATION_SEED, *EVAL_SEEDS):
-            ap.error(f"seed {seed} is already a training, calibration or an evaluation seed")
         kwargs = {"genuine": args.genuine, "forged": args.forged, "seed": seed, **common}
         print(f"featurising extra training set (seed {seed})", file=sys.stderr)
         sets["train"] += list(split_rows(featurise_set(
             kwargs, jobs=args.jobs, refresh=refresh, refresh_status=refresh_status,
             cache=args.cache / f"train-{seed}-{args.genuine}.jsonl")))
     for seed in focus_seeds:
-        if seed in (TRAIN_SEED, CALIBRATION_SEED, *EVAL_SEEDS, *extra):
-            ap.error(f"--focus seed {seed} is already a training, calibration or an "
-                     "evaluation seed")
         kwargs = focus_kwargs(common, focus_kind, seed, genuine=args.focus_genuine,
                               forged=args.forged)
         print(f"featurising {focus_kind} training set (seed {seed})", file=sys.stderr)
