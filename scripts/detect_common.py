@@ -41,6 +41,25 @@ TUNING_SEEDS = (4242, 5101, 5151, 5202, 5303, 5353, 5454, 5455, 5456, 5457, 7171
                 8282, 8383, 8484, 8585, 20201, 20202)
 
 
+def parse_seeds(text: str) -> list[int]:
+    """``"3307-3309,3312"`` -> [3307, 3308, 3309, 3312] (order kept, no repeats)."""
+    seeds: list[int] = []
+    for item in (p.strip() for p in text.split(",")):
+        if not item:
+            continue
+        low, sep, high = item.partition("-")
+        try:
+            span = range(int(low), int(high) + 1) if sep else range(int(low), int(low) + 1)
+        except ValueError:
+            raise ValueError(f"{item!r} is not a seed or a range of seeds") from None
+        if not span:
+            raise ValueError(f"empty range {item!r}")
+        seeds += [s for s in span if s not in seeds]
+    if not seeds:
+        raise ValueError("no seed given")
+    return seeds
+
+
 def train_designs() -> list[str]:
     from docfraud.synth import DESIGNS
 

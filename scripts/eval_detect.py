@@ -39,6 +39,7 @@ from detect_common import (
     detector_names,
     featurise_set,
     one_percent_threshold,
+    parse_seeds,
     rate_at,
     refresh_arguments,
     row_features,
@@ -80,25 +81,6 @@ def bootstrap_intervals(genuine: list[float], forged: list[float], *, rounds: in
     a_lo, a_hi = np.percentile(aucs, [2.5, 97.5])
     c_lo, c_hi = np.percentile(caught, [2.5, 97.5])
     return (float(a_lo), float(a_hi)), (float(c_lo), float(c_hi))
-
-
-def parse_seeds(text: str) -> list[int]:
-    """``"3307-3309,3312"`` -> [3307, 3308, 3309, 3312] (order kept, no repeats)."""
-    seeds: list[int] = []
-    for item in (p.strip() for p in text.split(",")):
-        if not item:
-            continue
-        low, sep, high = item.partition("-")
-        try:
-            span = range(int(low), int(high) + 1) if sep else range(int(low), int(low) + 1)
-        except ValueError:
-            raise ValueError(f"{item!r} is not a seed or a range of seeds") from None
-        if not span:
-            raise ValueError(f"empty range {item!r}")
-        seeds += [s for s in span if s not in seeds]
-    if not seeds:
-        raise ValueError("no seed given")
-    return seeds
 
 
 def main() -> int:

@@ -33,6 +33,7 @@ from detect_common import (
     add_refresh_arguments,
     featurise_set,
     one_percent_threshold,
+    parse_seeds,
     rate_at,
     refresh_arguments,
     row_features,
@@ -105,7 +106,8 @@ def parse_kind_weights(text: str, kinds: list[str]) -> dict[str, float]:
 
 
 def parse_focus(text: str, kinds: list[str]) -> tuple[str, list[int]]:
-    """``KIND:SEED,SEED,...`` -> (kind, sorted seeds); ``""`` -> ("", [])."""
+    """``KIND:SEEDS`` (seeds as :func:`detect_common.parse_seeds` reads them, ranges
+    allowed) -> (kind, sorted seeds); ``""`` -> ("", [])."""
     if not text.strip():
         return "", []
     kind, sep, seeds = text.partition(":")
@@ -113,13 +115,7 @@ def parse_focus(text: str, kinds: list[str]) -> tuple[str, list[int]]:
     if not sep or kind not in kinds:
         raise ValueError(f"expected KIND:SEED,SEED,... with KIND one of {', '.join(kinds)}; "
                          f"got {text!r}")
-    try:
-        parsed = sorted({int(x) for x in seeds.split(",") if x.strip()})
-    except ValueError:
-        raise ValueError(f"seeds must be comma-separated integers, not {seeds!r}") from None
-    if not parsed:
-        raise ValueError(f"no seed given in {text!r}")
-    return kind, parsed
+    return kind, sorted(parse_seeds(seeds))
 
 
 def focus_kwargs(common: dict[str, object], kind: str, seed: int, *, genuine: int,
