@@ -198,9 +198,9 @@ def main() -> int:
     if args.focus_genuine < 0:
         ap.error("--focus-genuine must be >= 0")
     try:
-        extra = sorted({int(x) for x in args.extra_seeds.split(",") if x.strip()})
-    except ValueError:
-        ap.error(f"--extra-seeds must be comma-separated integers, not {args.extra_seeds!r}")
+        extra = sorted(parse_seeds(args.extra_seeds)) if args.extra_seeds.strip() else []
+    except ValueError as exc:
+        ap.error(f"--extra-seeds: {exc}")
     # every seed checked before anything is featurised (an hour's work for a set)
     taken = {TRAIN_SEED, CALIBRATION_SEED, *EVAL_SEEDS}
     for seed in extra:
