@@ -429,6 +429,8 @@ def test_ghost_correlation_tells_the_holders_ghost_from_another_persons() -> Non
 def test_a_substituted_photo_leaves_a_ghost_of_another_person() -> None:
     """End to end on synthetic documents of designs with a ghost image: the genuine
     holder's ghost matches the portrait, a substituted photo's does not (and is flagged)."""
+    from docfraud.forensics.reference import GHOST_SCORE_FROM, GHOST_SCORE_SPAN
+
     docs = list(iter_documents(genuine=3, forged=3, workshops=0, seed=SEED,
                                designs=["uto_passport_2020", "uto_id_2019"],
                                operators=["photo_substitution"], null_rate=0.0,
@@ -444,6 +446,13 @@ def test_a_substituted_photo_leaves_a_ghost_of_another_person() -> None:
             assert "REFERENCE_GHOST_MISMATCH" in codes
         else:
             assert "REFERENCE_GHOST_MISMATCH" not in codes
+        if r.data["background_corr"] >= 0.6:
+            # the score carries the ghost term, computed from the reported correlation
+            term = float(np.clip((GHOST_SCORE_FROM - r.data["ghost_corr"]) / GHOST_SCORE_SPAN,
+                                 0.0, 1.0))
+            assert r.score is not None and r.score >= term - 1e-9, (r.score, r.data)
+            if doc.truth["label"] == "forged":
+                assert term > 0.3, r.data
     assert len(ghost["genuine"]) == 3 and len(ghost["forged"]) == 3
     assert min(ghost["genuine"]) > 0.85, ghost
     assert max(ghost["forged"]) < min(ghost["genuine"]) - 0.2, ghost
