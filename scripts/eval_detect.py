@@ -119,8 +119,9 @@ def main() -> int:
     if args.model:
         print(f"fusion model: {args.model}")
     meta = model.meta
-    fitted_on = {meta.get("train_seed"), meta.get("calibration_seed")} | {
-        int(x) for x in str(meta.get("extra_train_seeds") or "").split(",") if x.strip()} | {
+    extra = str(meta.get("extra_train_seeds") or "").strip()
+    fitted_on = {meta.get("train_seed"), meta.get("calibration_seed")} | (
+        set(parse_seeds(extra)) if extra else set()) | {
         int(x) for x in (meta.get("focus") or {}).get("seeds", ())}
     try:
         seeds = parse_seeds(args.seeds) if args.seeds else [args.seed]
