@@ -23,7 +23,10 @@ of TD1 cards) with Tesseract and looks for the MRZ's values in it:
    only very confident word of its exact shape, in more: renumbered outright); a set of
    three or more dates (birth, issue, expiry) whose earliest (latest) is not the MRZ
    birth (expiry) date, or an issue and an expiry date a whole number of years apart
-   whose later one is not the MRZ expiry date (:func:`_expiry_of_pair`); a name absent
+   whose later one is not the MRZ expiry date (:func:`_expiry_of_pair`) -- where that
+   latest date is the issue date of the MRZ's expiry (the day before a whole-year
+   anniversary: :func:`_issued_day_before`), the expiry read with a year misread or
+   altered into an earlier date, the expiry shown is the latest other date; a name absent
    while the other name and two of number and dates were read and found, or a name
    absent where the zone shows another name before the birth date (:func:`names_shown`:
    claimed replaced, at a date's weight) (names only from an MRZ read at a mean
@@ -347,6 +350,22 @@ def _issue_of(issue: dt.date, expiry: dt.date) -> bool:
     """Whether ``issue`` can be the issue date of a document expiring on ``expiry``."""
     years = _whole_years(issue, expiry) if issue < expiry else None
     return years is not None and years <= _MAX_VALIDITY_YEARS
+
+
+def _issued_day_before(issue: dt.date, expiry: dt.date) -> bool:
+    """Whether ``expiry`` falls the day before a whole-year anniversary (1 to the longest
+    validity) of ``issue``: the issue date of a document valid to the day before (the
+    commonest convention). An expiry moved by whole years, by a forger or by a misread
+    year digit, keeps its day, so such a date is never the expiry the zone shows."""
+    after = expiry + dt.timedelta(days=1)
+    for years in range(1, _MAX_VALIDITY_YEARS + 1):
+        try:
+            anniversary = issue.replace(year=issue.year + years)
+        except ValueError:  # 29 February: the anniversary of a leap day is 1 March
+            anniversary = dt.date(issue.year + years, 3, 1)
+        if anniversary == after:
+            return True
+    return False
 
 
 def ocr_distance(shown: str, mrz: str) -> int:
@@ -1402,8 +1421,24 @@ class VizCheckDetector(Detector):
             paired = _expiry_of_pair(distinct, _mrz_date(fields.get("birth_date"))) \
                 if key == "expiry_date" else None
             if len(distinct) >= 3 or paired is not None:
+                redirected = False
                 shown = pick(distinct) if len(distinct) >= 3 else paired
                 assert shown is not None
+                if key == "expiry_date" and _issued_day_before(shown, mrz_day):
+                    # the latest date is the issue date of the MRZ's expiry (the expiry
+                    # itself read with a year misread, or altered, into an earlier date,
+                    # or not read): the expiry the zone shows is the latest other date
+                    # after the birth date, its own line then read again, never the
+                    # issue date's line
+                    birth = _mrz_date(fields.get("birth_date"))
+                    others = [d for d in distinct if d != shown
+                              and (birth is None or d > birth)
+                              and not _issued_day_before(d, mrz_day)]
+                    if not others:
+                        read[key] = "not read"
+                        continue
+                    shown = max(others)
+                    redirected = True
                 if _tens_of_day_only(shown, mrz_day) or (
                         len(distinct) < 3 and abs((shown - mrz_day).days) <= 3):
                     # 13 read as 03, 08 as 28: the day's first digit is the commonest
@@ -1445,6 +1480,10 @@ class VizCheckDetector(Detector):
                         data={"viz": shown.isoformat(), "mrz": mrz_day.isoformat()}))
                 else:
                     read[key] = "not read"
+                    if second and redirected and key in data.get("year_differs", []):
+                        # the second reading's expiry, its line read again, does not show
+                        # that year: a misread year, not a changed one
+                        data["year_differs"].remove(key)
             else:
                 read[key] = "not read"
         return dates, distinct

@@ -157,6 +157,41 @@ def test_expiry_of_an_issue_expiry_pair_is_compared_with_the_mrz() -> None:
         assert findings == [] and data["read"]["expiry_date"] == "not read", text
 
 
+def test_the_issue_date_of_the_mrz_expiry_is_never_the_expiry_shown() -> None:
+    """A genuine card valid to the day before its tenth anniversary, its expiry year
+    misread (2036 read 2016): the latest date is then the issue date, which must not be
+    claimed as the expiry the zone shows; the claim, if any, is about the date with the
+    expiry's day and month, and stands or falls with a second reading of that line."""
+    from docfraud.forensics.vizcheck import _issued_day_before
+
+    assert _issued_day_before(dt.date(2026, 5, 20), dt.date(2036, 5, 19))
+    assert _issued_day_before(dt.date(2024, 2, 29), dt.date(2034, 2, 28))  # a leap day
+    assert not _issued_day_before(dt.date(2026, 5, 19), dt.date(2036, 5, 19))  # moved
+    assert not _issued_day_before(dt.date(2016, 5, 20), dt.date(2036, 5, 19))  # 20 years
+    det = get_detector("vizcheck")
+    fields = dict(FIELDS, expiry_date="2036-05-19", birth_date="1962-01-12")
+    ocr = words("UT1690595 MULLER ANNA MARIA 12 JAN 1962 19 MAY 2016 20 MAY 2026")
+    findings, data = det.compare(ocr, fields)  # type: ignore[attr-defined]
+    assert [f.data["viz"] for f in findings] == ["2016-05-19"], data
+    seen: list[str] = []
+
+    def again(used: list[Word]) -> str:
+        seen.append(" ".join(w.text for w in used))
+        return "19 MAY 2036"
+
+    findings, data = det.compare(ocr, fields, verify=again)  # type: ignore[attr-defined]
+    assert findings == [] and data["read"]["expiry_date"] == "match", data
+    assert seen == ["19 MAY 2016"], seen  # the expiry's own line, not the issue date's
+    # birth and issue date only: the expiry was not read, nothing is claimed
+    findings, data = det.compare(words("UT1690595 MULLER ANNA MARIA 12 JAN 1962 "  # type: ignore[attr-defined]
+                                       "20 MAY 2026 12 JAN 1962"), fields)
+    assert findings == [] and data["read"]["expiry_date"] == "not read", data
+    # an expiry moved by whole years keeps its day: still claimed on the expiry shown
+    findings, _ = det.compare(words("UT1690595 MULLER ANNA MARIA 12 JAN 1962 "  # type: ignore[attr-defined]
+                                    "20 MAY 2021 19 MAY 2031"), fields)
+    assert [f.data["viz"] for f in findings] == ["2031-05-19"]
+
+
 def test_hyphenated_name_parts_are_found() -> None:
     det = get_detector("vizcheck")
     fields = dict(FIELDS, given_names="SEO YEON")
@@ -578,10 +613,13 @@ def test_no_date_claim_in_the_second_reading_where_another_date_is_the_mrz_date_
         read_again=lambda: words("UT1690595 MUELLER 05 JUN 1966 25 MAR 2004 26 MAR 2024"))
     assert findings == [] and data["read"]["expiry_date"] == "not read"
     assert "year_differs" not in data  # a misread year, not a changed one
-    # the same dates in the first reading: claimed (the year of the expiry changed)
+    # the same dates in the first reading: claimed (the year of the expiry changed), about
+    # the expiry's own line (the latest date is the issue date of the MRZ's expiry)
     ocr = words("UT1690595 MUELLER ANNA MARIA 05 JUN 1966 25 MAR 2004 26 MAR 2024")
-    findings, data = det.compare(ocr, fields, verify=lambda used: "26 MAR 2024")  # type: ignore[attr-defined]
-    assert [f.code for f in findings] == ["VIZ_EXPIRY_DATE_MISMATCH"]
+    findings, data = det.compare(  # type: ignore[attr-defined]
+        ocr, fields, verify=lambda used: " ".join(w.text for w in used))
+    assert [(f.code, f.data["viz"]) for f in findings] == [
+        ("VIZ_EXPIRY_DATE_MISMATCH", "2004-03-25")]
     # the second reading's own expiry in another year, no other date of its day: claimed
     findings, data = det.compare(  # type: ignore[attr-defined]
         first, fields, verify=lambda used: "25 MAR 2029",
