@@ -35,7 +35,7 @@ of TD1 cards) with Tesseract and looks for the MRZ's values in it:
    line each): cleaned and binarised (marks above and below it removed), and in grey
    levels (the binarisation of a blurred 4 repeats the first reading's 3); the
    difference must show in a second reading and the MRZ's value in none. Before a name
-   is reported absent the whole zone is read again at 14 px/mm, grown by 3 mm above and
+   is reported absent the whole zone is read again at 14 px/mm, grown by 8 mm above and
    at the sides (a name on the zone's edge) and keeping text down to 0.75 mm (a long
    name shrunk to its box); the name must be absent there too. A name still absent is
    read once more where the document's design prints it (:func:`read_design_field`:
@@ -88,8 +88,11 @@ _MIN_TEXT_MM = 1.05
 #: resolution of the second reading of a line that seems to show another value
 _REREAD_PX_PER_MM = 14.0
 #: before a name is claimed absent, the zone is read again grown by this much (a name on
-#: the zone's edge) and keeping text down to this height (a long name shrunk to its box)
-_NAME_MARGIN_MM = 3.0
+#: the zone's edge, or cut off: a TD1 front's zones are placed from the MRZ on the back,
+#: 90 mm away, where a card photographed at an angle puts them up to ~10 mm off, the
+#: surname line first) and keeping text down to this height (a long name shrunk to its
+#: box)
+_NAME_MARGIN_MM = 8.0
 _NAME_MIN_TEXT_MM = 0.75
 #: a name still absent after both readings is read once more where the document's design
 #: prints it (the card registered onto the reference of its design; Tesseract, one line),
