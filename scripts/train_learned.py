@@ -431,12 +431,11 @@ def export(model: Any, path: Path) -> None:
 
     net = _Model(path).net  # loaded as the detector loads it (not its per-process cache)
     probe = to_tensor((np.random.default_rng(0).random((1, 160, 224, 3)) * 255).astype(np.uint8))
-    net.setInput(probe.numpy())
-    got = net.forward()
+    got = net.run(probe.numpy())
     with torch.inference_mode():
         want = model(probe).numpy()
     err = float(np.abs(got - want).max())
-    print(f"exported {path} ({path.stat().st_size / 1024:.0f} KiB); OpenCV vs torch max "
+    print(f"exported {path} ({path.stat().st_size / 1024:.0f} KiB); {net.engine} vs torch max "
           f"|diff| {err:.2e}", flush=True)
     if err > 1e-3:
         raise SystemExit("ONNX export does not match the torch model")

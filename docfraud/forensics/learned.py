@@ -15,8 +15,9 @@ and counterfeits too: a whole re-made document taught a network trained with the
 an unfamiliar design is forged -- it scored genuine documents of the held-out design
 and 11 of the 38 real specimens above its 1 % false-alarm threshold; the shipped ones
 were trained on a GPU from 257,136 crops of 5,357 documents, then fine-tuned on a CPU
-from 520,176 crops of 10,837 with the cells' labels flipped with their crop) run on OpenCV's DNN
-module, so neither screening nor ``import`` needs torch.
+from 520,176 crops of 10,837 with the cells' labels flipped with their crop) run on ONNX
+Runtime (OpenCV's DNN module where it is missing: :mod:`docfraud._onnx`), so neither
+screening nor ``import`` needs torch.
 
 Score: the largest mean probability over 3x3 cells (24x24 pixels), so one small
 altered field counts as much as a large one. Images over :data:`MAX_PIXELS` are
@@ -158,21 +159,16 @@ def padding(h: int, w: int) -> tuple[int, int, int, int]:
 
 
 class _Model:
-    """The ONNX network on OpenCV's DNN module (one per process; forward is locked)."""
+    """The ONNX network (one per process; :class:`docfraud._onnx.OnnxNet`: ONNX Runtime
+    where installed, else OpenCV's dnn module)."""
 
     def __init__(self, path: Path) -> None:
-        import cv2
+        from docfraud._onnx import OnnxNet
 
         if not path.is_file():
             raise ModelError(f"learned detector weights not found: {path} "
                              "(make them with scripts/train_learned.py)")
-        engine = getattr(cv2.dnn, "ENGINE_CLASSIC", None)  # faster than ENGINE_NEW on CPU
-        try:
-            self.net = (cv2.dnn.readNetFromONNX(str(path)) if engine is None
-                        else cv2.dnn.readNetFromONNX(str(path), engine))
-        except cv2.error as exc:
-            raise ModelError(f"cannot load learned detector weights {path}: {exc}") from exc
-        self.lock = threading.Lock()
+        self.net = OnnxNet(path, what="learned detector weights")
 
     def cells(self, channels: NDArray[np.float32], *,
               size: tuple[int, int] | None = None) -> NDArray[np.float32]:
@@ -190,9 +186,7 @@ class _Model:
         else:
             padded = channels
         ch, cw = -(-h // CELL), -(-w // CELL)
-        with self.lock:
-            self.net.setInput(padded[None])
-            logits = np.asarray(self.net.forward(), dtype=np.float32)
+        logits = self.net.run(padded[None])
         c0 = PAD // CELL
         logit = logits[0, 0, c0:c0 + ch, c0:c0 + cw]
         if logit.shape != (ch, cw):
@@ -210,7 +204,7 @@ def load_model(path: Path = MODEL_PATH) -> _Model:
     """The network stored at ``path``, loaded once per process.
 
     Raises:
-        ModelError: the file is missing or not a model OpenCV can read.
+        ModelError: the file is missing or not a model the ONNX engine can read.
     """
     with _MODELS_LOCK:
         if path not in _MODELS:

@@ -5,8 +5,9 @@ MRZ text is OCR-B at a fixed pitch, so a rectified line of known length ``n``
 and each cell is classified into one of 37 classes (A-Z, 0-9, '<') by a small CNN
 (``models/mrz_ocr.onnx``, trained by ``scripts/train_mrz_ocr.py``; lines of small
 glyphs go to the same network trained mostly on small, blurred glyphs,
-``models/mrz_ocr_small.onnx``, loaded only when such a line comes). The CNN runs in
-OpenCV's dnn module so that reading an MRZ never pays for importing torch.
+``models/mrz_ocr_small.onnx``, loaded only when such a line comes). The CNN runs on
+ONNX Runtime (OpenCV's dnn module where it is missing: :mod:`docfraud._onnx`) so that
+reading an MRZ never pays for importing torch.
 
 Tesseract (through pytesseract) is the second engine, used on whole line strips.
 """
@@ -17,12 +18,15 @@ import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from docfraud.errors import ModelError
+
+if TYPE_CHECKING:
+    from docfraud._onnx import OnnxNet
 
 logger = logging.getLogger(__name__)
 
@@ -340,34 +344,33 @@ def standardize(crops: NDArray[np.float32]) -> NDArray[np.float32]:
 
 
 class CellClassifier:
-    """The cell CNN, run by OpenCV's dnn module from the ONNX file the training script writes.
+    """The cell CNN, run from the ONNX file the training script writes
+    (:class:`docfraud._onnx.OnnxNet`: ONNX Runtime where installed, else OpenCV's dnn
+    module).
 
     Architecture (see ``scripts/train_mrz_ocr.py``): three conv3x3 + batch norm + ReLU +
     maxpool2 blocks (16, 32, 64 channels), then fully connected 768 -> 128 -> 37.
-    OpenCV is used at run time so that reading an MRZ never pays for importing torch.
+    An ONNX engine is used at run time so that reading an MRZ never pays for importing
+    torch.
     """
 
-    def __init__(self, net: Any) -> None:
+    def __init__(self, net: OnnxNet) -> None:
         self._net = net
 
     @classmethod
-    def load(cls, path: Path = MODEL_PATH) -> CellClassifier:
-        import cv2
+    def load(cls, path: Path = MODEL_PATH, *, engine: str | None = None) -> CellClassifier:
+        """The classifier stored at ``path`` (``engine`` as :class:`OnnxNet` takes it)."""
+        from docfraud._onnx import OnnxNet
 
         if not path.is_file():
             raise ModelError(f"MRZ OCR model not found at {path}; run scripts/train_mrz_ocr.py")
-        try:
-            net = cv2.dnn.readNetFromONNX(str(path))
-        except cv2.error as exc:
-            raise ModelError(f"MRZ OCR model {path} is unusable: {exc}") from None
-        return cls(net)
+        return cls(OnnxNet(path, what="MRZ OCR model", engine=engine))
 
     def logits(self, crops: NDArray[np.float32]) -> NDArray[np.float32]:
         """(B, CELL_H, CELL_W) float32 ink crops -> (B, 37) float32 logits."""
         if len(crops) == 0:
             return np.zeros((0, len(ALPHABET)), np.float32)
-        self._net.setInput(np.ascontiguousarray(standardize(crops)[:, None]))
-        return np.asarray(self._net.forward(), dtype=np.float32)
+        return self._net.run(standardize(crops)[:, None])
 
     def predict(self, crops: NDArray[np.float32]) -> NDArray[np.float32]:
         """(B, CELL_H, CELL_W) crops -> (B, 37) float32 class probabilities (ALPHABET order)."""
