@@ -4,6 +4,8 @@
 * Per-document time: synthetic phone photos and scans from docfraud.synth (seed 7700, long
   side 1630-1650 px, about 2 MP), screened in this process with OpenCV and BLAS limited to
   one thread; prints median, p95 and max, and the median per stage and detector.
+* Networks: the learned detector's network on the first photo's input, run by ONNX
+  Runtime and by OpenCV's dnn module (the fallback engine) in this process.
 * Start-up: a fresh interpreter that imports docfraud and loads every detector and model
   (docfraud.screen.warm_up) - what an officer's script pays on each call before any work
   on the image - and `docfraud --help` for the bare CLI.
@@ -64,6 +66,34 @@ def one_call(paths: list[Path]) -> list[float]:
     return out
 
 
+def networks(data: bytes, repeat: int = 5) -> None:
+    """The learned detector's network on one photo's input, run by each ONNX engine in
+    this process (docfraud._onnx): median milliseconds and the ratio."""
+    import cv2
+    import numpy as np
+
+    from docfraud._onnx import OnnxNet
+    from docfraud.forensics.learned import MODEL_PATH, input_channels, padding
+
+    image = cv2.cvtColor(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR),
+                         cv2.COLOR_BGR2RGB)
+    h, w = image.shape[:2]
+    x = input_channels(image, pad=padding(h, w))[None]
+    took = {}
+    for engine in ("onnxruntime", "opencv"):
+        net = OnnxNet(MODEL_PATH, what="learned network", engine=engine)
+        net.run(x)
+        runs = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            net.run(x)
+            runs.append(time.perf_counter() - t0)
+        took[engine] = statistics.median(runs) * 1000
+    print(f"learned network on a {h}x{w} photo, one thread: ONNX Runtime "
+          f"{took['onnxruntime']:.0f} ms, OpenCV dnn {took['opencv']:.0f} ms "
+          f"({took['opencv'] / took['onnxruntime']:.1f}x)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=30)
@@ -105,6 +135,7 @@ def main() -> int:
           f"p95 {qc[1]*1000:.0f} ms")
     for k in sorted(stages, key=lambda k: -statistics.median(stages[k])):
         print(f"  {k:22s} median {statistics.median(stages[k]):7.1f} ms")
+    networks(docs[0].data)
     warm, bare = startup()
     print(f"start-up (fresh interpreter, import + load all models): {warm:.2f} s; "
           f"`docfraud --help`: {bare:.2f} s")
