@@ -4,7 +4,7 @@ otherwise.
 Both run the same weights (``models/*.onnx``) to the same outputs within float rounding
 (the learned detector's logits within 1e-5 of each other). ONNX Runtime runs the learned
 detector's full-resolution network about 2.5 times as fast as OpenCV's dnn module on one
-CPU core (a 2-megapixel photo: ~55 against ~140 ms; ``scripts/bench_screen.py``), which is
+CPU core (a 2-megapixel photo: ~40 against ~100 ms; ``scripts/bench_screen.py``), which is
 why it is preferred; OpenCV's module keeps docfraud working where no ONNX Runtime wheel
 exists for the platform.
 
@@ -16,7 +16,6 @@ when OpenCV ran them.
 
 from __future__ import annotations
 
-import logging
 import threading
 from pathlib import Path
 from typing import Any
@@ -25,8 +24,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from docfraud.errors import ModelError
-
-logger = logging.getLogger(__name__)
 
 
 def _onnxruntime() -> Any | None:

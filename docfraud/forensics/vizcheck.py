@@ -1396,6 +1396,7 @@ class VizCheckDetector(Detector):
         dates = parse_dates(words)
         data["dates"] = [d.isoformat() for d, _ in dates]
         distinct = sorted({d for d, _ in dates})
+        birth = _mrz_date(fields.get("birth_date"))
         for key, code, pick in (("birth_date", "VIZ_BIRTH_DATE_MISMATCH", min),
                                 ("expiry_date", "VIZ_EXPIRY_DATE_MISMATCH", max)):
             mrz_day = _mrz_date(fields.get(key))
@@ -1421,8 +1422,7 @@ class VizCheckDetector(Detector):
             # date a whole number of years (at most the longest validity) apart. The later
             # one is the expiry the zone shows, even where fewer than three dates were
             # read (confirmed by the second reading like any other)
-            paired = _expiry_of_pair(distinct, _mrz_date(fields.get("birth_date"))) \
-                if key == "expiry_date" else None
+            paired = _expiry_of_pair(distinct, birth) if key == "expiry_date" else None
             if len(distinct) >= 3 or paired is not None:
                 redirected = False
                 shown = pick(distinct) if len(distinct) >= 3 else paired
@@ -1433,7 +1433,6 @@ class VizCheckDetector(Detector):
                     # or not read): the expiry the zone shows is the latest other date
                     # after the birth date, its own line then read again, never the
                     # issue date's line
-                    birth = _mrz_date(fields.get("birth_date"))
                     others = [d for d in distinct if d != shown
                               and (birth is None or d > birth)
                               and not _issued_day_before(d, mrz_day)]
