@@ -54,7 +54,6 @@ class OnnxNet:
         ort = _onnxruntime() if engine in (None, "onnxruntime") else None
         if engine == "onnxruntime" and ort is None:
             raise ModelError("ONNX Runtime is not installed (pip install onnxruntime)")
-        self._lock = threading.Lock()
         self._session: Any = None
         self._net: Any = None
         if ort is not None:
@@ -83,6 +82,7 @@ class OnnxNet:
                              else cv2.dnn.readNetFromONNX(str(path), classic))
             except cv2.error as exc:
                 raise ModelError(f"{what} {path} is unusable: {exc}") from None
+            self._lock = threading.Lock()  # the net holds its input between two calls
             self.engine = "opencv"
 
     def run(self, x: NDArray[np.float32]) -> NDArray[np.float32]:
