@@ -334,7 +334,8 @@ def _inside_reference(inside: NDArray[np.float32], hom: NDArray[np.float32],
 
 
 def register_page(grey: NDArray[np.uint8], band: NDArray[np.float32],
-                  ref: dict[str, Any], *, inside: NDArray[np.float32]
+                  ref: dict[str, Any], *, inside: NDArray[np.float32],
+                  anchors: NDArray[np.float32] | None = None
                   ) -> tuple[NDArray[np.float64], dict[str, Any]]:
     """Homography from reference to page pixels (both at the analysis scale).
 
@@ -344,13 +345,23 @@ def register_page(grey: NDArray[np.uint8], band: NDArray[np.float32],
         ref: :func:`_reference_arrays` of the design.
         inside: (h, w) float32, 1 where the page shows photographed pixels, 0 where it
             lies outside the image (a card cut off by the photo's edge).
+        anchors: (n, 2) float32 points of the page (analysis scale) where the MRZ
+            placement holds (the MRZ's own zone: the page is straightened from it), or
+            None.
 
     Returns:
         (3x3 homography, facts: ``matches``, ``inliers`` (and ``_smooth`` for the
-        smoothed half-scale keypoints), ``ecc`` (whether the ECC refinement improved the
-        fit), ``fit`` (correlation over the static area inside the image)). Of the MRZ
-        placement alone, the keypoint homographies and the ECC refinement of the best of
-        them, the one whose static area agrees best with the reference.
+        smoothed half-scale keypoints), ``start`` (the candidate the result grew from),
+        ``ecc`` (whether the ECC refinement improved the fit), ``fit`` (correlation over
+        the static area inside the image)). Candidates: the MRZ placement alone, the
+        homography of each scale's keypoints, of both scales' inliers pooled
+        (``pooled``), and of the pooled inliers held at the MRZ by the ``anchors``
+        (``anchored``); the best of them refined by ECC; of all these the one whose
+        static area agrees best with the reference. A blurred or noisy phone photo keeps
+        few keypoints, often on one part of the card (on a TD1 the front, 60 mm from the
+        MRZ on the back): one scale's homography then fits that part and tilts the rest
+        (session 28: 20 genuine documents of fresh sets 3373-3384 whose comparison failed,
+        background correlation 0.07-0.50 of 6 of them -> 0.64-0.90 with these candidates).
     """
     import cv2
 
@@ -374,11 +385,15 @@ def register_page(grey: NDArray[np.uint8], band: NDArray[np.float32],
         return float((a * b).sum()) / den if den > 1e-6 else 0.0
 
     candidates = [np.eye(3, dtype=np.float32)]  # the MRZ placement alone
+    names = ["mrz"]
+    # inlier correspondences (reference -> page, analysis pixels) of each scale
+    pairs_src: list[NDArray[np.float32]] = []
+    pairs_dst: list[NDArray[np.float32]] = []
     sift = cv2.SIFT_create(nfeatures=1500)  # type: ignore[attr-defined]
     matcher = cv2.BFMatcher(cv2.NORM_L2)
 
     def keypoint_homography(image: NDArray[np.uint8], points: NDArray[np.float32],
-                            ref_descriptors: Any, scale: float) -> tuple[int, int]:
+                            ref_descriptors: Any, scale: float, name: str) -> tuple[int, int]:
         """Add the MAGSAC homography of ratio-tested SIFT matches (coordinates times
         ``scale``) to the candidates; returns (matches, inliers)."""
         keypoints, descriptors = sift.detectAndCompute(_keypoint_input(image), None)
@@ -399,16 +414,41 @@ def register_page(grey: NDArray[np.uint8], band: NDArray[np.float32],
         if found is None or inliers is None:
             return len(good), 0
         candidates.append(np.asarray(found, dtype=np.float32))
+        names.append(name)
+        kept = inliers.ravel() > 0
+        pairs_src.append(src[kept])
+        pairs_dst.append(dst[kept])
         return len(good), int(inliers.sum())
 
     facts["matches"], facts["inliers"] = keypoint_homography(
-        grey, ref["points"], ref["descriptors"], 1.0)
+        grey, ref["points"], ref["descriptors"], 1.0, "keypoints")
     # the same on a smoothed half-scale copy: blurred phone photos keep these keypoints
     facts["matches_smooth"], facts["inliers_smooth"] = keypoint_homography(
-        _smoothed_half(grey), ref["points_smooth"], ref["descriptors_smooth"], 2.0)
+        _smoothed_half(grey), ref["points_smooth"], ref["descriptors_smooth"], 2.0,
+        "keypoints_smooth")
+    if pairs_src:
+        src_all, dst_all = np.concatenate(pairs_src), np.concatenate(pairs_dst)
+        if len(pairs_src) == 2:
+            # both scales' inliers together: spread wider over the card than either
+            try:
+                found, _ = cv2.findHomography(src_all, dst_all, cv2.USAC_MAGSAC, 3.0)
+            except cv2.error as exc:
+                logger.debug("pooled keypoint homography failed: %s", exc)
+                found = None
+            if found is not None:
+                candidates.append(np.asarray(found, dtype=np.float32))
+                names.append("pooled")
+        if anchors is not None and len(anchors):
+            # held at the MRZ, which the page is straightened from (the MRZ maps to itself)
+            found, _ = cv2.findHomography(np.concatenate([src_all, anchors]),
+                                          np.concatenate([dst_all, anchors]), 0)
+            if found is not None:
+                candidates.append(np.asarray(found, dtype=np.float32))
+                names.append("anchored")
     scores = [agreement(c) for c in candidates]
     best = int(np.argmax(scores))
     homography, fit = candidates[best], scores[best]
+    facts["start"] = names[best]
     criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 40, 1e-4)
     # the full scale only polishes what the half scale found: few iterations
     fine = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 12, 1e-3)
@@ -795,7 +835,7 @@ def _register_with(analysis: Analysis, design: ReferenceDesign) -> Registration 
     if transform is None:
         return "the card could not be straightened from the MRZ"
     ref = _reference_arrays(design)
-    affine, (page_w, page_h), _top, _mrz = transform
+    affine, (page_w, page_h), top, mrz_rect = transform
     page_shape = ref["page_shape"]
     if (page_h, page_w) != page_shape:
         return (f"the straightened card ({page_w}x{page_h}) and the reference of "
@@ -815,7 +855,12 @@ def _register_with(analysis: Analysis, design: ReferenceDesign) -> Registration 
     # no low-pass before the shrinking warp: tried against aliasing of the fine
     # guilloche, it cost keypoints (genuine registrations failed) and raised the
     # counterfeits' correlations (development seeds 8181-8585)
-    homography, facts = register_page(grey, band, ref, inside=inside)
+    # the MRZ's zone, where the straightening from the MRZ holds, as anchor points
+    mx, my, mw, mh = (v * ANALYSIS_PX_PER_MM
+                      for v in (mrz_rect[0], mrz_rect[1] - top, *mrz_rect[2:]))
+    gx, gy = np.meshgrid(np.linspace(mx, mx + mw, 7), np.linspace(my, my + mh, 3))
+    anchors = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
+    homography, facts = register_page(grey, band, ref, inside=inside, anchors=anchors)
     return Registration(design, ref, grey, band, inside, homography, facts,
                         np.asarray(to_small, dtype=np.float64))
 
