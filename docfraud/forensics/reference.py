@@ -22,7 +22,10 @@ their own design at 0.54-0.88. The card is straightened from the MRZ
 px/mm. Candidate registrations: the MRZ placement alone, and
 homographies from SIFT keypoints of the reference's static areas (both images contrast-
 equalised with CLAHE; ratio test, MAGSAC), at 4 px/mm and on a smoothed copy at 2 px/mm
-(blurred photos keep those). The one whose static area agrees best is refined by ECC on
+(blurred photos keep those), from both scales' inliers pooled, and from these held at the
+MRZ by points of its zone (a blurred phone photo keeps few keypoints, often on one part of
+the card: a TD1's front, 60 mm from the MRZ on its back). The one whose static area agrees
+best is refined by ECC on
 the band-passed images (Gaussian difference, sigma 1 and 8 px = 0.25 and 2 mm), coarse
 to fine (2 then 4 px/mm), restricted to the static areas, and the refinement is kept
 only where it agrees better (ECC can run off to a wrong optimum). On the registered
@@ -346,8 +349,8 @@ def register_page(grey: NDArray[np.uint8], band: NDArray[np.float32],
         inside: (h, w) float32, 1 where the page shows photographed pixels, 0 where it
             lies outside the image (a card cut off by the photo's edge).
         anchors: (n, 2) float32 points of the page (analysis scale) where the MRZ
-            placement holds (the MRZ's own zone: the page is straightened from it), or
-            None.
+            placement holds (the MRZ's own zone: the page is straightened from it), each
+            taken as its own reference point (the identity there), or None.
 
     Returns:
         (3x3 homography, facts: ``matches``, ``inliers`` (and ``_smooth`` for the
@@ -359,9 +362,12 @@ def register_page(grey: NDArray[np.uint8], band: NDArray[np.float32],
         (``anchored``); the best of them refined by ECC; of all these the one whose
         static area agrees best with the reference. A blurred or noisy phone photo keeps
         few keypoints, often on one part of the card (on a TD1 the front, 60 mm from the
-        MRZ on the back): one scale's homography then fits that part and tilts the rest
-        (session 28: 20 genuine documents of fresh sets 3373-3384 whose comparison failed,
-        background correlation 0.07-0.50 of 6 of them -> 0.64-0.90 with these candidates).
+        MRZ on the back): one scale's homography then fits that part and tilts the rest.
+        Session 28, on the 20 genuine documents of the spent evaluation sets 3373-3384
+        with the highest reference scores: 7 of the 9 misregistered ones (background
+        correlation -0.18-0.50) register with these candidates (0.64-0.90); 3 others'
+        scores fall (0.72-1.0 -> 0.36-0.47, a closer fit at the portrait); the other 8
+        (the portrait's lines or the ghost, at the same registration) keep theirs.
     """
     import cv2
 
@@ -429,20 +435,26 @@ def register_page(grey: NDArray[np.uint8], band: NDArray[np.float32],
     if pairs_src:
         src_all, dst_all = np.concatenate(pairs_src), np.concatenate(pairs_dst)
         if len(pairs_src) == 2:
-            # both scales' inliers together: spread wider over the card than either
+            # both scales' inliers together: spread wider over the card than either (at
+            # the full scale's tolerance, 3 analysis pixels: a half-scale inlier further
+            # off than that is left out of the pooled fit)
             try:
                 found, _ = cv2.findHomography(src_all, dst_all, cv2.USAC_MAGSAC, 3.0)
             except cv2.error as exc:
                 logger.debug("pooled keypoint homography failed: %s", exc)
                 found = None
-            if found is not None:
+            if found is not None and np.isfinite(found).all():
                 candidates.append(np.asarray(found, dtype=np.float32))
                 names.append("pooled")
         if anchors is not None and len(anchors):
             # held at the MRZ, which the page is straightened from (the MRZ maps to itself)
-            found, _ = cv2.findHomography(np.concatenate([src_all, anchors]),
-                                          np.concatenate([dst_all, anchors]), 0)
-            if found is not None:
+            try:
+                found, _ = cv2.findHomography(np.concatenate([src_all, anchors]),
+                                              np.concatenate([dst_all, anchors]), 0)
+            except cv2.error as exc:
+                logger.debug("anchored keypoint homography failed: %s", exc)
+                found = None
+            if found is not None and np.isfinite(found).all():
                 candidates.append(np.asarray(found, dtype=np.float32))
                 names.append("anchored")
     scores = [agreement(c) for c in candidates]
