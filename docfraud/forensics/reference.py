@@ -398,6 +398,22 @@ def register_page(grey: NDArray[np.uint8], band: NDArray[np.float32],
     sift = cv2.SIFT_create(nfeatures=1500)  # type: ignore[attr-defined]
     matcher = cv2.BFMatcher(cv2.NORM_L2)
 
+    def fitted(src: NDArray[np.float32], dst: NDArray[np.float32], method: int,
+               tolerance: float, what: str) -> tuple[Any, Any]:
+        """cv2.findHomography's (homography, inlier mask), or (None, None) where the
+        point sets are degenerate."""
+        try:
+            return cv2.findHomography(src, dst, method, tolerance)
+        except cv2.error as exc:
+            logger.debug("%s homography failed: %s", what, exc)
+            return None, None
+
+    def add(found: Any, name: str) -> None:
+        """Add a fitted homography (None or non-finite: none) to the candidates."""
+        if found is not None and np.isfinite(found).all():
+            candidates.append(np.asarray(found, dtype=np.float32))
+            names.append(name)
+
     def keypoint_homography(image: NDArray[np.uint8], points: NDArray[np.float32],
                             ref_descriptors: Any, scale: float, name: str) -> tuple[int, int]:
         """Add the MAGSAC homography of ratio-tested SIFT matches (coordinates times
@@ -412,11 +428,7 @@ def register_page(grey: NDArray[np.uint8], band: NDArray[np.float32],
             return len(good), 0
         src = points[[m.queryIdx for m in good]] * scale
         dst = np.array([keypoints[m.trainIdx].pt for m in good], dtype=np.float32) * scale
-        try:
-            found, inliers = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, 3.0 * scale)
-        except cv2.error as exc:  # degenerate point sets
-            logger.debug("keypoint homography failed: %s", exc)
-            return len(good), 0
+        found, inliers = fitted(src, dst, cv2.USAC_MAGSAC, 3.0 * scale, "keypoint")
         if found is None or inliers is None:
             return len(good), 0
         candidates.append(np.asarray(found, dtype=np.float32))
@@ -438,25 +450,12 @@ def register_page(grey: NDArray[np.uint8], band: NDArray[np.float32],
             # both scales' inliers together: spread wider over the card than either (at
             # the full scale's tolerance, 3 analysis pixels: a half-scale inlier further
             # off than that is left out of the pooled fit)
-            try:
-                found, _ = cv2.findHomography(src_all, dst_all, cv2.USAC_MAGSAC, 3.0)
-            except cv2.error as exc:
-                logger.debug("pooled keypoint homography failed: %s", exc)
-                found = None
-            if found is not None and np.isfinite(found).all():
-                candidates.append(np.asarray(found, dtype=np.float32))
-                names.append("pooled")
+            add(fitted(src_all, dst_all, cv2.USAC_MAGSAC, 3.0, "pooled keypoint")[0],
+                "pooled")
         if anchors is not None and len(anchors):
             # held at the MRZ, which the page is straightened from (the MRZ maps to itself)
-            try:
-                found, _ = cv2.findHomography(np.concatenate([src_all, anchors]),
-                                              np.concatenate([dst_all, anchors]), 0)
-            except cv2.error as exc:
-                logger.debug("anchored keypoint homography failed: %s", exc)
-                found = None
-            if found is not None and np.isfinite(found).all():
-                candidates.append(np.asarray(found, dtype=np.float32))
-                names.append("anchored")
+            add(fitted(np.concatenate([src_all, anchors]), np.concatenate([dst_all, anchors]),
+                       0, 3.0, "anchored keypoint")[0], "anchored")
     scores = [agreement(c) for c in candidates]
     best = int(np.argmax(scores))
     homography, fit = candidates[best], scores[best]
