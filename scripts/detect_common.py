@@ -31,7 +31,7 @@ EVAL_SEED = 3303
 #: session 14, 3314-3315 since session 15, 3316-3318 since session 16, 3319-3322 since session
 #: 19, 3323-3324 since session 20, 3325-3326 since session 21, 3327 since session 22, 3328
 #: since session 23, 3329-3330 since session 24, 3331-3348 since session 25, 3349-3372 since
-#: session 26, 3373-3384 since session 27, 3385-3396 since session 28): never train
+#: session 26, 3373-3384 since session 27, 3385-3396 since session 28, 3397-3408 since session 29): never train
 EVAL_SEEDS = (EVAL_SEED, *range(3304, 3409))
 #: seeds used to tune detectors or as their development sets (portrait ghost constants
 #: 7171/7272, portrait and vizcheck 4242/5151/5353/5454-5456, learned detector
