@@ -13,11 +13,15 @@ Method: the card is registered onto the reference of its design
 comparison); each field of the design's layout (:class:`docfraud.reference.FieldLayout`)
 is cut out of the photographed image at ``PATCH_PX_PER_MM`` in the reference's frame,
 from just above its capitals (its label lies higher) to below its baseline. The printed
-text is the dark ink of the patch (the security background's lines are paler); its
-baseline is the steepest fall of the ink's row profile within ``SEARCH_CAP`` capital
-heights of where the design puts it (sub-pixel: a parabola through the derivative).
-Text narrower than ``MIN_TEXT_CAPS`` capital heights is not measured (a single letter's
-own edges, a three-letter code's round overshoot, outweigh the line). Each field's
+text is the dark ink of the patch, in the columns where that ink fills the capitals' band
+densely (a dark-scanned security background's thin lines cross it sparsely; a wide box's
+empty rest is left out); its baseline is the steepest fall of the ink's row profile within
+``SEARCH_CAP`` capital heights of where the design puts it (sub-pixel: a parabola through
+the derivative), the profile read along the slope, up to ``MAX_SKEW``, that makes the fall
+steepest (a registration's small rotation, or a field printed again by hand, tilts a long
+line of text against the card by a few rows), at the column where the design starts the
+text (version 3). Text narrower than ``MIN_TEXT_CAPS`` capital heights is not measured (a
+single letter's own edges, a three-letter code's round overshoot, outweigh the line). Each field's
 offset from the design, less a plane through the document's offsets (the registration's
 smooth error; fitted robustly, its slopes held small by ``PLANE_RIDGE``), is its
 deviation (mm): ``baseline_dev_max`` the largest, ``baseline_dev_second`` the second
@@ -94,6 +98,14 @@ MIN_CONTRAST = 35.0
 #: a field's text must run at least this many capital heights (a single letter's edges,
 #: the bottom of P's bowl, outweigh its baseline)
 MIN_TEXT_CAPS = 4.0
+#: the text's columns: where its ink fills at least this share of the densest text's
+#: (:func:`text_columns`)
+TEXT_DENSITY = 0.35
+#: the text's baseline is looked for along slopes up to this (rows per column, about 1
+#: degree), in these steps, its columns taken in blocks this many capitals wide
+MAX_SKEW = 0.018
+SKEW_STEP = 0.002
+SKEW_BLOCK_CAPS = 0.25
 #: fields whose printed text follows from the MRZ (field -> MRZ field): its width is known
 WIDTH_FIELDS = {"birth_date": "birth_date", "expiry_date": "expiry_date",
                 "number": "document_number", "passport_number": "document_number",
@@ -163,10 +175,19 @@ FINDING_MM = 0.15
 
 @dataclass(frozen=True)
 class FieldPrint:
-    """One field's text measured in the reference frame (reference pixels)."""
+    """One field's text measured in the reference frame (reference pixels).
+
+    Attributes:
+        name: the field's name.
+        baseline: the text's baseline where the design starts it (its ``x``), reference
+            pixels.
+        skew: the baseline's slope against the registered card (rise in rows per column;
+            positive runs down to the right).
+    """
 
     name: str
     baseline: float
+    skew: float = 0.0
 
 
 def _fall(profile: NDArray[np.float64], centre: float, half: float
@@ -189,10 +210,66 @@ def _vertex(a: float, b: float, c: float) -> float:
     return float(np.clip(0.5 * (a - c) / den, -0.5, 0.5)) if den < 0 else 0.0
 
 
+def text_columns(ink: NDArray[np.bool_], base: float, cap: float) -> NDArray[np.bool_]:
+    """The columns of a field patch that carry its text: where the ink fills at least
+    ``TEXT_DENSITY`` of the densest text's share of the capitals' middle (rows ``cap``
+    (pixels) above ``base`` (0.2-0.8 of it), smoothed over half a capital). The security
+    background's thin lines cross that band sparsely; a wide box whose text fills only
+    part of it is not averaged over its empty rest."""
+    import cv2
+
+    band = ink[max(int(base - 0.8 * cap), 0):max(int(base - 0.2 * cap), 1)]
+    if band.size == 0:
+        return np.zeros(ink.shape[1], bool)
+    density = band.mean(axis=0, dtype=np.float32)[None, :]
+    smooth = cv2.blur(density, (max(3, int(0.5 * cap) | 1), 1))[0]
+    top = float(smooth.max())
+    return np.asarray(smooth >= TEXT_DENSITY * top, bool) if top > 0 else np.zeros_like(
+        smooth, bool)
+
+
+def _sheared_profiles(text: NDArray[np.float64], cols: NDArray[np.intp], origin: float,
+                      block: int) -> tuple[NDArray[np.float64], NDArray[np.float64],
+                                           NDArray[np.float64]]:
+    """The text's row profiles per block of ``block`` text columns: (profiles (n, rows),
+    weights (n,), each block's mean column less ``origin``)."""
+    groups = np.arange(cols.size) // max(block, 1)
+    n = int(groups[-1]) + 1
+    profiles = np.zeros((n, text.shape[0]))
+    np.add.at(profiles, groups, text[:, cols].T)
+    weights = np.bincount(groups, minlength=n).astype(np.float64)
+    centres = np.bincount(groups, weights=cols.astype(np.float64), minlength=n) / weights
+    return profiles, weights, centres - origin
+
+
+def _profiles_at(profiles: NDArray[np.float64], weights: NDArray[np.float64],
+                 offsets: NDArray[np.float64], skews: NDArray[np.float64]
+                 ) -> NDArray[np.float64]:
+    """For each of ``skews``, the mean row profile of the blocks with each block's rows
+    read ``skew`` x its ``offsets`` lower (linear interpolation; rows past the patch read
+    as paper): (skews, rows)."""
+    rows = profiles.shape[1]
+    y = np.arange(rows)[None, None, :] + skews[:, None, None] * offsets[None, :, None]
+    i0 = np.floor(y).astype(np.intp)
+    frac = y - i0
+    padded = np.pad(profiles, ((0, 0), (1, 2)))
+    take = np.arange(profiles.shape[0])[None, :, None]
+    lo = padded[take, np.clip(i0 + 1, 0, rows + 2)]
+    hi = padded[take, np.clip(i0 + 2, 0, rows + 2)]
+    return np.asarray(((1 - frac) * lo + frac * hi).sum(axis=1) / weights.sum(), np.float64)
+
+
 def measure_field(grey: NDArray[np.uint8], to_image: NDArray[np.float64],
                   name: str, layout: FieldLayout, px_per_mm: float) -> FieldPrint | None:
     """The baseline of a field's text (reference pixels), or None where the field shows
     no measurable text.
+
+    The text's columns are found by the density of their ink (:func:`text_columns`); the
+    row profile of their ink is read along lines of each slope up to ``MAX_SKEW`` (the
+    text may lie tilted against the registered card: a registration's small rotation, a
+    re-printed field's own) and the baseline is the steepest fall of the profile, over
+    the slopes, within ``SEARCH_CAP`` capital heights of where the design puts it, at the
+    column where the design starts the text.
 
     Args:
         grey: the photographed image, greyscale.
@@ -216,22 +293,30 @@ def measure_field(grey: NDArray[np.uint8], to_image: NDArray[np.float64],
         return None
     dark = np.clip((paper - g) / (paper - darkest), 0.0, 1.0)
     ink = dark >= INK_LEVEL
-    cols = np.nonzero(ink.sum(axis=0) >= 2)[0]
-    if cols.size < 4 or cols[-1] - cols[0] < MIN_TEXT_CAPS * layout.cap * k:
+    base_nom = (layout.baseline[1] - y0) * k
+    cap = layout.cap * k
+    cols = np.nonzero(text_columns(ink, base_nom, cap))[0]
+    if cols.size < 4 or cols[-1] - cols[0] < MIN_TEXT_CAPS * cap:
         return None  # one or two glyphs: a letter's own edges (P's bowl) outweigh the line
     text = np.where(ink, dark, 0.0).astype(np.float64)
-    rows = text[:, cols[0]:cols[-1] + 1].mean(axis=1)
-    rows = np.convolve(rows, [0.25, 0.5, 0.25], mode="same")
-    base_nom = (layout.baseline[1] - y0) * k
-    found = _fall(rows, base_nom, SEARCH_CAP * layout.cap * k)
-    if found is None:
+    profiles, weights, offsets = _sheared_profiles(
+        text, cols, (layout.baseline[0] - x0) * k, max(int(SKEW_BLOCK_CAPS * cap), 1))
+    skews = np.linspace(-MAX_SKEW, MAX_SKEW, 2 * round(MAX_SKEW / SKEW_STEP) + 1)
+    sheared = _profiles_at(profiles, weights, offsets, skews)
+    best: tuple[float, float, NDArray[np.float64], float] | None = None
+    for skew, profile in zip(skews, sheared, strict=True):
+        rows = np.convolve(profile, [0.25, 0.5, 0.25], mode="same")
+        found = _fall(rows, base_nom, SEARCH_CAP * cap)
+        if found is not None and (best is None or found[1] > best[1]):
+            best = (found[0], found[1], rows, float(skew))
+    if best is None:
         return None
-    base, fall = found
-    body = rows[max(int(base - 0.8 * layout.cap * k), 0):int(base)]
+    base, fall, rows, skew = best
+    body = rows[max(int(base - 0.8 * cap), 0):int(base)]
     level = float(np.median(body)) if body.size else 0.0
     if level <= 0 or fall < 0.2 * level:
         return None
-    return FieldPrint(name=name, baseline=y0 + base / k)
+    return FieldPrint(name=name, baseline=y0 + base / k, skew=skew)
 
 
 def printed_text(name: str, mrz: MrzResult, typeface: Typeface,
@@ -511,7 +596,7 @@ def field_spread() -> dict[str, dict[str, float]]:
 @register
 class FieldPrintDetector(RegisteredDetector):
     name = "fieldprint"
-    version = "2"
+    version = "3"
     description = ("personalised text placed against the layout of the document's design: "
                    "a field off the others' offset was printed again")
     codes = ("FIELD_TEXT_MISPLACED", "FIELD_TEXT_SIZE_DIFFERS")

@@ -390,3 +390,51 @@ def test_a_match_at_the_end_of_the_moves_is_no_measure() -> None:
         else:
             assert found is None, found
     assert PATCH_PX_PER_MM == 16.0
+
+
+def _printed_line(tilt_deg: float, background: bool) -> tuple[np.ndarray, object]:
+    """A field's text on a white card at 8 px/mm, tilted ``tilt_deg`` about where the
+    layout starts it, optionally over dark wavy background lines across the whole box
+    (a passport's guilloche scanned dark), and the layout (wide box, text in its left
+    half)."""
+    import cv2
+    from PIL import Image, ImageDraw, ImageFont
+
+    from docfraud.reference import FieldLayout
+    from docfraud.synth.fonts import find_font_file
+
+    font_file = find_font_file("DejaVuSans-Bold.ttf")
+    assert font_file is not None
+    layout = FieldLayout(box=(100, 50, 700, 26), baseline=(100.0, 72.0), cap=18.4)
+    canvas = Image.new("L", (900, 160), 255)
+    ImageDraw.Draw(canvas).text((100, 72), "PASSPORT OFFICE UTOPIA", fill=0, anchor="ls",
+                                font=ImageFont.truetype(font_file, 25))
+    turn = cv2.getRotationMatrix2D((100.0, 72.0), -tilt_deg, 1.0)  # + runs down rightwards
+    grey = cv2.warpAffine(np.asarray(canvas), turn, (900, 160), flags=cv2.INTER_LINEAR,
+                          borderValue=255)
+    if background:
+        x = np.arange(900)
+        for phase in (0.0, 1.3, 2.6, 3.9):
+            y = (62 + 14 * np.sin(x / 37.0 + phase)).astype(np.int32)
+            cv2.polylines(grey, [np.stack([x, y], axis=1).astype(np.int32)], False, 90, 1,
+                          cv2.LINE_AA)
+    return grey, layout
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_a_tilted_line_of_text_over_dark_lines_keeps_its_baseline(background: bool) -> None:
+    from docfraud.forensics.fieldprint import measure_field
+
+    identity = np.eye(3)
+    flat_grey, layout = _printed_line(0.0, background=False)
+    flat = measure_field(flat_grey, identity, "authority", layout, 8.0)
+    assert flat is not None
+    assert flat.baseline == pytest.approx(72.0, abs=1.0) and abs(flat.skew) <= 0.002
+    # a text 0.6 degrees off the card (a registration's small rotation, a field printed
+    # again by hand) whose box's other half holds only the background: its baseline where
+    # the design starts it is where the untilted text's is
+    grey, layout = _printed_line(0.6, background)
+    tilted = measure_field(grey, identity, "authority", layout, 8.0)
+    assert tilted is not None
+    assert tilted.baseline == pytest.approx(flat.baseline, abs=0.3)
+    assert tilted.skew == pytest.approx(np.tan(np.radians(0.6)), abs=0.002)
