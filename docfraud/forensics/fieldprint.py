@@ -228,11 +228,13 @@ def text_columns(ink: NDArray[np.bool_], base: float, cap: float) -> NDArray[np.
         smooth, bool)
 
 
-def _sheared_profiles(text: NDArray[np.float64], cols: NDArray[np.intp], origin: float,
-                      block: int) -> tuple[NDArray[np.float64], NDArray[np.float64],
-                                           NDArray[np.float64]]:
-    """The text's row profiles per block of ``block`` text columns: (profiles (n, rows),
-    weights (n,), each block's mean column less ``origin``)."""
+def _block_profiles(text: NDArray[np.float64], cols: NDArray[np.intp], origin: float,
+                    block: int) -> tuple[NDArray[np.float64], NDArray[np.float64],
+                                         NDArray[np.float64]]:
+    """The text's row profiles summed per block of ``block`` text columns (``cols``, at
+    least one): (profiles (n, rows), weights (n,): columns per block, each block's mean
+    column less ``origin``). Reading a tilted line then shifts a few dozen block profiles,
+    not every column of a patch up to 1,400 columns wide."""
     groups = np.arange(cols.size) // max(block, 1)
     n = int(groups[-1]) + 1
     profiles = np.zeros((n, text.shape[0]))
@@ -247,7 +249,8 @@ def _profiles_at(profiles: NDArray[np.float64], weights: NDArray[np.float64],
                  ) -> NDArray[np.float64]:
     """For each of ``skews``, the mean row profile of the blocks with each block's rows
     read ``skew`` x its ``offsets`` lower (linear interpolation; rows past the patch read
-    as paper): (skews, rows)."""
+    as paper): (skews, rows). Along the text's own slope its baseline falls in the same
+    row in every block, so the profile's fall there is steepest."""
     rows = profiles.shape[1]
     y = np.arange(rows)[None, None, :] + skews[:, None, None] * offsets[None, :, None]
     i0 = np.floor(y).astype(np.intp)
@@ -299,7 +302,7 @@ def measure_field(grey: NDArray[np.uint8], to_image: NDArray[np.float64],
     if cols.size < 4 or cols[-1] - cols[0] < MIN_TEXT_CAPS * cap:
         return None  # one or two glyphs: a letter's own edges (P's bowl) outweigh the line
     text = np.where(ink, dark, 0.0).astype(np.float64)
-    profiles, weights, offsets = _sheared_profiles(
+    profiles, weights, offsets = _block_profiles(
         text, cols, (layout.baseline[0] - x0) * k, max(int(SKEW_BLOCK_CAPS * cap), 1))
     skews = np.linspace(-MAX_SKEW, MAX_SKEW, 2 * round(MAX_SKEW / SKEW_STEP) + 1)
     sheared = _profiles_at(profiles, weights, offsets, skews)

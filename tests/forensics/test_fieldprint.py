@@ -421,8 +421,9 @@ def _printed_line(tilt_deg: float, background: bool) -> tuple[np.ndarray, object
     return grey, layout
 
 
-@pytest.mark.parametrize("background", [False, True])
-def test_a_tilted_line_of_text_over_dark_lines_keeps_its_baseline(background: bool) -> None:
+@pytest.mark.parametrize(("tilt", "background"), [(0.6, False), (0.6, True), (-0.6, True)])
+def test_a_tilted_line_of_text_over_dark_lines_keeps_its_baseline(tilt: float,
+                                                                   background: bool) -> None:
     from docfraud.forensics.fieldprint import measure_field
 
     identity = np.eye(3)
@@ -433,8 +434,8 @@ def test_a_tilted_line_of_text_over_dark_lines_keeps_its_baseline(background: bo
     # a text 0.6 degrees off the card (a registration's small rotation, a field printed
     # again by hand) whose box's other half holds only the background: its baseline where
     # the design starts it is where the untilted text's is
-    grey, layout = _printed_line(0.6, background)
+    grey, layout = _printed_line(tilt, background)
     tilted = measure_field(grey, identity, "authority", layout, 8.0)
     assert tilted is not None
     assert tilted.baseline == pytest.approx(flat.baseline, abs=0.3)
-    assert tilted.skew == pytest.approx(np.tan(np.radians(0.6)), abs=0.002)
+    assert tilted.skew == pytest.approx(np.tan(np.radians(tilt)), abs=0.002)
