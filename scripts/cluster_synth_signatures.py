@@ -15,6 +15,11 @@ Nothing is taken from the truth but the labels.
 
     PYTHONPATH=. python scripts/cluster_synth_signatures.py DIR OUT.jsonl --screen CACHE --jobs 2
 
+After a change to some detectors, ``--refresh fieldprint[,...]`` runs those again on the
+cached images, keeps every other cached result and the straightened card, and fuses the
+risk again with the shipped fusion model (what ``docfraud screen`` would now report, as
+long as the change does not move where the MRZ is read).
+
 **Truth-homography path** (default): the page is rectified with the truth
 homography, and the zones come from the truth layout (portrait box, the design's
 field boxes), the design's ICAO geometry (nominal MRZ zone, docfraud.layout.GEOMETRY)
@@ -120,6 +125,61 @@ def screen_cache(directory: Path, cache: Path, *, jobs: int) -> None:
                 print(f"  screened {k}/{len(todo)} in {time.time() - t0:.0f} s", flush=True)
 
 
+def _refresh_one(args: tuple[str, tuple[str, ...]]) -> str | None:
+    """Run the detectors ``names`` again on the image of one cached screen record and fuse
+    the risk again; returns an error message, or None."""
+    from docfraud.forensics.base import DetectorResult
+    from docfraud.score import fuse
+    from docfraud.screen import _in_native_frame, analyse
+
+    cached, names = args
+    path = Path(cached)
+    record = json.loads(path.read_text())
+    if "error" in record:
+        return None  # unreadable when screened: nothing to refresh
+    try:
+        analysis, fresh, _ = analyse(Path(record["file"]).read_bytes(), detectors=list(names))
+    except Exception as exc:  # recorded and reported, the cached record kept as it was
+        return f"{record['file']}: {type(exc).__name__}: {exc}"
+    scale = float(analysis.document.info.get("working_scale", 1.0))
+    if scale != 1.0:
+        assert analysis.mrz is not None
+        fresh = _in_native_frame(fresh, analysis.mrz, {}, 1.0 / scale)[0]
+    by_name = {r.detector: r for r in fresh}
+    results = [by_name.pop(r.detector, None) or r
+               for r in (DetectorResult.from_dict(d) for d in record["detectors"])]
+    results += list(by_name.values())
+    record["detectors"] = [json.loads(json.dumps(r.to_dict())) for r in results]
+    record["findings"] = [f for d in record["detectors"] for f in d["findings"]]
+    record["risk"] = fuse(results).to_dict()
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record))
+    tmp.replace(path)  # a killed refresh leaves every record whole
+    return None
+
+
+def refresh_cache(cache: Path, names: tuple[str, ...], *, jobs: int) -> int:
+    """Run ``names`` again on every image of a screened cache (in place); the number
+    of records that could not be refreshed (each reported)."""
+    import multiprocessing as mp
+
+    todo = [(str(p), names) for p in sorted(cache.glob("*.json"))]
+    if not todo:
+        raise SystemExit(f"{cache} holds no screen records to refresh")
+    t0 = time.time()
+    failed = 0
+    with mp.get_context("spawn").Pool(jobs) as pool:
+        for k, err in enumerate(pool.imap_unordered(_refresh_one, todo), 1):
+            if err:
+                failed += 1
+                print(f"  refresh failed: {err}", file=sys.stderr, flush=True)
+            if k % 50 == 0:
+                print(f"  refreshed {k}/{len(todo)} in {time.time() - t0:.0f} s", flush=True)
+    print(f"{', '.join(names)} run again on {len(todo) - failed} of {len(todo)} cached "
+          f"records in {time.time() - t0:.0f} s", flush=True)
+    return failed
+
+
 def write_screen_signatures(directory: Path, cache: Path, out: Path) -> int:
     """Signatures of the screened images (as ``docfraud screen --signature`` computes
     them, :func:`docfraud.signature.signature_from_screen`), with the truth attached."""
@@ -174,13 +234,23 @@ def main() -> int:
                     help="product path: screen each image (docfraud.screen) into CACHE, then "
                          "build the signatures from the screen results")
     ap.add_argument("--jobs", type=int, default=2, help="screening processes (default 2)")
+    ap.add_argument("--refresh", default="", metavar="DETECTORS",
+                    help="with --screen: comma-separated detectors to run again on the cached "
+                         "images (after a change to them); the risk is fused again")
     args = ap.parse_args()
     if not (args.dir / "truth.jsonl").is_file():
         ap.error(f"{args.dir} is not a docfraud synth dataset (no truth.jsonl)")
     if args.jobs < 1:
         ap.error("--jobs must be at least 1")
+    if args.refresh and not args.screen:
+        ap.error("--refresh needs --screen CACHE")
     if args.screen:
         screen_cache(args.dir, args.screen, jobs=args.jobs)
+        if args.refresh:
+            from detect_common import detector_names
+
+            if refresh_cache(args.screen, detector_names(args.refresh), jobs=args.jobs):
+                return 1
         return write_screen_signatures(args.dir, args.screen, args.out)
     records = [json.loads(x) for x in (args.dir / "truth.jsonl").read_text().splitlines() if x]
     rng = np.random.default_rng(args.risk_seed)

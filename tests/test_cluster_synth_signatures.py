@@ -1,0 +1,78 @@
+"""scripts/cluster_synth_signatures.py: a screened cache's detectors run again (--refresh)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from docfraud.forensics.base import DetectorResult
+from docfraud.score import fuse
+from docfraud.synth.dataset import generate_dataset
+from tests.scripts import load_script
+
+
+@pytest.fixture(scope="module")
+def screened(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Path, Path]:
+    """A two-document synth set screened into a cache as the script does."""
+    root = tmp_path_factory.mktemp("css")
+    truths = generate_dataset(root / "ds", genuine=1, forged=1, workshops=0, seed=11)
+    mod = load_script("cluster_synth_signatures")
+    cache = root / "cache"
+    cache.mkdir()
+    for t in truths:
+        mod._screen_one((str(root / "ds" / t["file"]), Path(t["file"]).stem, str(cache)))
+    return mod, root / "ds", cache
+
+
+def _results(record: dict) -> dict[str, dict]:
+    return {d["detector"]: d for d in record["detectors"]}
+
+
+def test_refresh_reruns_the_named_detector_keeps_the_rest_and_fuses_again(
+        screened: tuple[object, Path, Path]) -> None:
+    mod, _, cache = screened
+    path = sorted(cache.glob("*.json"))[0]
+    original = json.loads(path.read_text())
+    assert "error" not in original
+    tampered = json.loads(path.read_text())
+    res = _results(tampered)
+    res["fieldprint"]["score"] = 0.123456
+    res["fieldprint"]["data"] = {"tampered": True}
+    res["noise"]["score"] = 0.654321  # not refreshed: must be kept as cached
+    tampered["risk"] = {**tampered["risk"], "score": 0.5}
+    path.write_text(json.dumps(tampered))
+
+    assert mod._refresh_one((str(path), ("fieldprint",))) is None  # type: ignore[attr-defined]
+    after = json.loads(path.read_text())
+    got = _results(after)
+    want = _results(original)
+    assert got["fieldprint"]["score"] == want["fieldprint"]["score"]
+    assert got["fieldprint"]["data"] == want["fieldprint"]["data"]
+    assert got["noise"]["score"] == 0.654321
+    assert [d["detector"] for d in after["detectors"]] == [
+        d["detector"] for d in original["detectors"]]
+    expected = fuse([DetectorResult.from_dict(d) for d in after["detectors"]]).to_dict()
+    assert after["risk"]["score"] == expected["score"] != 0.5
+    assert after["findings"] == [f for d in after["detectors"] for f in d["findings"]]
+    assert after["_zones"] == original["_zones"]  # the straightened card is kept
+
+
+def test_refresh_of_a_missing_image_is_reported_and_the_record_kept(
+        screened: tuple[object, Path, Path], tmp_path: Path) -> None:
+    mod, _, cache = screened
+    record = json.loads(sorted(cache.glob("*.json"))[1].read_text())
+    record["file"] = str(tmp_path / "gone.png")
+    path = tmp_path / "000009.json"
+    path.write_text(json.dumps(record))
+    err = mod._refresh_one((str(path), ("fieldprint",)))  # type: ignore[attr-defined]
+    assert err is not None and "gone.png" in err
+    assert json.loads(path.read_text()) == record
+
+
+def test_refresh_of_an_empty_cache_stops_with_a_message(
+        screened: tuple[object, Path, Path], tmp_path: Path) -> None:
+    mod = screened[0]
+    with pytest.raises(SystemExit, match="no screen records"):
+        mod.refresh_cache(tmp_path, ("fieldprint",), jobs=1)  # type: ignore[attr-defined]
