@@ -9,9 +9,14 @@ forgers, the latter true singletons), and separately over all documents;
 "genuine in series" is the share of genuine documents put into any series.
 
 Data: signatures from docfraud.cluster.synthetic (generated, not extracted from
-rendered images; see docs/cluster.md).
+rendered images; see docs/cluster.md), whose workshops carry their traits as
+docfraud.synth's do (``--traits synth``, the default since 2026-12-01: a misspelt
+authority, a composite-check bug, a deviating MRZ print and background only on
+counterfeits, numbering only where the document number is invented or altered, no
+paste trace on copy-moves); ``--traits all`` is the earlier world in which any workshop
+may carry any trait.
 
-    PYTHONPATH=. python scripts/eval_cluster.py [--markdown]
+    PYTHONPATH=. python scripts/eval_cluster.py [--markdown] [--traits all]
 """
 
 from __future__ import annotations
@@ -64,6 +69,10 @@ def main() -> int:
     ap.add_argument("--markdown", action="store_true", help="print a markdown table")
     ap.add_argument("--dev", action="store_true",
                     help="use the development seeds (seen while the method was built)")
+    ap.add_argument("--traits", choices=("all", "synth"), default="synth",
+                    help="generated workshops: 'synth' (default: traits given out as "
+                         "docfraud.synth gives them; see docfraud.cluster.synthetic) or 'all' "
+                         "(any workshop may carry any trait, as before 2026-12-01)")
     ap.add_argument("--signatures", type=Path, nargs="+",
                     help="evaluate on these signature JSONL files (info.truth = source), e.g. "
                          "extracted from held-out docfraud.synth images, instead of generated ones")
@@ -79,11 +88,11 @@ def main() -> int:
     seeds = DEV_SEEDS if args.dev else EVAL_SEEDS
     for seed in () if args.signatures else seeds:
         sigs = generate(seed=seed, workshops=50, lone=400, genuine=4000, modi=MODI,
-                        prefix=f"e{seed}_")
+                        prefix=f"e{seed}_", traits=args.traits)
         rows.append(evaluate(f"seed {seed}, all modi", sigs, model))
     for seed in () if args.signatures else seeds:
         sigs = generate(seed=seed + 100, workshops=40, lone=300, genuine=3000,
-                        modi=HELDOUT_MODI, prefix=f"h{seed}_")
+                        modi=HELDOUT_MODI, prefix=f"h{seed}_", traits=args.traits)
         rows.append(evaluate(f"seed {seed + 100}, held-out modi only", sigs, model))
     cols = [("set", "set"), ("docs", "docs"), ("forged", "forged"), ("workshops", "workshops"),
             ("series", "series"), ("pairwise_precision", "pair P"),

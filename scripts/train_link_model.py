@@ -46,9 +46,9 @@ TUNE_SEEDS = (104, 105)
 MIN_RISK = 0.5
 
 
-def dataset(seed: int) -> list:  # type: ignore[type-arg]
+def dataset(seed: int, traits: str = "all") -> list:  # type: ignore[type-arg]
     return generate(seed=seed, workshops=60, lone=400, genuine=4000, modi=TRAIN_MODI,
-                    prefix=f"s{seed}_")
+                    prefix=f"s{seed}_", traits=traits)
 
 
 def forged_scores(sigs: list, res: object) -> dict[str, float]:  # type: ignore[type-arg]
@@ -84,6 +84,9 @@ def main() -> int:
                     help="standardise the screened signatures per MRZ format, as the screen "
                          "path did before it used the registered design (how the shipped "
                          "model was fitted; docs/benchmarks.md)")
+    ap.add_argument("--traits", choices=("all", "synth"), default="all",
+                    help="generated workshops: which carry which trait "
+                         "(docfraud.cluster.synthetic; default all)")
     ap.add_argument("--min-risk", type=float, nargs="+", default=[MIN_RISK],
                     help=f"risk gates tried when tuning (default {MIN_RISK})")
     args = ap.parse_args()
@@ -111,7 +114,8 @@ def main() -> int:
         train_sets += [(str(p), sigs, True)
                        for p, sigs in zip(args.signatures, read(args.signatures), strict=True)]
     if not args.signatures or args.mix_generated:
-        train_sets += [(f"seed {seed}", dataset(seed), False) for seed in TRAIN_SEEDS]
+        train_sets += [(f"seed {seed}", dataset(seed, args.traits), False)
+                       for seed in TRAIN_SEEDS]
     xs, ys, ws = [], [], []
     for name, sigs, extracted in train_sets:
         table = build_table(sigs)
@@ -148,7 +152,7 @@ def main() -> int:
     if args.signatures:
         tunes += read(args.tune_signatures or args.signatures)
     if not args.signatures or args.mix_generated:
-        tunes += [dataset(seed) for seed in TUNE_SEEDS]
+        tunes += [dataset(seed, args.traits) for seed in TUNE_SEEDS]
     best = None
     grid = [(thr, dens, merge, att, gate)
             for gate in args.min_risk
@@ -193,6 +197,7 @@ def main() -> int:
                   "modi": ["+".join(m) for m in TRAIN_MODI],
                   "held_out_modi": ["+".join(m) for m in HELDOUT_MODI]}
                  if not args.signatures or args.mix_generated else {}),
+              "traits": args.traits,
               "extracted_weight": args.extracted_weight, "per_format": args.per_format,
               "C": args.C, "train_min_risk": args.train_min_risk,
               "training_pairs": len(y), "positive_pairs": int(y.sum()),

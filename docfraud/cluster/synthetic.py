@@ -9,6 +9,19 @@ step of 1-11, misspelled authority texts, MRZ check-digit habits). Measurement
 noise is added per document; its levels (see ``_NOISE``) are assumptions, not
 measurements -- the evaluation is only as honest as they are.
 
+Which workshops carry which trait: by default (``traits="all"``) any workshop may
+number its documents in sequence (every counterfeit workshop, 40 % of the others), print
+a misspelt authority (70 %), write a wrong composite check digit (25 %), and every
+workshop that re-prints MRZ characters or visual-zone text leaves its own deviation in
+the MRZ's print geometry and the background. ``traits="synth"`` gives them out as
+``docfraud.synth`` does: the authority, the composite-check bug, the print geometry
+and the background only on counterfeits; the workshop's numbering on counterfeits and on
+the alterations whose changed fields include the document number (data, MRZ-only and
+naive alterations: a workshop changes its preferred fields 70 % of the time); no paste
+trace on copy-move forgeries (their portrait is the issuer's). Both draw the same
+workshops, documents and noise from a seed; the second is the one signatures measured
+on screened ``docfraud.synth`` images can be compared with.
+
 Truth: ``Signature.info["truth"]`` is the workshop id (``"W003"``) for workshop
 documents, ``"lone:<n>"`` for lone forgers and ``"genuine:<n>"`` for genuine ones.
 """
@@ -17,11 +30,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import string
+import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from docfraud.errors import InputError
 from docfraud.signature import Signature
 from docfraud.synth.workshops import MODI as _SYNTH_MODI
 
@@ -126,6 +141,50 @@ class _Profile:
     evidence: np.ndarray
     start_day: int
     span_days: int
+    #: ``traits="synth"``: share of the documents that carry the workshop's numbering
+    #: (None: ``sequential`` decides), and whether the MRZ's empty check digit shows a habit
+    number_share: float | None = None
+    mrz_habit: bool | None = None
+    #: ``traits="synth"``: whether a drawn composite-check bug shows (counterfeits only)
+    composite_shown: bool = True
+
+
+#: the alterations that may change the document number (docfraud.synth.operators)
+_NUMBER_ALTERING = frozenset({"data_alteration", "mrz_only_alteration", "naive_alteration"})
+#: docfraud.synth: a workshop changes its 1-2 (equally likely) preferred fields 70 % of
+#: the time, otherwise 1-2 of the five at random -> share of its documents whose number is
+#: changed, by the number's place in its preference order
+_NUMBER_SHARE = (0.7 + 0.3 * 0.3, 0.7 * 0.5 + 0.3 * 0.3, 0.3 * 0.3, 0.3 * 0.3, 0.3 * 0.3)
+
+
+def _as_synth(p: _Profile, *, workshop: bool, place: int) -> _Profile:
+    """``p`` with its traits given out as docfraud.synth gives them (see the module doc);
+    ``place``: where the document number stands in the workshop's preferred fields."""
+    counterfeit = "counterfeit" in p.modus
+    share = 0.0
+    if workshop and counterfeit:
+        share = 1.0
+    elif workshop and _NUMBER_ALTERING & set(p.modus):
+        share = _NUMBER_SHARE[place]
+    paste = p.paste_vec
+    if set(p.modus) == {"copy_move"}:
+        paste = np.full(3, np.nan)
+    return replace(
+        p,
+        authority=p.authority if workshop and counterfeit else "",
+        composite_shown=counterfeit,
+        mrz_dev=p.mrz_dev if counterfeit else np.zeros(5),
+        bg_dev=p.bg_dev if counterfeit else np.zeros(5),
+        paste_vec=paste,
+        number_share=share,
+        mrz_habit=bool(p.mrz_dev.any()),
+    )
+
+
+def _substream(key: str) -> np.random.Generator:
+    """A generator of its own for ``key`` (draws ``traits="synth"`` adds, so the main
+    stream, and with it every other document, stays the same)."""
+    return np.random.default_rng(zlib.crc32(key.encode()))
 
 
 def _random_hash(rng: np.random.Generator) -> tuple[int, int]:
@@ -250,15 +309,28 @@ def _forged_doc(doc_id: str, p: _Profile, k: int, rng: np.random.Generator, trut
         value = p.number_base + p.number_step * k + int(rng.integers(0, 3))
     else:
         value = int(rng.integers(0, 10 ** scheme.count("9")))
+    if p.number_share is not None:
+        sub = _substream(doc_id)
+        if sub.random() >= p.number_share:
+            value = int(sub.integers(0, 10 ** scheme.count("9")))
+        elif not p.sequential:
+            value = p.number_base + p.number_step * k + int(sub.integers(0, 3))
     number = _number(scheme, value)
+    habit = p.mrz_dev.any() if p.mrz_habit is None else p.mrz_habit
     tokens = {"number_scheme": scheme,
               "authority": p.authority or official,
-              "mrz_empty_check": p.empty_check if p.mrz_dev.any() else "<"}
+              "mrz_empty_check": p.empty_check if habit else "<"}
     failed = "none"
+    naive = ["birth_date", "expiry_date", "document_number"]
     if p.composite_bug:
         failed = "composite"
+        if not p.composite_shown and "naive_alteration" in p.modus:
+            sub = _substream(f"{doc_id}:failed")
+            failed = str(sub.choice(naive)) if sub.random() < 0.8 else "none"
+        elif not p.composite_shown:
+            failed = "none"
     elif "naive_alteration" in p.modus and rng.random() < 0.8:
-        failed = str(rng.choice(["birth_date", "expiry_date", "document_number"]))
+        failed = str(rng.choice(naive))
     tokens["mrz_failed"] = failed
     evidence = np.clip(p.evidence + rng.normal(0, 0.12, len(DETECTORS)), 0, 1)
     risk = float(np.clip(rng.beta(6, 2) if rng.random() > 0.08 else rng.beta(2, 6), 0, 1))
@@ -303,6 +375,7 @@ def generate(
     modi: Sequence[tuple[str, ...]] = MODI,
     mean_size: float = 12.0,
     prefix: str = "",
+    traits: str = "all",
 ) -> list[Signature]:
     """Generate signatures with known sources.
 
@@ -315,10 +388,13 @@ def generate(
         modi: modi operandi workshops and lone forgers draw from.
         mean_size: typical workshop size.
         prefix: prefix of document ids (to keep ids unique across calls).
+        traits: ``"all"`` or ``"synth"``: which workshops carry which trait (module doc).
 
     Returns:
         Signatures in random order; ``info["truth"]`` holds the source.
     """
+    if traits not in ("all", "synth"):
+        raise InputError(f"traits must be 'all' or 'synth', got {traits!r}")
     rng = np.random.default_rng(seed)
     out: list[Signature] = []
     for w in range(workshops):
@@ -326,12 +402,17 @@ def generate(
         prof = _profile(rng, modus, workshop=True)
         size = int(np.clip(rng.lognormal(np.log(mean_size), 0.7), 2, 150))
         wid = f"{prefix}W{w:04d}"
+        if traits == "synth":
+            place = int(_substream(f"{seed}:{wid}").integers(0, 5))
+            prof = _as_synth(prof, workshop=True, place=place)
         for k in range(size):
             out.append(_forged_doc(f"{prefix}w{w:04d}_{k:03d}.jpg", prof, k, rng, wid,
                                    own_portrait=False))
     for i in range(lone):
         modus = tuple(modi[int(rng.integers(0, len(modi)))])
         prof = _profile(rng, modus, workshop=False)
+        if traits == "synth":
+            prof = _as_synth(prof, workshop=False, place=0)
         out.append(_forged_doc(f"{prefix}lone{i:05d}.jpg", prof, 0, rng, f"lone:{prefix}{i}",
                                own_portrait=True))
     for i in range(genuine):

@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""How far could series mapping get on screened images with what screening measures?
+
+Two ceilings for the screened docfraud.synth sets of ``scripts/cluster_synth_signatures.py
+DIR OUT --screen CACHE`` (signatures with ``info.truth`` = ``SET:W03`` for a workshop,
+``SET:lone:N`` / ``SET:genuine:N`` otherwise, and the cached screen records):
+
+* **Oracle bounds** (per test set): B-cubed F1 of the forged documents when the series the
+  link model finds are joined by every pair of one workshop whose two documents both pass
+  the risk gate, for the workshops of one family of modi at a time (photo substitution;
+  re-printed visual-zone text: data alteration, naive alteration, erase and rewrite; the
+  rest) and for all. What the families would add if their members were linked.
+* **Learned pair ceiling**: a gradient-boosted classifier of "same workshop" over pairs of
+  documents past the gate, fitted on the training sets and scored on the test sets, with
+  (a) the link model's pair features (:data:`docfraud.cluster.FEATURE_NAMES`) and its link
+  probability, and (b) the same plus, for every numeric measurement the detectors record
+  (each detector's ``data``, its score) and every signature vector entry, the absolute
+  difference of the two documents' values and the smaller magnitude, each standardised
+  per design by median / MAD. Printed: pair ROC AUC and the share of same-workshop pairs
+  found at pairwise precision 0.95 / 0.90 / 0.80, next to the shipped link model's.
+
+All pairs of documents past the gate are scored (not only candidate pairs): a diagnostic
+for sets of a few hundred documents, not a clustering method.
+
+    PYTHONPATH=. python scripts/series_ceiling.py --train T_screen.jsonl:CACHE_T \\
+        T2_screen.jsonl:CACHE_T2 --test E3_screen.jsonl:CACHE_E3 E4_screen.jsonl:CACHE_E4
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from docfraud.cluster import LinkModel, build_table, cluster, pair_features  # noqa: E402
+from docfraud.cluster.metrics import labels_from_result, scores  # noqa: E402
+from docfraud.signature import Signature  # noqa: E402
+
+REPRINT = ("data_alteration", "naive_alteration", "erase_and_rewrite")
+FAMILIES = {
+    "photo substitution": lambda m: "photo_substitution" in m,
+    "re-printed text": lambda m: any(op in m for op in REPRINT),
+    "other modi": lambda m: "photo_substitution" not in m and not any(op in m for op in REPRINT),
+    "all": lambda m: True,
+}
+PRECISIONS = (0.95, 0.90, 0.80)
+
+
+def _flat(value: Any, prefix: str, out: dict[str, float]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _flat(v, f"{prefix}{k}.", out)
+    elif isinstance(value, (bool, int, float)) and value is not None:
+        out[prefix[:-1]] = float(value)
+
+
+def load_set(spec: str) -> tuple[str, list[Signature], list[dict[str, float]]]:
+    """``SIGNATURES.jsonl:CACHE`` -> (name, signatures, numeric measurements per document)."""
+    sig_path, _, cache = spec.partition(":")
+    if not cache:
+        raise SystemExit(f"{spec!r}: give SIGNATURES.jsonl:CACHE_DIR")
+    sigs = [Signature.from_dict(json.loads(x)) for x in Path(sig_path).read_text().splitlines()
+            if x.strip()]
+    measures = []
+    for s in sigs:
+        rec = json.loads((Path(cache) / f"{Path(s.doc_id).stem}.json").read_text())
+        m: dict[str, float] = {}
+        for d in rec.get("detectors") or []:
+            _flat(d.get("data") or {}, f"{d['detector']}.", m)
+            if d.get("score") is not None:
+                m[f"{d['detector']}.score"] = float(d["score"])
+        for name, vec in s.vectors.items():
+            for k, x in enumerate(vec):
+                m[f"vector.{name}.{k}"] = float(x)
+        measures.append(m)
+    return Path(sig_path).stem, sigs, measures
+
+
+def _find(parent: list[int], x: int) -> int:
+    """Union-find root of ``x`` (path halving)."""
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
+def oracle_bounds(sigs: list[Signature], model: LinkModel) -> dict[str, float]:
+    """B-cubed F1 (forged documents) of the model's series joined by every same-workshop
+    pair past the gate, per family of modi."""
+    base = labels_from_result(cluster(sigs, model=model))
+    truth = [s.info["truth"] for s in sigs]
+    forged = [i for i, t in enumerate(truth) if "genuine:" not in t]
+    out = {"none": scores([truth[i] for i in forged], [base[i] for i in forged])["bcubed_f1"]}
+    for name, member in FAMILIES.items():
+        parent = list(range(len(sigs)))
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, lab in enumerate(base):
+            groups[f"s:{lab}"].append(i)
+        for i in forged:
+            if ("lone:" not in truth[i] and sigs[i].risk >= model.min_risk
+                    and member(str(sigs[i].info.get("modus", "")))):
+                groups[f"w:{truth[i]}"].append(i)
+        for rows in groups.values():
+            for r in rows[1:]:
+                parent[_find(parent, r)] = _find(parent, rows[0])
+        out[name] = scores([truth[i] for i in forged],
+                           [str(_find(parent, i)) for i in forged])["bcubed_f1"]
+    return out
+
+
+def pair_data(sigs: list[Signature], measures: list[dict[str, float]], keys: list[str],
+              model: LinkModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(link features + link p, measurement features, link p, same-workshop) per pair of
+    documents past the gate."""
+    act = np.flatnonzero([s.risk >= model.min_risk for s in sigs])
+    sub = [sigs[i] for i in act]
+    ii, jj = np.triu_indices(len(sub), 1)
+    pairs = np.stack([ii, jj], axis=1).astype(np.int64)
+    pf = pair_features(build_table(sub), pairs)
+    link_p = model.predict(pf)
+    raw = np.array([[measures[i].get(k, np.nan) for k in keys] for i in act], dtype=np.float64)
+    design = np.array([s.design for s in sub])
+    z = np.full_like(raw, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
+        for d in set(design):
+            rows = design == d
+            med = np.nanmedian(raw[rows], axis=0)
+            mad = np.nanmedian(np.abs(raw[rows] - med), axis=0) * 1.4826
+            z[rows] = (raw[rows] - med) / np.where(mad > 1e-9, mad, 1e-9)
+    z = np.clip(z, -50, 50)
+    meas = np.concatenate([np.abs(z[ii] - z[jj]), np.minimum(np.abs(z[ii]), np.abs(z[jj]))],
+                          axis=1)
+    truth = [s.info["truth"] for s in sub]
+    same = np.array([truth[a] == truth[b] and "genuine:" not in truth[a]
+                     and "lone:" not in truth[a] for a, b in zip(ii, jj, strict=True)])
+    return np.concatenate([pf, link_p[:, None]], axis=1), meas, link_p, same
+
+
+def recall_at(p: np.ndarray, y: np.ndarray, precision: float) -> float:
+    """Largest share of positives found by a threshold on ``p`` whose precision is at
+    least ``precision``."""
+    order = np.argsort(-p, kind="stable")
+    tp = np.cumsum(y[order])
+    prec = tp / np.arange(1, len(y) + 1)
+    ok = prec >= precision
+    return float(tp[ok].max() / max(y.sum(), 1)) if ok.any() else 0.0
+
+
+def main() -> int:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.metrics import roc_auc_score
+
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--train", nargs="+", required=True, metavar="SIGS:CACHE")
+    ap.add_argument("--test", nargs="+", required=True, metavar="SIGS:CACHE")
+    ap.add_argument("--model", default=None, help="link model JSON (default models/)")
+    args = ap.parse_args()
+    model = LinkModel.load(args.model)
+    train = [load_set(s) for s in args.train]
+    test = [load_set(s) for s in args.test]
+    seen: dict[str, int] = defaultdict(int)
+    for _, _, ms in train:
+        for m in ms:
+            for k in m:
+                seen[k] += 1
+    n_train = sum(len(ms) for _, _, ms in train)
+    # measurements most training documents have (timings say nothing of a workshop)
+    keys = sorted(k for k, c in seen.items() if c >= 0.25 * n_train and ".timing" not in k)
+    print(f"{len(keys)} measurements per document")
+
+    print("\n| set | shipped | + photo substitution | + re-printed text | + other modi | + all |")
+    print("|---|---|---|---|---|---|")
+    for name, sigs, _ in test:
+        b = oracle_bounds(sigs, model)
+        print(f"| {name} | {b['none']:.3f} | {b['photo substitution']:.3f} | "
+              f"{b['re-printed text']:.3f} | {b['other modi']:.3f} | {b['all']:.3f} |")
+
+    parts = [pair_data(s, m, keys, model) for _, s, m in train]
+    xa = np.concatenate([p[0] for p in parts])
+    xb = np.concatenate([np.concatenate([p[0], p[1]], axis=1) for p in parts])
+    y = np.concatenate([p[3] for p in parts])
+    print(f"\ntraining pairs {len(y)}, same workshop {int(y.sum())}")
+
+    def fit(x: np.ndarray) -> Any:
+        return HistGradientBoostingClassifier(
+            max_iter=300, learning_rate=0.05, max_leaf_nodes=15, class_weight="balanced",
+            early_stopping=False, random_state=0).fit(x, y)
+
+    gb_a, gb_b = fit(xa), fit(xb)
+    head = " | ".join(f"R@P{p:.2f}" for p in PRECISIONS)
+    print(f"\n| set | pairs | same | scorer | AUC | {head} |")
+    print("|---|---|---|---|---|" + "---|" * len(PRECISIONS))
+    for name, sigs, ms in test:
+        link_x, meas, link_p, same = pair_data(sigs, ms, keys, model)
+        for label, p in (("shipped link model", link_p),
+                         ("boosted, link features", gb_a.predict_proba(link_x)[:, 1]),
+                         ("boosted, + every measurement",
+                          gb_b.predict_proba(np.concatenate([link_x, meas], axis=1))[:, 1])):
+            rec = " | ".join(f"{recall_at(p, same, q):.3f}" for q in PRECISIONS)
+            print(f"| {name} | {len(same)} | {int(same.sum())} | {label} | "
+                  f"{roc_auc_score(same, p):.3f} | {rec} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
