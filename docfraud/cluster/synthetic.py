@@ -149,12 +149,18 @@ class _Profile:
     composite_shown: bool = True
 
 
-#: the alterations that may change the document number (docfraud.synth.operators)
-_NUMBER_ALTERING = frozenset({"data_alteration", "mrz_only_alteration", "naive_alteration"})
 #: docfraud.synth: a workshop changes its 1-2 (equally likely) preferred fields 70 % of
 #: the time, otherwise 1-2 of the five at random -> share of its documents whose number is
-#: changed, by the number's place in its preference order
+#: changed, by the number's place in its preference order (data and MRZ-only alterations;
+#: checked against docfraud.synth.operators._alter: 0.80 / 0.45 / 0.08-0.10)
 _NUMBER_SHARE = (0.7 + 0.3 * 0.3, 0.7 * 0.5 + 0.3 * 0.3, 0.3 * 0.3, 0.3 * 0.3, 0.3 * 0.3)
+#: the same for naive alterations, which draw again until a check digit fails (names alone
+#: fail none): averaged over the orders of the fields before the number
+_NUMBER_SHARE_NAIVE = (0.85, 0.62, 0.17, 0.17, 0.17)
+#: modi that re-print the MRZ with the forger's software, and with it its habit for an
+#: empty field's check digit (a naive alteration keeps the printed check digits; an
+#: erase-and-rewrite leaves the MRZ alone)
+_MRZ_HABIT = frozenset({"counterfeit", "data_alteration", "mrz_only_alteration"})
 
 
 def _as_synth(p: _Profile, *, workshop: bool, place: int) -> _Profile:
@@ -164,8 +170,10 @@ def _as_synth(p: _Profile, *, workshop: bool, place: int) -> _Profile:
     share = 0.0
     if workshop and counterfeit:
         share = 1.0
-    elif workshop and _NUMBER_ALTERING & set(p.modus):
+    elif workshop and {"data_alteration", "mrz_only_alteration"} & set(p.modus):
         share = _NUMBER_SHARE[place]
+    elif workshop and "naive_alteration" in p.modus:
+        share = _NUMBER_SHARE_NAIVE[place]
     paste = p.paste_vec
     if set(p.modus) == {"copy_move"}:
         paste = np.full(3, np.nan)
@@ -177,7 +185,7 @@ def _as_synth(p: _Profile, *, workshop: bool, place: int) -> _Profile:
         bg_dev=p.bg_dev if counterfeit else np.zeros(5),
         paste_vec=paste,
         number_share=share,
-        mrz_habit=bool(p.mrz_dev.any()),
+        mrz_habit=bool(_MRZ_HABIT & set(p.modus)),
     )
 
 
@@ -279,7 +287,7 @@ def _number(scheme: str, value: int) -> str:
 
 
 def _forged_doc(doc_id: str, p: _Profile, k: int, rng: np.random.Generator, truth: str,
-                *, own_portrait: bool) -> Signature:
+                *, own_portrait: bool, seed: int = 0) -> Signature:
     design = str(rng.choice(list(p.designs)))
     ref = DESIGN_REFS[design]
     scheme, official = _DESIGNS[design]
@@ -310,7 +318,7 @@ def _forged_doc(doc_id: str, p: _Profile, k: int, rng: np.random.Generator, trut
     else:
         value = int(rng.integers(0, 10 ** scheme.count("9")))
     if p.number_share is not None:
-        sub = _substream(doc_id)
+        sub = _substream(f"{seed}:{doc_id}")
         if sub.random() >= p.number_share:
             value = int(sub.integers(0, 10 ** scheme.count("9")))
         elif not p.sequential:
@@ -325,7 +333,7 @@ def _forged_doc(doc_id: str, p: _Profile, k: int, rng: np.random.Generator, trut
     if p.composite_bug:
         failed = "composite"
         if not p.composite_shown and "naive_alteration" in p.modus:
-            sub = _substream(f"{doc_id}:failed")
+            sub = _substream(f"{seed}:{doc_id}:failed")
             failed = str(sub.choice(naive)) if sub.random() < 0.8 else "none"
         elif not p.composite_shown:
             failed = "none"
@@ -407,14 +415,14 @@ def generate(
             prof = _as_synth(prof, workshop=True, place=place)
         for k in range(size):
             out.append(_forged_doc(f"{prefix}w{w:04d}_{k:03d}.jpg", prof, k, rng, wid,
-                                   own_portrait=False))
+                                   own_portrait=False, seed=seed))
     for i in range(lone):
         modus = tuple(modi[int(rng.integers(0, len(modi)))])
         prof = _profile(rng, modus, workshop=False)
         if traits == "synth":
             prof = _as_synth(prof, workshop=False, place=0)
         out.append(_forged_doc(f"{prefix}lone{i:05d}.jpg", prof, 0, rng, f"lone:{prefix}{i}",
-                               own_portrait=True))
+                               own_portrait=True, seed=seed))
     for i in range(genuine):
         out.append(_genuine_doc(f"{prefix}gen{i:06d}.jpg", rng, f"genuine:{prefix}{i}"))
     order = rng.permutation(len(out))

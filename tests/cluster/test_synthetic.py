@@ -81,3 +81,40 @@ def test_synth_numbering_on_counterfeits_and_number_altering_workshops(
 def test_bad_traits() -> None:
     with pytest.raises(InputError, match="traits"):
         generate(seed=1, workshops=1, lone=0, genuine=1, traits="some")
+
+
+@pytest.mark.parametrize(("modus", "place", "share"), [
+    (("data_alteration",), 0, 0.79), (("data_alteration",), 3, 0.09),
+    (("mrz_only_alteration",), 1, 0.44), (("naive_alteration",), 1, 0.62),
+    (("photo_substitution",), 0, 0.0), (("erase_and_rewrite",), 0, 0.0),
+    (("counterfeit",), 4, 1.0)])
+def test_synth_numbering_share_by_modus_and_place(modus: tuple[str, ...], place: int,
+                                                  share: float) -> None:
+    """The share of a workshop's documents that carry its numbering: the number's place in
+    its preferred fields decides, for the alterations that change numbers."""
+    from docfraud.cluster.synthetic import _as_synth, _forged_doc, _profile
+
+    rng = np.random.default_rng(5)
+    prof = _as_synth(_profile(rng, modus, workshop=True), workshop=True, place=place)
+    n = 600
+    hits = 0
+    for k in range(n):
+        s = _forged_doc(f"d{k}", prof, k, rng, "W", own_portrait=False, seed=1)
+        digits = int("".join(c for c in s.number if c.isdigit()))
+        width = sum(c.isdigit() for c in s.number)
+        hits += any(digits == (prof.number_base + prof.number_step * k + j) % 10**width
+                    for j in range(3))
+    assert abs(hits / n - share) < 0.06
+
+
+def test_synth_empty_check_habit_only_where_the_mrz_is_reprinted_by_software(
+        both: tuple[list, list]) -> None:  # type: ignore[type-arg]
+    _, b = both
+    by_modus = defaultdict(set)
+    for s in b:
+        by_modus[s.info["modus"]].add(s.tokens["mrz_empty_check"])
+    for modus in ("naive_alteration", "erase_and_rewrite", "photo_substitution", "copy_move"):
+        assert by_modus.get(modus, {"<"}) == {"<"}, modus
+    assert "0" in set().union(*(v for m, v in by_modus.items()
+                                if "data_alteration" in m or "counterfeit" in m
+                                or "mrz_only" in m))
