@@ -125,24 +125,31 @@ def screen_cache(directory: Path, cache: Path, *, jobs: int) -> None:
                 print(f"  screened {k}/{len(todo)} in {time.time() - t0:.0f} s", flush=True)
 
 
-def _refresh_one(args: tuple[str, tuple[str, ...]]) -> str | None:
-    """Run the detectors ``names`` again on the image of one cached screen record and fuse
-    the risk again; returns an error message, or None."""
+#: outcomes of :func:`_refresh_one` besides an error message
+REFRESHED, UNREADABLE = "refreshed", "unreadable"
+
+
+def _refresh_one(args: tuple[str, str, tuple[str, ...]]) -> str:
+    """Run the detectors ``names`` again on ``image``, the image of the cached screen
+    record ``cached``, and fuse the risk again. Returns :data:`REFRESHED`,
+    :data:`UNREADABLE` (screening could not read the image: nothing to refresh) or an
+    error message (the cached record is then kept as it was)."""
     from docfraud.forensics.base import DetectorResult
     from docfraud.score import fuse
     from docfraud.screen import _in_native_frame, analyse
 
-    cached, names = args
+    cached, image, names = args
     path = Path(cached)
     record = json.loads(path.read_text())
     if "error" in record:
-        return None  # unreadable when screened: nothing to refresh
+        return UNREADABLE
     try:
-        analysis, fresh, _ = analyse(Path(record["file"]).read_bytes(), detectors=list(names))
+        analysis, fresh, _ = analyse(Path(image).read_bytes(), detectors=list(names))
     except Exception as exc:  # recorded and reported, the cached record kept as it was
-        return f"{record['file']}: {type(exc).__name__}: {exc}"
+        return f"{image}: {type(exc).__name__}: {exc}"
     scale = float(analysis.document.info.get("working_scale", 1.0))
     if scale != 1.0:
+        # as docfraud.screen.screen reports it: in the image's own pixels
         assert analysis.mrz is not None
         fresh = _in_native_frame(fresh, analysis.mrz, {}, 1.0 / scale)[0]
     by_name = {r.detector: r for r in fresh}
@@ -155,28 +162,35 @@ def _refresh_one(args: tuple[str, tuple[str, ...]]) -> str | None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(record))
     tmp.replace(path)  # a killed refresh leaves every record whole
-    return None
+    return REFRESHED
 
 
-def refresh_cache(cache: Path, names: tuple[str, ...], *, jobs: int) -> int:
-    """Run ``names`` again on every image of a screened cache (in place); the number
-    of records that could not be refreshed (each reported)."""
+def refresh_cache(directory: Path, cache: Path, names: tuple[str, ...], *, jobs: int) -> int:
+    """Run ``names`` again on every screened image of the synth set ``directory`` whose
+    record is in ``cache`` (in place); the number of records that could not be refreshed
+    (each reported)."""
     import multiprocessing as mp
 
-    todo = [(str(p), names) for p in sorted(cache.glob("*.json"))]
+    records = [json.loads(x) for x in (directory / "truth.jsonl").read_text().splitlines() if x]
+    todo = [(str(cache / f"{Path(r['file']).stem}.json"), str(directory / r["file"]), names)
+            for r in records]
+    todo = [t for t in todo if Path(t[0]).is_file()]
     if not todo:
-        raise SystemExit(f"{cache} holds no screen records to refresh")
+        raise SystemExit(f"{cache} holds no screen records of {directory} to refresh")
     t0 = time.time()
-    failed = 0
+    failed = unreadable = 0
     with mp.get_context("spawn").Pool(jobs) as pool:
-        for k, err in enumerate(pool.imap_unordered(_refresh_one, todo), 1):
-            if err:
+        for k, outcome in enumerate(pool.imap_unordered(_refresh_one, todo), 1):
+            if outcome == UNREADABLE:
+                unreadable += 1
+            elif outcome != REFRESHED:
                 failed += 1
-                print(f"  refresh failed: {err}", file=sys.stderr, flush=True)
+                print(f"  refresh failed: {outcome}", file=sys.stderr, flush=True)
             if k % 50 == 0:
                 print(f"  refreshed {k}/{len(todo)} in {time.time() - t0:.0f} s", flush=True)
-    print(f"{', '.join(names)} run again on {len(todo) - failed} of {len(todo)} cached "
-          f"records in {time.time() - t0:.0f} s", flush=True)
+    print(f"{', '.join(names)} run again on {len(todo) - failed - unreadable} of {len(todo)} "
+          f"cached records in {time.time() - t0:.0f} s ({unreadable} unreadable when screened, "
+          f"{failed} failed)", flush=True)
     return failed
 
 
@@ -244,13 +258,15 @@ def main() -> int:
         ap.error("--jobs must be at least 1")
     if args.refresh and not args.screen:
         ap.error("--refresh needs --screen CACHE")
+    refresh: tuple[str, ...] = ()
+    if args.refresh:
+        from detect_common import detector_names
+
+        refresh = detector_names(args.refresh)  # checked before anything runs
     if args.screen:
         screen_cache(args.dir, args.screen, jobs=args.jobs)
-        if args.refresh:
-            from detect_common import detector_names
-
-            if refresh_cache(args.screen, detector_names(args.refresh), jobs=args.jobs):
-                return 1
+        if refresh and refresh_cache(args.dir, args.screen, refresh, jobs=args.jobs):
+            return 1
         return write_screen_signatures(args.dir, args.screen, args.out)
     records = [json.loads(x) for x in (args.dir / "truth.jsonl").read_text().splitlines() if x]
     rng = np.random.default_rng(args.risk_seed)

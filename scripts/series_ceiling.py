@@ -124,8 +124,9 @@ def pair_data(sigs: list[Signature], measures: list[dict[str, float]], keys: lis
     act = np.flatnonzero([s.risk >= model.min_risk for s in sigs])
     sub = [sigs[i] for i in act]
     ii, jj = np.triu_indices(len(sub), 1)
-    pairs = np.stack([ii, jj], axis=1).astype(np.int64)
-    pf = pair_features(build_table(sub), pairs)
+    # the table of every document, as cluster() builds it (each design standardised over
+    # all its documents, not only those past the gate)
+    pf = pair_features(build_table(sigs), np.stack([act[ii], act[jj]], axis=1).astype(np.int64))
     link_p = model.predict(pf)
     raw = np.array([[measures[i].get(k, np.nan) for k in keys] for i in act], dtype=np.float64)
     design = np.array([s.design for s in sub])

@@ -42,9 +42,11 @@ def test_refresh_reruns_the_named_detector_keeps_the_rest_and_fuses_again(
     res["fieldprint"]["data"] = {"tampered": True}
     res["noise"]["score"] = 0.654321  # not refreshed: must be kept as cached
     tampered["risk"] = {**tampered["risk"], "score": 0.5}
+    tampered["findings"] = []  # recomputed from the detectors' findings
     path.write_text(json.dumps(tampered))
 
-    assert mod._refresh_one((str(path), ("fieldprint",))) is None  # type: ignore[attr-defined]
+    assert mod._refresh_one(  # type: ignore[attr-defined]
+        (str(path), original["file"], ("fieldprint",))) == mod.REFRESHED  # type: ignore[attr-defined]
     after = json.loads(path.read_text())
     got = _results(after)
     want = _results(original)
@@ -56,6 +58,7 @@ def test_refresh_reruns_the_named_detector_keeps_the_rest_and_fuses_again(
     expected = fuse([DetectorResult.from_dict(d) for d in after["detectors"]]).to_dict()
     assert after["risk"]["score"] == expected["score"] != 0.5
     assert after["findings"] == [f for d in after["detectors"] for f in d["findings"]]
+    assert after["findings"] == original["findings"] and after["findings"]
     assert after["_zones"] == original["_zones"]  # the straightened card is kept
 
 
@@ -63,16 +66,20 @@ def test_refresh_of_a_missing_image_is_reported_and_the_record_kept(
         screened: tuple[object, Path, Path], tmp_path: Path) -> None:
     mod, _, cache = screened
     record = json.loads(sorted(cache.glob("*.json"))[1].read_text())
-    record["file"] = str(tmp_path / "gone.png")
     path = tmp_path / "000009.json"
     path.write_text(json.dumps(record))
-    err = mod._refresh_one((str(path), ("fieldprint",)))  # type: ignore[attr-defined]
-    assert err is not None and "gone.png" in err
+    err = mod._refresh_one(  # type: ignore[attr-defined]
+        (str(path), str(tmp_path / "gone.png"), ("fieldprint",)))
+    assert "gone.png" in err and "FileNotFoundError" in err
     assert json.loads(path.read_text()) == record
+    # a record screening could not read has nothing to refresh
+    path.write_text(json.dumps({"error": "not an image", "file": "x.png"}))
+    assert mod._refresh_one(  # type: ignore[attr-defined]
+        (str(path), str(tmp_path / "gone.png"), ("fieldprint",))) == mod.UNREADABLE
 
 
 def test_refresh_of_an_empty_cache_stops_with_a_message(
         screened: tuple[object, Path, Path], tmp_path: Path) -> None:
-    mod = screened[0]
+    mod, ds, _ = screened
     with pytest.raises(SystemExit, match="no screen records"):
-        mod.refresh_cache(tmp_path, ("fieldprint",), jobs=1)  # type: ignore[attr-defined]
+        mod.refresh_cache(ds, tmp_path, ("fieldprint",), jobs=1)  # type: ignore[attr-defined]
