@@ -49,6 +49,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # detect_common
 
 from docfraud.imageio import load_image  # noqa: E402
 from docfraud.layout import GEOMETRY, LINE_MM, PITCH_MM  # noqa: E402
@@ -134,7 +135,8 @@ def _refresh_one(args: tuple[str, str, tuple[str, ...]]) -> str:
     record ``cached``, and fuse the risk again. Returns :data:`REFRESHED`,
     :data:`UNREADABLE` (screening could not read the image: nothing to refresh) or an
     error message (the cached record is then kept as it was)."""
-    from docfraud.forensics.base import DetectorResult
+    from detect_common import replaced_results
+
     from docfraud.score import fuse
     from docfraud.screen import _in_native_frame, analyse
 
@@ -152,10 +154,7 @@ def _refresh_one(args: tuple[str, str, tuple[str, ...]]) -> str:
         # as docfraud.screen.screen reports it: in the image's own pixels
         assert analysis.mrz is not None
         fresh = _in_native_frame(fresh, analysis.mrz, {}, 1.0 / scale)[0]
-    by_name = {r.detector: r for r in fresh}
-    results = [by_name.pop(r.detector, None) or r
-               for r in (DetectorResult.from_dict(d) for d in record["detectors"])]
-    results += list(by_name.values())
+    results = replaced_results(record["detectors"], fresh)
     record["detectors"] = [json.loads(json.dumps(r.to_dict())) for r in results]
     record["findings"] = [f for d in record["detectors"] for f in d["findings"]]
     record["risk"] = fuse(results).to_dict()

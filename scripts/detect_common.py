@@ -31,7 +31,8 @@ EVAL_SEED = 3303
 #: session 14, 3314-3315 since session 15, 3316-3318 since session 16, 3319-3322 since session
 #: 19, 3323-3324 since session 20, 3325-3326 since session 21, 3327 since session 22, 3328
 #: since session 23, 3329-3330 since session 24, 3331-3348 since session 25, 3349-3372 since
-#: session 26, 3373-3384 since session 27, 3385-3396 since session 28, 3397-3408 since session 29): never train
+#: session 26, 3373-3384 since session 27, 3385-3396 since session 28, 3397-3408 since
+#: session 29): never train
 EVAL_SEEDS = (EVAL_SEED, *range(3304, 3409))
 #: seeds used to tune detectors or as their development sets (portrait ghost constants
 #: 7171/7272, portrait and vizcheck 4242/5151/5353/5454-5456, learned detector
@@ -120,7 +121,6 @@ def _refresh(args: tuple[dict[str, Any], dict[str, Any], tuple[str, ...], tuple[
     """A cached row with the results of ``names`` recomputed on its regenerated document
     (only where one of them has a cached status in ``statuses``, when these are given;
     elsewhere the row is kept and its features recomputed)."""
-    from docfraud.forensics.base import DetectorResult
     from docfraud.score import features
     from docfraud.screen import analyse
 
@@ -149,12 +149,21 @@ def _refresh(args: tuple[dict[str, Any], dict[str, Any], tuple[str, ...], tuple[
     except Exception as exc:  # recorded, never silently dropped; a later refresh retries
         return {**row, "features": {}, "results": [], "scores": {},
                 "error": f"{type(exc).__name__}: {exc}"}
-    by_name = {r.detector: r for r in fresh}
-    results = [by_name.pop(r.detector, None) or r for r in
-               (DetectorResult.from_dict(d) for d in row["results"])]
-    results += list(by_name.values())
+    results = replaced_results(row["results"], fresh)
     return _row(row["index"], item, doc, features(results), results, None,
                 row.get("seconds", 0.0) + time.perf_counter() - t0)
+
+
+def replaced_results(cached: Sequence[dict[str, Any]], fresh: Sequence[Any]) -> list[Any]:
+    """The cached detector results (JSON dicts) with those of the detectors in ``fresh``
+    (DetectorResult objects run again) put in their place, in the cached order; fresh
+    results of detectors not cached come last."""
+    from docfraud.forensics.base import DetectorResult
+
+    by_name = {r.detector: r for r in fresh}
+    results = [by_name.pop(r.detector, None) or r
+               for r in (DetectorResult.from_dict(d) for d in cached)]
+    return results + list(by_name.values())
 
 
 def _comparable(result: dict[str, Any]) -> dict[str, Any]:

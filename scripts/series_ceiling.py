@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -85,14 +87,6 @@ def load_set(spec: str) -> tuple[str, list[Signature], list[dict[str, float]]]:
     return Path(sig_path).stem, sigs, measures
 
 
-def _find(parent: list[int], x: int) -> int:
-    """Union-find root of ``x`` (path halving)."""
-    while parent[x] != x:
-        parent[x] = parent[parent[x]]
-        x = parent[x]
-    return x
-
-
 def oracle_bounds(sigs: list[Signature], model: LinkModel) -> dict[str, float]:
     """B-cubed F1 (forged documents) of the model's series joined by every same-workshop
     pair past the gate, per family of modi."""
@@ -101,7 +95,6 @@ def oracle_bounds(sigs: list[Signature], model: LinkModel) -> dict[str, float]:
     forged = [i for i, t in enumerate(truth) if "genuine:" not in t]
     out = {"none": scores([truth[i] for i in forged], [base[i] for i in forged])["bcubed_f1"]}
     for name, member in FAMILIES.items():
-        parent = list(range(len(sigs)))
         groups: dict[str, list[int]] = defaultdict(list)
         for i, lab in enumerate(base):
             groups[f"s:{lab}"].append(i)
@@ -109,11 +102,14 @@ def oracle_bounds(sigs: list[Signature], model: LinkModel) -> dict[str, float]:
             if ("lone:" not in truth[i] and sigs[i].risk >= model.min_risk
                     and member(str(sigs[i].info.get("modus", "")))):
                 groups[f"w:{truth[i]}"].append(i)
-        for rows in groups.values():
-            for r in rows[1:]:
-                parent[_find(parent, r)] = _find(parent, rows[0])
+        # each group chained to its first member; the joined series are the components
+        edges = np.array([(rows[0], r) for rows in groups.values() for r in rows[1:]],
+                         dtype=np.int64).reshape(-1, 2)
+        graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])),
+                           shape=(len(sigs), len(sigs)))
+        _, comp = connected_components(graph, directed=False)
         out[name] = scores([truth[i] for i in forged],
-                           [str(_find(parent, i)) for i in forged])["bcubed_f1"]
+                           [str(comp[i]) for i in forged])["bcubed_f1"]
     return out
 
 
