@@ -83,3 +83,38 @@ def test_refresh_of_an_empty_cache_stops_with_a_message(
     mod, ds, _ = screened
     with pytest.raises(SystemExit, match="no screen records"):
         mod.refresh_cache(ds, tmp_path, ("fieldprint",), jobs=1)  # type: ignore[attr-defined]
+
+
+def test_refresh_of_a_large_image_reports_in_its_own_pixels(
+        screened: tuple[object, Path, Path], tmp_path: Path) -> None:
+    """An image over the working size is analysed at a working copy; the refreshed
+    results are moved back to the image's pixels, as ``screen`` reports them."""
+    import cv2
+
+    mod, ds, _ = screened
+    forged = next(json.loads(x) for x in (ds / "truth.jsonl").read_text().splitlines()
+                  if json.loads(x)["label"] == "forged")
+    img = cv2.imread(str(ds / forged["file"]), cv2.IMREAD_COLOR)
+    scale = 2600 / max(img.shape[:2])
+    big = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    image = tmp_path / "big.png"
+    cv2.imwrite(str(image), big)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    mod._screen_one((str(image), "big", str(cache)))  # type: ignore[attr-defined]
+    path = cache / "big.json"
+    original = json.loads(path.read_text())
+    assert max(original["image"]["width"], original["image"]["height"]) > 2400
+    tampered = json.loads(path.read_text())
+    for d in tampered["detectors"]:
+        d["findings"] = [] if d["detector"] == "noise" else d["findings"]
+    path.write_text(json.dumps(tampered))
+    assert mod._refresh_one(  # type: ignore[attr-defined]
+        (str(path), str(image), ("noise",))) == mod.REFRESHED  # type: ignore[attr-defined]
+    after = json.loads(path.read_text())
+    found = _results(after)["noise"]["findings"]
+    # the noise detector marks a region (the pasted photo): in the image's pixels, as
+    # screening reported it, not in the working copy's
+    assert found and any(f.get("region") for f in found)
+    assert found == _results(original)["noise"]["findings"]
+    assert after["risk"]["score"] == original["risk"]["score"]
