@@ -61,7 +61,7 @@ def _flat(value: Any, prefix: str, out: dict[str, float]) -> None:
     if isinstance(value, dict):
         for k, v in value.items():
             _flat(v, f"{prefix}{k}.", out)
-    elif isinstance(value, (bool, int, float)) and value is not None:
+    elif isinstance(value, (bool, int, float)):
         out[prefix[:-1]] = float(value)
 
 

@@ -17,8 +17,10 @@ the MRZ's print geometry and the background. ``traits="synth"`` gives them out a
 ``docfraud.synth`` does: the authority, the composite-check bug, the print geometry
 and the background only on counterfeits; the workshop's numbering on counterfeits and on
 the alterations whose changed fields include the document number (data, MRZ-only and
-naive alterations: a workshop changes its preferred fields 70 % of the time); no paste
-trace on copy-move forgeries (their portrait is the issuer's). Both draw the same
+naive alterations: a workshop changes its preferred fields 70 % of the time); the habit
+for an empty field's check digit where the forger's software re-prints the MRZ
+(counterfeits, data and MRZ-only alterations); no paste trace on copy-move forgeries
+(their portrait is the issuer's). Both draw the same
 workshops, documents and noise from a seed; the second is the one signatures measured
 on screened ``docfraud.synth`` images can be compared with.
 
@@ -141,10 +143,12 @@ class _Profile:
     evidence: np.ndarray
     start_day: int
     span_days: int
+    #: whether the MRZ's empty check digit shows the forger's habit (an MRZ re-printed by
+    #: the forger's software)
+    mrz_habit: bool = False
     #: ``traits="synth"``: share of the documents that carry the workshop's numbering
-    #: (None: ``sequential`` decides), and whether the MRZ's empty check digit shows a habit
+    #: (None: ``sequential`` decides)
     number_share: float | None = None
-    mrz_habit: bool | None = None
     #: ``traits="synth"``: whether a drawn composite-check bug shows (counterfeits only)
     composite_shown: bool = True
 
@@ -187,6 +191,13 @@ def _as_synth(p: _Profile, *, workshop: bool, place: int) -> _Profile:
         number_share=share,
         mrz_habit=bool(_MRZ_HABIT & set(p.modus)),
     )
+
+
+def _naive_failure(rng: np.random.Generator) -> str:
+    """The check a naive alteration leaves failing (80 % of them), or ``"none"``."""
+    if rng.random() < 0.8:
+        return str(rng.choice(["birth_date", "expiry_date", "document_number"]))
+    return "none"
 
 
 def _substream(key: str) -> np.random.Generator:
@@ -268,7 +279,7 @@ def _profile(rng: np.random.Generator, modus: tuple[str, ...], *, workshop: bool
         number_step=int(rng.integers(1, 12)),
         sequential=bool(workshop and ("counterfeit" in modus or rng.random() < 0.4)),
         authority=authority, empty_check=str(rng.choice(["<", "0"])),
-        composite_bug=bool(workshop and rng.random() < 0.25),
+        composite_bug=bool(workshop and rng.random() < 0.25), mrz_habit=reprints_mrz,
         evidence=ev, start_day=int(rng.integers(0, 600)), span_days=int(rng.integers(30, 400)),
     )
 
@@ -324,21 +335,18 @@ def _forged_doc(doc_id: str, p: _Profile, k: int, rng: np.random.Generator, trut
         elif not p.sequential:
             value = p.number_base + p.number_step * k + int(sub.integers(0, 3))
     number = _number(scheme, value)
-    habit = p.mrz_dev.any() if p.mrz_habit is None else p.mrz_habit
     tokens = {"number_scheme": scheme,
               "authority": p.authority or official,
-              "mrz_empty_check": p.empty_check if habit else "<"}
-    failed = "none"
-    naive = ["birth_date", "expiry_date", "document_number"]
-    if p.composite_bug:
+              "mrz_empty_check": p.empty_check if p.mrz_habit else "<"}
+    naive = "naive_alteration" in p.modus
+    if p.composite_bug and p.composite_shown:
         failed = "composite"
-        if not p.composite_shown and "naive_alteration" in p.modus:
-            sub = _substream(f"{seed}:{doc_id}:failed")
-            failed = str(sub.choice(naive)) if sub.random() < 0.8 else "none"
-        elif not p.composite_shown:
-            failed = "none"
-    elif "naive_alteration" in p.modus and rng.random() < 0.8:
-        failed = str(rng.choice(naive))
+    elif p.composite_bug:
+        # traits="synth" hides the bug: the document fails as its modus makes it fail, drawn
+        # from a stream of its own (the main stream drew nothing here)
+        failed = _naive_failure(_substream(f"{seed}:{doc_id}:failed")) if naive else "none"
+    else:
+        failed = _naive_failure(rng) if naive else "none"
     tokens["mrz_failed"] = failed
     evidence = np.clip(p.evidence + rng.normal(0, 0.12, len(DETECTORS)), 0, 1)
     risk = float(np.clip(rng.beta(6, 2) if rng.random() > 0.08 else rng.beta(2, 6), 0, 1))
