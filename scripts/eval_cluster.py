@@ -25,6 +25,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 from docfraud.cluster import LinkModel, cluster  # noqa: E402
 from docfraud.cluster.metrics import labels_from_result, scores  # noqa: E402
 from docfraud.cluster.synthetic import HELDOUT_MODI, MODI, generate  # noqa: E402
+from docfraud.signature import Signature  # noqa: E402
 
 #: fresh seeds for the recorded figures; 9001-9003 / 9101-9103 were looked at while the
 #: method was developed (``--dev`` evaluates those)
@@ -63,6 +65,20 @@ def evaluate(name: str, sigs: list, model: LinkModel) -> dict:  # type: ignore[t
     }
 
 
+def generated_sets(seeds: tuple[int, ...] = EVAL_SEEDS,
+                   traits: str = "synth") -> Iterator[tuple[str, list[Signature]]]:
+    """The evaluation's generated sets, named: per seed all modi, then per seed (+100) the
+    held-out modi only."""
+    for seed in seeds:
+        yield f"seed {seed}, all modi", generate(
+            seed=seed, workshops=50, lone=400, genuine=4000, modi=MODI, prefix=f"e{seed}_",
+            traits=traits)
+    for seed in seeds:
+        yield f"seed {seed + 100}, held-out modi only", generate(
+            seed=seed + 100, workshops=40, lone=300, genuine=3000, modi=HELDOUT_MODI,
+            prefix=f"h{seed}_", traits=traits)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--model", default=None, help="link model JSON (default models/)")
@@ -80,20 +96,12 @@ def main() -> int:
     model = LinkModel.load(args.model)
     rows = []
     for path in args.signatures or []:
-        from docfraud.signature import Signature
-
         sigs = [Signature.from_dict(json.loads(x)) for x in path.read_text().splitlines()
                 if x.strip()]
         rows.append(evaluate(path.name, sigs, model))
     seeds = DEV_SEEDS if args.dev else EVAL_SEEDS
-    for seed in () if args.signatures else seeds:
-        sigs = generate(seed=seed, workshops=50, lone=400, genuine=4000, modi=MODI,
-                        prefix=f"e{seed}_", traits=args.traits)
-        rows.append(evaluate(f"seed {seed}, all modi", sigs, model))
-    for seed in () if args.signatures else seeds:
-        sigs = generate(seed=seed + 100, workshops=40, lone=300, genuine=3000,
-                        modi=HELDOUT_MODI, prefix=f"h{seed}_", traits=args.traits)
-        rows.append(evaluate(f"seed {seed + 100}, held-out modi only", sigs, model))
+    for name, sigs in () if args.signatures else generated_sets(seeds, args.traits):
+        rows.append(evaluate(name, sigs, model))
     cols = [("set", "set"), ("docs", "docs"), ("forged", "forged"), ("workshops", "workshops"),
             ("series", "series"), ("pairwise_precision", "pair P"),
             ("pairwise_recall", "pair R"), ("bcubed_precision", "B3 P"),

@@ -24,6 +24,15 @@ for sets of a few hundred documents, not a clustering method.
 
     PYTHONPATH=. python scripts/series_ceiling.py --train T_screen.jsonl:CACHE_T \\
         T2_screen.jsonl:CACHE_T2 --test E3_screen.jsonl:CACHE_E3 E4_screen.jsonl:CACHE_E4
+
+``--generated`` asks the same of the generated signatures ``scripts/eval_cluster.py`` is
+judged on (its six held-out sets, ``traits="synth"``): the oracle bounds; the boosted pair
+classifier over the link features, fitted on fresh generated sets of the training modi only
+(seeds ``--train-seeds``, default 7101-7104: 4-5 million pairs); and that classifier put in
+the link model's place inside :func:`docfraud.cluster.cluster` (same candidate pairs, gate
+and series forming) at several link thresholds, B-cubed F1 and pairwise precision per set.
+
+    PYTHONPATH=. python scripts/series_ceiling.py --generated
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ import json
 import sys
 import warnings
 from collections import defaultdict
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +52,11 @@ from scipy.sparse.csgraph import connected_components
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from docfraud.cluster import LinkModel, build_table, cluster, pair_features  # noqa: E402
 from docfraud.cluster.metrics import labels_from_result, scores  # noqa: E402
+from docfraud.cluster.synthetic import TRAIN_MODI, generate  # noqa: E402
 from docfraud.signature import Signature  # noqa: E402
 
 REPRINT = ("data_alteration", "naive_alteration", "erase_and_rewrite")
@@ -153,17 +165,123 @@ def recall_at(p: np.ndarray, y: np.ndarray, precision: float) -> float:
     return float(tp[ok].max() / max(y.sum(), 1)) if ok.any() else 0.0
 
 
+@dataclass(frozen=True)
+class BoostedLink(LinkModel):
+    """The link model with its logistic score replaced by a fitted classifier's probability
+    (anything with ``predict_proba`` over :data:`docfraud.cluster.FEATURE_NAMES`); gate,
+    threshold and series forming as the link model's. A diagnostic, not shipped."""
+
+    scorer: Any = None
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self.scorer.predict_proba(x)[:, 1], dtype=np.float64)
+
+
+def boosted_link(model: LinkModel, scorer: Any, threshold: float) -> BoostedLink:
+    """``model``'s settings with ``scorer`` as its link score and ``threshold`` as its
+    link threshold."""
+    base = BoostedLink(**{f.name: getattr(model, f.name) for f in fields(model)},
+                       scorer=scorer)
+    return replace(base, threshold=threshold)
+
+
+def generated_ceiling(model: LinkModel, train: list[list[Signature]],
+                      test: list[tuple[str, list[Signature]]],
+                      thresholds: tuple[float, ...]) -> dict[str, Any]:
+    """Oracle bounds, pair ceiling and the boosted scorer in ``cluster()``, on generated
+    sets (``train``: sets of the training modi; ``test``: named held-out sets). Returns
+    ``{"oracle": {set: bounds}, "pairs": [rows], "clusters": [rows], "scorer": fitted}``."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.metrics import roc_auc_score
+
+    out: dict[str, Any] = {"oracle": {name: oracle_bounds(sigs, model) for name, sigs in test},
+                           "pairs": [], "clusters": []}
+    parts = [pair_data(sigs, [{} for _ in sigs], [], model) for sigs in train]
+    x = np.concatenate([p[0][:, :-1] for p in parts])  # the link features, not the link p
+    y = np.concatenate([p[3] for p in parts])
+    out["training_pairs"], out["training_same"] = len(y), int(y.sum())
+    gb = HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, max_leaf_nodes=31,
+                                        early_stopping=False, random_state=0).fit(x, y)
+    out["scorer"] = gb
+    for name, sigs in test:
+        link_x, _, link_p, same = pair_data(sigs, [{} for _ in sigs], [], model)
+        for label, p in (("shipped link model", link_p),
+                         ("boosted, link features", gb.predict_proba(link_x[:, :-1])[:, 1])):
+            out["pairs"].append({
+                "set": name, "pairs": len(same), "same": int(same.sum()), "scorer": label,
+                "auc": float(roc_auc_score(same, p)) if 0 < same.sum() < len(same) else None,
+                **{f"r@p{q:.2f}": recall_at(p, same, q) for q in PRECISIONS}})
+    for label, m in (("shipped link model", model),
+                     *((f"boosted, link >= {t:g}", boosted_link(model, gb, t))
+                       for t in thresholds)):
+        for name, sigs in test:
+            truth = [s.info["truth"] for s in sigs]
+            pred = labels_from_result(cluster(sigs, model=m))
+            forged = [i for i, t in enumerate(truth) if "genuine:" not in t]
+            sc = scores([truth[i] for i in forged], [pred[i] for i in forged])
+            out["clusters"].append({"scorer": label, "set": name,
+                                    "bcubed_f1": sc["bcubed_f1"],
+                                    "pairwise_precision": sc["pairwise_precision"]})
+    return out
+
+
+def main_generated(model: LinkModel, train_seeds: list[int],
+                   thresholds: tuple[float, ...]) -> int:
+    from eval_cluster import generated_sets
+
+    train = [generate(seed=s, workshops=50, lone=400, genuine=4000, modi=TRAIN_MODI,
+                      prefix=f"t{s}_", traits="synth") for s in train_seeds]
+    test = list(generated_sets())
+    res = generated_ceiling(model, train, test, thresholds)
+    print("| set | shipped | + photo substitution | + re-printed text | + other modi | + all |")
+    print("|---|---|---|---|---|---|")
+    for name, b in res["oracle"].items():
+        print(f"| {name} | {b['none']:.3f} | {b['photo substitution']:.3f} | "
+              f"{b['re-printed text']:.3f} | {b['other modi']:.3f} | {b['all']:.3f} |")
+    print(f"\ntraining pairs {res['training_pairs']}, same workshop {res['training_same']} "
+          f"(seeds {train_seeds}, training modi)")
+    head = " | ".join(f"R@P{p:.2f}" for p in PRECISIONS)
+    print(f"\n| set | pairs | same | scorer | AUC | {head} |")
+    print("|---|---|---|---|---|" + "---|" * len(PRECISIONS))
+    for r in res["pairs"]:
+        rec = " | ".join(f"{r[f'r@p{q:.2f}']:.3f}" for q in PRECISIONS)
+        auc = "-" if r["auc"] is None else f"{r['auc']:.3f}"
+        print(f"| {r['set']} | {r['pairs']} | {r['same']} | {r['scorer']} | {auc} | {rec} |")
+    names = [name for name, _ in test]
+    print("\nB-cubed F1 (pairwise precision) of the forged documents, series by cluster():")
+    print("\n| scorer | " + " | ".join(names) + " | mean F1 | lowest P |")
+    print("|---|" + "---|" * (len(names) + 2))
+    by: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in res["clusters"]:
+        by[r["scorer"]].append(r)
+    for label, rows in by.items():
+        cells = " | ".join(f"{r['bcubed_f1']:.3f} ({r['pairwise_precision']:.3f})" for r in rows)
+        print(f"| {label} | {cells} | {np.mean([r['bcubed_f1'] for r in rows]):.3f} | "
+              f"{min(r['pairwise_precision'] for r in rows):.3f} |")
+    return 0
+
+
 def main() -> int:
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.metrics import roc_auc_score
 
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--train", nargs="+", required=True, metavar="SIGS:CACHE")
-    ap.add_argument("--test", nargs="+", required=True, metavar="SIGS:CACHE")
+    ap.add_argument("--train", nargs="+", metavar="SIGS:CACHE")
+    ap.add_argument("--test", nargs="+", metavar="SIGS:CACHE")
+    ap.add_argument("--generated", action="store_true",
+                    help="the generated held-out sets of scripts/eval_cluster.py instead")
+    ap.add_argument("--train-seeds", type=int, nargs="+", default=[7101, 7102, 7103, 7104],
+                    help="--generated: seeds of the generated training sets")
+    ap.add_argument("--thresholds", type=float, nargs="+", default=[0.9, 0.95, 0.99],
+                    help="--generated: link thresholds of the boosted scorer")
     ap.add_argument("--model", default=None, help="link model JSON (default models/)")
     args = ap.parse_args()
     model = LinkModel.load(args.model)
+    if args.generated:
+        return main_generated(model, args.train_seeds, tuple(args.thresholds))
+    if not args.train or not args.test:
+        ap.error("give --train and --test (screened sets), or --generated")
     train = [load_set(s) for s in args.train]
     test = [load_set(s) for s in args.test]
     seen: dict[str, int] = defaultdict(int)
