@@ -6,6 +6,7 @@ import numpy as np
 
 from docfraud.cluster import LinkModel
 from docfraud.cluster.synthetic import generate
+from docfraud.signature import Signature
 from tests.scripts import load_script
 
 
@@ -50,25 +51,69 @@ def test_boosted_link_scores_with_its_scorer_and_keeps_the_model_settings() -> N
 
 
 def test_generated_ceiling_scores_the_shipped_model_as_eval_cluster_does() -> None:
-    mod = load_script("series_ceiling")
-    evaluate = load_script("eval_cluster").evaluate
+    from dataclasses import replace
+
+    from docfraud.cluster import cluster
+    from docfraud.cluster.metrics import labels_from_result, scores
     from docfraud.cluster.synthetic import TRAIN_MODI
 
+    mod = load_script("series_ceiling")
+    evaluate = load_script("eval_cluster").evaluate
     model = LinkModel.load()
     train = [generate(seed=s, workshops=10, lone=30, genuine=100, modi=TRAIN_MODI,
                       prefix=f"t{s}", traits="synth") for s in (1, 2)]
+    tune = generate(seed=3, workshops=6, lone=10, genuine=40, modi=TRAIN_MODI, prefix="u",
+                    traits="synth")
     test = [("a", generate(seed=5, workshops=8, lone=20, genuine=80, prefix="a",
                            traits="synth"))]
-    res = mod.generated_ceiling(model, train, test, (0.5, 1.5))
-    rows = {r["scorer"]: r for r in res["clusters"]}
-    assert set(rows) == {"shipped link model", "boosted, link >= 0.5", "boosted, link >= 1.5"}
-    assert rows["shipped link model"]["bcubed_f1"] == evaluate("a", test[0][1],
-                                                               model)["bcubed_f1"]
+    res = mod.generated_ceiling(model, train, tune, test, (0.5, 1.5))
+    rows = {(r["scorer"], r["set"]): r for r in res["clusters"]}
+    assert set(rows) == {(sc, st) for sc in ("shipped link model", "boosted, link >= 0.5",
+                                             "boosted, link >= 1.5") for st in ("tune", "a")}
+    assert rows["shipped link model", "a"]["bcubed_f1"] == evaluate("a", test[0][1],
+                                                                     model)["bcubed_f1"]
     # no probability reaches 1.5: no links, every forged document alone
-    assert rows["boosted, link >= 1.5"]["bcubed_f1"] < rows["boosted, link >= 0.5"]["bcubed_f1"]
+    assert rows["boosted, link >= 1.5", "a"]["bcubed_f1"] < rows["boosted, link >= 0.5",
+                                                                 "a"]["bcubed_f1"]
+    # the boosted rows are the scorer's, not the logistic model's at the same threshold
+    sigs = test[0][1]
+    truth = [x.info["truth"] for x in sigs]
+    forged = [i for i, t in enumerate(truth) if "genuine:" not in t]
+    logistic = labels_from_result(cluster(sigs, model=replace(model, threshold=0.5)))
+    assert rows["boosted, link >= 0.5", "a"]["bcubed_f1"] != scores(
+        [truth[i] for i in forged], [logistic[i] for i in forged])["bcubed_f1"]
+    # fitted on the training sets only: every pair of their documents past the gate
+    gated = [sum(x.risk >= model.min_risk for x in t) for t in train]
+    assert res["training_pairs"] == sum(n * (n - 1) // 2 for n in gated)
+    assert 0 < res["training_same"] < res["training_pairs"]
     assert [r["scorer"] for r in res["pairs"]] == ["shipped link model", "boosted, link features"]
     assert all(0.5 < r["auc"] <= 1.0 for r in res["pairs"])
-    assert 0 < res["training_same"] < res["training_pairs"]
+    assert set(res["trace"]) == {"a"}
+
+
+def test_trace_bounds_leave_the_traceless_workshops_alone() -> None:
+    mod = load_script("series_ceiling")
+    from docfraud.cluster.metrics import scores
+
+    copy_move = generate(seed=8, workshops=5, lone=0, genuine=10, modi=(("copy_move",),),
+                         prefix="c", traits="synth")
+    b = mod.trace_bounds(copy_move)
+    forged = [x.info["truth"] for x in copy_move if "genuine:" not in x.info["truth"]]
+    alone = scores(forged, [str(i) for i in range(len(forged))])["bcubed_f1"]
+    assert b["no trace"] == b["+ weak"] == alone < 1.0
+    assert b["no-trace documents"] == b["workshop documents"] == len(forged)
+    counterfeit = generate(seed=8, workshops=5, lone=3, genuine=10, modi=(("counterfeit",),),
+                           prefix="k", traits="synth")
+    b = mod.trace_bounds(counterfeit)
+    assert b["no trace"] == b["+ weak"] == 1.0 and b["no-trace documents"] == 0
+    # data alterations: the weak ones (numbering rarely shown, the issuer's habit) left alone
+    altered = generate(seed=9, workshops=30, lone=0, genuine=0, modi=(("data_alteration",),),
+                       prefix="d", traits="synth")
+    b = mod.trace_bounds(altered)
+    weak = {x.info["truth"] for x in altered if x.info["number_share"] <= 0.17
+            and x.tokens["mrz_empty_check"] == "<"}
+    assert weak and b["no trace"] == 1.0 > b["+ weak"]
+    assert b["weak documents"] == sum(x.info["truth"] in weak for x in altered)
 
 
 def test_eval_cluster_sets_hold_the_modi_they_are_named_for() -> None:
@@ -81,3 +126,15 @@ def test_eval_cluster_sets_hold_the_modi_they_are_named_for() -> None:
     modi_held = {s.info["modus"] for s in sets[1][1]} - {"genuine"}
     assert modi_held <= held and modi_all - held
     assert all(s.doc_id.startswith("h11_") for s in sets[1][1])
+    # the sets eval_cluster has always been judged on (its inline calls before 2026-12-01)
+    from docfraud.cluster.synthetic import MODI
+
+    before = [generate(seed=11, workshops=50, lone=400, genuine=4000, modi=MODI,
+                       prefix="e11_", traits="synth"),
+              generate(seed=111, workshops=40, lone=300, genuine=3000, modi=HELDOUT_MODI,
+                       prefix="h11_", traits="synth")]
+    def key(x: Signature) -> tuple[str, str, str | None, float | None]:
+        return x.doc_id, x.info["truth"], x.number, x.info.get("number_share")
+
+    for (_, got), want in zip(sets, before, strict=True):
+        assert [key(x) for x in got] == [key(x) for x in want]

@@ -25,7 +25,10 @@ workshops, documents and noise from a seed; the second is the one signatures mea
 on screened ``docfraud.synth`` images can be compared with.
 
 Truth: ``Signature.info["truth"]`` is the workshop id (``"W003"``) for workshop
-documents, ``"lone:<n>"`` for lone forgers and ``"genuine:<n>"`` for genuine ones.
+documents, ``"lone:<n>"`` for lone forgers and ``"genuine:<n>"`` for genuine ones;
+``info["modus"]`` the operators joined by ``+``; with ``traits="synth"``,
+``info["number_share"]`` the share of its source's documents that carry the source's
+numbering.
 """
 
 from __future__ import annotations
@@ -355,7 +358,8 @@ def _forged_doc(doc_id: str, p: _Profile, k: int, rng: np.random.Generator, trut
         doc_id=doc_id, design=design, tokens=tokens, vectors=vec, portrait_hash=portrait,
         number=number, evidence={d: float(e) for d, e in zip(DETECTORS, evidence, strict=True)},
         risk=risk, seen=(_START + _dt.timedelta(days=day)).isoformat(),
-        info={"truth": truth, "modus": "+".join(p.modus)})
+        info={"truth": truth, "modus": "+".join(p.modus),
+              **({} if p.number_share is None else {"number_share": p.number_share})})
 
 
 def _genuine_doc(doc_id: str, rng: np.random.Generator, truth: str) -> Signature:
