@@ -35,9 +35,10 @@ documents and whose MRZ habit is the issuer's own; the boosted pair classifier o
 features, fitted on fresh generated sets of the training modi only (seeds ``--train-seeds``,
 default 7101-7104: 4-5 million pairs); and that classifier put in the link model's place
 inside :func:`docfraud.cluster.cluster` (same candidate pairs, gate and series forming; a
-document under the gate joins a series only through links at or above the link threshold)
-at several link thresholds: pairwise precision and B-cubed F1 on a tuning set of the
-training modi (``--tune-seed``, default 7201) and on each held-out set.
+document under the gate joins a series only through links at or above the higher of the
+link threshold and the model's attach threshold) at several link thresholds: pairwise
+precision and B-cubed F1 on a tuning set of the training modi (``--tune-seed``, default
+7201) and on each held-out set.
 
     PYTHONPATH=. python scripts/series_ceiling.py --generated
 """
