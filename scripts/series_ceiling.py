@@ -242,6 +242,7 @@ def generated_ceiling(model: LinkModel, train: list[list[Signature]],
     Returns ``{"oracle": {set: bounds}, "trace": {set: bounds}, "pairs": [rows],
     "clusters": [rows] (set "tune" first), "scorer": fitted, "training_pairs",
     "training_same"}``."""
+    from eval_cluster import evaluate
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.metrics import roc_auc_score
 
@@ -267,10 +268,7 @@ def generated_ceiling(model: LinkModel, train: list[list[Signature]],
                      *((f"boosted, link >= {t:g}", boosted_link(model, gb, t))
                        for t in thresholds)):
         for name, sigs in [("tune", tune), *test]:
-            truth = [s.info["truth"] for s in sigs]
-            pred = labels_from_result(cluster(sigs, model=m))
-            forged = [i for i, t in enumerate(truth) if "genuine:" not in t]
-            sc = scores([truth[i] for i in forged], [pred[i] for i in forged])
+            sc = evaluate(name, sigs, m)  # as scripts/eval_cluster.py scores the shipped model
             out["clusters"].append({"scorer": label, "set": name,
                                     "bcubed_f1": sc["bcubed_f1"],
                                     "pairwise_precision": sc["pairwise_precision"]})
