@@ -173,6 +173,35 @@ def recall_at(p: np.ndarray, y: np.ndarray, precision: float) -> float:
     return float(tp[ok].max() / max(y.sum(), 1)) if ok.any() else 0.0
 
 
+def pair_row(name: str, label: str, p: np.ndarray, same: np.ndarray) -> dict[str, Any]:
+    """One row of the pair table: ``label``'s scores ``p`` of the pairs of set ``name``."""
+    from sklearn.metrics import roc_auc_score
+
+    return {"set": name, "pairs": len(same), "same": int(same.sum()), "scorer": label,
+            "auc": float(roc_auc_score(same, p)) if 0 < same.sum() < len(same) else None,
+            **{f"r@p{q:.2f}": recall_at(p, same, q) for q in PRECISIONS}}
+
+
+def print_oracle_table(bounds: dict[str, dict[str, float]]) -> None:
+    """Markdown table of :func:`oracle_bounds` per set name."""
+    print("| set | shipped | + photo substitution | + re-printed text | + other modi | + all |")
+    print("|---|---|---|---|---|---|")
+    for name, b in bounds.items():
+        print(f"| {name} | {b['none']:.3f} | {b['photo substitution']:.3f} | "
+              f"{b['re-printed text']:.3f} | {b['other modi']:.3f} | {b['all']:.3f} |")
+
+
+def print_pair_table(rows: list[dict[str, Any]]) -> None:
+    """Markdown table of :func:`pair_row` rows."""
+    head = " | ".join(f"R@P{p:.2f}" for p in PRECISIONS)
+    print(f"\n| set | pairs | same | scorer | AUC | {head} |")
+    print("|---|---|---|---|---|" + "---|" * len(PRECISIONS))
+    for r in rows:
+        rec = " | ".join(f"{r[f'r@p{q:.2f}']:.3f}" for q in PRECISIONS)
+        auc = "-" if r["auc"] is None else f"{r['auc']:.3f}"
+        print(f"| {r['set']} | {r['pairs']} | {r['same']} | {r['scorer']} | {auc} | {rec} |")
+
+
 @dataclass(frozen=True)
 class BoostedLink(LinkModel):
     """The link model with its logistic score replaced by a fitted classifier's probability
@@ -244,7 +273,6 @@ def generated_ceiling(model: LinkModel, train: list[list[Signature]],
     "training_same"}``."""
     from eval_cluster import evaluate
     from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.metrics import roc_auc_score
 
     out: dict[str, Any] = {"oracle": {name: oracle_bounds(sigs, model) for name, sigs in test},
                            "trace": {name: trace_bounds(sigs) for name, sigs in test},
@@ -260,10 +288,7 @@ def generated_ceiling(model: LinkModel, train: list[list[Signature]],
         link_x, _, link_p, same = pair_data(sigs, [{} for _ in sigs], [], model)
         for label, p in (("shipped link model", link_p),
                          ("boosted, link features", gb.predict_proba(link_x[:, :-1])[:, 1])):
-            out["pairs"].append({
-                "set": name, "pairs": len(same), "same": int(same.sum()), "scorer": label,
-                "auc": float(roc_auc_score(same, p)) if 0 < same.sum() < len(same) else None,
-                **{f"r@p{q:.2f}": recall_at(p, same, q) for q in PRECISIONS}})
+            out["pairs"].append(pair_row(name, label, p, same))
     for label, m in (("shipped link model", model),
                      *((f"boosted, link >= {t:g}", boosted_link(model, gb, t))
                        for t in thresholds)):
@@ -287,11 +312,7 @@ def main_generated(model: LinkModel, train_seeds: list[int], tune_seed: int,
     tune = training_set(tune_seed, f"u{tune_seed}_")
     test = list(generated_sets())
     res = generated_ceiling(model, train, tune, test, thresholds)
-    print("| set | shipped | + photo substitution | + re-printed text | + other modi | + all |")
-    print("|---|---|---|---|---|---|")
-    for name, b in res["oracle"].items():
-        print(f"| {name} | {b['none']:.3f} | {b['photo substitution']:.3f} | "
-              f"{b['re-printed text']:.3f} | {b['other modi']:.3f} | {b['all']:.3f} |")
+    print_oracle_table(res["oracle"])
     print("\n| set | workshop documents | no trace | weak | every other workshop linked "
           "| and the weak left alone too |")
     print("|---|---|---|---|---|---|")
@@ -300,13 +321,7 @@ def main_generated(model: LinkModel, train_seeds: list[int], tune_seed: int,
               f"{b['weak documents']:.0f} | {b['no trace']:.3f} | {b['+ weak']:.3f} |")
     print(f"\ntraining pairs {res['training_pairs']}, same workshop {res['training_same']} "
           f"(seeds {train_seeds}, training modi)")
-    head = " | ".join(f"R@P{p:.2f}" for p in PRECISIONS)
-    print(f"\n| set | pairs | same | scorer | AUC | {head} |")
-    print("|---|---|---|---|---|" + "---|" * len(PRECISIONS))
-    for r in res["pairs"]:
-        rec = " | ".join(f"{r[f'r@p{q:.2f}']:.3f}" for q in PRECISIONS)
-        auc = "-" if r["auc"] is None else f"{r['auc']:.3f}"
-        print(f"| {r['set']} | {r['pairs']} | {r['same']} | {r['scorer']} | {auc} | {rec} |")
+    print_pair_table(res["pairs"])
     names = ["tune", *(name for name, _ in test)]
     print("\nB-cubed F1 (pairwise precision) of the forged documents, series by cluster(); "
           "mean and lowest over the held-out sets:")
@@ -325,7 +340,6 @@ def main_generated(model: LinkModel, train_seeds: list[int], tune_seed: int,
 
 def main() -> int:
     from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.metrics import roc_auc_score
 
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -361,12 +375,8 @@ def main() -> int:
     keys = sorted(k for k, c in seen.items() if c >= 0.25 * n_train and ".timing" not in k)
     print(f"{len(keys)} measurements per document")
 
-    print("\n| set | shipped | + photo substitution | + re-printed text | + other modi | + all |")
-    print("|---|---|---|---|---|---|")
-    for name, sigs, _ in test:
-        b = oracle_bounds(sigs, model)
-        print(f"| {name} | {b['none']:.3f} | {b['photo substitution']:.3f} | "
-              f"{b['re-printed text']:.3f} | {b['other modi']:.3f} | {b['all']:.3f} |")
+    print()
+    print_oracle_table({name: oracle_bounds(sigs, model) for name, sigs, _ in test})
 
     parts = [pair_data(s, m, keys, model) for _, s, m in train]
     xa = np.concatenate([p[0] for p in parts])
@@ -380,18 +390,15 @@ def main() -> int:
             early_stopping=False, random_state=0).fit(x, y)
 
     gb_a, gb_b = fit(xa), fit(xb)
-    head = " | ".join(f"R@P{p:.2f}" for p in PRECISIONS)
-    print(f"\n| set | pairs | same | scorer | AUC | {head} |")
-    print("|---|---|---|---|---|" + "---|" * len(PRECISIONS))
+    rows = []
     for name, sigs, ms in test:
         link_x, meas, link_p, same = pair_data(sigs, ms, keys, model)
         for label, p in (("shipped link model", link_p),
                          ("boosted, link features", gb_a.predict_proba(link_x)[:, 1]),
                          ("boosted, + every measurement",
                           gb_b.predict_proba(np.concatenate([link_x, meas], axis=1))[:, 1])):
-            rec = " | ".join(f"{recall_at(p, same, q):.3f}" for q in PRECISIONS)
-            print(f"| {name} | {len(same)} | {int(same.sum())} | {label} | "
-                  f"{roc_auc_score(same, p):.3f} | {rec} |")
+            rows.append(pair_row(name, label, p, same))
+    print_pair_table(rows)
     return 0
 
 
